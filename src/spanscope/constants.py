@@ -1,0 +1,77 @@
+"""Reserved keys of spanscope: span attributes, trace metadata and tags.
+
+No string literal of a reserved key appears anywhere else in the code base.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+TRACE_SCHEMA_VERSION: Final = "1"
+DEFAULT_EXPERIMENT_ID: Final = "0"
+DEFAULT_EXPERIMENT_NAME: Final = "Default"
+
+
+class SpanAttributeKey:
+    """Attribute keys spanscope writes on spans."""
+
+    SPAN_TYPE: Final = "spanscope.span.type"
+    INPUTS: Final = "spanscope.span.inputs"
+    OUTPUTS: Final = "spanscope.span.outputs"
+    FUNCTION_NAME: Final = "spanscope.span.function_name"
+    TIME_TO_FIRST_TOKEN_NS: Final = "spanscope.span.time_to_first_token_ns"
+    # Chat and usage keys follow the OpenTelemetry GenAI conventions.
+    GEN_AI_PROVIDER: Final = "gen_ai.provider.name"
+    GEN_AI_OPERATION: Final = "gen_ai.operation.name"
+    GEN_AI_REQUEST_MODEL: Final = "gen_ai.request.model"
+    GEN_AI_RESPONSE_MODEL: Final = "gen_ai.response.model"
+    GEN_AI_RESPONSE_ID: Final = "gen_ai.response.id"
+    GEN_AI_FINISH_REASONS: Final = "gen_ai.response.finish_reasons"
+    GEN_AI_INPUT_MESSAGES: Final = "gen_ai.input.messages"
+    GEN_AI_OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
+    GEN_AI_SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
+    GEN_AI_TOOL_DEFINITIONS: Final = "gen_ai.tool.definitions"
+    GEN_AI_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
+    GEN_AI_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
+    GEN_AI_CACHE_READ_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
+    GEN_AI_CACHE_CREATION_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
+    GEN_AI_REASONING_TOKENS: Final = "gen_ai.usage.reasoning_tokens"
+
+
+class TraceMetadataKey:
+    """Metadata keys spanscope writes on traces (set while the trace runs)."""
+
+    SCHEMA_VERSION: Final = "spanscope.trace.schema_version"
+    SESSION: Final = "spanscope.trace.session"
+    USER: Final = "spanscope.trace.user"
+    TOKEN_USAGE: Final = "spanscope.trace.token_usage"
+    SOURCE: Final = "spanscope.trace.source"
+    INPUT_TOKENS: Final = "spanscope.trace.input_tokens"
+    OUTPUT_TOKENS: Final = "spanscope.trace.output_tokens"
+    TOTAL_TOKENS: Final = "spanscope.trace.total_tokens"
+
+
+class ExceptionEventKey:
+    """The OpenTelemetry exception event convention."""
+
+    EVENT_NAME: Final = "exception"
+    TYPE: Final = "exception.type"
+    MESSAGE: Final = "exception.message"
+    STACKTRACE: Final = "exception.stacktrace"
+
+
+# A value too large to keep is replaced by a dict carrying this key, so readers can tell.
+TRUNCATED_MARKER: Final = "spanscope.truncated"
+
+# W3C trace context header names.
+TRACEPARENT_HEADER: Final = "traceparent"
+TRACESTATE_HEADER: Final = "tracestate"
+
+# Environment variables.
+ENV_STRICT: Final = "SPANSCOPE_STRICT"
+ENV_SAMPLING_RATIO: Final = "SPANSCOPE_TRACE_SAMPLING_RATIO"
+ENV_QUEUE_SIZE: Final = "SPANSCOPE_EXPORT_QUEUE_SIZE"
+ENV_BATCH_SIZE: Final = "SPANSCOPE_EXPORT_BATCH_SIZE"
+ENV_EXPORT_INTERVAL_MS: Final = "SPANSCOPE_EXPORT_INTERVAL_MS"
+ENV_MAX_VALUE_BYTES: Final = "SPANSCOPE_MAX_VALUE_BYTES"
+ENV_TRACING_DISABLED: Final = "SPANSCOPE_TRACING_DISABLED"

@@ -1,0 +1,26 @@
+"""Plain typed data of spanscope: traces, spans, events, statuses, documents."""
+
+from spanscope.entities.document import Document
+from spanscope.entities.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
+from spanscope.entities.span import Span
+from spanscope.entities.span_event import SpanEvent
+from spanscope.entities.span_status import SpanStatus, SpanStatusCode
+from spanscope.entities.span_type import SpanType
+from spanscope.entities.trace import Trace, TraceData
+from spanscope.entities.trace_info import TraceInfo, TraceState
+
+__all__ = [
+    "NOOP_SPAN",
+    "Document",
+    "LiveSpan",
+    "NoOpSpan",
+    "Span",
+    "SpanEvent",
+    "SpanStatus",
+    "SpanStatusCode",
+    "SpanType",
+    "Trace",
+    "TraceData",
+    "TraceInfo",
+    "TraceState",
+]

@@ -1,0 +1,232 @@
+"""LiveSpan, the handle users hold while a span runs, and NoOpSpan for untraced work."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from spanscope.constants import ExceptionEventKey, SpanAttributeKey
+from spanscope.entities.span import Span
+from spanscope.entities.span_event import SpanEvent
+from spanscope.entities.span_status import SpanStatus, SpanStatusCode
+from spanscope.tracing.safety import log_internal_error, warn_once
+from spanscope.tracing.serialization import dumps, to_jsonable
+
+if TYPE_CHECKING:
+    from spanscope.tracing.trace_buffer import TraceBuffer
+
+__all__ = ["LiveSpan", "NoOpSpan", "NOOP_SPAN"]
+
+_OK = SpanStatus(SpanStatusCode.OK)
+_UNSET = SpanStatus()
+_NO_EVENTS: list[SpanEvent] = []  # shared until a span adds its first event; never mutated
+
+
+class LiveSpan(Span):
+    """A running span. Setters take any value; it is serialised at once (a snapshot).
+
+    Setters never raise: an error inside spanscope is logged and the span keeps what it had.
+    Once the span has ended, setters log a warning and change nothing.
+    """
+
+    __slots__ = ("_buffer", "_editable")
+
+    def __init__(
+        self,
+        buffer: TraceBuffer,
+        span_id: str,
+        parent_id: str | None,
+        name: str,
+        start_time_ns: int,
+        attributes_json: dict[str, str],
+    ) -> None:
+        self._buffer = buffer
+        self._editable = False
+        self._trace_id = buffer.trace_id
+        self._span_id = span_id
+        self._parent_id = parent_id
+        self._name = name
+        self._start_time_ns = start_time_ns
+        self._end_time_ns = None
+        self._status = _UNSET
+        self._attrs = attributes_json
+        self._events = _NO_EVENTS
+        self._decoded = None
+
+    @property
+    def is_ended(self) -> bool:
+        return self._end_time_ns is not None
+
+    def set_inputs(self, inputs: Any) -> None:
+        self._set(SpanAttributeKey.INPUTS, inputs)
+
+    def set_outputs(self, outputs: Any) -> None:
+        self._set(SpanAttributeKey.OUTPUTS, outputs)
+
+    def set_span_type(self, span_type: str) -> None:
+        self._set(SpanAttributeKey.SPAN_TYPE, str(span_type))
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        self._set(str(key), value)
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        for key, value in attributes.items():
+            self._set(str(key), value)
+
+    def set_name(self, name: str) -> None:
+        if self._writable("set_name"):
+            self._name = str(name)
+
+    def set_status(self, status: SpanStatus | SpanStatusCode | str, description: str = "") -> None:
+        """Set OK, ERROR (with a description) or UNSET."""
+        if not self._writable("set_status"):
+            return
+        new = SpanStatus.coerce(status)
+        if description:
+            new = SpanStatus(new.status_code, description)
+        self._status = new
+
+    def add_event(self, event: SpanEvent) -> None:
+        if not self._writable("add_event"):
+            return
+        try:
+            attributes = to_jsonable(event.attributes)
+            if self._events is _NO_EVENTS:
+                self._events = []
+            self._events.append(SpanEvent(event.name, event.timestamp_ns, attributes))
+        except Exception as exc:
+            log_internal_error("adding a span event", exc)
+
+    def record_exception(self, exception: BaseException | str) -> None:
+        """Add an `exception` event and set status ERROR with "<Type>: <message>"."""
+        if not self._writable("record_exception"):
+            return
+        if isinstance(exception, BaseException):
+            self.add_event(SpanEvent.from_exception(exception))
+            self._status = SpanStatus(SpanStatusCode.ERROR, _describe(exception))
+        else:
+            event = SpanEvent(
+                ExceptionEventKey.EVENT_NAME, attributes={ExceptionEventKey.MESSAGE: exception}
+            )
+            self.add_event(event)
+            self._status = SpanStatus(SpanStatusCode.ERROR, str(exception))
+
+    def end(
+        self,
+        outputs: Any = None,
+        attributes: Mapping[str, Any] | None = None,
+        status: SpanStatus | SpanStatusCode | str | None = None,
+        end_time_ns: int | None = None,
+    ) -> None:
+        """End the span (status OK unless set otherwise). Ending twice is a no-op."""
+        if self._end_time_ns is not None:
+            warn_once("span-ended-twice", f"spanscope: span {self._name!r} was ended twice")
+            return
+        try:
+            if outputs is not None:
+                self.set_outputs(outputs)
+            if attributes:
+                self.set_attributes(attributes)
+            if status is not None:
+                self.set_status(status)
+            if self._status is _UNSET or self._status.status_code is SpanStatusCode.UNSET:
+                self._status = _OK
+        except Exception as exc:
+            log_internal_error("ending a span", exc)
+        self._end_time_ns = end_time_ns if end_time_ns is not None else time.time_ns()
+        self._buffer.on_span_end(self)
+
+    def freeze(self) -> Span:
+        """A finished, immutable copy of this span."""
+        return Span(
+            trace_id=self._trace_id,
+            span_id=self._span_id,
+            parent_id=self._parent_id,
+            name=self._name,
+            start_time_ns=self._start_time_ns,
+            end_time_ns=self._end_time_ns,
+            status=self._status,
+            attributes_json=dict(self._attrs),
+            events=list(self._events),
+        )
+
+    def _writable(self, what: str) -> bool:
+        if self._end_time_ns is None or self._editable:
+            return True
+        warn_once(
+            "ended-span-" + what,
+            f"spanscope: {what}() on span {self._name!r} after it ended; ignored",
+        )
+        return False
+
+    def _set(self, key: str, value: Any) -> None:
+        if self._end_time_ns is not None and not self._writable("set"):
+            return
+        try:
+            self._attrs[key] = dumps(value, self._buffer.max_value_bytes)
+        except Exception as exc:
+            log_internal_error("serialising a span value", exc)
+        self._decoded = None
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class NoOpSpan:
+    """Stands in for a span when tracing is off or the trace was sampled out."""
+
+    __slots__ = ()
+
+    trace_id = None
+    span_id = None
+    parent_id = None
+    name = ""
+    span_type = ""
+    inputs = None
+    outputs = None
+    is_ended = True
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return {}
+
+    def set_inputs(self, inputs: Any) -> None:
+        pass
+
+    def set_outputs(self, outputs: Any) -> None:
+        pass
+
+    def set_span_type(self, span_type: str) -> None:
+        pass
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        pass
+
+    def set_attributes(self, attributes: Mapping[str, Any]) -> None:
+        pass
+
+    def set_name(self, name: str) -> None:
+        pass
+
+    def set_status(self, status: Any, description: str = "") -> None:
+        pass
+
+    def add_event(self, event: SpanEvent) -> None:
+        pass
+
+    def record_exception(self, exception: BaseException | str) -> None:
+        pass
+
+    def end(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def get_attribute(self, key: str, default: Any = None) -> Any:
+        return default
+
+    def __repr__(self) -> str:
+        return "NoOpSpan()"
+
+
+NOOP_SPAN = NoOpSpan()

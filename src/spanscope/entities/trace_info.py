@@ -1,0 +1,82 @@
+"""TraceInfo: what is known of a trace as a whole."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from spanscope.constants import DEFAULT_EXPERIMENT_ID, TraceMetadataKey
+from spanscope.tracing.serialization import loads
+
+__all__ = ["TraceInfo", "TraceState"]
+
+
+class TraceState(str, enum.Enum):
+    """The state of a trace, from its root span."""
+
+    OK = "OK"
+    ERROR = "ERROR"
+    IN_PROGRESS = "IN_PROGRESS"
+
+
+@dataclass(slots=True)
+class TraceInfo:
+    """Trace-level fields; `metadata` is set while the trace runs, `tags` stay editable."""
+
+    trace_id: str
+    experiment_id: str = DEFAULT_EXPERIMENT_ID
+    request_time: int = 0
+    execution_duration: int | None = None
+    state: TraceState = TraceState.IN_PROGRESS
+    name: str | None = None
+    request_preview: str | None = None
+    response_preview: str | None = None
+    client_request_id: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def session_id(self) -> str | None:
+        return self.metadata.get(TraceMetadataKey.SESSION)
+
+    @property
+    def user_id(self) -> str | None:
+        return self.metadata.get(TraceMetadataKey.USER)
+
+    @property
+    def token_usage(self) -> dict[str, int] | None:
+        raw = self.metadata.get(TraceMetadataKey.TOKEN_USAGE)
+        return None if raw is None else dict(loads(raw))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "trace_id": self.trace_id,
+            "experiment_id": self.experiment_id,
+            "request_time": self.request_time,
+            "execution_duration": self.execution_duration,
+            "state": self.state.value,
+            "name": self.name,
+            "request_preview": self.request_preview,
+            "response_preview": self.response_preview,
+            "client_request_id": self.client_request_id,
+            "metadata": dict(self.metadata),
+            "tags": dict(self.tags),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TraceInfo:
+        duration = data.get("execution_duration")
+        return cls(
+            trace_id=data["trace_id"],
+            experiment_id=str(data.get("experiment_id", DEFAULT_EXPERIMENT_ID)),
+            request_time=int(data.get("request_time", 0)),
+            execution_duration=None if duration is None else int(duration),
+            state=TraceState(data.get("state", TraceState.IN_PROGRESS.value)),
+            name=data.get("name"),
+            request_preview=data.get("request_preview"),
+            response_preview=data.get("response_preview"),
+            client_request_id=data.get("client_request_id"),
+            metadata=dict(data.get("metadata") or {}),
+            tags=dict(data.get("tags") or {}),
+        )

@@ -1,0 +1,36 @@
+"""The exceptions spanscope raises to its callers.
+
+* SpanscopeError
+  * NotFoundError: an unknown trace, span or experiment id.
+  * InvalidArgumentError: a value of the wrong kind, with what is accepted.
+    * InvalidFilterError: a filter string that does not parse, with the position.
+"""
+
+from __future__ import annotations
+
+__all__ = ["InvalidArgumentError", "InvalidFilterError", "NotFoundError", "SpanscopeError"]
+
+
+class SpanscopeError(Exception):
+    """Base class of every error spanscope raises on purpose."""
+
+
+class NotFoundError(SpanscopeError, LookupError):
+    """An id that names no trace, span or experiment."""
+
+
+class InvalidArgumentError(SpanscopeError, ValueError):
+    """An argument of the wrong kind; the message says what is accepted."""
+
+
+class InvalidFilterError(InvalidArgumentError):
+    """A filter string that does not parse or type-check.
+
+    `position` is the 0-based offset of the offending token in `filter_string`; the message
+    shows it with a caret and lists the accepted fields and operators.
+    """
+
+    def __init__(self, message: str, filter_string: str = "", position: int | None = None) -> None:
+        super().__init__(message)
+        self.filter_string = filter_string
+        self.position = position

@@ -1,0 +1,68 @@
+"""Tracing settings, read from the environment and overridable by `configure()`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from spanscope import constants as C
+from spanscope.exceptions import InvalidArgumentError
+
+__all__ = ["TracingConfig"]
+
+
+@dataclass(slots=True)
+class TracingConfig:
+    """Knobs of the tracing runtime; see `spanscope.tracing.configure`."""
+
+    sampling_ratio: float = 1.0
+    queue_size: int = 10_000
+    batch_size: int = 256
+    export_interval_s: float = 0.5
+    max_value_bytes: int = 1_048_576
+    exit_flush_timeout_s: float = 10.0
+
+    @classmethod
+    def from_env(cls) -> TracingConfig:
+        config = cls()
+        config.sampling_ratio = _env_float(C.ENV_SAMPLING_RATIO, config.sampling_ratio)
+        config.queue_size = _env_int(C.ENV_QUEUE_SIZE, config.queue_size)
+        config.batch_size = _env_int(C.ENV_BATCH_SIZE, config.batch_size)
+        config.export_interval_s = _env_int(C.ENV_EXPORT_INTERVAL_MS, 500) / 1000
+        config.max_value_bytes = _env_int(C.ENV_MAX_VALUE_BYTES, config.max_value_bytes)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        if not 0.0 <= self.sampling_ratio <= 1.0:
+            raise InvalidArgumentError(
+                f"sampling_ratio must be between 0.0 and 1.0, got {self.sampling_ratio!r}"
+            )
+        for name in ("queue_size", "batch_size", "max_value_bytes"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
+        if self.export_interval_s <= 0:
+            raise InvalidArgumentError(
+                f"export_interval_s must be positive, got {self.export_interval_s!r}"
+            )
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidArgumentError(f"{name}={raw!r} is not a number") from None
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidArgumentError(f"{name}={raw!r} is not an integer") from None

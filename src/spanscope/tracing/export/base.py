@@ -1,0 +1,22 @@
+"""The exporter interface: where finished traces go."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spanscope.entities.trace import Trace
+
+__all__ = ["TraceExporter"]
+
+
+class TraceExporter:
+    """Receives finished traces in batches, on the export worker thread.
+
+    `export` may raise: the error is counted and logged, and never reaches user code.
+    """
+
+    def export(self, traces: Sequence[Trace]) -> None:
+        raise NotImplementedError
+
+    def shutdown(self) -> None:
+        """Release resources; called by `spanscope.tracing.reset()`."""

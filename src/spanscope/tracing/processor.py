@@ -1,0 +1,89 @@
+"""Starting spans: new traces (sampling decided once, here) and children of the current span."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from spanscope.constants import SpanAttributeKey
+from spanscope.entities.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
+from spanscope.tracing.context import CURRENT_SPAN, RemoteParent
+from spanscope.tracing.serialization import dumps
+from spanscope.tracing.state import STATE
+from spanscope.tracing.trace_buffer import TraceBuffer
+
+__all__ = ["encode_attributes", "new_span_id", "new_trace_id", "start_span"]
+
+_getrandbits = random.getrandbits
+_time_ns = time.time_ns
+_type_json: dict[str, str] = {}
+
+
+def new_trace_id() -> str:
+    return f"{_getrandbits(128) or 1:032x}"
+
+
+def new_span_id() -> str:
+    return f"{_getrandbits(64) or 1:016x}"
+
+
+def encode_attributes(span_type: str, attributes: Mapping[str, Any] | None) -> dict[str, str]:
+    """The JSON-encoded attributes a new span starts with (type first)."""
+    type_json = _type_json.get(span_type)
+    if type_json is None:
+        type_json = _type_json.setdefault(span_type, dumps(span_type))
+    encoded = {SpanAttributeKey.SPAN_TYPE: type_json}
+    if attributes:
+        for key, value in attributes.items():
+            encoded[str(key)] = dumps(value)
+    return encoded
+
+
+def start_span(
+    name: str,
+    attributes_json: dict[str, str],
+    parent: LiveSpan | NoOpSpan | RemoteParent | bool | None = True,
+    start_time_ns: int | None = None,
+) -> LiveSpan | NoOpSpan:
+    """Start a span under `parent` (True: the current span; None: a new trace).
+
+    `attributes_json` becomes the span's own attribute dict; pass a fresh one.
+    """
+    if parent is True:
+        parent = CURRENT_SPAN.get()
+    start = start_time_ns if start_time_ns is not None else _time_ns()
+    if isinstance(parent, LiveSpan):
+        return LiveSpan(
+            parent._buffer, new_span_id(), parent._span_id, name, start, attributes_json
+        )
+    if parent is None or parent is False:
+        return _start_trace(name, attributes_json, start, None)
+    if isinstance(parent, RemoteParent):
+        return _start_trace(name, attributes_json, start, parent)
+    return NOOP_SPAN
+
+
+def _start_trace(
+    name: str, attributes_json: dict[str, str], start: int, remote: RemoteParent | None
+) -> LiveSpan | NoOpSpan:
+    state = STATE
+    config = state.config
+    if remote is not None and not remote.sampled:
+        return _sampled_out()
+    if config.sampling_ratio < 1.0 and random.random() >= config.sampling_ratio:
+        return _sampled_out()
+    trace_id = remote.trace_id if remote is not None else new_trace_id()
+    buffer = TraceBuffer(trace_id, state.experiment_id, config.max_value_bytes)
+    parent_id = remote.span_id if remote is not None else None
+    span = LiveSpan(buffer, new_span_id(), parent_id, name, start, attributes_json)
+    buffer.root = span
+    state.in_flight[trace_id] = buffer
+    return span
+
+
+def _sampled_out() -> NoOpSpan:
+    with STATE.lock:
+        STATE.traces_sampled_out += 1
+    return NOOP_SPAN

@@ -1,0 +1,172 @@
+"""Switches and settings of the tracing runtime: enable/disable, configure, exporters, reset."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+
+from spanscope.constants import DEFAULT_EXPERIMENT_ID, ENV_TRACING_DISABLED
+from spanscope.exceptions import InvalidArgumentError
+from spanscope.tracing.config import TracingConfig
+from spanscope.tracing.export.base import TraceExporter
+from spanscope.tracing.export.memory import InMemoryTraceExporter
+from spanscope.tracing.export.queue import flush
+from spanscope.tracing.state import STATE, SpanProcessor, TracingStats
+
+__all__ = [
+    "add_exporter",
+    "add_span_processor",
+    "configure",
+    "disable",
+    "enable",
+    "flush",
+    "get_exporters",
+    "is_enabled",
+    "remove_exporter",
+    "reset",
+    "set_exporters",
+    "stats",
+]
+
+RECENT_TRACES = 100
+_logger = logging.getLogger("spanscope")
+
+
+def enable() -> None:
+    """Turn tracing on (the default)."""
+    STATE.enabled = True
+
+
+def disable() -> None:
+    """Turn tracing off: traced functions run as if undecorated."""
+    STATE.enabled = False
+
+
+def is_enabled() -> bool:
+    return STATE.enabled
+
+
+def stats() -> TracingStats:
+    """Counters of the export pipeline: exported, dropped (and why), queued."""
+    return STATE.stats()
+
+
+def configure(
+    *,
+    sampling_ratio: float | None = None,
+    queue_size: int | None = None,
+    batch_size: int | None = None,
+    export_interval_s: float | None = None,
+    max_value_bytes: int | None = None,
+    exit_flush_timeout_s: float | None = None,
+) -> TracingConfig:
+    """Change tracing settings; unspecified ones keep their value. Returns the new settings.
+
+    Queue settings take effect after the queued traces are flushed.
+    """
+    old = STATE.config
+    new = TracingConfig(
+        sampling_ratio=old.sampling_ratio if sampling_ratio is None else sampling_ratio,
+        queue_size=old.queue_size if queue_size is None else queue_size,
+        batch_size=old.batch_size if batch_size is None else batch_size,
+        export_interval_s=old.export_interval_s if export_interval_s is None else export_interval_s,
+        max_value_bytes=old.max_value_bytes if max_value_bytes is None else max_value_bytes,
+        exit_flush_timeout_s=(
+            old.exit_flush_timeout_s if exit_flush_timeout_s is None else exit_flush_timeout_s
+        ),
+    )
+    new.validate()
+    STATE.config = new
+    queue_changed = (new.queue_size, new.batch_size, new.export_interval_s) != (
+        old.queue_size,
+        old.batch_size,
+        old.export_interval_s,
+    )
+    if queue_changed:
+        _stop_queue()
+    return new
+
+
+def add_span_processor(processor: SpanProcessor) -> None:
+    """Run `processor(span)` on every span before export (e.g. to redact PII).
+
+    It runs on the export thread and may edit the span with its setters; its errors are logged.
+    """
+    if not callable(processor):
+        raise InvalidArgumentError(
+            f"a span processor is a callable taking a LiveSpan, got {type(processor).__name__}"
+        )
+    STATE.span_processors.append(processor)
+
+
+def set_exporters(exporters: Sequence[TraceExporter]) -> None:
+    """Replace the exporters finished traces go to."""
+    for exporter in exporters:
+        _check_exporter(exporter)
+    STATE.exporters = list(exporters)
+
+
+def add_exporter(exporter: TraceExporter) -> None:
+    _check_exporter(exporter)
+    STATE.exporters = [*STATE.exporters, exporter]
+
+
+def remove_exporter(exporter: TraceExporter) -> None:
+    STATE.exporters = [e for e in STATE.exporters if e is not exporter]
+
+
+def get_exporters() -> list[TraceExporter]:
+    return list(STATE.exporters)
+
+
+def reset() -> None:
+    """Flush, then restore every tracing setting and counter to its start-up value (for tests)."""
+    _stop_queue()
+    for exporter in STATE.exporters:
+        try:
+            exporter.shutdown()
+        except Exception:
+            _logger.warning("spanscope: %r failed to shut down", exporter, exc_info=True)
+    with STATE.lock:
+        STATE.warned.clear()
+    STATE.in_flight.clear()
+    STATE.last_trace_id = None
+    STATE.span_processors = []
+    STATE.exporters = []
+    STATE.experiment_id = DEFAULT_EXPERIMENT_ID
+    STATE.traces_exported = 0
+    STATE.traces_dropped_queue_full = 0
+    STATE.traces_dropped_export_error = 0
+    STATE.traces_sampled_out = 0
+    STATE.spans_dropped_late = 0
+    STATE.internal_errors = 0
+    install_defaults()
+
+
+def install_defaults() -> None:
+    """Settings from the environment, and the buffer of recent traces."""
+    try:
+        STATE.config = TracingConfig.from_env()
+    except InvalidArgumentError as exc:
+        _logger.warning("spanscope: %s; using the default tracing settings", exc)
+        STATE.config = TracingConfig()
+    STATE.enabled = os.environ.get(ENV_TRACING_DISABLED, "").lower() not in ("1", "true", "yes")
+    STATE.recent = InMemoryTraceExporter(max_traces=RECENT_TRACES)
+
+
+def _stop_queue() -> None:
+    queue = STATE.queue
+    if queue is not None:
+        STATE.queue = None
+        queue.shutdown(STATE.config.exit_flush_timeout_s)
+
+
+def _check_exporter(exporter: object) -> None:
+    if not callable(getattr(exporter, "export", None)):
+        raise InvalidArgumentError(
+            f"an exporter needs an export(traces) method, got {type(exporter).__name__}"
+        )
+
+
+install_defaults()

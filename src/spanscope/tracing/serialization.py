@@ -1,0 +1,153 @@
+"""JSON encoding of span inputs, outputs and attributes.
+
+`dumps` never raises and never consumes an iterator: pydantic models, dataclasses, enums,
+datetimes, bytes, sets, numpy scalars and arrays, exceptions and objects with `to_dict` /
+`model_dump` are encoded as data; anything else becomes its (bounded) repr; cycles are cut.
+A value whose encoding exceeds the size cap is replaced by a visible marker.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dataclasses
+import decimal
+import enum
+import pathlib
+import types
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import orjson
+
+from spanscope.constants import TRUNCATED_MARKER
+
+__all__ = ["DEFAULT_MAX_VALUE_BYTES", "dumps", "loads", "to_jsonable"]
+
+DEFAULT_MAX_VALUE_BYTES = 1_048_576
+_PREVIEW_CHARS = 4096
+_REPR_CHARS = 1000
+_MAX_DEPTH = 64
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_CYCLE = "<cycle>"
+_TOO_DEEP = "<too deep>"
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def dumps(value: Any, max_bytes: int = DEFAULT_MAX_VALUE_BYTES) -> str:
+    """Encode `value` as a JSON string, capped at `max_bytes` (a marker replaces larger ones)."""
+    try:
+        raw = orjson.dumps(value, default=_default, option=_OPTIONS)
+    except (TypeError, ValueError):  # cycles, >64-bit ints, keys orjson refuses, hook failures
+        raw = orjson.dumps(to_jsonable(value), option=_OPTIONS)
+    if len(raw) > max_bytes:
+        return _truncated(raw)
+    return raw.decode()
+
+
+def loads(text: str | bytes) -> Any:
+    """Decode a JSON string written by `dumps`."""
+    return orjson.loads(text)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Return a structure of plain JSON types equivalent to `value`, cutting cycles."""
+    return _sanitize(value, set(), 0)
+
+
+def _truncated(raw: bytes) -> str:
+    preview = raw[:_PREVIEW_CHARS].decode(errors="ignore")
+    marker = {TRUNCATED_MARKER: True, "size_bytes": len(raw), "preview": preview}
+    return orjson.dumps(marker).decode()
+
+
+def _sanitize(value: Any, seen: set[int], depth: int) -> Any:
+    if isinstance(value, _JSON_SCALARS):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
+            return str(value)
+        return value
+    if depth > _MAX_DEPTH:
+        return _TOO_DEEP
+    key = id(value)
+    if key in seen:
+        return _CYCLE
+    seen.add(key)
+    try:
+        if isinstance(value, Mapping):
+            return {_key(k): _sanitize(v, seen, depth + 1) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [_sanitize(v, seen, depth + 1) for v in value]
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+            return _sanitize(fields, seen, depth + 1)
+        try:
+            converted = _default(value)
+        except TypeError:
+            return _repr(value)
+        if converted is value:
+            return _repr(value)
+        return _sanitize(converted, seen, depth + 1)
+    finally:
+        seen.discard(key)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, enum.Enum):
+        return str(key.value)
+    return str(key)
+
+
+def _default(obj: Any) -> Any:
+    """orjson's hook for types it does not encode itself; must not consume iterators."""
+    try:
+        return _convert(obj)
+    except Exception:
+        return _repr(obj)
+
+
+def _convert(obj: Any) -> Any:
+    if isinstance(obj, (types.GeneratorType, types.AsyncGeneratorType, Iterator)):
+        return _repr(obj)
+    model_dump = getattr(obj, "model_dump", None)
+    if callable(model_dump) and not isinstance(obj, type):
+        return model_dump(mode="json")
+    if isinstance(obj, (set, frozenset)):
+        items = list(obj)
+        with contextlib.suppress(TypeError):
+            items.sort()
+        return items
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        data = bytes(obj)
+        try:
+            return data.decode()
+        except UnicodeDecodeError:
+            return "base64:" + base64.b64encode(data).decode()
+    if isinstance(obj, (decimal.Decimal, pathlib.PurePath)):
+        return str(obj)
+    if isinstance(obj, BaseException):
+        return {"type": type(obj).__name__, "message": str(obj)}
+    if isinstance(obj, tuple):  # named tuples and other tuple subclasses
+        return list(obj)
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    tolist = getattr(obj, "tolist", None)  # numpy arrays and scalars of dtypes orjson skips
+    if callable(tolist) and type(obj).__module__.startswith("numpy"):
+        return tolist()
+    to_dict = getattr(obj, "to_dict", None)
+    if callable(to_dict) and not isinstance(obj, type):
+        return to_dict()
+    if isinstance(obj, (int, float)):  # Decimal-free numeric subclasses orjson rejects
+        return float(obj) if isinstance(obj, float) else int(obj)
+    return _repr(obj)
+
+
+def _repr(obj: Any) -> str:
+    try:
+        text = repr(obj)
+    except Exception:
+        text = f"<{type(obj).__name__} object>"
+    if len(text) > _REPR_CHARS:
+        text = text[:_REPR_CHARS] + "...>"
+    return text

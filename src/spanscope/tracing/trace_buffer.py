@@ -1,0 +1,103 @@
+"""The in-memory record of one in-flight trace, handed to the export queue when its root ends."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from spanscope.tracing.export.queue import ensure_queue
+from spanscope.tracing.safety import warn_once
+from spanscope.tracing.state import STATE
+
+if TYPE_CHECKING:
+    from spanscope.entities.live_span import LiveSpan
+
+__all__ = ["TraceBuffer"]
+
+
+class TraceBuffer:
+    """Spans of one trace as they end, plus the trace-level fields set while it runs."""
+
+    __slots__ = (
+        "client_request_id",
+        "closed",
+        "experiment_id",
+        "live",
+        "lock",
+        "max_value_bytes",
+        "metadata",
+        "request_preview",
+        "response_preview",
+        "root",
+        "spans",
+        "tags",
+        "trace_id",
+    )
+
+    def __init__(self, trace_id: str, experiment_id: str, max_value_bytes: int) -> None:
+        self.trace_id = trace_id
+        self.experiment_id = experiment_id
+        self.max_value_bytes = max_value_bytes
+        self.root: LiveSpan | None = None
+        self.spans: list[LiveSpan] = []
+        # Few traces fill these: they are made on first use, to keep the hot path lean.
+        self.live: dict[str, LiveSpan] | None = None
+        self.tags: dict[str, str] | None = None
+        self.metadata: dict[str, str] | None = None
+        self.request_preview: str | None = None
+        self.response_preview: str | None = None
+        self.client_request_id: str | None = None
+        self.closed = False
+        self.lock = threading.Lock()
+
+    def update(
+        self, tags: Mapping[str, str] | None = None, metadata: Mapping[str, str] | None = None
+    ) -> None:
+        with self.lock:
+            if tags:
+                self.tags = {**(self.tags or {}), **tags}
+            if metadata:
+                self.metadata = {**(self.metadata or {}), **metadata}
+
+    def add_live(self, span: LiveSpan) -> None:
+        """Remember a span started by TracingClient, so it can be ended by id."""
+        with self.lock:
+            if self.live is None:
+                self.live = {}
+            self.live[span.span_id] = span
+
+    def get_live(self, span_id: str) -> LiveSpan | None:
+        live = self.live
+        return None if live is None else live.get(span_id)
+
+    def on_span_end(self, span: LiveSpan) -> None:
+        with self.lock:
+            closed = self.closed
+            if not closed:
+                self.spans.append(span)
+                if self.live is not None:
+                    self.live.pop(span.span_id, None)
+                self.closed = span is self.root
+        if closed:
+            self._late(span)
+        elif self.closed:
+            self._hand_off()
+
+    def _hand_off(self) -> None:
+        STATE.in_flight.pop(self.trace_id, None)
+        STATE.last_trace_id = self.trace_id
+        queue = STATE.queue
+        if queue is None:
+            queue = ensure_queue()
+        queue.put(self)
+
+    def _late(self, span: LiveSpan) -> None:
+        with STATE.lock:
+            STATE.spans_dropped_late += 1
+        warn_once(
+            "late-span",
+            f"spanscope: span {span.name!r} ended after the root span of trace {self.trace_id} "
+            "had ended and been exported; it was dropped (counted in "
+            "spanscope.tracing.stats().spans_dropped_late). End child spans before their root.",
+        )

@@ -1,0 +1,32 @@
+"""Suite-wide setup: strict mode on, a fresh tracing runtime per test, no hidden internal errors."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["SPANSCOPE_STRICT"] = "1"
+# Keep tests off the user's real home directory.
+os.environ.setdefault("SPANSCOPE_HOME", os.path.join(os.path.dirname(__file__), ".spanscope-home"))
+
+from collections.abc import Iterator
+
+import pytest
+
+import spanscope
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "internal_errors: the test provokes spanscope internal errors on purpose"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tracing(request: pytest.FixtureRequest) -> Iterator[None]:
+    spanscope.tracing.reset()
+    yield
+    spanscope.flush()
+    errors = spanscope.tracing.stats().internal_errors
+    spanscope.tracing.reset()
+    if request.node.get_closest_marker("internal_errors") is None:
+        assert errors == 0, f"{errors} spanscope internal error(s) were logged during the test"

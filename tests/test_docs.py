@@ -1,0 +1,46 @@
+"""Every python snippet in the README and docs/ runs; the examples run."""
+
+from __future__ import annotations
+
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
+_FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def _snippets(path: Path) -> list[str]:
+    return _FENCE.findall(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", [p for p in DOCS if _snippets(p)], ids=lambda p: p.name)
+def test_doc_snippets_run(path: Path) -> None:
+    namespace: dict[str, object] = {"__name__": "__doc_snippet__"}
+    for number, code in enumerate(_snippets(path), start=1):
+        try:
+            exec(compile(code, f"{path.name}#snippet{number}", "exec"), namespace)
+        except Exception as exc:  # pragma: no cover - the message is the point
+            raise AssertionError(f"{path.name} snippet {number} failed: {exc!r}") from exc
+
+
+def test_quickstart_example_prints_the_tree() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "quickstart.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert "└── support_bot [AGENT]" in out
+    assert "order_status [TOOL]" in out
+    assert "'total_tokens': 54" in out
+
+
+def test_examples_run_in_process() -> None:
+    runpy.run_path(str(ROOT / "examples" / "quickstart.py"), run_name="__main__")
