@@ -3,6 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
+PY_PATHS := $(wildcard src tests benchmarks examples)
 
 .PHONY: install lint format test bench demo clean
 
@@ -15,12 +16,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 format: install
-	$(VENV)/bin/ruff format src tests benchmarks examples
-	$(VENV)/bin/ruff check --fix src tests benchmarks examples
+	$(VENV)/bin/ruff format $(PY_PATHS)
+	$(VENV)/bin/ruff check --fix $(PY_PATHS)
 
 lint: install
-	$(VENV)/bin/ruff format --check src tests benchmarks examples
-	$(VENV)/bin/ruff check src tests benchmarks examples
+	$(VENV)/bin/ruff format --check $(PY_PATHS)
+	$(VENV)/bin/ruff check $(PY_PATHS)
 	$(VENV)/bin/mypy
 
 test: lint
