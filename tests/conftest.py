@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 
 os.environ["SPANSCOPE_STRICT"] = "1"
-# Keep tests off the user's real home directory.
-os.environ.setdefault("SPANSCOPE_HOME", os.path.join(os.path.dirname(__file__), ".spanscope-home"))
+import tempfile  # noqa: E402
+
+# Keep tests off the user's real home directory and store: one SQLite file per test session.
+_HOME = tempfile.mkdtemp(prefix="spanscope-tests-")
+os.environ["SPANSCOPE_HOME"] = _HOME
+os.environ["SPANSCOPE_TRACKING_URI"] = f"sqlite:///{_HOME}/spanscope.db"
 
 from collections.abc import Iterator
 

@@ -8,7 +8,6 @@ from spanscope.tracing.fluent import (
     get_active_trace_id,
     get_current_active_span,
     get_last_active_trace_id,
-    get_trace,
     start_span,
     trace,
     update_current_trace,
@@ -17,8 +16,10 @@ from spanscope.tracing.fluent import (
 # isort: on
 from spanscope.entities import (
     Document,
+    Experiment,
     LiveSpan,
     NoOpSpan,
+    Session,
     Span,
     SpanEvent,
     SpanStatus,
@@ -29,17 +30,40 @@ from spanscope.entities import (
     TraceInfo,
     TraceState,
 )
-from spanscope.exceptions import InvalidArgumentError, NotFoundError, SpanscopeError
+from spanscope.exceptions import (
+    InvalidArgumentError,
+    InvalidFilterError,
+    NotFoundError,
+    SpanscopeError,
+)
+from spanscope.store.fluent import (
+    create_experiment,
+    delete_experiment,
+    delete_trace_tag,
+    delete_traces,
+    get_experiment,
+    get_experiment_by_name,
+    get_trace,
+    search_experiments,
+    search_sessions,
+    search_traces,
+    set_experiment,
+    set_trace_tag,
+)
+from spanscope.store.uri import get_tracking_uri, set_tracking_uri
 from spanscope.tracing.client import TracingClient
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Document",
+    "Experiment",
     "InvalidArgumentError",
+    "InvalidFilterError",
     "LiveSpan",
     "NoOpSpan",
     "NotFoundError",
+    "Session",
     "Span",
     "SpanEvent",
     "SpanStatus",
@@ -52,11 +76,24 @@ __all__ = [
     "TraceState",
     "TracingClient",
     "__version__",
+    "create_experiment",
+    "delete_experiment",
+    "delete_trace_tag",
+    "delete_traces",
     "flush",
     "get_active_trace_id",
     "get_current_active_span",
+    "get_experiment",
+    "get_experiment_by_name",
     "get_last_active_trace_id",
     "get_trace",
+    "get_tracking_uri",
+    "search_experiments",
+    "search_sessions",
+    "search_traces",
+    "set_experiment",
+    "set_trace_tag",
+    "set_tracking_uri",
     "start_span",
     "trace",
     "tracing",

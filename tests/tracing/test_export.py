@@ -139,7 +139,7 @@ def test_get_trace_returns_recent_traces_and_rejects_unknown_ids() -> None:
     assert trace_id is not None
     trace = spanscope.get_trace(trace_id)
     assert trace.data.spans[0].outputs == 5
-    with pytest.raises(spanscope.NotFoundError, match="no finished trace"):
+    with pytest.raises(spanscope.NotFoundError, match="no trace with id"):
         spanscope.get_trace("f" * 32)
 
 

@@ -1,7 +1,9 @@
 """Plain typed data of spanscope: traces, spans, events, statuses, documents."""
 
 from spanscope.entities.document import Document
+from spanscope.entities.experiment import Experiment
 from spanscope.entities.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
+from spanscope.entities.session import Session
 from spanscope.entities.span import Span
 from spanscope.entities.span_event import SpanEvent
 from spanscope.entities.span_status import SpanStatus, SpanStatusCode
@@ -12,8 +14,10 @@ from spanscope.entities.trace_info import TraceInfo, TraceState
 __all__ = [
     "NOOP_SPAN",
     "Document",
+    "Experiment",
     "LiveSpan",
     "NoOpSpan",
+    "Session",
     "Span",
     "SpanEvent",
     "SpanStatus",

@@ -15,7 +15,7 @@ from spanscope.entities.span_status import SpanStatus, SpanStatusCode
 from spanscope.entities.span_type import SpanType
 from spanscope.entities.trace import Trace
 from spanscope.exceptions import NotFoundError
-from spanscope.tracing.export.queue import flush as flush_queue
+from spanscope.store import fluent as store_fluent
 from spanscope.tracing.processor import encode_attributes, new_span_id, start_span
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_buffer import TraceBuffer
@@ -121,15 +121,9 @@ class TracingClient:
             )
         return span
 
-    def get_trace(self, trace_id: str, flush: bool = True) -> Trace:
-        """A finished trace by id (after flushing the export queue unless `flush=False`)."""
-        if flush:
-            flush_queue()
-        recent = STATE.recent
-        trace = recent.get_trace(trace_id) if recent is not None else None
-        if trace is None:
-            raise NotFoundError(f"no finished trace with id {trace_id!r}")
-        return trace
+    def get_trace(self, trace_id: str) -> Trace:
+        """A finished trace by id (flushes pending exports first); NotFoundError if unknown."""
+        return store_fluent.get_trace(trace_id)
 
     @staticmethod
     def _buffer(trace_id: str) -> TraceBuffer:

@@ -25,7 +25,6 @@ from spanscope.tracing.state import STATE
 
 __all__ = [
     "flush",
-    "get_trace",
     "get_active_trace_id",
     "get_current_active_span",
     "get_last_active_trace_id",
@@ -426,11 +425,6 @@ def update_current_trace(
         buffer.response_preview = str(response_preview)
     if client_request_id is not None:
         buffer.client_request_id = str(client_request_id)
-
-
-def get_trace(trace_id: str) -> Trace:
-    """A finished trace by id; raises NotFoundError for an unknown id."""
-    return TracingClient().get_trace(trace_id)
 
 
 def flush(timeout: float | None = None) -> bool:

@@ -6,8 +6,9 @@ import logging
 import os
 from collections.abc import Sequence
 
-from spanscope.constants import DEFAULT_EXPERIMENT_ID, ENV_TRACING_DISABLED
+from spanscope.constants import DEFAULT_EXPERIMENT_ID, ENV_EXPERIMENT_ID, ENV_TRACING_DISABLED
 from spanscope.exceptions import InvalidArgumentError
+from spanscope.store.exporter import StoreExporter
 from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.export.base import TraceExporter
 from spanscope.tracing.export.memory import InMemoryTraceExporter
@@ -121,7 +122,8 @@ def get_exporters() -> list[TraceExporter]:
 
 
 def reset() -> None:
-    """Flush, then restore every tracing setting and counter to its start-up value (for tests)."""
+    """Flush, then restore every setting and counter to its start-up value (for tests):
+    exporters, processors, sampling, tracking URI, current experiment, stats."""
     _stop_queue()
     for exporter in STATE.exporters:
         try:
@@ -134,7 +136,10 @@ def reset() -> None:
     STATE.last_trace_id = None
     STATE.span_processors = []
     STATE.exporters = []
-    STATE.experiment_id = DEFAULT_EXPERIMENT_ID
+    STATE.tracking_uri = None
+    for store in STATE.stores.values():
+        store.close()
+    STATE.stores = {}
     STATE.traces_exported = 0
     STATE.traces_dropped_queue_full = 0
     STATE.traces_dropped_export_error = 0
@@ -153,6 +158,9 @@ def install_defaults() -> None:
         STATE.config = TracingConfig()
     STATE.enabled = os.environ.get(ENV_TRACING_DISABLED, "").lower() not in ("1", "true", "yes")
     STATE.recent = InMemoryTraceExporter(max_traces=RECENT_TRACES)
+    STATE.exporters = [StoreExporter()]
+    experiment_id = os.environ.get(ENV_EXPERIMENT_ID, "").strip()
+    STATE.experiment_id = experiment_id or DEFAULT_EXPERIMENT_ID
 
 
 def _stop_queue() -> None:

@@ -16,6 +16,7 @@ from spanscope.tracing.config import TracingConfig
 
 if TYPE_CHECKING:
     from spanscope.entities.live_span import LiveSpan
+    from spanscope.store.base import TraceStore
     from spanscope.tracing.export.base import TraceExporter
     from spanscope.tracing.export.memory import InMemoryTraceExporter
     from spanscope.tracing.export.queue import ExportQueue
@@ -54,6 +55,8 @@ class TracingState:
         self.recent: InMemoryTraceExporter | None = None
         self.queue: ExportQueue | None = None
         self.exit_hooks_installed = False
+        self.tracking_uri: str | None = None
+        self.stores: dict[str, TraceStore] = {}
         self.experiment_id = DEFAULT_EXPERIMENT_ID
         self.traces_exported = 0
         self.traces_dropped_queue_full = 0

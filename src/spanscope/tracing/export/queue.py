@@ -132,11 +132,12 @@ class ExportQueue:
             try:
                 exporter.export(traces)
             except Exception as exc:
+                failed = getattr(exc, "failed_count", len(traces))
                 with STATE.lock:
-                    STATE.traces_dropped_export_error += len(traces)
+                    STATE.traces_dropped_export_error += failed
                 warn_once(
                     "export-error-" + type(exporter).__name__,
-                    f"spanscope: {type(exporter).__name__}.export failed for {len(traces)} "
+                    f"spanscope: {type(exporter).__name__}.export failed for {failed} "
                     f"trace(s), which it did not store: {type(exc).__name__}: {exc}. Counted in "
                     "spanscope.tracing.stats().traces_dropped_export_error.",
                 )

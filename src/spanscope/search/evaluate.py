@@ -1,0 +1,245 @@
+"""The reference evaluator: does a trace match a filter? SQL stores must agree with it.
+
+Semantics (two-valued):
+* a comparison on a missing value (NULL column, absent key, JSON null) is false, `!=` and the
+  NOT forms included; only IS NULL is true there. `Not` negates the boolean.
+* span fields are existential per comparison: true when some span satisfies it. IS NULL on a
+  span field means no span has a value; IS NOT NULL means some span has one.
+* span attributes are JSON: numbers (bool excluded) compare only with number literals, strings
+  only with string literals; any other pairing is false.
+* LIKE is case-sensitive, ILIKE compares str.lower() of both sides; `%` matches any run of
+  characters (newlines too), `_` one character, `\\` makes the next character literal.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from spanscope.entities.span import Span
+from spanscope.entities.trace import Trace
+from spanscope.entities.trace_info import TraceInfo
+from spanscope.search.ast import And, Comparison, Expr, Field, FieldKind, Not, Op, Or, Value
+
+__all__ = ["like_match", "like_to_regex", "matches", "trace_field_value", "trace_text_fields"]
+
+_TRACE_GETTERS: dict[str, Callable[[TraceInfo], Any]] = {
+    "trace_id": lambda info: info.trace_id,
+    "name": lambda info: info.name,
+    "status": lambda info: info.state.value,
+    "timestamp_ms": lambda info: info.request_time,
+    "execution_time_ms": lambda info: info.execution_duration,
+    "session_id": lambda info: info.session_id,
+    "user_id": lambda info: info.user_id,
+    "client_request_id": lambda info: info.client_request_id,
+    "request_preview": lambda info: info.request_preview,
+    "response_preview": lambda info: info.response_preview,
+}
+_SPAN_GETTERS: dict[str, Callable[[Span], Any]] = {
+    "name": lambda span: span.name,
+    "type": lambda span: span.span_type,
+    "status": lambda span: span.status.status_code.value,
+}
+
+
+def matches(expr: Expr, trace: Trace) -> bool:
+    """Whether `trace` satisfies `expr` (see the module docstring for the semantics)."""
+    if isinstance(expr, Comparison):
+        return _comparison(expr, trace)
+    if isinstance(expr, And):
+        return all(matches(e, trace) for e in expr.operands)
+    if isinstance(expr, Or):
+        return any(matches(e, trace) for e in expr.operands)
+    if isinstance(expr, Not):
+        return not matches(expr.operand, trace)
+    raise TypeError(f"not a filter expression: {expr!r}")
+
+
+def trace_text_fields(trace: Trace) -> list[str]:
+    """The texts full-text search (`text LIKE/ILIKE`) looks at; stores index the same list.
+
+    The trace name and request/response previews, then for each span its name and its inputs
+    and outputs as compact JSON.
+    """
+    info = trace.info
+    texts = [t for t in (info.name, info.request_preview, info.response_preview) if t is not None]
+    for span in trace.data.spans:
+        texts.append(span.name)
+        for value in (span.inputs, span.outputs):
+            if value is not None:
+                texts.append(orjson.dumps(value).decode())
+    return texts
+
+
+def _comparison(comparison: Comparison, trace: Trace) -> bool:
+    field, op, expected = comparison.field, comparison.op, comparison.value
+    kind = field.kind
+    if kind is FieldKind.TEXT:
+        return any(_test(op, text, expected) for text in trace_text_fields(trace))
+    if kind is FieldKind.SPAN or kind is FieldKind.SPAN_ATTRIBUTE:
+        values = (_span_value(span, field) for span in trace.data.spans)
+        if op is Op.IS_NULL:
+            return all(v is None for v in values)
+        if op is Op.IS_NOT_NULL:
+            return any(v is not None for v in values)
+        return any(_test(op, v, expected) for v in values)
+    value = _trace_value(trace.info, field)
+    if op is Op.IS_NULL:
+        return value is None
+    if op is Op.IS_NOT_NULL:
+        return value is not None
+    return _test(op, value, expected)
+
+
+def _trace_value(info: TraceInfo, field: Field) -> Any:
+    if field.kind is FieldKind.TAG:
+        return info.tags.get(field.key)
+    if field.kind is FieldKind.METADATA:
+        return info.metadata.get(field.key)
+    return trace_field_value(info, field.key)
+
+
+def trace_field_value(info: TraceInfo, name: str) -> Any:
+    """The value of the trace field `name` (e.g. "timestamp_ms"), None when missing."""
+    return _TRACE_GETTERS[name](info)
+
+
+def _span_value(span: Span, field: Field) -> Any:
+    if field.kind is FieldKind.SPAN:
+        return _SPAN_GETTERS[field.key](span)
+    # The same view as Span.attributes: spanscope's reserved keys are not attributes here.
+    return span.attributes.get(field.key)
+
+
+def _class(value: Any) -> str | None:
+    """'number', 'string' or None (missing, bool, list, dict): only equal classes compare."""
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "number"
+    return None
+
+
+def _test(op: Op, actual: Any, expected: Value) -> bool:
+    """One comparison of a present-or-missing value; false on missing or mismatched types."""
+    actual_class = _class(actual)
+    if actual_class is None or expected is None:
+        return False
+    if isinstance(expected, tuple):
+        same_class = [x for x in expected if _class(x) == actual_class]
+        if not same_class:
+            return False
+        hit = actual in same_class
+        return hit if op is Op.IN else not hit
+    if _class(expected) != actual_class:
+        return False
+    if op is Op.EQ:
+        return bool(actual == expected)
+    if op is Op.NE:
+        return bool(actual != expected)
+    if op in (Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE):
+        assert isinstance(expected, str)
+        found = like_match(actual, expected, case_insensitive=op in (Op.ILIKE, Op.NOT_ILIKE))
+        return found if op in (Op.LIKE, Op.ILIKE) else not found
+    if actual_class != "number":  # the parser allows ordering on numbers only
+        return False
+    if op is Op.LT:
+        return bool(actual < expected)
+    if op is Op.LE:
+        return bool(actual <= expected)
+    if op is Op.GT:
+        return bool(actual > expected)
+    if op is Op.GE:
+        return bool(actual >= expected)
+    return False
+
+
+def _like_tokens(pattern: str) -> list[str | None]:
+    """The pattern as literal characters, None for `_`, and "%" markers (escapes resolved)."""
+    tokens: list[str | None] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            tokens.append("\\" + pattern[i + 1])  # an escaped character, literal
+            i += 2
+            continue
+        tokens.append(None if c == "_" else c)
+        i += 1
+    return tokens
+
+
+def like_to_regex(pattern: str, *, case_insensitive: bool = False) -> re.Pattern[str]:
+    """A regex that fullmatches exactly the strings LIKE (or ILIKE) `pattern` matches.
+
+    For ILIKE, match it against `value.lower()`: the pattern is lowered here.
+    """
+    if case_insensitive:
+        pattern = pattern.lower()
+    parts = []
+    for token in _like_tokens(pattern):
+        if token is None:
+            parts.append(".")
+        elif token == "%":
+            parts.append(".*")
+        else:
+            parts.append(re.escape(token[-1]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+class _LikeMatcher:
+    """Matches a LIKE pattern in O(len(value) * len(pattern)) without regex backtracking.
+
+    The pattern is split at `%` into fixed-length segments; the first must match at the start,
+    the last at the end, and each middle one is taken at its leftmost match (which is optimal
+    when only `%` separates segments), so `%a%a%a%b` cannot blow up like `.*a.*a.*a.*b` can.
+    """
+
+    __slots__ = ("_segments", "_wildcard")
+
+    def __init__(self, pattern: str) -> None:
+        segments: list[list[str]] = [[]]
+        for token in _like_tokens(pattern):
+            if token == "%":
+                segments.append([])
+            elif token is None:
+                segments[-1].append(".")
+            else:
+                segments[-1].append(re.escape(token[-1]))
+        self._wildcard = len(segments) > 1
+        self._segments = [(re.compile("".join(s), re.DOTALL), len(s)) for s in segments]
+
+    def __call__(self, value: str) -> bool:
+        if not self._wildcard:
+            return self._segments[0][0].fullmatch(value) is not None
+        (first, first_len), *middle, (last, last_len) = self._segments
+        if first.match(value) is None:
+            return False
+        position = first_len
+        end = len(value) - last_len
+        if end < position or last.fullmatch(value, end) is None:
+            return False
+        for segment, length in middle:
+            if length == 0:
+                continue
+            found = segment.search(value, position, end)
+            if found is None:
+                return False
+            position = found.end()
+        return True
+
+
+@functools.lru_cache(maxsize=256)
+def _matcher(pattern: str) -> _LikeMatcher:
+    return _LikeMatcher(pattern)
+
+
+def like_match(value: str, pattern: str, *, case_insensitive: bool = False) -> bool:
+    """Whether `value` LIKE `pattern` (ILIKE with `case_insensitive`, comparing str.lower())."""
+    if case_insensitive:
+        return _matcher(pattern.lower())(value.lower())
+    return _matcher(pattern)(value)

@@ -1,0 +1,171 @@
+"""The field table of the filter language: names, value types, operators and allowed values."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from spanscope.entities.span_status import SpanStatusCode
+from spanscope.entities.trace_info import TraceState
+from spanscope.search.ast import Field, FieldKind, Op
+
+__all__ = [
+    "FIELD_NAMES",
+    "KEYED_PREFIXES",
+    "PATH_STOP",
+    "FieldSpec",
+    "ValueType",
+    "field_spec",
+    "field_to_string",
+    "is_plain_key",
+    "lookup_field",
+]
+
+
+class ValueType(str, enum.Enum):
+    """What literal a field takes."""
+
+    STRING = "string"
+    NUMBER = "number"
+    ENUM = "enum"  # a string from FieldSpec.values
+    JSON = "json"  # a string or a number, matched against a JSON attribute value
+    TEXT = "text"  # a LIKE / ILIKE pattern over the full-text fields
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """How one field (or one keyed family such as `tags.<key>`) may be compared."""
+
+    spelling: str  # as shown to users: "timestamp_ms", "tags.<key>"
+    kind: FieldKind
+    value_type: ValueType
+    ops: tuple[Op, ...]
+    values: tuple[str, ...] = ()  # the allowed values of an ENUM field
+
+    @property
+    def nullable(self) -> bool:
+        return Op.IS_NULL in self.ops
+
+
+_LIKE = (Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE)
+_NULL = (Op.IS_NULL, Op.IS_NOT_NULL)
+_ORDER = (Op.LT, Op.LE, Op.GT, Op.GE)
+_STRING_OPS = (Op.EQ, Op.NE, *_LIKE, Op.IN, Op.NOT_IN)
+_NUMBER_OPS = (Op.EQ, Op.NE, *_ORDER, Op.IN, Op.NOT_IN)
+_ENUM_OPS = (Op.EQ, Op.NE, Op.IN, Op.NOT_IN)
+_JSON_OPS = (Op.EQ, Op.NE, *_ORDER, *_LIKE, *_NULL)
+_TEXT_OPS = (Op.LIKE, Op.ILIKE)
+
+_TRACE_STATES = tuple(s.value for s in TraceState)
+_SPAN_STATUSES = tuple(s.value for s in SpanStatusCode)
+
+
+def _trace(
+    name: str, value_type: ValueType, ops: tuple[Op, ...], values: tuple[str, ...] = ()
+) -> FieldSpec:
+    return FieldSpec(name, FieldKind.TRACE, value_type, ops, values)
+
+
+def _span(
+    name: str, value_type: ValueType, ops: tuple[Op, ...], values: tuple[str, ...] = ()
+) -> FieldSpec:
+    return FieldSpec(f"span.{name}", FieldKind.SPAN, value_type, ops, values)
+
+
+# IS NULL is offered only where a value can be missing.
+_TRACE_FIELDS: dict[str, FieldSpec] = {
+    spec.spelling: spec
+    for spec in (
+        _trace("trace_id", ValueType.STRING, _STRING_OPS),
+        _trace("name", ValueType.STRING, (*_STRING_OPS, *_NULL)),
+        _trace("status", ValueType.ENUM, _ENUM_OPS, _TRACE_STATES),
+        _trace("timestamp_ms", ValueType.NUMBER, _NUMBER_OPS),
+        _trace("execution_time_ms", ValueType.NUMBER, (*_NUMBER_OPS, *_NULL)),
+        _trace("session_id", ValueType.STRING, (*_STRING_OPS, *_NULL)),
+        _trace("user_id", ValueType.STRING, (*_STRING_OPS, *_NULL)),
+        _trace("client_request_id", ValueType.STRING, (*_STRING_OPS, *_NULL)),
+        _trace("request_preview", ValueType.STRING, (*_STRING_OPS, *_NULL)),
+        _trace("response_preview", ValueType.STRING, (*_STRING_OPS, *_NULL)),
+    )
+}
+_SPAN_FIELDS: dict[str, FieldSpec] = {
+    "name": _span("name", ValueType.STRING, _STRING_OPS),
+    "type": _span("type", ValueType.STRING, _STRING_OPS),
+    "status": _span("status", ValueType.ENUM, _ENUM_OPS, _SPAN_STATUSES),
+}
+_KEYED: dict[FieldKind, FieldSpec] = {
+    FieldKind.TAG: FieldSpec("tags.<key>", FieldKind.TAG, ValueType.STRING, (*_STRING_OPS, *_NULL)),
+    FieldKind.METADATA: FieldSpec(
+        "metadata.<key>", FieldKind.METADATA, ValueType.STRING, (*_STRING_OPS, *_NULL)
+    ),
+    FieldKind.SPAN_ATTRIBUTE: FieldSpec(
+        "span.attributes.<key>", FieldKind.SPAN_ATTRIBUTE, ValueType.JSON, _JSON_OPS
+    ),
+}
+_TEXT = FieldSpec("text", FieldKind.TEXT, ValueType.TEXT, _TEXT_OPS)
+
+# The prefixes that take a key, in the lowercase spelling a filter uses.
+KEYED_PREFIXES: dict[str, FieldKind] = {
+    "tags.": FieldKind.TAG,
+    "metadata.": FieldKind.METADATA,
+    "span.attributes.": FieldKind.SPAN_ATTRIBUTE,
+}
+
+FIELD_NAMES: tuple[str, ...] = (
+    *_TRACE_FIELDS,
+    "tags.<key>",
+    "metadata.<key>",
+    *(spec.spelling for spec in _SPAN_FIELDS.values()),
+    "span.attributes.<key>",
+    "text",
+)
+
+
+def field_spec(field: Field) -> FieldSpec:
+    """The spec of `field`; KeyError for a field the language does not have."""
+    if field.kind is FieldKind.TRACE:
+        return _TRACE_FIELDS[field.key]
+    if field.kind is FieldKind.SPAN:
+        return _SPAN_FIELDS[field.key]
+    if field.kind is FieldKind.TEXT:
+        return _TEXT
+    return _KEYED[field.kind]
+
+
+def lookup_field(name: str) -> Field | None:
+    """The field spelled `name` (fixed names are case-insensitive, keys are not), or None."""
+    lowered = name.lower()
+    if lowered in _TRACE_FIELDS:
+        return Field.trace(lowered)
+    if lowered.startswith("span.") and lowered[5:] in _SPAN_FIELDS:
+        return Field.span(lowered[5:])
+    if lowered == "text":
+        return Field.text()
+    for prefix, kind in KEYED_PREFIXES.items():
+        if name[: len(prefix)].lower() == prefix and len(name) > len(prefix):
+            return Field(kind, name[len(prefix) :])
+    return None
+
+
+# Characters that end an unquoted field path; a key made only of other characters needs no
+# backticks. Keep in sync with the lexer.
+PATH_STOP = frozenset("=!<>(),'\"`")
+
+
+def is_plain_key(key: str) -> bool:
+    """Whether `key` can be written without backticks after its prefix."""
+    return bool(key) and not any(c in PATH_STOP or c.isspace() for c in key)
+
+
+def field_to_string(field: Field) -> str:
+    """The canonical spelling of `field` in a filter string."""
+    if field.kind is FieldKind.TRACE:
+        return field.key
+    if field.kind is FieldKind.SPAN:
+        return f"span.{field.key}"
+    if field.kind is FieldKind.TEXT:
+        return "text"
+    prefix = next(p for p, kind in KEYED_PREFIXES.items() if kind is field.kind)
+    if is_plain_key(field.key):
+        return prefix + field.key
+    return prefix + "`" + field.key.replace("`", "``") + "`"

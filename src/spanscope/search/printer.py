@@ -1,0 +1,57 @@
+"""The canonical printer: `parse_filter(to_filter_string(expr)) == expr` for every valid AST."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from spanscope.search.ast import And, Comparison, Expr, Not, Or, Scalar
+from spanscope.search.fields import field_to_string
+
+__all__ = ["literal_to_string", "to_filter_string"]
+
+
+def to_filter_string(expr: Expr) -> str:
+    """The canonical filter string of `expr`: keywords upper case, strings single-quoted."""
+    if isinstance(expr, Comparison):
+        return _comparison(expr)
+    if isinstance(expr, Not):
+        inner = to_filter_string(expr.operand)
+        return f"NOT ({inner})" if isinstance(expr.operand, (And, Or)) else f"NOT {inner}"
+    if isinstance(expr, And):
+        # A nested And or Or needs parentheses to keep its own node.
+        return " AND ".join(_wrap(e, (And, Or)) for e in expr.operands)
+    if isinstance(expr, Or):
+        # AND binds tighter than OR, so only a nested Or needs parentheses.
+        return " OR ".join(_wrap(e, (Or,)) for e in expr.operands)
+    raise TypeError(f"not a filter expression: {expr!r}")
+
+
+def _wrap(expr: Expr, needs_parens: tuple[type, ...]) -> str:
+    text = to_filter_string(expr)
+    return f"({text})" if isinstance(expr, needs_parens) else text
+
+
+def _comparison(comparison: Comparison) -> str:
+    field = field_to_string(comparison.field)
+    value = comparison.value
+    if value is None:
+        return f"{field} {comparison.op.value}"
+    if isinstance(value, tuple):
+        items = ", ".join(literal_to_string(v) for v in value)
+        return f"{field} {comparison.op.value} ({items})"
+    return f"{field} {comparison.op.value} {literal_to_string(value)}"
+
+
+def literal_to_string(value: Scalar) -> str:
+    """A literal as the lexer reads it: 'it''s', 42, -1.5 (never an exponent)."""
+    if isinstance(value, bool):
+        raise TypeError("booleans are not filter values")
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, int):
+        return str(value)
+    text = repr(value)
+    if "e" in text or "E" in text:
+        # repr is the shortest round-tripping form; its plain decimal expansion round-trips too.
+        text = format(Decimal(text), "f")
+    return text if "." in text else text + ".0"

@@ -1,0 +1,102 @@
+"""The TraceStore interface: every backend (SQL, the REST client of a server) implements it."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from typing import Generic, TypeVar
+
+from spanscope.entities.experiment import Experiment
+from spanscope.entities.session import Session
+from spanscope.entities.span import Span
+from spanscope.entities.trace import Trace
+
+__all__ = ["PagedList", "TraceStore"]
+
+T = TypeVar("T")
+
+
+class PagedList(list[T], Generic[T]):
+    """One page of results; `next_page_token` fetches the next one (None on the last page)."""
+
+    def __init__(self, items: Iterable[T], next_page_token: str | None) -> None:
+        super().__init__(items)
+        self.next_page_token = next_page_token
+
+
+class TraceStore(abc.ABC):
+    """Experiments and traces, persisted. Writes are idempotent on (trace_id, span_id)."""
+
+    # Experiments
+
+    @abc.abstractmethod
+    def create_experiment(self, name: str, tags: dict[str, str] | None = None) -> str:
+        """Create an experiment; returns its id. InvalidArgumentError if the name is taken."""
+
+    @abc.abstractmethod
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        """NotFoundError for an unknown id."""
+
+    @abc.abstractmethod
+    def get_experiment_by_name(self, name: str) -> Experiment | None: ...
+
+    @abc.abstractmethod
+    def search_experiments(
+        self, name_like: str | None = None, max_results: int = 1000, page_token: str | None = None
+    ) -> PagedList[Experiment]: ...
+
+    @abc.abstractmethod
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None: ...
+
+    @abc.abstractmethod
+    def delete_experiment(self, experiment_id: str) -> None:
+        """Delete an experiment and all its traces."""
+
+    # Traces
+
+    @abc.abstractmethod
+    def write_traces(self, traces: Sequence[Trace]) -> None:
+        """Store finished traces (info and spans) in one transaction."""
+
+    @abc.abstractmethod
+    def log_spans(self, experiment_id: str, spans: Sequence[Span]) -> None:
+        """Store spans arriving piecemeal; each touched trace's row is derived from its spans."""
+
+    @abc.abstractmethod
+    def get_trace(self, trace_id: str, include_spans: bool = True) -> Trace:
+        """NotFoundError for an unknown id."""
+
+    @abc.abstractmethod
+    def search_traces(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+        include_spans: bool = False,
+    ) -> PagedList[Trace]: ...
+
+    @abc.abstractmethod
+    def delete_traces(
+        self,
+        experiment_id: str,
+        trace_ids: Sequence[str] | None = None,
+        older_than_ms: int | None = None,
+        max_traces: int | None = None,
+    ) -> int:
+        """Delete traces; returns how many were deleted."""
+
+    @abc.abstractmethod
+    def set_trace_tag(self, trace_id: str, key: str, value: str) -> None: ...
+
+    @abc.abstractmethod
+    def delete_trace_tag(self, trace_id: str, key: str) -> None: ...
+
+    @abc.abstractmethod
+    def search_sessions(
+        self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
+    ) -> PagedList[Session]: ...
+
+    def close(self) -> None:  # noqa: B027 - an optional hook, not every store holds resources
+        """Release connections."""

@@ -1,0 +1,206 @@
+"""The fluent API over the store of the tracking URI: experiments, search, get, delete, tags."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from spanscope.constants import DEFAULT_EXPERIMENT_ID
+from spanscope.entities.experiment import Experiment
+from spanscope.entities.session import Session
+from spanscope.entities.trace import Trace
+from spanscope.exceptions import InvalidArgumentError, NotFoundError
+from spanscope.store.base import PagedList
+from spanscope.store.uri import get_store
+from spanscope.tracing.export.queue import flush
+from spanscope.tracing.state import STATE
+
+__all__ = [
+    "create_experiment",
+    "delete_experiment",
+    "delete_trace_tag",
+    "delete_traces",
+    "get_experiment",
+    "get_experiment_by_name",
+    "get_trace",
+    "search_experiments",
+    "search_sessions",
+    "search_traces",
+    "set_experiment",
+    "set_trace_tag",
+]
+
+_FLUSH_TIMEOUT_S = 30.0
+
+
+def set_experiment(
+    experiment_name: str | None = None, experiment_id: str | None = None
+) -> Experiment:
+    """Make an experiment current for new traces; by name it is created on first use."""
+    if (experiment_name is None) == (experiment_id is None):
+        raise InvalidArgumentError("set_experiment takes experiment_name or experiment_id")
+    store = get_store()
+    if experiment_id is not None:
+        experiment = store.get_experiment(str(experiment_id))
+    else:
+        assert experiment_name is not None
+        found = store.get_experiment_by_name(experiment_name)
+        if found is None:
+            with contextlib.suppress(InvalidArgumentError):  # another process was first
+                store.create_experiment(experiment_name)
+            found = store.get_experiment_by_name(experiment_name)
+        if found is None:
+            raise NotFoundError(f"experiment {experiment_name!r} could not be created")
+        experiment = found
+    STATE.experiment_id = experiment.experiment_id
+    return experiment
+
+
+def create_experiment(name: str, tags: dict[str, str] | None = None) -> str:
+    """Create an experiment; returns its id."""
+    return get_store().create_experiment(name, tags)
+
+
+def get_experiment(experiment_id: str) -> Experiment:
+    return get_store().get_experiment(str(experiment_id))
+
+
+def get_experiment_by_name(name: str) -> Experiment | None:
+    return get_store().get_experiment_by_name(name)
+
+
+def search_experiments(
+    name_like: str | None = None, max_results: int = 1000, page_token: str | None = None
+) -> PagedList[Experiment]:
+    """Experiments with their trace counts and last activity, oldest first."""
+    return get_store().search_experiments(name_like, max_results, page_token)
+
+
+def delete_experiment(experiment_id: str) -> None:
+    """Delete an experiment and its traces (the default experiment cannot be deleted)."""
+    get_store().delete_experiment(str(experiment_id))
+    if STATE.experiment_id == str(experiment_id):
+        STATE.experiment_id = DEFAULT_EXPERIMENT_ID
+
+
+def search_traces(
+    experiment_ids: Sequence[str] | None = None,
+    experiment_names: Sequence[str] | None = None,
+    filter_string: str | None = None,
+    order_by: Sequence[str] | None = None,
+    max_results: int = 100,
+    page_token: str | None = None,
+    return_type: Literal["list", "pandas"] = "list",
+    include_spans: bool = True,
+) -> Any:
+    """Find traces with the filter language (docs/search.md), newest first by default.
+
+    Returns a list of Trace with `.next_page_token`, or a pandas DataFrame. Traces ended
+    before the call are flushed to the store first, so they are found.
+    """
+    if return_type not in ("list", "pandas"):
+        raise InvalidArgumentError(f"return_type is 'list' or 'pandas', got {return_type!r}")
+    flush(_FLUSH_TIMEOUT_S)
+    store = get_store()
+    ids = _experiment_ids(experiment_ids, experiment_names)
+    page = store.search_traces(ids, filter_string, order_by, max_results, page_token, include_spans)
+    if return_type == "list":
+        return page
+    return _to_pandas(page)
+
+
+def get_trace(trace_id: str) -> Trace:
+    """A finished trace by id, from the store (or, if it never reached one, from memory)."""
+    flush(_FLUSH_TIMEOUT_S)
+    try:
+        return get_store().get_trace(trace_id)
+    except NotFoundError:
+        recent = STATE.recent.get_trace(trace_id) if STATE.recent is not None else None
+        if recent is None:
+            raise
+        return recent
+
+
+def delete_traces(
+    experiment_id: str,
+    trace_ids: Sequence[str] | None = None,
+    older_than_ms: int | None = None,
+    max_traces: int | None = None,
+) -> int:
+    """Delete traces by id, by age (older than `older_than_ms` milliseconds) and/or at most
+    `max_traces` of the oldest; returns how many were deleted."""
+    flush(_FLUSH_TIMEOUT_S)
+    return get_store().delete_traces(str(experiment_id), trace_ids, older_than_ms, max_traces)
+
+
+def set_trace_tag(trace_id: str, key: str, value: str) -> None:
+    flush(_FLUSH_TIMEOUT_S)
+    get_store().set_trace_tag(trace_id, key, value)
+
+
+def delete_trace_tag(trace_id: str, key: str) -> None:
+    flush(_FLUSH_TIMEOUT_S)
+    get_store().delete_trace_tag(trace_id, key)
+
+
+def search_sessions(
+    experiment_ids: Sequence[str] | None = None,
+    max_results: int = 100,
+    page_token: str | None = None,
+) -> PagedList[Session]:
+    """Traces grouped by session id, the most recently active first."""
+    flush(_FLUSH_TIMEOUT_S)
+    ids = _experiment_ids(experiment_ids, None)
+    return get_store().search_sessions(ids, max_results, page_token)
+
+
+def _experiment_ids(ids: Sequence[str] | None, names: Sequence[str] | None) -> list[str]:
+    if isinstance(ids, str) or isinstance(names, str):
+        raise InvalidArgumentError("experiment_ids and experiment_names take lists of strings")
+    if ids is not None and names is not None:
+        raise InvalidArgumentError("pass experiment_ids or experiment_names, not both")
+    if names is not None:
+        store = get_store()
+        found = []
+        for name in names:
+            experiment = store.get_experiment_by_name(name)
+            if experiment is None:
+                raise NotFoundError(f"no experiment named {name!r}")
+            found.append(experiment.experiment_id)
+        return found
+    if ids is not None:
+        return [str(i) for i in ids]
+    return [STATE.experiment_id]
+
+
+def _to_pandas(traces: Sequence[Trace]) -> Any:
+    try:
+        import pandas as pd
+    except ImportError:
+        raise InvalidArgumentError(
+            "return_type='pandas' needs pandas: pip install 'spanscope[pandas]'"
+        ) from None
+    records = [
+        {
+            "trace_id": t.info.trace_id,
+            "experiment_id": t.info.experiment_id,
+            "name": t.info.name,
+            "state": t.info.state.value,
+            "request_time": t.info.request_time,
+            "execution_duration": t.info.execution_duration,
+            "request_preview": t.info.request_preview,
+            "response_preview": t.info.response_preview,
+            "session_id": t.info.session_id,
+            "user_id": t.info.user_id,
+            "token_usage": t.info.token_usage,
+            "tags": t.info.tags,
+            "metadata": t.info.metadata,
+            "spans": [s.to_dict() for s in t.data.spans],
+            "trace": t,
+        }
+        for t in traces
+    ]
+    frame = pd.DataFrame.from_records(records)
+    frame.attrs["next_page_token"] = getattr(traces, "next_page_token", None)
+    return frame

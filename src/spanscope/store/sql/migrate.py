@@ -1,0 +1,48 @@
+"""Schema migrations, applied on first use of a store and by `spanscope db upgrade`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from spanscope.store.sql.engine import WRITE
+
+__all__ = ["HEAD_REVISION", "current_revision", "upgrade"]
+
+HEAD_REVISION = "0001"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+# A constant key for pg_advisory_xact_lock, so concurrent first uses migrate one at a time.
+_PG_LOCK_KEY = 0x5350414E
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    except DBAPIError:
+        return None
+    return None if row is None else str(row[0])
+
+
+def upgrade(engine: Engine) -> bool:
+    """Bring the schema to the newest revision; returns True if anything ran."""
+    if current_revision(engine) == HEAD_REVISION:
+        return False
+    from alembic import command  # slow to import; only needed when a migration runs
+    from alembic.config import Config
+
+    with engine.connect().execution_options(**WRITE) as conn, conn.begin():
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        # Another process may have migrated while we waited for the lock.
+        if "alembic_version" in inspect(conn).get_table_names():
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            if row is not None and row[0] == HEAD_REVISION:
+                return False
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+    return True

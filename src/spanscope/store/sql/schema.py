@@ -1,0 +1,113 @@
+"""The SQL schema (SQLAlchemy Core). Migrations create it; queries read it from here.
+
+The full-text table `trace_text` (one row per searchable text of a trace) is not in this
+metadata: it is an FTS5 trigram table on SQLite and a trigram-indexed table on PostgreSQL,
+created by the migration with dialect-specific DDL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = [
+    "TEXT_TABLE",
+    "experiments",
+    "metadata",
+    "spans",
+    "trace_metadata",
+    "trace_tags",
+    "traces",
+]
+
+metadata = MetaData()
+
+TEXT_TABLE = "trace_text"
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("experiment_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(500), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_update_time", BigInteger, nullable=False),
+    Column("tags", Text, nullable=False, default="{}"),
+)
+
+traces = Table(
+    "traces",
+    metadata,
+    Column("trace_id", String(32), primary_key=True),
+    Column("experiment_id", Integer, nullable=False),
+    Column("request_time", BigInteger, nullable=False),
+    Column("execution_duration", BigInteger),
+    Column("state", String(20), nullable=False),
+    Column("name", Text),
+    Column("request_preview", Text),
+    Column("response_preview", Text),
+    Column("client_request_id", String(250)),
+    Column("session_id", String(250)),
+    Column("user_id", String(250)),
+    Column("input_tokens", BigInteger),
+    Column("output_tokens", BigInteger),
+    Column("total_tokens", BigInteger),
+    Column("metadata_json", Text, nullable=False, default="{}"),
+    Column("tags_json", Text, nullable=False, default="{}"),
+    Index("ix_traces_exp_time", "experiment_id", "request_time", "trace_id"),
+    Index("ix_traces_exp_duration", "experiment_id", "execution_duration"),
+    Index("ix_traces_exp_state", "experiment_id", "state", "request_time"),
+    Index("ix_traces_exp_name", "experiment_id", "name"),
+    Index("ix_traces_exp_session", "experiment_id", "session_id", "request_time"),
+    Index("ix_traces_exp_user", "experiment_id", "user_id"),
+    Index("ix_traces_exp_tokens", "experiment_id", "total_tokens"),
+    Index("ix_traces_client_request", "client_request_id"),
+)
+
+trace_tags = Table(
+    "trace_tags",
+    metadata,
+    Column("trace_id", String(32), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("trace_id", "key", name="pk_trace_tags"),
+    Index("ix_trace_tags_key_value", "key", "value"),
+)
+
+trace_metadata = Table(
+    "trace_metadata",
+    metadata,
+    Column("trace_id", String(32), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("trace_id", "key", name="pk_trace_metadata"),
+    Index("ix_trace_metadata_key_value", "key", "value"),
+)
+
+spans = Table(
+    "spans",
+    metadata,
+    Column("trace_id", String(32), nullable=False),
+    Column("span_id", String(16), nullable=False),
+    Column("parent_id", String(16)),
+    Column("name", Text, nullable=False),
+    Column("span_type", String(100), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("start_time_ns", BigInteger, nullable=False),
+    Column("end_time_ns", BigInteger),
+    Column("duration_ns", BigInteger),
+    Column("content", Text, nullable=False),
+    PrimaryKeyConstraint("trace_id", "span_id", name="pk_spans"),
+    Index("ix_spans_name", "name", "trace_id"),
+    Index("ix_spans_type", "span_type", "trace_id"),
+    Index("ix_spans_status", "status", "trace_id"),
+    Index("ix_spans_duration", "duration_ns"),
+)

@@ -1,0 +1,104 @@
+"""The SELECTs behind search_traces and search_sessions: filter, order, keyset paging."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+
+from spanscope.search import parse_filter, parse_order_by
+from spanscope.store.sql.filters import compile_filter
+from spanscope.store.sql.pagination import after_token, decode_token, encode_token
+from spanscope.store.sql.schema import traces
+
+__all__ = ["SearchQuery", "session_query"]
+
+# Sort keys: never NULL, so keyset comparisons stay two-valued.
+_SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
+    "timestamp_ms": (traces.c.request_time, lambda r: r["request_time"]),
+    "execution_time_ms": (
+        func.coalesce(traces.c.execution_duration, -1),
+        lambda r: -1 if r["execution_duration"] is None else r["execution_duration"],
+    ),
+    "name": (func.coalesce(traces.c.name, ""), lambda r: r["name"] or ""),
+    "status": (traces.c.state, lambda r: r["state"]),
+    "trace_id": (traces.c.trace_id, lambda r: r["trace_id"]),
+}
+_DEFAULT_ORDER = ["timestamp_ms DESC"]
+
+
+class SearchQuery:
+    """One search: experiments, parsed filter, order; builds pages and their tokens."""
+
+    def __init__(
+        self,
+        experiment_ids: Sequence[int],
+        filter_string: str | None,
+        order_by: Sequence[str] | None,
+        dialect: str,
+    ) -> None:
+        self.experiment_ids = list(experiment_ids)
+        self.expr = parse_filter(filter_string)
+        orders = parse_order_by(list(order_by) if order_by else _DEFAULT_ORDER)
+        keys = [(o.field, o.ascending) for o in orders]
+        if "trace_id" not in [k for k, _ in keys]:
+            keys.append(("trace_id", keys[-1][1] if keys else False))
+        self.keys = keys
+        self.dialect = dialect
+        signature = f"{sorted(self.experiment_ids)}|{filter_string or ''}|{keys}"
+        self.context = hashlib.sha256(signature.encode()).hexdigest()[:16]
+
+    def statement(self, limit: int, page_token: str | None) -> Select[Any]:
+        stmt = select(traces).where(traces.c.experiment_id.in_(self.experiment_ids))
+        if self.expr is not None:
+            stmt = stmt.where(compile_filter(self.expr, self.dialect))
+        exprs = [(_SORT_KEYS[name][0], ascending) for name, ascending in self.keys]
+        if page_token:
+            values = decode_token(page_token, self.context, len(self.keys))
+            stmt = stmt.where(after_token(exprs, values))
+        order = [e.asc() if ascending else e.desc() for e, ascending in exprs]
+        return stmt.order_by(*order).limit(limit)
+
+    def token_after(self, row: dict[str, Any]) -> str:
+        return encode_token([_SORT_KEYS[name][1](row) for name, _ in self.keys], self.context)
+
+
+def session_query(
+    experiment_ids: Sequence[int], limit: int, page_token: str | None
+) -> tuple[Select[Any], Callable[[dict[str, Any]], str]]:
+    """Sessions (traces grouped by session id), newest activity first."""
+    last = func.max(traces.c.request_time)
+    grouped = (
+        select(
+            traces.c.experiment_id,
+            traces.c.session_id,
+            func.count().label("trace_count"),
+            func.min(traces.c.request_time).label("first_request_time"),
+            last.label("last_request_time"),
+            func.max(traces.c.user_id).label("user_id"),
+        )
+        .where(traces.c.experiment_id.in_(list(experiment_ids)), traces.c.session_id.isnot(None))
+        .group_by(traces.c.experiment_id, traces.c.session_id)
+        .subquery()
+    )
+    context = "sessions|" + ",".join(map(str, sorted(experiment_ids)))
+    keys: list[tuple[Any, bool]] = [
+        (grouped.c.last_request_time, False),
+        (grouped.c.session_id, False),
+        (grouped.c.experiment_id, False),
+    ]
+    stmt = select(grouped)
+    if page_token:
+        condition: ColumnElement[bool] = after_token(
+            keys, decode_token(page_token, context, len(keys))
+        )
+        stmt = stmt.where(condition)
+    stmt = stmt.order_by(*(k.desc() for k, _ in keys)).limit(limit)
+
+    def token_after(row: dict[str, Any]) -> str:
+        values = [row["last_request_time"], row["session_id"], row["experiment_id"]]
+        return encode_token(values, context)
+
+    return stmt, token_after

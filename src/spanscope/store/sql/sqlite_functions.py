@@ -1,0 +1,30 @@
+"""Python functions registered on every SQLite connection, for exact LIKE / ILIKE semantics.
+
+SQLite's own lower() folds ASCII only, and FTS5 applies LIKE its own way; these give SQLite the
+same answers as PostgreSQL and the Python evaluator of the filter language.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from spanscope.search import like_match
+
+__all__ = ["register"]
+
+
+def register(connection: sqlite3.Connection) -> None:
+    connection.create_function("spanscope_lower", 1, _lower, deterministic=True)
+    connection.create_function("spanscope_like", 3, _like, deterministic=True)
+
+
+def _lower(value: object) -> str | int | float | bytes | None:
+    if isinstance(value, str):
+        return value.lower()
+    return value if isinstance(value, (int, float, bytes)) else None
+
+
+def _like(value: object, pattern: object, case_insensitive: object) -> int | None:
+    if not isinstance(value, str) or not isinstance(pattern, str):
+        return None
+    return int(like_match(value, pattern, case_insensitive=bool(case_insensitive)))

@@ -1,0 +1,200 @@
+"""Shared builders and hypothesis strategies for the filter-language tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from spanscope.constants import TraceMetadataKey
+from spanscope.entities import Span, Trace, TraceData, TraceInfo, TraceState
+from spanscope.search import (
+    And,
+    Comparison,
+    Expr,
+    Field,
+    FieldKind,
+    Not,
+    Op,
+    Or,
+    Scalar,
+    Value,
+    ValueType,
+    field_spec,
+)
+
+TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+
+# No example database: the suite must not leave files behind; the autouse tracing reset fixture
+# of tests/conftest.py is harmless to share between examples.
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def make_span(index: int, **fields: Any) -> Span:
+    """A span of TRACE_ID; `fields` override the Span.from_dict defaults."""
+    data: dict[str, Any] = {
+        "trace_id": TRACE_ID,
+        "span_id": f"{index + 1:016x}",
+        "parent_id": None if index == 0 else f"{1:016x}",
+        "name": f"span-{index}",
+        "span_type": "UNKNOWN",
+        "start_time_ns": 1_000 + index,
+        "end_time_ns": 2_000 + index,
+        "status": {"code": "OK", "message": ""},
+    }
+    if "status" in fields:
+        fields["status"] = {"code": fields["status"], "message": ""}
+    data.update(fields)
+    return Span.from_dict(data)
+
+
+def make_trace(spans: list[Span] | None = None, **info: Any) -> Trace:
+    info.setdefault("trace_id", TRACE_ID)
+    return Trace(TraceInfo(**info), TraceData(list(spans or [])))
+
+
+# -- strategies -------------------------------------------------------------------------------
+
+# Small alphabets so generated filters and traces often agree (and matches() is often true).
+SMALL_TEXT = st.text(alphabet="aAb%_\\' .é", max_size=4)
+KEYS = st.sampled_from(["env", "k", "gen_ai.usage.input_tokens", "my key", "x`y"])
+INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+NUMBERS: st.SearchStrategy[Scalar] = st.one_of(
+    INT64, st.floats(allow_nan=False, allow_infinity=False), st.integers(-3, 3)
+)
+
+
+def fix_like_pattern(pattern: str) -> str:
+    """Make `pattern` a valid LIKE pattern: a dangling trailing escape gets a character."""
+    trailing = len(pattern) - len(pattern.rstrip("\\"))
+    return pattern + "x" if trailing % 2 else pattern
+
+
+def _fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
+    return st.one_of(
+        st.sampled_from(
+            [
+                Field.trace(name)
+                for name in (
+                    "trace_id",
+                    "name",
+                    "status",
+                    "timestamp_ms",
+                    "execution_time_ms",
+                    "session_id",
+                    "user_id",
+                    "client_request_id",
+                    "request_preview",
+                    "response_preview",
+                )
+            ]
+            + [Field.span("name"), Field.span("type"), Field.span("status"), Field.text()]
+        ),
+        st.builds(Field, st.sampled_from([FieldKind.TAG, FieldKind.METADATA]), keys),
+        st.builds(Field.span_attribute, keys),
+    )
+
+
+@st.composite
+def _comparison(
+    draw: st.DrawFn,
+    keys: st.SearchStrategy[str],
+    strings: st.SearchStrategy[str],
+    numbers: st.SearchStrategy[Scalar],
+) -> Comparison:
+    field = draw(_fields(keys))
+    spec = field_spec(field)
+    op = draw(st.sampled_from(spec.ops))
+    if op in (Op.IS_NULL, Op.IS_NOT_NULL):
+        return Comparison(field, op)
+    if op in (Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE):
+        return Comparison(field, op, fix_like_pattern(draw(strings)))
+    scalar: st.SearchStrategy[Scalar]
+    if spec.value_type is ValueType.NUMBER:
+        scalar = numbers
+    elif spec.value_type is ValueType.ENUM:
+        scalar = st.sampled_from(spec.values)
+    elif spec.value_type is ValueType.JSON:
+        scalar = numbers if op in (Op.LT, Op.LE, Op.GT, Op.GE) else st.one_of(strings, numbers)
+    else:
+        scalar = strings
+    value: Value
+    if op in (Op.IN, Op.NOT_IN):
+        value = tuple(draw(st.lists(scalar, min_size=1, max_size=3)))
+    else:
+        value = draw(scalar)
+    return Comparison(field, op, value)
+
+
+ANY_KEY = st.text(min_size=1, max_size=8)
+ANY_TEXT = st.text(max_size=8)
+
+
+def expressions(
+    keys: st.SearchStrategy[str] = ANY_KEY,
+    strings: st.SearchStrategy[str] = ANY_TEXT,
+    numbers: st.SearchStrategy[Scalar] = NUMBERS,
+) -> st.SearchStrategy[Expr]:
+    """Random valid ASTs (any keys and strings by default)."""
+    leaves = _comparison(keys, strings, numbers)
+
+    def extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+        many = st.lists(children, min_size=2, max_size=3).map(tuple)
+        return st.one_of(st.builds(Not, children), many.map(And), many.map(Or))
+
+    return st.recursive(leaves, extend, max_leaves=6)
+
+
+def small_expressions() -> st.SearchStrategy[Expr]:
+    """ASTs over the same small vocabulary as traces(), so they often match."""
+    return expressions(KEYS, SMALL_TEXT, st.integers(-2, 2))
+
+
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), SMALL_TEXT)
+JSON_VALUES = st.one_of(
+    JSON_SCALARS,
+    st.lists(JSON_SCALARS, max_size=2),
+    st.dictionaries(KEYS, JSON_SCALARS, max_size=2),
+)
+
+
+@st.composite
+def spans(draw: st.DrawFn, index: int) -> Span:
+    return make_span(
+        index,
+        name=draw(SMALL_TEXT),
+        span_type=draw(st.sampled_from(["LLM", "TOOL", "CHAIN", "a"])),
+        status=draw(st.sampled_from(["OK", "ERROR", "UNSET"])),
+        inputs=draw(JSON_VALUES),
+        outputs=draw(JSON_VALUES),
+        attributes=draw(st.dictionaries(KEYS, JSON_VALUES, max_size=3)),
+    )
+
+
+@st.composite
+def traces(draw: st.DrawFn) -> Trace:
+    count = draw(st.integers(0, 3))
+    optional_text = st.none() | SMALL_TEXT
+    metadata = draw(st.dictionaries(KEYS, SMALL_TEXT, max_size=2))
+    for key in (TraceMetadataKey.SESSION, TraceMetadataKey.USER):
+        value = draw(optional_text)
+        if value is not None:
+            metadata[key] = value
+    return make_trace(
+        [draw(spans(i)) for i in range(count)],
+        request_time=draw(st.integers(-2, 2)),
+        execution_duration=draw(st.none() | st.integers(-2, 2)),
+        state=draw(st.sampled_from(list(TraceState))),
+        name=draw(optional_text),
+        request_preview=draw(optional_text),
+        response_preview=draw(optional_text),
+        client_request_id=draw(optional_text),
+        metadata=metadata,
+        tags=draw(st.dictionaries(KEYS, SMALL_TEXT, max_size=2)),
+    )

@@ -1,0 +1,51 @@
+"""Store fixtures: every store test runs on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from spanscope.store.sql.store import SqlTraceStore
+from tests.postgres_server import postgres_binaries, running_postgres
+
+
+@pytest.fixture(scope="session")
+def postgres_uri() -> Iterator[str]:
+    if postgres_binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is required in CI (.ci/run installs it)")
+        pytest.skip("PostgreSQL is not installed here; apt-get install postgresql")
+    with running_postgres() as uri:
+        yield uri
+
+
+@pytest.fixture(scope="session")
+def _stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SqlTraceStore]]:
+    opened: dict[str, SqlTraceStore] = {}
+    yield opened
+    for store in opened.values():
+        store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_uri(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.getbasetemp()}/store.db"
+    uri: str = request.getfixturevalue("postgres_uri")
+    return uri
+
+
+@pytest.fixture
+def store(store_uri: str, _stores: dict[str, SqlTraceStore]) -> SqlTraceStore:
+    """A store emptied of everything but the default experiment."""
+    if store_uri not in _stores:
+        _stores[store_uri] = SqlTraceStore(store_uri)
+    found = _stores[store_uri]
+    with found.engine.begin() as conn:
+        for table in ("trace_text", "spans", "trace_tags", "trace_metadata", "traces"):
+            conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text("DELETE FROM experiments WHERE experiment_id <> 0"))
+    return found
