@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import os
-
-os.environ["SPANSCOPE_STRICT"] = "1"
-import tempfile  # noqa: E402
-
-# Keep tests off the user's real home directory and store: one SQLite file per test session.
-_HOME = tempfile.mkdtemp(prefix="spanscope-tests-")
-os.environ["SPANSCOPE_HOME"] = _HOME
-os.environ["SPANSCOPE_TRACKING_URI"] = f"sqlite:///{_HOME}/spanscope.db"
-
+import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
 
 import spanscope
+
+# Settings are read when used, so they can be set after the import. Strict mode: our internal
+# errors raise. The store: one SQLite file per test session, off the user's home directory.
+os.environ["SPANSCOPE_STRICT"] = "1"
+_HOME = tempfile.mkdtemp(prefix="spanscope-tests-")
+os.environ["SPANSCOPE_HOME"] = _HOME
+os.environ["SPANSCOPE_TRACKING_URI"] = f"sqlite:///{_HOME}/spanscope.db"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    spanscope.tracing.reset()
+    shutil.rmtree(_HOME, ignore_errors=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:

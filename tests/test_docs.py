@@ -20,7 +20,8 @@ def _snippets(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("path", [p for p in DOCS if _snippets(p)], ids=lambda p: p.name)
-def test_doc_snippets_run(path: Path) -> None:
+def test_doc_snippets_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # snippets may create files such as traces.db
     namespace: dict[str, object] = {"__name__": "__doc_snippet__"}
     for number, code in enumerate(_snippets(path), start=1):
         try:

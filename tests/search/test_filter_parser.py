@@ -98,7 +98,7 @@ def _sample_value(field: Field, op: Op) -> str:
 
 
 def _every_field_and_accepted_op() -> list[tuple[str, Op]]:
-    pairs = []
+    pairs: list[tuple[str, Op]] = []
     for name in FIELD_NAMES:
         field = _field_of(name.replace("<key>", "k"))
         pairs.extend((name, op) for op in field_spec(field).ops)

@@ -7,14 +7,6 @@ from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.search.search_helpers import (
-    SETTINGS,
-    SMALL_TEXT,
-    expressions,
-    fix_like_pattern,
-    small_expressions,
-    traces,
-)
 
 from spanscope.entities import Trace, TraceData
 from spanscope.exceptions import InvalidFilterError
@@ -32,6 +24,14 @@ from spanscope.search import (
     matches,
     parse_filter,
     to_filter_string,
+)
+from tests.search.search_helpers import (
+    SETTINGS,
+    SMALL_TEXT,
+    expressions,
+    fix_like_pattern,
+    small_expressions,
+    traces,
 )
 
 # Pieces of the grammar, valid and broken, so random soups reach deep into the parser.

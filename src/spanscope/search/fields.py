@@ -134,7 +134,8 @@ def field_spec(field: Field) -> FieldSpec:
 
 def lookup_field(name: str) -> Field | None:
     """The field spelled `name` (fixed names are case-insensitive, keys are not), or None."""
-    lowered = name.lower()
+    # Only ASCII spellings fold: str.lower() maps some other letters onto ASCII ones.
+    lowered = name.lower() if name.isascii() else name
     if lowered in _TRACE_FIELDS:
         return Field.trace(lowered)
     if lowered.startswith("span.") and lowered[5:] in _SPAN_FIELDS:
@@ -142,7 +143,8 @@ def lookup_field(name: str) -> Field | None:
     if lowered == "text":
         return Field.text()
     for prefix, kind in KEYED_PREFIXES.items():
-        if name[: len(prefix)].lower() == prefix and len(name) > len(prefix):
+        head = name[: len(prefix)]
+        if head.isascii() and head.lower() == prefix and len(name) > len(prefix):
             return Field(kind, name[len(prefix) :])
     return None
 

@@ -130,7 +130,8 @@ def _path(text: str, start: int) -> Token:
                 text, end, "unexpected character after a quoted key", "a quoted key ends the field"
             )
         return Token(TokenKind.PATH, start, text[start:end], unquoted, key)
-    if unquoted.upper() in KEYWORDS:
+    # ASCII only: str.upper() maps some other letters onto ASCII ones (dotless i -> "I").
+    if unquoted.isascii() and unquoted.upper() in KEYWORDS:
         return Token(TokenKind.KEYWORD, start, unquoted, unquoted.upper())
     return Token(TokenKind.PATH, start, unquoted, unquoted)
 

@@ -74,6 +74,7 @@ def search_experiments(
     name_like: str | None = None, max_results: int = 1000, page_token: str | None = None
 ) -> PagedList[Experiment]:
     """Experiments with their trace counts and last activity, oldest first."""
+    flush(_FLUSH_TIMEOUT_S)
     return get_store().search_experiments(name_like, max_results, page_token)
 
 

@@ -12,9 +12,7 @@ from typing import Any, TypeVar, overload
 from spanscope.constants import TraceMetadataKey
 from spanscope.entities.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
 from spanscope.entities.span_type import SpanType
-from spanscope.entities.trace import Trace
 from spanscope.exceptions import InvalidArgumentError
-from spanscope.tracing.client import TracingClient
 from spanscope.tracing.context import CURRENT_SPAN, RemoteParent
 from spanscope.tracing.export.queue import flush as flush_queue
 from spanscope.tracing.inputs import InputCapture

@@ -1,0 +1,1 @@
+"""The `spanscope` command line: traces, experiments, the database (and, later, the server)."""

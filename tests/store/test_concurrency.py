@@ -1,0 +1,70 @@
+"""Two processes tracing into one SQLite file at once lose nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from spanscope.store.sql.store import SqlTraceStore
+
+_WRITER = textwrap.dedent(
+    """
+    import sys
+    import spanscope
+
+    spanscope.set_tracking_uri(sys.argv[1])
+    spanscope.tracing.configure(batch_size=50)
+
+    @spanscope.trace(span_type="TOOL")
+    def step(i):
+        return i
+
+    @spanscope.trace
+    def job(i):
+        spanscope.update_current_trace(tags={"writer": sys.argv[2]})
+        return step(i)
+
+    for i in range(1000):
+        job(i)
+    assert spanscope.flush(timeout=120)
+    stats = spanscope.tracing.stats()
+    assert stats.traces_exported == 1000, stats
+    """
+)
+
+
+def test_two_writer_processes_lose_nothing(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path}/shared.db"
+    SqlTraceStore(uri).close()  # migrate first, so both writers race on data, not schema
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, uri, name], stderr=subprocess.PIPE)
+        for name in ("a", "b")
+    ]
+    for proc in writers:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+    store = SqlTraceStore(uri)
+    (default,) = store.search_experiments()
+    assert default.trace_count == 2000
+    for name in ("a", "b"):
+        page = store.search_traces(["0"], f"tags.writer = '{name}'", max_results=1000)
+        assert len(page) == 1000 and page.next_page_token is None
+    store.close()
+
+
+def test_two_processes_migrating_a_new_file_at_once(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path}/fresh.db"
+    code = (
+        "import sys; from spanscope.store.sql.store import SqlTraceStore; "
+        "SqlTraceStore(sys.argv[1])"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, uri], stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    assert [e.name for e in SqlTraceStore(uri).search_experiments()] == ["Default"]
