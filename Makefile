@@ -28,6 +28,7 @@ test: lint
 	SPANSCOPE_STRICT=1 $(VENV)/bin/pytest
 
 bench: install
+	$(PY) benchmarks/import_time.py
 	$(PY) benchmarks/overhead.py
 
 demo: install
