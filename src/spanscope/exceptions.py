@@ -4,11 +4,18 @@
   * NotFoundError: an unknown trace, span or experiment id.
   * InvalidArgumentError: a value of the wrong kind, with what is accepted.
     * InvalidFilterError: a filter string that does not parse, with the position.
+    * AlreadyExistsError: a name that is taken.
 """
 
 from __future__ import annotations
 
-__all__ = ["InvalidArgumentError", "InvalidFilterError", "NotFoundError", "SpanscopeError"]
+__all__ = [
+    "AlreadyExistsError",
+    "InvalidArgumentError",
+    "InvalidFilterError",
+    "NotFoundError",
+    "SpanscopeError",
+]
 
 
 class SpanscopeError(Exception):
@@ -34,3 +41,7 @@ class InvalidFilterError(InvalidArgumentError):
         super().__init__(message)
         self.filter_string = filter_string
         self.position = position
+
+
+class AlreadyExistsError(InvalidArgumentError):
+    """A name (of an experiment) that is already taken."""

@@ -34,7 +34,7 @@ def test_default_experiment_and_experiment_lifecycle(store: SqlTraceStore) -> No
     assert store.search_traces(["0"]) == []
     with pytest.raises(InvalidArgumentError, match="default experiment"):
         store.delete_experiment("0")
-    with pytest.raises(NotFoundError, match="experiment ids are integers"):
+    with pytest.raises(NotFoundError, match="ids are integers"):
         store.get_experiment("abc")
 
 

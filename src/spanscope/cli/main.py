@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from spanscope.cli.experiments import experiments
+from spanscope.cli.server import server
 from spanscope.cli.traces import traces
 from spanscope.exceptions import SpanscopeError
 from spanscope.store.sql.migrate import HEAD_REVISION, upgrade
-from spanscope.store.uri import get_tracking_uri, set_tracking_uri
+from spanscope.store.uri import get_tracking_uri, redact_uri, set_tracking_uri
 
 __all__ = ["cli", "main"]
 
@@ -42,20 +43,12 @@ def db_upgrade() -> None:
     finally:
         engine.dispose()
     state = "upgraded to" if ran else "already at"
-    click.echo(f"{_redact(uri)}: schema {state} revision {HEAD_REVISION}")
+    click.echo(f"{redact_uri(uri)}: schema {state} revision {HEAD_REVISION}")
 
 
 cli.add_command(traces)
 cli.add_command(experiments)
-
-
-def _redact(uri: str) -> str:
-    if "@" in uri and "://" in uri:
-        scheme, rest = uri.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in credentials else uri
-    return uri
+cli.add_command(server)
 
 
 def main() -> None:

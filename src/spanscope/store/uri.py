@@ -10,7 +10,13 @@ from spanscope.exceptions import InvalidArgumentError
 from spanscope.store.base import TraceStore
 from spanscope.tracing.state import STATE
 
-__all__ = ["default_tracking_uri", "get_store", "get_tracking_uri", "set_tracking_uri"]
+__all__ = [
+    "default_tracking_uri",
+    "get_store",
+    "get_tracking_uri",
+    "redact_uri",
+    "set_tracking_uri",
+]
 
 _SCHEMES = ("sqlite://", "postgresql://", "postgresql+psycopg://", "http://", "https://")
 
@@ -52,10 +58,9 @@ def get_store(uri: str | None = None) -> TraceStore:
 
 def _open(uri: str) -> TraceStore:
     if uri.startswith(("http://", "https://")):
-        raise InvalidArgumentError(
-            f"tracking URI {uri!r}: logging to a spanscope server needs the server client, "
-            "which this version does not include yet; use sqlite:/// or postgresql://"
-        )
+        from spanscope.store.rest import RestTraceStore  # httpx loads only when used
+
+        return RestTraceStore(uri)
     from spanscope.store.sql.store import SqlTraceStore  # SQLAlchemy loads only when used
 
     return SqlTraceStore(uri)
@@ -73,3 +78,14 @@ def _normalise(uri: str | os.PathLike[str]) -> str:
             "postgresql://user@host:port/db, http(s)://host:port, or a file path"
         )
     return "sqlite:///" + str(Path(text).expanduser().absolute())
+
+
+def redact_uri(uri: str) -> str:
+    """`uri` with any password replaced by ***, for logs and terminals."""
+    if "@" not in uri or "://" not in uri:
+        return uri
+    scheme, rest = uri.split("://", 1)
+    credentials, where = rest.rsplit("@", 1)
+    if ":" not in credentials:
+        return uri
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{where}"

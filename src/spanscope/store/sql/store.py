@@ -16,7 +16,7 @@ from spanscope.entities.session import Session
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace, TraceData
 from spanscope.entities.trace_info import TraceInfo
-from spanscope.exceptions import InvalidArgumentError, NotFoundError
+from spanscope.exceptions import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from spanscope.search import trace_text_fields
 from spanscope.store.base import PagedList, TraceStore
 from spanscope.store.sql import rows
@@ -59,7 +59,7 @@ class SqlTraceStore(TraceStore):
         now = _now_ms()
         with self._write() as conn:
             if _experiment_id_by_name(conn, name) is not None:
-                raise InvalidArgumentError(f"an experiment named {name!r} already exists")
+                raise AlreadyExistsError(f"an experiment named {name!r} already exists")
             result = conn.execute(
                 experiments.insert().values(
                     name=name,
@@ -124,7 +124,7 @@ class SqlTraceStore(TraceStore):
         with self._write() as conn:
             existing = _experiment_id_by_name(conn, new_name)
             if existing is not None and existing != number:
-                raise InvalidArgumentError(f"an experiment named {new_name!r} already exists")
+                raise AlreadyExistsError(f"an experiment named {new_name!r} already exists")
             result = conn.execute(
                 update(experiments)
                 .where(experiments.c.experiment_id == number)
@@ -475,11 +475,12 @@ def _now_ms() -> int:
 
 def _experiment_number(experiment_id: str | int) -> int:
     try:
-        return int(str(experiment_id))
+        number = int(str(experiment_id))
     except ValueError:
-        raise NotFoundError(
-            f"no experiment with id {experiment_id!r} (experiment ids are integers)"
-        ) from None
+        number = -1
+    if not 0 <= number < 2**63:
+        raise NotFoundError(f"no experiment with id {experiment_id!r} (ids are integers)")
+    return number
 
 
 def _experiment_id_by_name(conn: Connection, name: str) -> int | None:

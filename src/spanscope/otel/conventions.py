@@ -1,0 +1,201 @@
+"""Attribute keys of the conventions the OTLP bridge reads and writes.
+
+spanscope's own reserved keys live in `spanscope.constants`; this module holds the keys of
+other conventions (OpenTelemetry GenAI and general, OpenInference, OpenLLMetry) and the few
+OTLP-specific names of the bridge itself.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from spanscope.entities.span_type import SpanType
+
+__all__ = [
+    "CONTENT_TYPE_JSON",
+    "CONTENT_TYPE_PROTOBUF",
+    "ENV_OTEL_ENDPOINT",
+    "ENV_OTEL_HEADERS",
+    "ENV_OTEL_RESOURCE_ATTRIBUTES",
+    "ENV_OTEL_SERVICE_NAME",
+    "ENV_OTEL_TRACES_ENDPOINT",
+    "ENV_OTEL_TRACES_HEADERS",
+    "ENV_OTLP_ENDPOINT",
+    "GENAI_OPERATION_SPAN_TYPES",
+    "GenAIEvent",
+    "GenAIKey",
+    "LLM_REQUEST_TYPE_SPAN_TYPES",
+    "OPENINFERENCE_SPAN_TYPES",
+    "OTLP_TRACES_PATH",
+    "OpenInferenceKey",
+    "OtelKey",
+    "ResourceKey",
+    "SPANSCOPE_SCOPE_NAME",
+]
+
+CONTENT_TYPE_PROTOBUF: Final = "application/x-protobuf"
+CONTENT_TYPE_JSON: Final = "application/json"
+OTLP_TRACES_PATH: Final = "/v1/traces"
+# The instrumentation scope of spans spanscope exports; ingest does not record it as an attribute.
+SPANSCOPE_SCOPE_NAME: Final = "spanscope"
+
+# Used as-is (a full URL, like OTEL_EXPORTER_OTLP_TRACES_ENDPOINT). A spanscope-reserved name:
+# it belongs in spanscope.constants once that module is open to this package.
+ENV_OTLP_ENDPOINT: Final = "SPANSCOPE_OTLP_ENDPOINT"
+ENV_OTEL_TRACES_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+ENV_OTEL_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_ENDPOINT"
+ENV_OTEL_HEADERS: Final = "OTEL_EXPORTER_OTLP_HEADERS"
+ENV_OTEL_TRACES_HEADERS: Final = "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
+ENV_OTEL_SERVICE_NAME: Final = "OTEL_SERVICE_NAME"
+ENV_OTEL_RESOURCE_ATTRIBUTES: Final = "OTEL_RESOURCE_ATTRIBUTES"
+
+
+class ResourceKey:
+    """Resource attributes: the OTel service name and spanscope's experiment routing."""
+
+    SERVICE_NAME: Final = "service.name"
+    # Which experiment the spans belong to; the id wins over the name when both are set.
+    EXPERIMENT_ID: Final = "spanscope.experiment.id"
+    EXPERIMENT_NAME: Final = "spanscope.experiment.name"
+
+
+class OtelKey:
+    """General OpenTelemetry keys, and where ingest keeps OTLP span fields spanscope lacks."""
+
+    SESSION_ID: Final = "session.id"
+    USER_ID: Final = "user.id"
+    # `otel.scope.*` are the OTel names for the scope on non-OTLP formats.
+    SCOPE_NAME: Final = "otel.scope.name"
+    SCOPE_VERSION: Final = "otel.scope.version"
+    SPAN_KIND: Final = "otel.span.kind"
+    TRACE_STATE: Final = "otel.trace_state"
+    LINKS: Final = "otel.links"
+
+
+class GenAIKey:
+    """OpenTelemetry GenAI keys that are not spanscope-reserved (older names included)."""
+
+    SYSTEM: Final = "gen_ai.system"  # renamed gen_ai.provider.name in semconv 1.37
+    CONVERSATION_ID: Final = "gen_ai.conversation.id"
+    PROMPT_TOKENS: Final = "gen_ai.usage.prompt_tokens"
+    COMPLETION_TOKENS: Final = "gen_ai.usage.completion_tokens"
+    CACHE_READ_TOKENS_OLD: Final = "gen_ai.usage.cache_read_input_tokens"
+    CACHE_CREATION_TOKENS_OLD: Final = "gen_ai.usage.cache_creation_input_tokens"
+    CACHE_WRITE_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
+    REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
+    TOOL_NAME: Final = "gen_ai.tool.name"
+    TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
+    TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
+    TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
+    RETRIEVAL_QUERY: Final = "gen_ai.retrieval.query.text"
+    # Flattened messages of OpenLLMetry-era instrumentations: gen_ai.prompt.0.role, ...
+    PROMPT_PREFIX: Final = "gen_ai.prompt"
+    COMPLETION_PREFIX: Final = "gen_ai.completion"
+    # Span-event attributes of the deprecated per-message events.
+    EVENT_CONTENT: Final = "gen_ai.event.content"
+    EVENT_PROMPT: Final = "gen_ai.prompt"
+    EVENT_COMPLETION: Final = "gen_ai.completion"
+    # OpenLLMetry's request kind and flattened tool definitions.
+    LLM_REQUEST_TYPE: Final = "llm.request.type"
+    LLM_REQUEST_FUNCTIONS: Final = "llm.request.functions"
+
+
+class GenAIEvent:
+    """Span events of the deprecated GenAI message conventions."""
+
+    SYSTEM_MESSAGE: Final = "gen_ai.system.message"
+    USER_MESSAGE: Final = "gen_ai.user.message"
+    ASSISTANT_MESSAGE: Final = "gen_ai.assistant.message"
+    TOOL_MESSAGE: Final = "gen_ai.tool.message"
+    CHOICE: Final = "gen_ai.choice"
+    CONTENT_PROMPT: Final = "gen_ai.content.prompt"
+    CONTENT_COMPLETION: Final = "gen_ai.content.completion"
+
+
+GENAI_OPERATION_SPAN_TYPES: Final[dict[str, str]] = {
+    "chat": SpanType.CHAT_MODEL,
+    "text_completion": SpanType.LLM,
+    "generate_content": SpanType.LLM,
+    "completion": SpanType.LLM,
+    "response": SpanType.LLM,
+    "embeddings": SpanType.EMBEDDING,
+    "embedding": SpanType.EMBEDDING,
+    "execute_tool": SpanType.TOOL,
+    "create_agent": SpanType.AGENT,
+    "invoke_agent": SpanType.AGENT,
+    "retrieval": SpanType.RETRIEVER,
+    "invoke_workflow": SpanType.WORKFLOW,
+}
+# OpenLLMetry's llm.request.type, used when gen_ai.operation.name is absent.
+LLM_REQUEST_TYPE_SPAN_TYPES: Final[dict[str, str]] = {
+    "chat": SpanType.CHAT_MODEL,
+    "completion": SpanType.LLM,
+    "embedding": SpanType.EMBEDDING,
+    "rerank": SpanType.RERANKER,
+}
+
+
+class OpenInferenceKey:
+    """OpenInference (Arize) span attributes."""
+
+    SPAN_KIND: Final = "openinference.span.kind"
+    INPUT_VALUE: Final = "input.value"
+    INPUT_MIME_TYPE: Final = "input.mime_type"
+    OUTPUT_VALUE: Final = "output.value"
+    OUTPUT_MIME_TYPE: Final = "output.mime_type"
+    INPUT_MESSAGES: Final = "llm.input_messages"
+    OUTPUT_MESSAGES: Final = "llm.output_messages"
+    MODEL_NAME: Final = "llm.model_name"
+    REQUEST_MODEL_NAME: Final = "llm.request.model_name"
+    RESPONSE_MODEL_NAME: Final = "llm.response.model_name"
+    PROVIDER: Final = "llm.provider"
+    SYSTEM: Final = "llm.system"
+    INVOCATION_PARAMETERS: Final = "llm.invocation_parameters"
+    FINISH_REASON: Final = "llm.finish_reason"
+    TOOLS: Final = "llm.tools"
+    TOKEN_PROMPT: Final = "llm.token_count.prompt"
+    TOKEN_COMPLETION: Final = "llm.token_count.completion"
+    TOKEN_TOTAL: Final = "llm.token_count.total"
+    TOKEN_CACHE_READ: Final = "llm.token_count.prompt_details.cache_read"
+    TOKEN_CACHE_WRITE: Final = "llm.token_count.prompt_details.cache_write"
+    TOKEN_REASONING: Final = "llm.token_count.completion_details.reasoning"
+    RETRIEVAL_DOCUMENTS: Final = "retrieval.documents"
+    RERANKER_INPUT_DOCUMENTS: Final = "reranker.input_documents"
+    RERANKER_OUTPUT_DOCUMENTS: Final = "reranker.output_documents"
+    RERANKER_QUERY: Final = "reranker.query"
+    METADATA: Final = "metadata"
+    # Keys inside one flattened message / tool call / content part / document / tool.
+    MESSAGE_ROLE: Final = "message.role"
+    MESSAGE_CONTENT: Final = "message.content"
+    MESSAGE_CONTENTS: Final = "message.contents"
+    MESSAGE_NAME: Final = "message.name"
+    MESSAGE_TOOL_CALL_ID: Final = "message.tool_call_id"
+    MESSAGE_TOOL_CALLS: Final = "message.tool_calls"
+    MESSAGE_FUNCTION_CALL_NAME: Final = "message.function_call_name"
+    MESSAGE_FUNCTION_CALL_ARGUMENTS: Final = "message.function_call_arguments_json"
+    CONTENT_TYPE: Final = "message_content.type"
+    CONTENT_TEXT: Final = "message_content.text"
+    CONTENT_IMAGE_URL: Final = "message_content.image.image.url"
+    TOOL_CALL_ID: Final = "tool_call.id"
+    TOOL_CALL_NAME: Final = "tool_call.function.name"
+    TOOL_CALL_ARGUMENTS: Final = "tool_call.function.arguments"
+    DOCUMENT_ID: Final = "document.id"
+    DOCUMENT_CONTENT: Final = "document.content"
+    DOCUMENT_METADATA: Final = "document.metadata"
+    DOCUMENT_SCORE: Final = "document.score"
+    DOCUMENT_URL: Final = "document.url"
+    TOOL_JSON_SCHEMA: Final = "tool.json_schema"
+
+
+OPENINFERENCE_SPAN_TYPES: Final[dict[str, str]] = {
+    "LLM": SpanType.LLM,
+    "CHAIN": SpanType.CHAIN,
+    "TOOL": SpanType.TOOL,
+    "RETRIEVER": SpanType.RETRIEVER,
+    "EMBEDDING": SpanType.EMBEDDING,
+    "RERANKER": SpanType.RERANKER,
+    "AGENT": SpanType.AGENT,
+    "GUARDRAIL": SpanType.GUARDRAIL,
+    "EVALUATOR": SpanType.EVALUATOR,
+    "UNKNOWN": SpanType.UNKNOWN,
+}

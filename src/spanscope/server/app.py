@@ -1,0 +1,64 @@
+"""The FastAPI application: REST API, OTLP ingest, the UI, and the middleware around them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from spanscope import __version__
+from spanscope.exceptions import SpanscopeError
+from spanscope.server.middleware import BodyLimitMiddleware, TokenMiddleware
+from spanscope.server.responses import spanscope_error_handler
+from spanscope.server.routers import experiments, health, otlp, traces
+from spanscope.server.settings import ServerSettings
+from spanscope.server.ui import mount_ui
+from spanscope.store.base import TraceStore
+from spanscope.store.uri import get_store
+
+__all__ = ["create_app", "create_app_from_env"]
+
+
+def create_app(settings: ServerSettings, store: TraceStore | None = None) -> FastAPI:
+    """The server app over `settings.backend_store_uri` (or an already opened `store`)."""
+    opened = store if store is not None else get_store(settings.backend_store_uri)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if store is None:
+            opened.close()
+
+    app = FastAPI(
+        title="spanscope",
+        version=__version__,
+        description="Traces of GenAI applications: REST API and OTLP ingest.",
+        lifespan=lifespan,
+    )
+    app.state.store = opened
+    app.state.settings = settings
+    app.add_exception_handler(SpanscopeError, spanscope_error_handler)
+    app.include_router(health.router)
+    app.include_router(experiments.router)
+    app.include_router(traces.router)
+    app.include_router(otlp.router)
+    mount_ui(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    # Starlette runs the last added middleware first: the token check precedes everything.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.token:
+        app.add_middleware(TokenMiddleware, token=settings.token)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """For uvicorn workers (`--workers N`): settings come from SPANSCOPE_SERVER_* variables."""
+    return create_app(ServerSettings.from_env())

@@ -1,0 +1,70 @@
+"""/api/v1/experiments"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from spanscope.exceptions import NotFoundError
+from spanscope.server.responses import ERROR_RESPONSES, Json
+from spanscope.server.routers.deps import get_store
+from spanscope.server.schemas import (
+    CreatedExperiment,
+    CreateExperiment,
+    ExperimentModel,
+    ExperimentPage,
+    MaxResults,
+    RenameExperiment,
+)
+from spanscope.store.base import TraceStore
+
+router = APIRouter(prefix="/api/v1/experiments", tags=["experiments"], responses=ERROR_RESPONSES)
+StoreDep = Annotated[TraceStore, Depends(get_store)]
+
+
+@router.get("", response_model=ExperimentPage)
+def list_experiments(
+    store: StoreDep,
+    name_like: Annotated[str | None, Query(max_length=500)] = None,
+    max_results: MaxResults = 1000,
+    page_token: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """Experiments with trace counts and last activity, oldest first."""
+    page = store.search_experiments(name_like, max_results, page_token)
+    return Json(
+        {"experiments": [e.to_dict() for e in page], "next_page_token": page.next_page_token}
+    )
+
+
+@router.post("", response_model=CreatedExperiment, status_code=201)
+def create_experiment(body: CreateExperiment, store: StoreDep) -> Response:
+    experiment_id = store.create_experiment(body.name, body.tags)
+    return Json({"experiment_id": experiment_id}, status_code=201)
+
+
+@router.get("/by-name", response_model=ExperimentModel)
+def get_experiment_by_name(
+    store: StoreDep, name: Annotated[str, Query(min_length=1, max_length=500)]
+) -> Response:
+    experiment = store.get_experiment_by_name(name)
+    if experiment is None:
+        raise NotFoundError(f"no experiment named {name!r}")
+    return Json(experiment.to_dict())
+
+
+@router.get("/{experiment_id}", response_model=ExperimentModel)
+def get_experiment(experiment_id: str, store: StoreDep) -> Response:
+    return Json(store.get_experiment(experiment_id).to_dict())
+
+
+@router.patch("/{experiment_id}", response_model=ExperimentModel)
+def rename_experiment(experiment_id: str, body: RenameExperiment, store: StoreDep) -> Response:
+    store.rename_experiment(experiment_id, body.name)
+    return Json(store.get_experiment(experiment_id).to_dict())
+
+
+@router.delete("/{experiment_id}", status_code=204)
+def delete_experiment(experiment_id: str, store: StoreDep) -> Response:
+    store.delete_experiment(experiment_id)
+    return Response(status_code=204)

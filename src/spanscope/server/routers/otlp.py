@@ -1,0 +1,109 @@
+"""POST /v1/traces: OpenTelemetry OTLP/HTTP ingest (protobuf or JSON, optionally gzip)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+
+from spanscope.constants import DEFAULT_EXPERIMENT_ID
+from spanscope.entities.span import Span
+from spanscope.exceptions import AlreadyExistsError, NotFoundError
+from spanscope.server.responses import error_response
+from spanscope.server.routers.deps import get_store
+from spanscope.store.base import TraceStore
+
+router = APIRouter(tags=["otlp"])
+
+PROTOBUF = "application/x-protobuf"
+JSON = "application/json"
+
+
+@router.post(
+    "/v1/traces",
+    summary="OTLP/HTTP trace ingest",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
+                JSON: {"schema": {"type": "object"}},
+            },
+            "required": True,
+        }
+    },
+    responses={
+        400: {"description": "Malformed OTLP body"},
+        404: {"description": "Unknown experiment id in x-spanscope-experiment-id"},
+        413: {"description": "Body over the size limit"},
+        415: {"description": "Content type other than protobuf or JSON"},
+    },
+)
+async def ingest(
+    request: Request,
+    store: Annotated[TraceStore, Depends(get_store)],
+    experiment_id: Annotated[str | None, Header(alias="x-spanscope-experiment-id")] = None,
+    experiment_name: Annotated[str | None, Header(alias="x-spanscope-experiment-name")] = None,
+) -> Response:
+    """Spans of one trace may arrive across requests; writes are idempotent."""
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in (PROTOBUF, JSON):
+        return error_response(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"content type {content_type or '(none)'!r} is not OTLP: send {PROTOBUF} or {JSON}",
+        )
+    from spanscope.otel.decode import decode_request
+    from spanscope.otel.ingest import spans_from_request
+
+    body = await request.body()
+    settings = request.app.state.settings
+    decoded = decode_request(
+        body, content_type, request.headers.get("content-encoding"), settings.max_body_bytes
+    )
+    ingested = spans_from_request(decoded)
+    default = _experiment_from_headers(store, experiment_id, experiment_name)
+    groups: dict[str, list[Span]] = defaultdict(list)
+    for item in ingested:
+        target = default or _experiment_from_resource(store, item) or DEFAULT_EXPERIMENT_ID
+        groups[target].append(item.span)
+    for target, spans in groups.items():
+        store.log_spans(target, spans)
+    # An empty ExportTraceServiceResponse: no partial_success to report.
+    if content_type == PROTOBUF:
+        return Response(b"", media_type=PROTOBUF)
+    return Response(b"{}", media_type=JSON)
+
+
+def _experiment_from_headers(
+    store: TraceStore, experiment_id: str | None, experiment_name: str | None
+) -> str | None:
+    if experiment_id:
+        return store.get_experiment(experiment_id).experiment_id
+    if experiment_name:
+        return _get_or_create(store, experiment_name)
+    return None
+
+
+def _experiment_from_resource(store: TraceStore, item: Any) -> str | None:
+    if item.experiment_id:
+        try:
+            return store.get_experiment(item.experiment_id).experiment_id
+        except NotFoundError:
+            return None
+    if item.experiment_name:
+        return _get_or_create(store, item.experiment_name)
+    return None
+
+
+def _get_or_create(store: TraceStore, name: str) -> str:
+    found = store.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    with contextlib.suppress(AlreadyExistsError):  # another request created it meanwhile
+        return store.create_experiment(name)
+    found = store.get_experiment_by_name(name)
+    if found is None:
+        raise NotFoundError(f"experiment {name!r} could not be created")
+    return found.experiment_id

@@ -1,0 +1,109 @@
+"""/api/v1/traces and /api/v1/sessions"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from spanscope.entities.trace import Trace
+from spanscope.exceptions import InvalidArgumentError
+from spanscope.server.responses import ERROR_RESPONSES, Json
+from spanscope.server.routers.deps import get_store
+from spanscope.server.schemas import (
+    DeletedCount,
+    DeleteTraces,
+    SearchSessions,
+    SearchTraces,
+    SessionPage,
+    SetTag,
+    TraceModel,
+    TracePage,
+    WriteTraces,
+)
+from spanscope.store.base import TraceStore
+
+router = APIRouter(prefix="/api/v1", tags=["traces"], responses=ERROR_RESPONSES)
+StoreDep = Annotated[TraceStore, Depends(get_store)]
+
+
+@router.post(
+    "/traces",
+    status_code=204,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/WriteTraces"}}
+            },
+            "required": True,
+        }
+    },
+)
+async def write_traces(request: Request, store: StoreDep) -> Response:
+    """Store finished traces (the SDK's remote logging). The body may be gzip-encoded."""
+    body = await request.body()
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError, zlib.error):
+            raise InvalidArgumentError("the body is not valid gzip") from None
+    try:
+        batch = WriteTraces.model_validate_json(body)
+    except ValidationError as exc:
+        # The same 422 body FastAPI gives for any other invalid request: each error's field.
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    traces = [Trace.from_dict(t.model_dump()) for t in batch.traces]
+    store.write_traces(traces)
+    return Response(status_code=204)
+
+
+@router.post("/traces/search", response_model=TracePage)
+def search_traces(body: SearchTraces, store: StoreDep) -> Response:
+    """Find traces with the filter language; keyset pages via `next_page_token`."""
+    page = store.search_traces(
+        body.experiment_ids,
+        body.filter,
+        body.order_by,
+        body.max_results,
+        body.page_token,
+        body.include_spans,
+    )
+    return Json({"traces": [t.to_dict() for t in page], "next_page_token": page.next_page_token})
+
+
+@router.get("/traces/{trace_id}", response_model=TraceModel)
+def get_trace(
+    trace_id: str, store: StoreDep, include_spans: Annotated[bool, Query()] = True
+) -> Response:
+    return Json(store.get_trace(trace_id, include_spans).to_dict())
+
+
+@router.post("/traces/delete", response_model=DeletedCount)
+def delete_traces(body: DeleteTraces, store: StoreDep) -> Response:
+    deleted = store.delete_traces(
+        body.experiment_id, body.trace_ids, body.older_than_ms, body.max_traces
+    )
+    return Json({"deleted": deleted})
+
+
+@router.put("/traces/{trace_id}/tags/{key}", status_code=204)
+def set_trace_tag(trace_id: str, key: str, body: SetTag, store: StoreDep) -> Response:
+    store.set_trace_tag(trace_id, key, body.value)
+    return Response(status_code=204)
+
+
+@router.delete("/traces/{trace_id}/tags/{key}", status_code=204)
+def delete_trace_tag(trace_id: str, key: str, store: StoreDep) -> Response:
+    store.delete_trace_tag(trace_id, key)
+    return Response(status_code=204)
+
+
+@router.post("/sessions/search", response_model=SessionPage)
+def search_sessions(body: SearchSessions, store: StoreDep) -> Response:
+    """Traces grouped by session id, the most recently active first."""
+    page = store.search_sessions(body.experiment_ids, body.max_results, body.page_token)
+    return Json({"sessions": [s.to_dict() for s in page], "next_page_token": page.next_page_token})

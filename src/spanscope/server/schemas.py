@@ -1,0 +1,192 @@
+"""Request and response bodies of the REST API (they document /openapi.json too)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "CreateExperiment",
+    "DeleteTraces",
+    "DeletedCount",
+    "ErrorBody",
+    "ExperimentModel",
+    "ExperimentPage",
+    "RenameExperiment",
+    "SearchSessions",
+    "SearchTraces",
+    "SessionModel",
+    "SessionPage",
+    "SetTag",
+    "TraceModel",
+    "TracePage",
+    "WriteTraces",
+]
+
+MAX_INT64 = 2**63 - 1
+Int64 = Annotated[int, Field(ge=0, le=MAX_INT64)]
+TraceId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+SpanId = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+ExperimentId = Annotated[str, Field(pattern=r"^[0-9]{1,18}$")]
+Key = Annotated[str, Field(min_length=1, max_length=250)]
+Name = Annotated[str, Field(min_length=1, max_length=500)]
+MaxResults = Annotated[int, Field(ge=1, le=10_000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SpanStatusModel(_Strict):
+    code: Literal["UNSET", "OK", "ERROR"] = "UNSET"
+    message: str = ""
+
+
+class SpanEventModel(_Strict):
+    name: str
+    timestamp_ns: Int64
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class SpanModel(_Strict):
+    trace_id: TraceId
+    span_id: SpanId
+    parent_id: SpanId | None = None
+    name: str
+    span_type: str = "UNKNOWN"
+    start_time_ns: Int64
+    end_time_ns: Int64 | None = None
+    status: SpanStatusModel = Field(default_factory=SpanStatusModel)
+    inputs: Any = None
+    outputs: Any = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    events: list[SpanEventModel] = Field(default_factory=list)
+
+
+class TraceInfoModel(_Strict):
+    trace_id: TraceId
+    experiment_id: ExperimentId = "0"
+    request_time: Int64
+    execution_duration: Int64 | None = None
+    state: Literal["OK", "ERROR", "IN_PROGRESS"]
+    name: str | None = None
+    request_preview: str | None = None
+    response_preview: str | None = None
+    client_request_id: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class TraceDataModel(_Strict):
+    spans: list[SpanModel] = Field(default_factory=list)
+
+
+class TraceModel(_Strict):
+    """A trace as `Trace.to_dict()` writes it."""
+
+    info: TraceInfoModel
+    data: TraceDataModel = Field(default_factory=TraceDataModel)
+
+    @model_validator(mode="after")
+    def _spans_belong_to_the_trace(self) -> TraceModel:
+        for span in self.data.spans:
+            if span.trace_id != self.info.trace_id:
+                raise ValueError(
+                    f"span {span.span_id} has trace_id {span.trace_id}, "
+                    f"not the trace's {self.info.trace_id}"
+                )
+        return self
+
+
+class WriteTraces(_Strict):
+    traces: list[TraceModel] = Field(max_length=10_000)
+
+
+class ExperimentModel(_Strict):
+    experiment_id: str
+    name: str
+    created_at: int
+    last_update_time: int
+    tags: dict[str, str]
+    trace_count: int | None = None
+    last_trace_time: int | None = None
+
+
+class ExperimentPage(_Strict):
+    experiments: list[ExperimentModel]
+    next_page_token: str | None = None
+
+
+class CreateExperiment(_Strict):
+    name: Name
+    tags: dict[Key, str] = Field(default_factory=dict)
+
+
+class CreatedExperiment(_Strict):
+    experiment_id: str
+
+
+class RenameExperiment(_Strict):
+    name: Name
+
+
+class SearchTraces(_Strict):
+    experiment_ids: list[ExperimentId] = Field(default_factory=lambda: ["0"], min_length=1)
+    filter: str | None = Field(default=None, max_length=10_000)
+    order_by: list[Annotated[str, Field(max_length=100)]] | None = Field(
+        default=None, max_length=10
+    )
+    max_results: MaxResults = 100
+    page_token: str | None = Field(default=None, max_length=2000)
+    include_spans: bool = False
+
+
+class TracePage(_Strict):
+    traces: list[TraceModel]
+    next_page_token: str | None = None
+
+
+class DeleteTraces(_Strict):
+    experiment_id: ExperimentId
+    trace_ids: list[TraceId] | None = Field(default=None, max_length=10_000)
+    older_than_ms: Int64 | None = None
+    max_traces: Int64 | None = None
+
+
+class DeletedCount(_Strict):
+    deleted: int
+
+
+class SetTag(_Strict):
+    value: str = Field(max_length=65_536)
+
+
+class SearchSessions(_Strict):
+    experiment_ids: list[ExperimentId] = Field(default_factory=lambda: ["0"], min_length=1)
+    max_results: MaxResults = 100
+    page_token: str | None = Field(default=None, max_length=2000)
+
+
+class SessionModel(_Strict):
+    session_id: str
+    experiment_id: str
+    trace_count: int
+    first_request_time: int
+    last_request_time: int
+    user_id: str | None = None
+
+
+class SessionPage(_Strict):
+    sessions: list[SessionModel]
+    next_page_token: str | None = None
+
+
+class ErrorDetail(_Strict):
+    code: str
+    message: str
+    position: int | None = None
+
+
+class ErrorBody(_Strict):
+    error: ErrorDetail

@@ -1,0 +1,252 @@
+"""RestTraceStore: the TraceStore of a spanscope server, over its REST API.
+
+Writes are gzip'd and retried with exponential backoff (honouring Retry-After) on 429, 502,
+503, 504 and connection errors; they are idempotent on the server, so a retry never duplicates.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import orjson
+
+from spanscope.constants import ENV_TRACKING_TOKEN
+from spanscope.entities.experiment import Experiment
+from spanscope.entities.session import Session
+from spanscope.entities.span import Span
+from spanscope.entities.trace import Trace
+from spanscope.exceptions import (
+    AlreadyExistsError,
+    InvalidArgumentError,
+    InvalidFilterError,
+    NotFoundError,
+    SpanscopeError,
+)
+from spanscope.store.base import PagedList, TraceStore
+
+__all__ = ["RestTraceStore"]
+
+_RETRY_STATUS = frozenset({429, 502, 503, 504})
+_WRITE_CHUNK = 500
+
+
+class RestTraceStore(TraceStore):
+    """A spanscope server at `base_url` (http or https)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout_s: float = 30.0,
+        max_retries: int = 6,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        token = token if token is not None else os.environ.get(ENV_TRACKING_TOKEN)
+        headers = {"user-agent": "spanscope-python"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        self._client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout_s)
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self._sleep = sleep
+
+    def close(self) -> None:
+        self._client.close()
+
+    # Experiments
+
+    def create_experiment(self, name: str, tags: dict[str, str] | None = None) -> str:
+        body = self._call("POST", "/api/v1/experiments", json={"name": name, "tags": tags or {}})
+        return str(body["experiment_id"])
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        return Experiment.from_dict(self._call("GET", f"/api/v1/experiments/{_q(experiment_id)}"))
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        try:
+            body = self._call("GET", "/api/v1/experiments/by-name", params={"name": name})
+        except NotFoundError:
+            return None
+        return Experiment.from_dict(body)
+
+    def search_experiments(
+        self, name_like: str | None = None, max_results: int = 1000, page_token: str | None = None
+    ) -> PagedList[Experiment]:
+        params: dict[str, Any] = {"max_results": max_results}
+        if name_like is not None:
+            params["name_like"] = name_like
+        if page_token is not None:
+            params["page_token"] = page_token
+        body = self._call("GET", "/api/v1/experiments", params=params)
+        items = [Experiment.from_dict(e) for e in body["experiments"]]
+        return PagedList(items, body.get("next_page_token"))
+
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        self._call("PATCH", f"/api/v1/experiments/{_q(experiment_id)}", json={"name": new_name})
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        self._call("DELETE", f"/api/v1/experiments/{_q(experiment_id)}")
+
+    # Traces
+
+    def write_traces(self, traces: Sequence[Trace]) -> None:
+        for start in range(0, len(traces), _WRITE_CHUNK):
+            chunk = traces[start : start + _WRITE_CHUNK]
+            payload = orjson.dumps({"traces": [t.to_dict() for t in chunk]})
+            self._call(
+                "POST",
+                "/api/v1/traces",
+                content=gzip.compress(payload, compresslevel=5),
+                headers={"content-type": "application/json", "content-encoding": "gzip"},
+            )
+
+    def log_spans(self, experiment_id: str, spans: Sequence[Span]) -> None:
+        raise SpanscopeError(
+            "spans are sent to a server as whole traces or through OTLP (POST /v1/traces)"
+        )
+
+    def get_trace(self, trace_id: str, include_spans: bool = True) -> Trace:
+        params = {"include_spans": "true" if include_spans else "false"}
+        return Trace.from_dict(self._call("GET", f"/api/v1/traces/{_q(trace_id)}", params=params))
+
+    def search_traces(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+        include_spans: bool = False,
+    ) -> PagedList[Trace]:
+        body = self._call(
+            "POST",
+            "/api/v1/traces/search",
+            json={
+                "experiment_ids": [str(e) for e in experiment_ids],
+                "filter": filter_string,
+                "order_by": list(order_by) if order_by else None,
+                "max_results": max_results,
+                "page_token": page_token,
+                "include_spans": include_spans,
+            },
+        )
+        traces = [Trace.from_dict(t) for t in body["traces"]]
+        return PagedList(traces, body.get("next_page_token"))
+
+    def delete_traces(
+        self,
+        experiment_id: str,
+        trace_ids: Sequence[str] | None = None,
+        older_than_ms: int | None = None,
+        max_traces: int | None = None,
+    ) -> int:
+        body = self._call(
+            "POST",
+            "/api/v1/traces/delete",
+            json={
+                "experiment_id": str(experiment_id),
+                "trace_ids": list(trace_ids) if trace_ids is not None else None,
+                "older_than_ms": older_than_ms,
+                "max_traces": max_traces,
+            },
+        )
+        return int(body["deleted"])
+
+    def set_trace_tag(self, trace_id: str, key: str, value: str) -> None:
+        path = f"/api/v1/traces/{_q(trace_id)}/tags/{_q(key)}"
+        self._call("PUT", path, json={"value": str(value)})
+
+    def delete_trace_tag(self, trace_id: str, key: str) -> None:
+        self._call("DELETE", f"/api/v1/traces/{_q(trace_id)}/tags/{_q(key)}")
+
+    def search_sessions(
+        self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
+    ) -> PagedList[Session]:
+        body = self._call(
+            "POST",
+            "/api/v1/sessions/search",
+            json={
+                "experiment_ids": [str(e) for e in experiment_ids],
+                "max_results": max_results,
+                "page_token": page_token,
+            },
+        )
+        return PagedList(
+            [Session.from_dict(s) for s in body["sessions"]], body.get("next_page_token")
+        )
+
+    # Transport
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise _error(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return orjson.loads(response.content)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = self._client.request(method, path, **kwargs)
+            except httpx.TransportError as exc:
+                if attempt >= self.max_retries:
+                    raise SpanscopeError(
+                        f"spanscope server {self.base_url} unreachable after {attempt + 1} "
+                        f"attempt(s): {type(exc).__name__}: {exc}"
+                    ) from exc
+                delay = self._backoff(attempt, None)
+            else:
+                if response.status_code not in _RETRY_STATUS or attempt >= self.max_retries:
+                    return response
+                delay = self._backoff(attempt, response.headers.get("retry-after"))
+            self._sleep(delay)
+            attempt += 1
+
+    def _backoff(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after is not None:
+            try:
+                return min(max(float(retry_after), 0.0), self.max_backoff_s)
+            except ValueError:
+                pass  # an HTTP date: fall back to our own schedule
+        delay = min(self.backoff_s * (2.0**attempt), self.max_backoff_s)
+        return float(delay * (0.5 + random.random() / 2))  # jitter: clients do not retry in step
+
+
+def _q(part: str) -> str:
+    return quote(str(part), safe="")
+
+
+def _error(response: httpx.Response) -> SpanscopeError:
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        body = {}
+    detail = body.get("error") if isinstance(body, dict) else None
+    message = detail.get("message") if isinstance(detail, dict) else None
+    if message is None:
+        message = f"HTTP {response.status_code}: {response.text[:500]}"
+    status = response.status_code
+    if status == 404:
+        return NotFoundError(message)
+    if status == 409:
+        return AlreadyExistsError(message)
+    if status == 400 and isinstance(detail, dict) and detail.get("code") == "INVALID_FILTER":
+        return InvalidFilterError(message, position=detail.get("position"))
+    if status in (400, 413, 422):
+        return InvalidArgumentError(message)
+    if status == 401:
+        return SpanscopeError(f"{message} (set {ENV_TRACKING_TOKEN} to the server's token)")
+    return SpanscopeError(f"spanscope server error: {message}")

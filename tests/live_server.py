@@ -1,0 +1,98 @@
+"""Real servers for tests: uvicorn on a free 127.0.0.1 port, in a thread or a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import uvicorn
+
+from spanscope.server.app import create_app
+from spanscope.server.settings import ServerSettings
+from spanscope.store.base import TraceStore
+
+__all__ = ["free_port", "server_process", "server_thread"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, token: str | None = None, timeout_s: float = 60.0) -> None:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{url}/health", headers=headers, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"server at {url} did not come up")
+        time.sleep(0.05)
+
+
+@contextmanager
+def server_thread(settings: ServerSettings, store: TraceStore | None = None) -> Iterator[str]:
+    """The app served by uvicorn in a background thread; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings, store), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, settings.token)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@contextmanager
+def server_process(backend_store_uri: str, *extra: str, token: str | None = None) -> Iterator[str]:
+    """`spanscope server` as a subprocess; yields its base URL."""
+    port = free_port()
+    env = dict(os.environ)
+    if token:
+        env["SPANSCOPE_SERVER_TOKEN"] = token
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "spanscope.cli.main",
+            "server",
+            "--port",
+            str(port),
+            "--backend-store-uri",
+            backend_store_uri,
+            "--log-level",
+            "warning",
+            *extra,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, token)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
