@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 import spanscope
+from tests.postgres_server import postgres_binaries, running_postgres
 
 # Settings are read when used, so they can be set after the import. Strict mode: our internal
 # errors raise. The store: one SQLite file per test session, off the user's home directory.
@@ -39,3 +40,13 @@ def _fresh_tracing(request: pytest.FixtureRequest) -> Iterator[None]:
     spanscope.tracing.reset()
     if request.node.get_closest_marker("internal_errors") is None:
         assert errors == 0, f"{errors} spanscope internal error(s) were logged during the test"
+
+
+@pytest.fixture(scope="session")
+def postgres_uri() -> Iterator[str]:
+    if postgres_binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is required in CI (.ci/run installs it)")
+        pytest.skip("PostgreSQL is not installed here; apt-get install postgresql")
+    with running_postgres() as uri:
+        yield uri

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -67,32 +68,22 @@ def server_process(backend_store_uri: str, *extra: str, token: str | None = None
     env = dict(os.environ)
     if token:
         env["SPANSCOPE_SERVER_TOKEN"] = token
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "spanscope.cli.main",
-            "server",
-            "--port",
-            str(port),
-            "--backend-store-uri",
-            backend_store_uri,
-            "--log-level",
-            "warning",
-            *extra,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    command = [sys.executable, "-m", "spanscope.cli.main", "server", "--port", str(port)]
+    command += ["--backend-store-uri", backend_store_uri, "--log-level", "warning", *extra]
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, token)
-        yield url
-    finally:
-        proc.terminate()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            try:
+                wait_until_up(url, token)
+            except TimeoutError:
+                log.seek(0)
+                raise TimeoutError(f"server did not start: {log.read().decode()}") from None
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -35,7 +35,7 @@ class SpanAttributeKey:
     GEN_AI_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
     GEN_AI_CACHE_READ_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
     GEN_AI_CACHE_CREATION_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
-    GEN_AI_REASONING_TOKENS: Final = "gen_ai.usage.reasoning_tokens"
+    GEN_AI_REASONING_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
 
 
 class TraceMetadataKey:
@@ -60,6 +60,13 @@ class ExceptionEventKey:
     STACKTRACE: Final = "exception.stacktrace"
 
 
+class ResourceAttributeKey:
+    """OpenTelemetry resource attributes that route ingested spans to an experiment."""
+
+    EXPERIMENT_ID: Final = "spanscope.experiment.id"
+    EXPERIMENT_NAME: Final = "spanscope.experiment.name"
+
+
 # A value too large to keep is replaced by a dict carrying this key, so readers can tell.
 TRUNCATED_MARKER: Final = "spanscope.truncated"
 
@@ -79,3 +86,4 @@ ENV_TRACKING_URI: Final = "SPANSCOPE_TRACKING_URI"
 ENV_TRACKING_TOKEN: Final = "SPANSCOPE_TRACKING_TOKEN"
 ENV_HOME: Final = "SPANSCOPE_HOME"
 ENV_EXPERIMENT_ID: Final = "SPANSCOPE_EXPERIMENT_ID"
+ENV_OTLP_ENDPOINT: Final = "SPANSCOPE_OTLP_ENDPOINT"

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
 
 from spanscope.store.sql.store import SqlTraceStore
-from tests.postgres_server import postgres_binaries, running_postgres
-
-
-@pytest.fixture(scope="session")
-def postgres_uri() -> Iterator[str]:
-    if postgres_binaries() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is required in CI (.ci/run installs it)")
-        pytest.skip("PostgreSQL is not installed here; apt-get install postgresql")
-    with running_postgres() as uri:
-        yield uri
 
 
 @pytest.fixture(scope="session")

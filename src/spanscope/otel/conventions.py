@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from spanscope.constants import ResourceAttributeKey
 from spanscope.entities.span_type import SpanType
 
 __all__ = [
@@ -20,7 +21,6 @@ __all__ = [
     "ENV_OTEL_SERVICE_NAME",
     "ENV_OTEL_TRACES_ENDPOINT",
     "ENV_OTEL_TRACES_HEADERS",
-    "ENV_OTLP_ENDPOINT",
     "GENAI_OPERATION_SPAN_TYPES",
     "GenAIEvent",
     "GenAIKey",
@@ -39,9 +39,7 @@ OTLP_TRACES_PATH: Final = "/v1/traces"
 # The instrumentation scope of spans spanscope exports; ingest does not record it as an attribute.
 SPANSCOPE_SCOPE_NAME: Final = "spanscope"
 
-# Used as-is (a full URL, like OTEL_EXPORTER_OTLP_TRACES_ENDPOINT). A spanscope-reserved name:
-# it belongs in spanscope.constants once that module is open to this package.
-ENV_OTLP_ENDPOINT: Final = "SPANSCOPE_OTLP_ENDPOINT"
+# SPANSCOPE_OTLP_ENDPOINT (spanscope.constants) is used as-is, a full URL like this one.
 ENV_OTEL_TRACES_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
 ENV_OTEL_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_ENDPOINT"
 ENV_OTEL_HEADERS: Final = "OTEL_EXPORTER_OTLP_HEADERS"
@@ -55,8 +53,8 @@ class ResourceKey:
 
     SERVICE_NAME: Final = "service.name"
     # Which experiment the spans belong to; the id wins over the name when both are set.
-    EXPERIMENT_ID: Final = "spanscope.experiment.id"
-    EXPERIMENT_NAME: Final = "spanscope.experiment.name"
+    EXPERIMENT_ID: Final = ResourceAttributeKey.EXPERIMENT_ID
+    EXPERIMENT_NAME: Final = ResourceAttributeKey.EXPERIMENT_NAME
 
 
 class OtelKey:

@@ -43,7 +43,9 @@ async def spanscope_error_handler(request: Request, exc: Exception) -> Response:
     if isinstance(exc, AlreadyExistsError):
         return error_response(409, "ALREADY_EXISTS", str(exc))
     if isinstance(exc, InvalidArgumentError):
-        return error_response(400, "INVALID_ARGUMENT", str(exc))
+        # Some carry their own status (an OTLP body too large: 413, of the wrong type: 415).
+        status = getattr(exc, "http_status", 400)
+        return error_response(status, "INVALID_ARGUMENT", str(exc))
     assert isinstance(exc, SpanscopeError)
     return error_response(400, "BAD_REQUEST", str(exc))
 

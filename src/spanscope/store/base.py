@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 from spanscope.entities.experiment import Experiment
@@ -59,8 +59,16 @@ class TraceStore(abc.ABC):
         """Store finished traces (info and spans) in one transaction."""
 
     @abc.abstractmethod
-    def log_spans(self, experiment_id: str, spans: Sequence[Span]) -> None:
-        """Store spans arriving piecemeal; each touched trace's row is derived from its spans."""
+    def log_spans(
+        self,
+        experiment_id: str,
+        spans: Sequence[Span],
+        trace_metadata: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        """Store spans arriving piecemeal; each touched trace's row is derived from its spans.
+
+        `trace_metadata` (by trace id) is merged into the traces' metadata (session, user...).
+        """
 
     @abc.abstractmethod
     def get_trace(self, trace_id: str, include_spans: bool = True) -> Trace:

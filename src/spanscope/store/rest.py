@@ -10,7 +10,7 @@ import gzip
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -111,7 +111,12 @@ class RestTraceStore(TraceStore):
                 headers={"content-type": "application/json", "content-encoding": "gzip"},
             )
 
-    def log_spans(self, experiment_id: str, spans: Sequence[Span]) -> None:
+    def log_spans(
+        self,
+        experiment_id: str,
+        spans: Sequence[Span],
+        trace_metadata: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         raise SpanscopeError(
             "spans are sent to a server as whole traces or through OTLP (POST /v1/traces)"
         )

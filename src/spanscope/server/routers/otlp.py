@@ -65,11 +65,18 @@ async def ingest(
     ingested = spans_from_request(decoded)
     default = _experiment_from_headers(store, experiment_id, experiment_name)
     groups: dict[str, list[Span]] = defaultdict(list)
+    metadata: dict[str, dict[str, str]] = defaultdict(dict)
+    resolved: dict[tuple[str | None, str | None], str | None] = {}
     for item in ingested:
-        target = default or _experiment_from_resource(store, item) or DEFAULT_EXPERIMENT_ID
+        key = (item.experiment_id, item.experiment_name)
+        if key not in resolved:
+            resolved[key] = _experiment_from_resource(store, item)
+        target = default or resolved[key] or DEFAULT_EXPERIMENT_ID
         groups[target].append(item.span)
+        if item.trace_metadata:
+            metadata[item.span.trace_id].update(item.trace_metadata)
     for target, spans in groups.items():
-        store.log_spans(target, spans)
+        store.log_spans(target, spans, metadata)
     # An empty ExportTraceServiceResponse: no partial_success to report.
     if content_type == PROTOBUF:
         return Response(b"", media_type=PROTOBUF)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -167,14 +167,19 @@ class SqlTraceStore(TraceStore):
             self._upsert(conn, spans, span_rows, ["trace_id", "span_id"])
             self._replace_text(conn, trace_ids, [(t.info, t.data.spans) for t in whole])
             for trace in continued:
-                self._merge(conn, trace.info.experiment_id, trace.data.spans, trace.info)
+                self._merge(conn, trace.info.experiment_id, trace.data.spans, trace.info, {})
 
-    def log_spans(self, experiment_id: str, new_spans: Sequence[Span]) -> None:
+    def log_spans(
+        self,
+        experiment_id: str,
+        new_spans: Sequence[Span],
+        trace_metadata: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         if not new_spans:
             return
         with self._write() as conn:
             self._require_experiments(conn, {str(experiment_id)})
-            self._merge(conn, str(experiment_id), new_spans, None)
+            self._merge(conn, str(experiment_id), new_spans, None, trace_metadata or {})
 
     def _merge(
         self,
@@ -182,17 +187,26 @@ class SqlTraceStore(TraceStore):
         experiment_id: str,
         new_spans: Sequence[Span],
         info: TraceInfo | None,
+        extra_metadata: Mapping[str, Mapping[str, str]],
     ) -> None:
         self._upsert(conn, spans, [rows.span_row(s) for s in new_spans], ["trace_id", "span_id"])
         trace_ids = sorted({s.trace_id for s in new_spans})
-        derived = [self._derive_info(conn, experiment_id, t, info) for t in trace_ids]
+        derived = [
+            self._derive_info(conn, experiment_id, t, info, extra_metadata.get(t))
+            for t in trace_ids
+        ]
         self._upsert(conn, traces, [rows.trace_row(i) for i, _ in derived], ["trace_id"])
         self._replace_key_values(conn, trace_tags, {i.trace_id: i.tags for i, _ in derived})
         self._replace_key_values(conn, trace_metadata, {i.trace_id: i.metadata for i, _ in derived})
         self._replace_text(conn, trace_ids, derived)
 
     def _derive_info(
-        self, conn: Connection, experiment_id: str, trace_id: str, extra: TraceInfo | None
+        self,
+        conn: Connection,
+        experiment_id: str,
+        trace_id: str,
+        extra: TraceInfo | None,
+        extra_metadata: Mapping[str, str] | None,
     ) -> tuple[TraceInfo, list[Span]]:
         """The trace row derived from every stored span, keeping tags and metadata."""
         stored = self._spans(conn, [trace_id]).get(trace_id, [])
@@ -203,6 +217,8 @@ class SqlTraceStore(TraceStore):
         if extra is not None:
             metadata.update(extra.metadata)
             tags.update(extra.tags)
+        if extra_metadata:
+            metadata.update(extra_metadata)
         client_request_id = (previous.client_request_id if previous else None) or (
             extra.client_request_id if extra else None
         )

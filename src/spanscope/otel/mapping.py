@@ -1,0 +1,69 @@
+"""Which conventions apply to an ingested span, and in what order.
+
+* A span written by spanscope (it has `spanscope.span.type`: the Python SDK's OTLP export, the
+  TypeScript SDK) is taken as it is: type, inputs and outputs come from the reserved keys
+  (JSON text), structured GenAI attributes sent as JSON text are decoded, nothing else changes.
+* Any other span goes through OpenInference, then OpenTelemetry GenAI; for each field the
+  first convention that provides it wins.
+* `session.id` and `user.id` are trace-level in spanscope, so they are reported as trace
+  metadata (`gen_ai.conversation.id` names the session when `session.id` is absent). On a
+  spanscope span they were put there by the exporter from the trace metadata, so they leave
+  the span's attributes; on any other span they stay attributes as well.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from spanscope.constants import SpanAttributeKey, TraceMetadataKey
+from spanscope.otel.conventions import GenAIKey, OtelKey
+from spanscope.otel.draft import SpanDraft
+from spanscope.otel.genai import apply_genai, decode_genai_content
+from spanscope.otel.openinference import apply_openinference
+
+__all__ = ["apply_conventions"]
+
+_TRACE_METADATA = (
+    (OtelKey.SESSION_ID, TraceMetadataKey.SESSION),
+    (OtelKey.USER_ID, TraceMetadataKey.USER),
+)
+
+
+def apply_conventions(draft: SpanDraft) -> None:
+    """Fill the draft's type, inputs, outputs and normalised attributes in place."""
+    attrs = draft.attributes
+    ours = SpanAttributeKey.SPAN_TYPE in attrs
+    for key, metadata_key in _TRACE_METADATA:
+        value = attrs.pop(key, None) if ours else attrs.get(key)
+        if value is not None:
+            draft.trace_metadata[metadata_key] = _text(value)
+    conversation = attrs.get(GenAIKey.CONVERSATION_ID)
+    if conversation is not None:
+        draft.trace_metadata.setdefault(TraceMetadataKey.SESSION, _text(conversation))
+    if ours:
+        span_type = _reserved(attrs.pop(SpanAttributeKey.SPAN_TYPE))
+        draft.span_type = span_type if isinstance(span_type, str) else _text(span_type)
+        if SpanAttributeKey.INPUTS in attrs:
+            draft.inputs = _reserved(attrs.pop(SpanAttributeKey.INPUTS))
+        if SpanAttributeKey.OUTPUTS in attrs:
+            draft.outputs = _reserved(attrs.pop(SpanAttributeKey.OUTPUTS))
+        decode_genai_content(attrs)
+        return
+    apply_openinference(draft)
+    apply_genai(draft)
+
+
+def _reserved(value: Any) -> Any:
+    # Reserved keys hold JSON text; a producer that sent a plain value still gets it through.
+    if not isinstance(value, str):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()

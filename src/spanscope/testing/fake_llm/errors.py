@@ -1,0 +1,111 @@
+"""Requested failures and each provider's error shape.
+
+A request fails when the server has a queued failure (`FakeLLMServer.fail_next`), when its model
+is named `error-<status>` or `error-stream`, or when it carries the header
+`x-fake-error: <status>` or `x-fake-error: stream`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from spanscope.testing.fake_llm.state import Failure, ServerState
+from spanscope.testing.fake_llm.wire import FullReply, RecordedRequest, json_reply
+
+__all__ = ["Provider", "error_body", "error_reply", "requested_failure"]
+
+Provider = Literal["openai", "anthropic", "ollama"]
+
+_TRIGGER = re.compile(r"error-(\d{3}|stream)")
+
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Invalid API key",
+    403: "Permission denied",
+    404: "Not found",
+    408: "Request timeout",
+    409: "Conflict",
+    413: "Request too large",
+    422: "Unprocessable entity",
+    429: "Rate limit reached",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+    529: "Overloaded",
+}
+
+# (type, code) in OpenAI's error object.
+_OPENAI_TYPES: dict[int, tuple[str, str | None]] = {
+    401: ("invalid_request_error", "invalid_api_key"),
+    403: ("permission_error", None),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("requests", "rate_limit_exceeded"),
+}
+
+_ANTHROPIC_TYPES = {
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+
+
+# The SDKs expose these as `exc.request_id`.
+_REQUEST_ID_HEADERS = {
+    "openai": {"x-request-id": "req_fake"},
+    "anthropic": {"request-id": "req_fake"},
+}
+
+
+def requested_failure(request: RecordedRequest, state: ServerState) -> Failure | None:
+    """The failure this request asks for, if any (a queued one first)."""
+    queued = state.take_failure()
+    if queued is not None:
+        return queued
+    model = request.json.get("model")
+    if isinstance(model, str):
+        # litellm and friends may prefix the model ("openai/error-429").
+        match = _TRIGGER.fullmatch(model.rsplit("/", 1)[-1])
+        if match:
+            return _parse(match.group(1))
+    header = request.headers.get("x-fake-error", "").strip()
+    if _TRIGGER.fullmatch(f"error-{header}"):
+        return _parse(header)
+    return None
+
+
+def _parse(value: str) -> Failure:
+    return value if value == "stream" else int(value)
+
+
+def error_body(provider: Provider, status: int, message: str) -> dict[str, Any]:
+    """The JSON error object `provider` answers with for `status`."""
+    if provider == "anthropic":
+        kind = _ANTHROPIC_TYPES.get(
+            status, "api_error" if status >= 500 else "invalid_request_error"
+        )
+        return {
+            "type": "error",
+            "error": {"type": kind, "message": message},
+            "request_id": "req_fake",
+        }
+    if provider == "ollama":
+        return {"error": message}
+    default = ("server_error", None) if status >= 500 else ("invalid_request_error", None)
+    kind, code = _OPENAI_TYPES.get(status, default)
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+
+
+def error_reply(provider: Provider, status: int, message: str | None = None) -> FullReply:
+    """An error response; 429 carries retry-after (and -ms, so SDK retries stay fast)."""
+    if message is None:
+        description = _DESCRIPTIONS.get(status, "Error")
+        message = f"{description} (fake error {status} requested from the fake LLM server)"
+    headers = dict(_REQUEST_ID_HEADERS.get(provider, {}))
+    if status == 429:
+        headers.update({"retry-after": "1", "retry-after-ms": "10"})
+    return json_reply(error_body(provider, status, message), status, headers)
