@@ -42,6 +42,7 @@ MLFLOW_QUERIES = {**QUERIES, "text 1%": "trace.text ILIKE '%refund%'"}
 EXACT_LOAD_LIMIT = 100_000  # SQLite: traces past this many load without the text DELETE
 MLFLOW_REFERENCE, PERSIST_FACTOR, SEARCH_GOAL_MS = 180.0, 100.0, 50.0
 Part = tuple[str, str, Any, Any]  # span name, span type, inputs, outputs
+Json = dict[str, Any]
 
 
 def _mix(x: int) -> int:
@@ -87,15 +88,15 @@ def spanscope_trace(i: int, experiment_id: str) -> Any:
     trace_id, t0 = f"{shape.trace_id:032x}", shape.time_ms * MS
     ids = [f"{_mix(i * 4 + k + 2**63):016x}" for k in range(3)]
     for k, (name, kind, inputs, outputs) in enumerate(shape.parts):
-        span = {"trace_id": trace_id, "span_id": ids[k], "parent_id": ids[0] if k else None}
+        span: Json = {"trace_id": trace_id, "span_id": ids[k], "parent_id": ids[0] if k else None}
         span |= {"name": name, "span_type": kind, "inputs": inputs, "outputs": outputs}
         span |= {"start_time_ns": t0 + k * MS, "end_time_ns": t0 + (40 - k) * MS}
         span |= {"status": {"code": "OK"}, "attributes": {"app.version": "1.4"}, "events": []}
         spans.append(Span.from_dict(span))
-    info = {"trace_id": trace_id, "experiment_id": experiment_id, "request_time": shape.time_ms}
-    info |= {"execution_duration": 40, "state": TraceState.OK, "name": "handle_request"}
+    info: Json = {"trace_id": trace_id, "experiment_id": experiment_id, "tags": shape.tags}
+    info |= {"request_time": shape.time_ms, "execution_duration": 40, "state": TraceState.OK}
     info |= {"request_preview": shape.question, "response_preview": "It ships today."}
-    info |= {"metadata": {"spanscope.trace.schema_version": "1"}, "tags": shape.tags}
+    info |= {"name": "handle_request", "metadata": {"spanscope.trace.schema_version": "1"}}
     return Trace(TraceInfo(**info), TraceData(spans))
 
 
@@ -105,15 +106,16 @@ def mlflow_spans(i: int) -> list[Any]:
     shape, spans = Shape.of(i), []
     trace_id = base64.b64encode(shape.trace_id.to_bytes(16, "big")).decode()
     ids = [base64.b64encode(_mix(i * 4 + k + 2**63).to_bytes(8, "big")).decode() for k in range(3)]
-    t0 = shape.time_ms * MS
+    t0, request_id = shape.time_ms * MS, f"tr-{shape.trace_id:032x}"
     for k, (name, kind, inputs, outputs) in enumerate(shape.parts):
-        attrs = {"mlflow.traceRequestId": f"tr-{shape.trace_id:032x}", "mlflow.spanType": kind}
+        attrs: Json = {"mlflow.traceRequestId": request_id, "mlflow.spanType": kind}
         attrs |= {"mlflow.spanInputs": inputs, "mlflow.spanOutputs": outputs, "app.version": "1.4"}
         if k == 0:  # mlflow's log_spans() makes trace tags of these root attributes
             attrs |= {f"mlflow.traceTag.{key}": value for key, value in shape.tags.items()}
-        span = {"trace_id": trace_id, "span_id": ids[k], "parent_span_id": ids[0] if k else None}
+        span: Json = {"trace_id": trace_id, "span_id": ids[k], "name": name, "links": []}
         span |= {"start_time_unix_nano": t0 + k * MS, "end_time_unix_nano": t0 + (40 - k) * MS}
-        span |= {"name": name, "status": {"code": "STATUS_CODE_OK"}, "events": [], "links": []}
+        span |= {"parent_span_id": ids[0] if k else None, "events": []}
+        span["status"] = {"code": "STATUS_CODE_OK", "message": ""}
         span["attributes"] = {key: json.dumps(value) for key, value in attrs.items()}
         spans.append(Span.from_dict(span))
     return spans
@@ -126,7 +128,6 @@ def make_app(trace: Callable[..., Any], update_trace: Callable[..., Any]) -> Cal
     chat = trace(name="chat", span_type="LLM")(lambda prompt: "It ships today.")
     lookup = trace(name="lookup_order", span_type="TOOL")(lambda order: {"status": "shipped"})
 
-    @trace(name="handle_request", span_type="AGENT")
     def handle(i: int) -> str:
         shape = Shape.of(i)
         update_trace(tags=shape.tags)
@@ -136,7 +137,8 @@ def make_app(trace: Callable[..., Any], update_trace: Callable[..., Any]) -> Cal
             lookup(i)
         return "It ships today."
 
-    return handle
+    traced: Callable[[int], str] = trace(name="handle_request", span_type="AGENT")(handle)
+    return traced
 
 
 # --- workers: each runs in its own process and prints its JSON ---------------------------
@@ -160,7 +162,8 @@ def persist_spanscope(task: dict[str, Any]) -> dict[str, Any]:
         handle(i)
     produced = time.perf_counter()
     spanscope.flush()
-    kept, token = 0, ""
+    token: str | None = ""  # "": the first page
+    kept = 0
     while token is not None:  # count what is searchable, page by page
         page = spanscope.search_traces(
             [experiment_id], max_results=10_000, page_token=token or None, include_spans=False
@@ -194,7 +197,8 @@ def persist_mlflow(task: dict[str, Any]) -> dict[str, Any]:
     produced = time.perf_counter()
     # flush_trace_async_logging() restarts the export threads (1-2 s even when idle), so wait
     # for its queue to drain instead; fall back to it if the queue is not where we expect.
-    queue = getattr(getattr(_get_trace_exporter(), "_async_queue", None), "_queue", None)
+    exporter = _get_trace_exporter()  # type: ignore[no-untyped-call]
+    queue = getattr(getattr(exporter, "_async_queue", None), "_queue", None)
     if queue is None:
         mlflow.flush_trace_async_logging()
     while queue is not None and queue.unfinished_tasks:
@@ -212,8 +216,10 @@ COUNT_SPANS = "SELECT coalesce(sum(n), 0), count(CASE WHEN n = 10 THEN 1 END) FR
 COUNT_SPANS += "(SELECT count(*) AS n FROM {} GROUP BY trace_id) AS per_trace"
 
 
-def _persisted(sent: int, kept: int, spans: tuple[int, int], produce: float, total: float) -> Any:
-    result = {"sent_traces": sent, "kept_traces": kept, "complete_traces": spans[1]}
+def _persisted(
+    sent: int, kept: int, spans: tuple[int, int], produce: float, total: float
+) -> dict[str, Any]:
+    result: dict[str, Any] = {"sent_traces": sent, "kept_traces": kept, "complete_traces": spans[1]}
     result |= {"stored_spans": spans[0], "produce_s": produce, "total_s": total}
     return result | {"spans_per_s": spans[0] / total}
 
@@ -241,7 +247,7 @@ def search_spanscope(task: dict[str, Any]) -> dict[str, Any]:
             # Past the limit on SQLite: the traces are new, so the store's DELETE of their old
             # full-text rows finds nothing, but each 500-trace chunk of it scans the whole FTS5
             # table (its trace_id is UNINDEXED): quadratic. Skipping it leaves the same rows.
-            store._replace_text = replace_text if exact else skipping_delete  # type: ignore
+            store._replace_text = replace_text if exact else skipping_delete  # type: ignore[method-assign]
             begin = time.perf_counter()
             for first in range(done, stop, task["batch"]):
                 batch = range(first, min(stop, first + task["batch"]))
@@ -278,7 +284,7 @@ def search_mlflow(task: dict[str, Any]) -> dict[str, Any]:
     tmp, size = task["tmp"], task["size"]
     mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow-search.db")
     experiment_id = mlflow.create_experiment("search", artifact_location=f"file://{tmp}/artifacts")
-    store, begin = _get_store(), time.perf_counter()
+    store, begin = _get_store(), time.perf_counter()  # type: ignore[no-untyped-call]
     for first in range(0, size, 1_000):  # mlflow's own store API, 1,000 traces a call
         batch = range(first, min(size, first + 1_000))
         store.log_spans(experiment_id, [span for i in batch for span in mlflow_spans(i)])

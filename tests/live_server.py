@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-import uvicorn
 
-from spanscope.server.app import create_app
 from spanscope.server.settings import ServerSettings
 from spanscope.store.base import TraceStore
+from spanscope.testing.server import free_port, serve_in_thread
 
 __all__ = ["free_port", "server_process", "server_thread"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until_up(url: str, token: str | None = None, timeout_s: float = 60.0) -> None:
@@ -45,20 +36,8 @@ def wait_until_up(url: str, token: str | None = None, timeout_s: float = 60.0) -
 @contextmanager
 def server_thread(settings: ServerSettings, store: TraceStore | None = None) -> Iterator[str]:
     """The app served by uvicorn in a background thread; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings, store), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, settings.token)
+    with serve_in_thread(settings, store) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 @contextmanager

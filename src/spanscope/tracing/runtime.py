@@ -6,12 +6,18 @@ import logging
 import os
 from collections.abc import Sequence
 
-from spanscope.constants import DEFAULT_EXPERIMENT_ID, ENV_EXPERIMENT_ID, ENV_TRACING_DISABLED
+from spanscope.constants import (
+    DEFAULT_EXPERIMENT_ID,
+    ENV_EXPERIMENT_ID,
+    ENV_EXPORTERS,
+    ENV_TRACING_DISABLED,
+)
 from spanscope.exceptions import InvalidArgumentError
 from spanscope.store.exporter import StoreExporter
 from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.export.base import TraceExporter
 from spanscope.tracing.export.memory import InMemoryTraceExporter
+from spanscope.tracing.export.otlp import EnvOtlpExporter, otlp_endpoint_configured
 from spanscope.tracing.export.queue import flush
 from spanscope.tracing.state import STATE, SpanProcessor, TracingStats
 
@@ -158,9 +164,32 @@ def install_defaults() -> None:
         STATE.config = TracingConfig()
     STATE.enabled = os.environ.get(ENV_TRACING_DISABLED, "").lower() not in ("1", "true", "yes")
     STATE.recent = InMemoryTraceExporter(max_traces=RECENT_TRACES)
-    STATE.exporters = [StoreExporter()]
+    STATE.exporters = default_exporters()
     experiment_id = os.environ.get(ENV_EXPERIMENT_ID, "").strip()
     STATE.experiment_id = experiment_id or DEFAULT_EXPERIMENT_ID
+
+
+def default_exporters() -> list[TraceExporter]:
+    """The store of the tracking URI, and an OTLP endpoint if one is configured; or exactly
+    what SPANSCOPE_EXPORTERS lists ("store", "otlp", comma-separated; "none" for nothing)."""
+    listed = os.environ.get(ENV_EXPORTERS, "").strip().lower()
+    names = {n.strip() for n in listed.split(",") if n.strip()} if listed else {"store"}
+    if not listed and otlp_endpoint_configured():
+        names.add("otlp")
+    unknown = names - {"store", "otlp", "none"}
+    if unknown:
+        _logger.warning(
+            "spanscope: %s=%r names unknown exporters %s; accepted: store, otlp, none",
+            ENV_EXPORTERS,
+            listed,
+            sorted(unknown),
+        )
+    exporters: list[TraceExporter] = []
+    if "store" in names:
+        exporters.append(StoreExporter())
+    if "otlp" in names:
+        exporters.append(EnvOtlpExporter())
+    return exporters
 
 
 def _stop_queue() -> None:
