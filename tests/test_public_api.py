@@ -44,6 +44,7 @@ EXPECTED = [
     "TraceState",
     "TracingClient",
     "__version__",
+    "autolog",
     "flush",
     "get_active_trace_id",
     "get_current_active_span",

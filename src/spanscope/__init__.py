@@ -14,6 +14,7 @@ from spanscope.tracing.fluent import (
 )
 
 # isort: on
+from spanscope.autologging import autolog
 from spanscope.entities import (
     Document,
     Experiment,
@@ -76,6 +77,7 @@ __all__ = [
     "TraceState",
     "TracingClient",
     "__version__",
+    "autolog",
     "create_experiment",
     "delete_experiment",
     "delete_trace_tag",

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from spanscope.entities.span_event import SpanEvent
+from spanscope.tracing.chat import parse_json
 
 __all__ = ["SpanDraft", "move", "parse_json", "pop_indexed", "put_back"]
 
@@ -23,22 +22,6 @@ class SpanDraft:
     outputs: Any = None
     # Trace-level values found on the span (session, user), keyed by TraceMetadataKey.
     trace_metadata: dict[str, str] = field(default_factory=dict)
-
-
-def parse_json(value: Any, containers_only: bool = True) -> Any:
-    """`value` decoded when it is JSON text (only to a list or dict unless told otherwise)."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if containers_only and not text.startswith(("{", "[")):
-        return value
-    try:
-        parsed = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return value
-    if containers_only and not isinstance(parsed, (dict, list)):
-        return value
-    return parsed
 
 
 def pop_indexed(attributes: dict[str, Any], prefix: str) -> list[tuple[int, dict[str, Any]]]:

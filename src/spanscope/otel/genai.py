@@ -23,7 +23,7 @@ from spanscope.otel.conventions import (
     GenAIKey,
 )
 from spanscope.otel.draft import SpanDraft, move, parse_json, pop_indexed, put_back
-from spanscope.otel.messages import (
+from spanscope.tracing.chat import (
     normalize_message,
     normalize_messages,
     normalize_tool_definition,

@@ -18,7 +18,7 @@ from spanscope.entities.span_type import SpanType
 from spanscope.otel.conventions import OPENINFERENCE_SPAN_TYPES
 from spanscope.otel.conventions import OpenInferenceKey as OI
 from spanscope.otel.draft import SpanDraft, move, parse_json, pop_indexed, put_back
-from spanscope.otel.messages import (
+from spanscope.tracing.chat import (
     content_parts,
     normalize_tool_definition,
     text_part,

@@ -13,6 +13,7 @@ from spanscope.constants import (
     ENV_TRACING_DISABLED,
 )
 from spanscope.exceptions import InvalidArgumentError
+from spanscope.patching import revert
 from spanscope.store.exporter import StoreExporter
 from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.export.base import TraceExporter
@@ -131,6 +132,10 @@ def reset() -> None:
     """Flush, then restore every setting and counter to its start-up value (for tests):
     exporters, processors, sampling, tracking URI, current experiment, stats."""
     _stop_queue()
+    for integration in list(STATE.patches):
+        revert(integration)
+    STATE.silent_integrations.clear()
+    STATE.autolog_pending = {}
     for exporter in STATE.exporters:
         try:
             exporter.shutdown()

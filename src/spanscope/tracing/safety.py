@@ -29,7 +29,8 @@ def log_internal_error(kind: str, exc: BaseException | None = None) -> None:
         raise exc
     detail = f": {type(exc).__name__}: {exc}" if exc is not None else ""
     message = f"spanscope: internal error in {kind}; your program goes on{detail}"
-    if _first(kind):
+    silent = any(kind.startswith(name + " ") for name in STATE.silent_integrations)
+    if _first(kind) and not silent:
         logger.warning(message, exc_info=exc)
     else:
         logger.debug(message, exc_info=exc)

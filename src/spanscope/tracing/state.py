@@ -57,6 +57,10 @@ class TracingState:
         self.exit_hooks_installed = False
         self.tracking_uri: str | None = None
         self.stores: dict[str, TraceStore] = {}
+        # Monkey-patches by integration name (spanscope.patching), and autolog settings.
+        self.patches: dict[str, list[Any]] = {}
+        self.silent_integrations: set[str] = set()
+        self.autolog_pending: dict[str, tuple[str, bool, bool]] = {}
         self.experiment_id = DEFAULT_EXPERIMENT_ID
         self.traces_exported = 0
         self.traces_dropped_queue_full = 0

@@ -1,5 +1,7 @@
 """Chat messages and tool definitions normalised to the OpenTelemetry GenAI JSON form.
 
+Every integration and OTLP ingest use this one normaliser, so the UI has one chat renderer.
+
 A message is `{"role", "parts": [...], "name"?, "finish_reason"?}`; parts are
 `{"type": "text", "content"}`, `{"type": "tool_call", "id", "name", "arguments"}`,
 `{"type": "tool_call_response", "id", "response"}`, `{"type": "uri", "modality", "uri"}`,
@@ -13,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from spanscope.otel.draft import parse_json
+import orjson
 
 __all__ = [
     "content_parts",
+    "parse_json",
     "normalize_message",
     "normalize_messages",
     "normalize_tool_definition",
@@ -24,6 +27,23 @@ __all__ = [
     "tool_call_part",
     "tool_response_part",
 ]
+
+
+def parse_json(value: Any, containers_only: bool = True) -> Any:
+    """`value` decoded when it is JSON text (only to a list or dict unless told otherwise)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if containers_only and not text.startswith(("{", "[")):
+        return value
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return value
+    if containers_only and not isinstance(parsed, (dict, list)):
+        return value
+    return parsed
+
 
 _TEXT_TYPES = frozenset({"text", "input_text", "output_text"})
 

@@ -1,0 +1,116 @@
+"""Shared plumbing of LLM integrations: an LLM span with the chat in the GenAI shape.
+
+Every provider integration starts its spans here and records the conversation, model,
+provider, token usage, finish reasons, tool definitions and tool calls with the same keys
+(`spanscope.constants.SpanAttributeKey`), so the UI has one chat renderer and OTLP export is
+standards-native. Messages are normalised with `spanscope.tracing.chat`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from spanscope.constants import SpanAttributeKey as K
+from spanscope.entities.live_span import LiveSpan, NoOpSpan
+from spanscope.entities.span_type import SpanType
+from spanscope.tracing.chat import normalize_messages, normalize_tool_definition
+from spanscope.tracing.processor import encode_attributes, start_span
+
+__all__ = ["LLMCall", "Usage", "start_llm_span"]
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts of one call; None where the provider did not say."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_creation_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+    def attributes(self) -> dict[str, int]:
+        pairs = (
+            (K.GEN_AI_INPUT_TOKENS, self.input_tokens),
+            (K.GEN_AI_OUTPUT_TOKENS, self.output_tokens),
+            (K.GEN_AI_CACHE_READ_TOKENS, self.cache_read_tokens),
+            (K.GEN_AI_CACHE_CREATION_TOKENS, self.cache_creation_tokens),
+            (K.GEN_AI_REASONING_TOKENS, self.reasoning_tokens),
+        )
+        return {key: int(value) for key, value in pairs if isinstance(value, (int, float))}
+
+
+@dataclass(slots=True)
+class LLMCall:
+    """The span of one LLM call and what patching needs to finish it (see CallHooks)."""
+
+    span: LiveSpan
+
+    def set_input_messages(self, messages: Any, system: Any = None) -> None:
+        """The conversation sent, in any common shape (OpenAI, Anthropic, GenAI)."""
+        normalized = normalize_messages(messages, "user") or []
+        if system is not None:
+            instructions = normalize_messages(system, "system") or []
+            self.span.set_attribute(
+                K.GEN_AI_SYSTEM_INSTRUCTIONS,
+                [part for message in instructions for part in message["parts"]],
+            )
+            normalized = [*({**m, "role": "system"} for m in instructions), *normalized]
+        self.span.set_attribute(K.GEN_AI_INPUT_MESSAGES, normalized)
+
+    def set_output_messages(
+        self, messages: Any, finish_reasons: Sequence[str | None] | None = None
+    ) -> None:
+        """The reply (one message or several choices) and why generation stopped."""
+        normalized = normalize_messages(messages, "assistant") or []
+        reasons = [r for r in (finish_reasons or []) if r]
+        if reasons:
+            for message, reason in zip(normalized, reasons, strict=False):
+                message.setdefault("finish_reason", reason)
+            self.span.set_attribute(K.GEN_AI_FINISH_REASONS, reasons)
+        self.span.set_attribute(K.GEN_AI_OUTPUT_MESSAGES, normalized)
+
+    def set_tools(self, tools: Sequence[Any] | None) -> None:
+        if tools:
+            definitions = [normalize_tool_definition(tool) for tool in tools]
+            self.span.set_attribute(K.GEN_AI_TOOL_DEFINITIONS, definitions)
+
+    def set_usage(self, usage: Usage | None) -> None:
+        if usage is not None:
+            self.span.set_attributes(usage.attributes())
+
+    def set_response(self, model: str | None = None, response_id: str | None = None) -> None:
+        if model:
+            self.span.set_attribute(K.GEN_AI_RESPONSE_MODEL, model)
+        if response_id:
+            self.span.set_attribute(K.GEN_AI_RESPONSE_ID, response_id)
+
+    def end(self, outputs: Any = None, error: BaseException | None = None) -> None:
+        if error is not None:
+            self.span.record_exception(error)
+        self.span.end(outputs=outputs)
+
+
+def start_llm_span(
+    name: str,
+    *,
+    provider: str,
+    operation: str,
+    inputs: Any,
+    model: str | None = None,
+    span_type: str = SpanType.CHAT_MODEL,
+    attributes: Mapping[str, Any] | None = None,
+) -> LLMCall | None:
+    """Start an LLM span under the current span; None when tracing is off or sampled out."""
+    base: dict[str, Any] = {K.GEN_AI_PROVIDER: provider, K.GEN_AI_OPERATION: operation}
+    if model:
+        base[K.GEN_AI_REQUEST_MODEL] = model
+    if attributes:
+        base.update(attributes)
+    span = start_span(name, encode_attributes(span_type, base))
+    if isinstance(span, NoOpSpan):
+        return None
+    span.set_inputs(inputs)
+    return LLMCall(span)

@@ -1,0 +1,113 @@
+"""Tracing streams: wrap a library's iterator in place, end the span when the stream ends.
+
+The caller keeps the library's own stream object; only its inner iterator is replaced by one
+of these generators. Each chunk is recorded as it passes (an event, up to a cap), time to first
+token is noted, and when the stream is exhausted, closed, abandoned (garbage-collected) or
+raises, `finish(call, chunks)` assembles the output and usage and the span ends.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
+
+from spanscope.constants import SpanAttributeKey
+from spanscope.entities.span_event import SpanEvent
+from spanscope.tracing.llm import LLMCall
+from spanscope.tracing.safety import log_internal_error
+
+__all__ = ["CHUNK_EVENT", "MAX_CHUNK_EVENTS", "Finish", "trace_async_stream", "trace_stream"]
+
+T = TypeVar("T")
+Finish = Callable[[LLMCall, list[Any]], Any]
+"""Sets output messages and usage on the call from the chunks; returns the span's outputs."""
+
+CHUNK_EVENT = "stream.chunk"
+MAX_CHUNK_EVENTS = 1000
+
+
+class _Recorder:
+    __slots__ = ("call", "chunks", "done", "finish", "kind")
+
+    def __init__(self, call: LLMCall, finish: Finish, kind: str) -> None:
+        self.call = call
+        self.finish = finish
+        self.kind = kind
+        self.chunks: list[Any] = []
+        self.done = False
+
+    def add(self, chunk: Any) -> None:
+        try:
+            span = self.call.span
+            now = time.time_ns()
+            if not self.chunks:
+                ttft = now - span.start_time_ns
+                span.set_attribute(SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS, ttft)
+            if len(self.chunks) < MAX_CHUNK_EVENTS:
+                span.add_event(
+                    SpanEvent(CHUNK_EVENT, now, {"index": len(self.chunks), "value": chunk})
+                )
+        except Exception as exc:
+            log_internal_error(self.kind, exc)
+        self.chunks.append(chunk)
+
+    def end(self, error: BaseException | None) -> None:
+        if self.done:
+            return
+        self.done = True
+        outputs: Any = None
+        try:
+            outputs = self.finish(self.call, self.chunks)
+        except Exception as exc:
+            log_internal_error(self.kind, exc)
+        try:
+            self.call.end(outputs=outputs, error=error)
+        except Exception as exc:
+            log_internal_error(self.kind, exc)
+
+
+def trace_stream(
+    iterator: Iterator[T], call: LLMCall, finish: Finish, kind: str = "stream tracing"
+) -> Iterator[T]:
+    """A generator over `iterator` that records chunks and ends `call` when it stops."""
+    recorder = _Recorder(call, finish, kind)
+    try:
+        for chunk in iterator:
+            recorder.add(chunk)
+            yield chunk
+    except GeneratorExit:  # closed, or garbage-collected halfway: end with what came
+        close = getattr(iterator, "close", None)
+        try:
+            if callable(close):
+                close()
+        finally:
+            recorder.end(None)
+        raise
+    except BaseException as exc:
+        recorder.end(exc)
+        raise
+    recorder.end(None)
+
+
+async def trace_async_stream(
+    iterator: AsyncIterator[T], call: LLMCall, finish: Finish, kind: str = "stream tracing"
+) -> AsyncIterator[T]:
+    """The async twin of `trace_stream`."""
+    recorder = _Recorder(call, finish, kind)
+    try:
+        async for chunk in iterator:
+            recorder.add(chunk)
+            yield chunk
+    except GeneratorExit:
+        aclose = getattr(iterator, "aclose", None)
+        try:
+            if callable(aclose):
+                await aclose()
+        finally:
+            recorder.end(None)
+        raise
+    except BaseException as exc:
+        recorder.end(exc)
+        raise
+    recorder.end(None)
