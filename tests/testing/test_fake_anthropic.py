@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from spanscope.testing.fake_llm import FakeLLMServer
 
 anthropic = pytest.importorskip("anthropic")
-pydantic = pytest.importorskip("pydantic")
 
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
 ANSWER = "You said: What is the weather in Paris?"
@@ -27,7 +27,7 @@ WEATHER_TOOL = {
 }
 
 
-class City(pydantic.BaseModel):  # type: ignore[name-defined,misc]
+class City(BaseModel):
     name: str
     population: int
 

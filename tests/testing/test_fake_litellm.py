@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ litellm = pytest.importorskip("litellm")
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Items? .* `ReadOnly` qualifier:UserWarning"),
     pytest.mark.filterwarnings(
-        "ignore:Accessing the 'model_(computed_)?fields' attribute on the instance:DeprecationWarning"
+        "ignore:Accessing the 'model_(computed_)?fields' attribute:DeprecationWarning"
     ),
 ]
 
@@ -35,9 +36,12 @@ TOOL = {
 
 
 @pytest.fixture(autouse=True)
-def _quiet_litellm(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _quiet_litellm(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     monkeypatch.setattr(litellm, "suppress_debug_info", True)
-    yield
+    if not inspect.iscoroutinefunction(request.function):
+        # litellm's sync calls ask asyncio.get_event_loop(), which (no loop being set) creates
+        # one that nobody closes; with the loop unset they run their hooks in asyncio.run.
+        asyncio.set_event_loop(None)
 
 
 def _openai(fake_llm: FakeLLMServer) -> dict[str, Any]:

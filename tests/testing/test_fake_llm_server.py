@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ def _post(
 
 def test_lifecycle_and_urls() -> None:
     server = FakeLLMServer()
-    assert not server.running
+    assert repr(server) == "<FakeLLMServer stopped>"
     with pytest.raises(RuntimeError, match="not running"):
         _ = server.url
     with server:
@@ -53,7 +54,7 @@ def test_lifecycle_and_urls() -> None:
         with pytest.raises(RuntimeError, match="already running"):
             server.start()
         port = server.port
-    assert not server.running
+    assert repr(server) == "<FakeLLMServer stopped>"
     server.stop()  # a second stop does nothing
     # The port is free again: a new server can take it.
     with FakeLLMServer(port) as again:
@@ -143,6 +144,7 @@ def test_requests_are_recorded_and_reset(fake_llm: FakeLLMServer) -> None:
         ("/v1/messages", {"model": "m", "messages": []}, 400, b'"type":"invalid_request_error"'),
         ("/api/chat", {"messages": []}, 400, b'{"error":"missing required parameter'),
         ("/v1/embeddings", {"model": "m", "input": []}, 400, b"non-empty"),
+        ("/v1/responses", {"model": "m", "input": "x", "max_output_tokens": "9"}, 400, b"integer"),
     ],
 )
 def test_bad_requests_get_the_provider_error_shape(
@@ -273,3 +275,40 @@ def test_module_entry_point_serves_until_terminated() -> None:
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def test_importing_spanscope_does_not_import_the_fake_servers() -> None:
+    code = (
+        "import sys, spanscope, spanscope.testing; print(any('fake_llm' in m for m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert out.strip() == "False"
+
+
+def test_module_entry_point_reports_a_taken_port(capsys: pytest.CaptureFixture[str]) -> None:
+    from spanscope.testing.fake_llm.__main__ import main
+
+    with FakeLLMServer() as taken:
+        port = taken.port
+        assert main(["--port", str(port)]) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_concurrent_clients(fake_llm: FakeLLMServer) -> None:
+    def ask(number: int) -> str:
+        connection = http.client.HTTPConnection("127.0.0.1", fake_llm.port, timeout=10)
+        try:
+            body = {"model": "m", "messages": [{"role": "user", "content": f"n{number}"}]}
+            stream = {**body, "stream": True}
+            assert _post(connection, "/v1/chat/completions", stream)[0] == 200
+            reply = json.loads(_post(connection, "/v1/chat/completions", body)[2])
+        finally:
+            connection.close()
+        return str(reply["choices"][0]["message"]["content"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(ask, range(24)))
+    assert answers == [f"You said: n{number}" for number in range(24)]

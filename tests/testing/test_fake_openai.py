@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import base64
+import json
 import struct
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from spanscope.testing.fake_llm import FakeLLMServer
 
 openai = pytest.importorskip("openai")
-pydantic = pytest.importorskip("pydantic")
 
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
 WEATHER_TOOL: Any = {
@@ -30,7 +31,7 @@ WEATHER_TOOL: Any = {
 ANSWER = "You said: What is the weather in Paris?"
 
 
-class City(pydantic.BaseModel):  # type: ignore[name-defined,misc]
+class City(BaseModel):
     name: str
     population: int
     tags: list[str]
@@ -152,7 +153,7 @@ def test_structured_output_parse(client: Any) -> None:
     json_mode = client.chat.completions.create(
         model="gpt-x", messages=USER, response_format={"type": "json_object"}
     )
-    assert json_mode.choices[0].message.content == '{"reply": "%s"}' % ANSWER
+    assert json.loads(json_mode.choices[0].message.content) == {"reply": ANSWER}
 
 
 def test_max_tokens_and_stop(client: Any) -> None:
@@ -352,3 +353,16 @@ async def test_async_errors(aclient: Any) -> None:
     with pytest.raises(openai.APIError):
         async for _ in stream:
             pass
+
+
+def test_responses_stream_failing_midway_ends_with_response_failed(client: Any) -> None:
+    # As with the real API, the Responses stream reports the failure as events.
+    with client.responses.create(model="error-stream", input="hi there", stream=True) as stream:
+        events = list(stream)
+    assert [e.type for e in events][-3:] == [
+        "response.output_text.delta",
+        "error",
+        "response.failed",
+    ]
+    assert events[-1].response.status == "failed"
+    assert events[-1].response.error.code == "server_error"

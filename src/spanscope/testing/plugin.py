@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from spanscope.testing.fake_llm.fixtures import fake_llm
+
+__all__ = ["fake_llm", "spanscope_traces"]
+
 if TYPE_CHECKING:
     from spanscope.testing.capture import TraceCapture
 

@@ -16,13 +16,14 @@ from spanscope.testing.fake_llm.conversation import (
     split_pieces,
     text_of,
 )
-from spanscope.testing.fake_llm.errors import error_body
+from spanscope.testing.fake_llm.errors import error_body, response_headers
 from spanscope.testing.fake_llm.state import ServerState, prefix_key
 from spanscope.testing.fake_llm.wire import (
     BadRequest,
     RecordedRequest,
     Reply,
     json_reply,
+    optional_int,
     require,
     sse_reply,
 )
@@ -31,7 +32,7 @@ __all__ = ["count_message_tokens", "messages"]
 
 Event = tuple[str | None, Any]
 
-_HEADERS = {"request-id": "req_fake"}
+_HEADERS = response_headers("anthropic")
 _SIGNATURE = "fake-signature"
 _STOP_REASONS = {
     "stop": "end_turn",
@@ -93,13 +94,12 @@ def _turn(body: dict[str, Any]) -> Turn:
         raise BadRequest("messages: at least one message is required")
     last = _blocks(turns[-1].get("content"))
     results = [b for b in last if b.get("type") == "tool_result"]
-    prompts = [
-        text
+    user_texts = [
+        text_of([b for b in _blocks(m.get("content")) if b.get("type") == "text"])
         for m in turns
         if m.get("role") == "user"
-        for text in [text_of([b for b in _blocks(m.get("content")) if b.get("type") == "text"])]
-        if text
     ]
+    prompts = [text for text in user_texts if text]
     tools = tuple(
         Tool(str(t["name"]), t["input_schema"])
         for t in body.get("tools") or []
@@ -119,7 +119,7 @@ def _turn(body: dict[str, Any]) -> Turn:
         tools=tools,
         tool_choice=tool_choice,
         schema=schema,
-        max_tokens=body["max_tokens"],
+        max_tokens=optional_int(body, "max_tokens"),
         stop=tuple(s for s in body.get("stop_sequences") or () if isinstance(s, str)),
         thinking=thinking,
     )

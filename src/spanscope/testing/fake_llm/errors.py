@@ -13,7 +13,7 @@ from typing import Any, Literal
 from spanscope.testing.fake_llm.state import Failure, ServerState
 from spanscope.testing.fake_llm.wire import FullReply, RecordedRequest, json_reply
 
-__all__ = ["Provider", "error_body", "error_reply", "requested_failure"]
+__all__ = ["Provider", "error_body", "error_reply", "requested_failure", "response_headers"]
 
 Provider = Literal["openai", "anthropic", "ollama"]
 
@@ -54,11 +54,16 @@ _ANTHROPIC_TYPES = {
 }
 
 
-# The SDKs expose these as `exc.request_id`.
+# The SDKs expose these as `response._request_id` / `exc.request_id`.
 _REQUEST_ID_HEADERS = {
     "openai": {"x-request-id": "req_fake"},
     "anthropic": {"request-id": "req_fake"},
 }
+
+
+def response_headers(provider: Provider) -> dict[str, str]:
+    """The headers every response of `provider` carries (its request id)."""
+    return dict(_REQUEST_ID_HEADERS.get(provider, {}))
 
 
 def requested_failure(request: RecordedRequest, state: ServerState) -> Failure | None:
@@ -105,7 +110,7 @@ def error_reply(provider: Provider, status: int, message: str | None = None) -> 
     if message is None:
         description = _DESCRIPTIONS.get(status, "Error")
         message = f"{description} (fake error {status} requested from the fake LLM server)"
-    headers = dict(_REQUEST_ID_HEADERS.get(provider, {}))
+    headers = response_headers(provider)
     if status == 429:
         headers.update({"retry-after": "1", "retry-after-ms": "10"})
     return json_reply(error_body(provider, status, message), status, headers)

@@ -15,12 +15,13 @@ from spanscope.testing.fake_llm.conversation import (
     split_pieces,
     text_of,
 )
-from spanscope.testing.fake_llm.errors import error_body
+from spanscope.testing.fake_llm.errors import error_body, response_headers
 from spanscope.testing.fake_llm.state import ServerState, prefix_key
 from spanscope.testing.fake_llm.wire import (
     RecordedRequest,
     Reply,
     json_reply,
+    optional_int,
     require,
     sse_reply,
 )
@@ -36,7 +37,7 @@ _FINISH = {"stop": "stop", "stop_sequence": "stop", "length": "length", "tool_ca
 
 
 def openai_headers() -> dict[str, str]:
-    return {"x-request-id": "req_fake", "openai-processing-ms": "1"}
+    return {**response_headers("openai"), "openai-processing-ms": "1"}
 
 
 def openai_cached_tokens(state: ServerState, model: str, prefix: Sequence[Any], tokens: int) -> int:
@@ -95,9 +96,14 @@ def _chat_turn(body: dict[str, Any], messages: list[dict[str, Any]]) -> Turn:
         tool_choice=choice if isinstance(choice, str) else None,
         schema=schema,
         json_mode=response_format.get("type") == "json_object",
-        max_tokens=body.get("max_completion_tokens") or body.get("max_tokens"),
+        max_tokens=_first_int(body, "max_completion_tokens", "max_tokens"),
         stop=_stops(body.get("stop")),
     )
+
+
+def _first_int(body: dict[str, Any], *names: str) -> int | None:
+    values = [optional_int(body, name) for name in names]
+    return next((value for value in values if value is not None), None)
 
 
 def _stops(value: Any) -> tuple[str, ...]:
@@ -204,7 +210,7 @@ def completions(request: RecordedRequest, state: ServerState, fail_stream: bool)
     require(body, "model", "prompt")
     model = str(body["model"])
     prompts = _prompts(body["prompt"])
-    max_tokens, stop = body.get("max_tokens"), _stops(body.get("stop"))
+    max_tokens, stop = optional_int(body, "max_tokens"), _stops(body.get("stop"))
     results = [answer(Turn(p, max_tokens=max_tokens, stop=stop), state.reply) for p in prompts]
     prompt_tokens = max(1, count_tokens(*prompts))
     usage = _usage(prompt_tokens, sum(r.output_tokens for r in results))

@@ -18,7 +18,14 @@ from spanscope.testing.fake_llm.conversation import (
 )
 from spanscope.testing.fake_llm.openai_chat import openai_cached_tokens, openai_headers
 from spanscope.testing.fake_llm.state import ServerState
-from spanscope.testing.fake_llm.wire import RecordedRequest, Reply, json_reply, require, sse_reply
+from spanscope.testing.fake_llm.wire import (
+    RecordedRequest,
+    Reply,
+    json_reply,
+    optional_int,
+    require,
+    sse_reply,
+)
 
 __all__ = ["responses"]
 
@@ -88,7 +95,7 @@ def _turn(body: dict[str, Any], items: list[dict[str, Any]]) -> Turn:
         if text_format.get("type") == "json_schema"
         else None,
         json_mode=text_format.get("type") == "json_object",
-        max_tokens=body.get("max_output_tokens"),
+        max_tokens=optional_int(body, "max_output_tokens"),
     )
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "json_reply",
     "require",
     "ndjson_reply",
+    "optional_int",
     "sse_reply",
     "text_reply",
 ]
@@ -50,6 +51,14 @@ def require(body: Mapping[str, Any], *names: str) -> None:
     for name in names:
         if body.get(name) is None:
             raise BadRequest(f"missing required parameter: '{name}'")
+
+
+def optional_int(body: Mapping[str, Any], name: str) -> int | None:
+    """The integer parameter `name`, or None when absent; BadRequest for other types."""
+    value = body.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise BadRequest(f"'{name}' must be an integer, got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
