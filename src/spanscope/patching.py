@@ -121,7 +121,11 @@ def _wrap(integration: str, original: Callable[..., Any], hooks: CallHooks) -> C
             log_internal_error(kind, exc)
             return result
 
-    if inspect.iscoroutinefunction(original):
+    # SDKs wrap async methods in sync decorators (e.g. openai's and anthropic's `required_args`):
+    # look through them, or the hooks would see a coroutine instead of the call's result.
+    if inspect.iscoroutinefunction(original) or inspect.iscoroutinefunction(
+        inspect.unwrap(original)
+    ):
 
         @functools.wraps(original)
         async def async_patched(*args: Any, **kwargs: Any) -> Any:

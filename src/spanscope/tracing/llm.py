@@ -52,6 +52,11 @@ class LLMCall:
         """The conversation sent, in any common shape (OpenAI, Anthropic, GenAI)."""
         normalized = normalize_messages(messages, "user") or []
         if system is not None:
+            if isinstance(system, str) or (
+                isinstance(system, list)
+                and not any(isinstance(m, Mapping) and "role" in m for m in system)
+            ):
+                system = [{"role": "system", "content": system}]  # a prompt, not messages
             instructions = normalize_messages(system, "system") or []
             self.span.set_attribute(
                 K.GEN_AI_SYSTEM_INSTRUCTIONS,

@@ -1,0 +1,22 @@
+"""Tracing the anthropic SDK: `spanscope.anthropic.autolog()`."""
+
+from __future__ import annotations
+
+__all__ = ["autolog"]
+
+
+def autolog(disable: bool = False, silent: bool = False, log_traces: bool = True) -> None:
+    """Trace every Messages call of the anthropic SDK, sync and async, streamed or not.
+
+    Each `messages.create`, `messages.stream` and `messages.parse` (and their `beta` twins)
+    becomes one CHAT_MODEL span with the conversation, tools, token usage (cache reads and
+    writes included), stop reason, response model and id. Calling it again re-applies the
+    patches (never doubles them); `disable=True` restores the SDK's own methods; `silent=True`
+    mutes spanscope's warnings about its own errors; `log_traces=False` records nothing.
+    """
+    import anthropic  # noqa: F401  (fails early and clearly when the SDK is not installed)
+
+    from spanscope.anthropic._patch import patch
+    from spanscope.autologging import configure_autolog
+
+    configure_autolog("anthropic", patch, disable, silent, log_traces)
