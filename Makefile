@@ -33,6 +33,7 @@ bench: install
 
 demo: install
 	$(PY) examples/quickstart.py
+	$(PY) examples/openai_agent.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -43,5 +43,22 @@ def test_quickstart_example_prints_the_tree() -> None:
     assert "'total_tokens': 54" in out
 
 
+def test_openai_agent_example_traces_tools_and_streaming() -> None:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "openai_agent.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert "answer: Your order A-1001 has shipped." in out
+    lines = [line.strip("│ ├└─") for line in out.splitlines()]
+    assert (
+        sum(line.startswith("openai.chat.completions.create [CHAT_MODEL]") for line in lines) == 2
+    )
+    assert any(line.startswith("get_order_status [TOOL]") for line in lines)
+    assert "'total_tokens': 31" in out
+
+
 def test_examples_run_in_process() -> None:
     runpy.run_path(str(ROOT / "examples" / "quickstart.py"), run_name="__main__")

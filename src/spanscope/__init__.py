@@ -14,6 +14,8 @@ from spanscope.tracing.fluent import (
 )
 
 # isort: on
+# Integrations: each subpackage holds only autolog(); its library is imported when it runs.
+from spanscope import anthropic, openai
 from spanscope.autologging import autolog
 from spanscope.entities import (
     Document,
@@ -77,6 +79,7 @@ __all__ = [
     "TraceState",
     "TracingClient",
     "__version__",
+    "anthropic",
     "autolog",
     "create_experiment",
     "delete_experiment",
@@ -90,6 +93,7 @@ __all__ = [
     "get_last_active_trace_id",
     "get_trace",
     "get_tracking_uri",
+    "openai",
     "search_experiments",
     "search_sessions",
     "search_traces",

@@ -100,7 +100,8 @@ def _wrap(integration: str, original: Callable[..., Any], hooks: CallHooks) -> C
     kind = f"{integration} autolog"
 
     def begin(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        if not STATE.enabled:
+        # Not patched any more: a bound method captured while patched must stop tracing too.
+        if not STATE.enabled or integration not in STATE.patches:
             return SKIP
         try:
             return hooks.before(args, kwargs)

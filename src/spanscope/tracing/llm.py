@@ -70,10 +70,12 @@ class LLMCall:
     ) -> None:
         """The reply (one message or several choices) and why generation stopped."""
         normalized = normalize_messages(messages, "assistant") or []
-        reasons = [r for r in (finish_reasons or []) if r]
-        if reasons:
-            for message, reason in zip(normalized, reasons, strict=False):
+        given = list(finish_reasons or [])
+        for message, reason in zip(normalized, given, strict=False):  # choice i <-> reason i
+            if reason:
                 message.setdefault("finish_reason", reason)
+        reasons = [r for r in given if r]
+        if reasons:
             self.span.set_attribute(K.GEN_AI_FINISH_REASONS, reasons)
         self.span.set_attribute(K.GEN_AI_OUTPUT_MESSAGES, normalized)
 

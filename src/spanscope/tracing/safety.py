@@ -30,7 +30,7 @@ def log_internal_error(kind: str, exc: BaseException | None = None) -> None:
     detail = f": {type(exc).__name__}: {exc}" if exc is not None else ""
     message = f"spanscope: internal error in {kind}; your program goes on{detail}"
     silent = any(kind.startswith(name + " ") for name in STATE.silent_integrations)
-    if _first(kind) and not silent:
+    if not silent and _first(kind):
         logger.warning(message, exc_info=exc)
     else:
         logger.debug(message, exc_info=exc)

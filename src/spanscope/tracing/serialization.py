@@ -112,7 +112,10 @@ def _convert(obj: Any) -> Any:
         return _repr(obj)
     model_dump = getattr(obj, "model_dump", None)
     if callable(model_dump) and not isinstance(obj, type):
-        return model_dump(mode="json")
+        try:  # pydantic 2: no serializer warnings in the user's program for odd field values
+            return model_dump(mode="json", warnings=False)
+        except TypeError:
+            return model_dump(mode="json")
     if isinstance(obj, (set, frozenset)):
         items = list(obj)
         with contextlib.suppress(TypeError):

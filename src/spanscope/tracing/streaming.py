@@ -8,6 +8,7 @@ raises, `finish(call, chunks)` assembles the output and usage and the span ends.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
@@ -80,7 +81,9 @@ def trace_stream(
         close = getattr(iterator, "close", None)
         try:
             if callable(close):
-                close()
+                # ValueError: the inner generator is running (closed from inside itself).
+                with contextlib.suppress(ValueError):
+                    close()
         finally:
             recorder.end(None)
         raise
@@ -103,7 +106,9 @@ async def trace_async_stream(
         aclose = getattr(iterator, "aclose", None)
         try:
             if callable(aclose):
-                await aclose()
+                # RuntimeError: the event loop's finalizer is already closing the inner one.
+                with contextlib.suppress(RuntimeError):
+                    await aclose()
         finally:
             recorder.end(None)
         raise
