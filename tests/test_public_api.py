@@ -46,6 +46,7 @@ EXPECTED = [
     "__version__",
     "anthropic",
     "autolog",
+    "langchain",
     "openai",
     "flush",
     "get_active_trace_id",

@@ -15,7 +15,7 @@ from spanscope.tracing.fluent import (
 
 # isort: on
 # Integrations: each subpackage holds only autolog(); its library is imported when it runs.
-from spanscope import anthropic, openai
+from spanscope import anthropic, langchain, openai
 from spanscope.autologging import autolog
 from spanscope.entities import (
     Document,
@@ -93,6 +93,7 @@ __all__ = [
     "get_last_active_trace_id",
     "get_trace",
     "get_tracking_uri",
+    "langchain",
     "openai",
     "search_experiments",
     "search_sessions",

@@ -16,6 +16,7 @@ from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.live_span import LiveSpan, NoOpSpan
 from spanscope.entities.span_type import SpanType
 from spanscope.tracing.chat import normalize_messages, normalize_tool_definition
+from spanscope.tracing.context import RemoteParent
 from spanscope.tracing.processor import encode_attributes, start_span
 
 __all__ = ["LLMCall", "Usage", "start_llm_span"]
@@ -109,14 +110,16 @@ def start_llm_span(
     model: str | None = None,
     span_type: str = SpanType.CHAT_MODEL,
     attributes: Mapping[str, Any] | None = None,
+    parent: LiveSpan | NoOpSpan | RemoteParent | bool | None = True,
 ) -> LLMCall | None:
-    """Start an LLM span under the current span; None when tracing is off or sampled out."""
+    """Start an LLM span under `parent` (default: the current span); None when tracing is off
+    or sampled out."""
     base: dict[str, Any] = {K.GEN_AI_PROVIDER: provider, K.GEN_AI_OPERATION: operation}
     if model:
         base[K.GEN_AI_REQUEST_MODEL] = model
     if attributes:
         base.update(attributes)
-    span = start_span(name, encode_attributes(span_type, base))
+    span = start_span(name, encode_attributes(span_type, base), parent)
     if isinstance(span, NoOpSpan):
         return None
     span.set_inputs(inputs)

@@ -53,6 +53,9 @@ def start_span(
     """
     if parent is True:
         parent = CURRENT_SPAN.get()
+        if isinstance(parent, LiveSpan) and parent._buffer.closed:
+            # Left current by work that ended in another context: its trace is exported.
+            parent = None
     start = start_time_ns if start_time_ns is not None else _time_ns()
     if isinstance(parent, LiveSpan):
         return LiveSpan(
