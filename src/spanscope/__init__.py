@@ -15,7 +15,7 @@ from spanscope.tracing.fluent import (
 
 # isort: on
 # Integrations: each subpackage holds only autolog(); its library is imported when it runs.
-from spanscope import anthropic, langchain, openai
+from spanscope import anthropic, dspy, langchain, llama_index, openai
 from spanscope.autologging import autolog
 from spanscope.entities import (
     Document,
@@ -85,6 +85,7 @@ __all__ = [
     "delete_experiment",
     "delete_trace_tag",
     "delete_traces",
+    "dspy",
     "flush",
     "get_active_trace_id",
     "get_current_active_span",
@@ -94,6 +95,7 @@ __all__ = [
     "get_trace",
     "get_tracking_uri",
     "langchain",
+    "llama_index",
     "openai",
     "search_experiments",
     "search_sessions",

@@ -29,7 +29,7 @@ INTEGRATIONS: dict[str, str] = {
     "ollama": "ollama",
     "litellm": "litellm",
     "langchain": "langchain_core",
-    "llama_index": "llama_index",
+    "llama_index": "llama_index.core",  # llama_index is a namespace package: no loader to hook
     "dspy": "dspy",
 }
 

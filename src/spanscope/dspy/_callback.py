@@ -81,8 +81,10 @@ class SpanscopeCallback(BaseCallback):  # type: ignore[misc]  # dspy ships no ty
             kind = SpanType.RETRIEVER
         signature = _messages.plain(getattr(instance, "signature", None))
         attributes = {SIGNATURE: signature} if isinstance(signature, str) else None
-        name = type(instance).__name__
-        self._open(call_id, name, kind, _messages.call_inputs(inputs), attributes)
+        arguments = _messages.call_inputs(inputs)
+        if kind == SpanType.RETRIEVER and len(arguments.get("args") or ()) == 1:
+            arguments = {"query": arguments.pop("args")[0], **arguments}  # Retrieve(query)
+        self._open(call_id, type(instance).__name__, kind, arguments, attributes)
 
     def on_module_end(self, call_id: str, outputs: Any, exception: Exception | None = None) -> None:
         def result(run: _Run) -> Any:

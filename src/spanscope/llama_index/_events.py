@@ -49,6 +49,7 @@ def _completion_start(run: Run, span: LiveSpan, event: Any) -> bool:
 
 
 def _chunk(run: Run, span: LiveSpan, event: Any) -> bool:
+    run.streamed = _text(event.response)  # the text so far, for a stream closed early
     now = time.time_ns()
     if run.chunks == 0:
         span.set_attribute(K.TIME_TO_FIRST_TOKEN_NS, now - span.start_time_ns)
@@ -70,11 +71,16 @@ def _llm_end(run: Run, span: LiveSpan, event: Any) -> bool:
     )
     call.set_usage(_messages.usage_of(response))
     call.set_response(_messages.response_model(response))
-    message = getattr(response, "message", None)
-    run.streamed = getattr(message, "content", None) if message is not None else response.text
+    run.streamed = _text(response)
     if run.outputs is None:
         run.outputs = outputs_of(span.span_type, response)
     return True
+
+
+def _text(response: Any) -> Any:
+    """The text so far of a (streamed) chat or completion response."""
+    message = getattr(response, "message", None)
+    return getattr(message, "content", None) if message is not None else response.text
 
 
 def _exception(run: Run, span: LiveSpan, event: Any) -> bool:

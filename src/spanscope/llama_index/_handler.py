@@ -2,9 +2,11 @@
 
 The span handler opens one spanscope span per instrumented LlamaIndex call, under the span
 of LlamaIndex's own parent span id, and makes it current while the call runs (so provider SDK
-calls and `@spanscope.trace` functions inside nest under it). Spans of private methods
-(`_query`, `_retrieve`, `_prepare_chat_with_tools`...) are folded into their parent (what
-they start nests under it): they are how LlamaIndex implements its public methods.
+calls and `@spanscope.trace` functions inside nest under it). The span of a private method
+called by a traced public method of the same object (`query` -> `_query`, `retrieve` ->
+`_retrieve`) is folded into it (what it starts nests there): it is how LlamaIndex implements
+that method. Other private spans (`_postprocess_nodes`, the only span of a node
+postprocessor) are kept.
 
 The event handler adds what only events carry (chat messages, model, usage, tools) and ends
 LLM streams: LlamaIndex exits a stream's span when the generator is returned, so the span
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import threading
 import weakref
 from typing import Any
 
@@ -63,6 +66,9 @@ class SpanscopeSpanHandler(BaseSpanHandler[_Span]):
     # Runs LlamaIndex has exited whose spans stay open: streams, and their parents.
     _pending: dict[str, Run] = PrivateAttr(default_factory=dict)
     _relays: weakref.WeakSet[Any] = PrivateAttr(default_factory=weakref.WeakSet)
+    # Reentrant: garbage collection may end an abandoned stream (a weakref callback) on a
+    # thread that already holds the lock.
+    _rlock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
 
     def __init__(self) -> None:
         # The base class has mutable default arguments: pass fresh containers.
@@ -71,6 +77,10 @@ class SpanscopeSpanHandler(BaseSpanHandler[_Span]):
     @classmethod
     def class_name(cls) -> str:
         return "SpanscopeSpanHandler"
+
+    @property
+    def lock(self) -> Any:  # the base class's lock, for `open_spans` too
+        return self._rlock
 
     def new_span(
         self,
@@ -99,7 +109,13 @@ class SpanscopeSpanHandler(BaseSpanHandler[_Span]):
         parent_run = self.find(parent_span_id)
         name = span_name(id_)
         method = name.rpartition(".")[2]
-        if method.startswith("_") and not method.startswith("__"):
+        if (
+            parent_run is not None
+            and method.startswith("_")
+            and not method.startswith("__")
+            and instance is not None
+            and instance is parent_run.instance
+        ):
             return _Span(id_=id_, parent_id=parent_span_id, run=parent_run, folded=True)
         kind = span_type(instance, method)
         parent = parent_for(parent_run.span if parent_run is not None else None)
@@ -158,32 +174,39 @@ class SpanscopeSpanHandler(BaseSpanHandler[_Span]):
             self.end(run)
 
     def _exit(self, run: Run, result: Any, error: BaseException | None) -> None:
-        run.exited = True
         streaming_llm = run.awaiting_llm_end and error is None and is_stream(result)
         if run.activation is not None and not (streaming_llm and RELAYING.get()):
             run.activation.close()
+        with self.lock:
+            run.exited = True
+            self._pending[run.key] = run  # until it ends: events may still come
         if error is not None:
             if type(error).__name__ not in _DONE_ERRORS:
                 _record_error(run, error)
-            self.end(run)
+            run.awaiting_llm_end = False
+            self.end(run)  # at once: the error ends whatever it was waiting for
             return
         run.outputs = outputs_of(run.span.span_type, result)
+        run.returned_stream = is_stream(result)
         if streaming_llm:
             # The LLM's end event ends it; if the stream is dropped unread, GC does.
+            run.finalizer = weakref.finalize(result, self._abandoned, run)
+        else:
+            run.awaiting_llm_end = False  # no stream: no end event is coming any more
             with self.lock:
-                self._pending[run.key] = run
-            run.finalizer = weakref.finalize(result, self._abandoned, run.key)
-            return
+                run.open_children += 1  # a relayed stream holds the span open like a child
+            if not relay_response(run, result, self._release, self._relays):
+                with self.lock:
+                    run.open_children -= 1
+        self.settle(run)
+
+    def settle(self, run: Run) -> None:
+        """End `run` if LlamaIndex exited it and nothing it waits for is still running: its
+        LLM stream (until the end event) or children that outlived it (streams)."""
         with self.lock:
-            run.open_children += 1  # a relayed stream holds the span open like a child
-        if not relay_response(run, result, self._release, self._relays):
-            with self.lock:
-                run.open_children -= 1
-        with self.lock:
-            deferred = run.open_children > 0
-            if deferred:
-                self._pending[run.key] = run
-        if not deferred:
+            ready = run.exited and not run.ended and not run.awaiting_llm_end
+            ready = ready and run.open_children == 0
+        if ready:
             self.end(run)
 
     def end(self, run: Run) -> None:
@@ -195,22 +218,18 @@ class SpanscopeSpanHandler(BaseSpanHandler[_Span]):
             self._pending.pop(run.key, None)
         if run.finalizer is not None:
             run.finalizer.detach()
-        if run.outputs is None:
+        if run.outputs is None and run.returned_stream:
             run.outputs = run.streamed
         run.span.end(outputs=run.outputs)
         if run.parent is not None:
             self._child_done(run.parent, run.streamed)
 
     def _child_done(self, run: Run, streamed: Any) -> None:
-        """A child (or relayed stream) of `run` ended: end `run` if it only waited for that."""
         with self.lock:
             run.open_children -= 1
-            ready = run.exited and not run.ended and run.open_children == 0
-            ready = ready and not run.awaiting_llm_end
-        if ready:
             if run.streamed is None:
                 run.streamed = streamed
-            self.end(run)
+        self.settle(run)
 
     def _release(self, run: Run, text: Any, error: BaseException | None) -> None:
         """A relayed response stream ended (see `_streams`)."""
@@ -221,14 +240,11 @@ class SpanscopeSpanHandler(BaseSpanHandler[_Span]):
         except Exception as exc:
             log_internal_error(KIND, exc)
 
-    def _abandoned(self, key: str) -> None:
+    def _abandoned(self, run: Run) -> None:
         """A stream was garbage-collected before LlamaIndex reported its end."""
         try:
-            with self.lock:
-                run = self._pending.get(key)
-            if run is not None:
-                run.awaiting_llm_end = False
-                self.end(run)
+            run.awaiting_llm_end = False
+            self.settle(run)
         except Exception as exc:
             log_internal_error(KIND, exc)
 
@@ -248,8 +264,8 @@ class SpanscopeSpanHandler(BaseSpanHandler[_Span]):
         if run is None or run.ended or not isinstance(run.span, LiveSpan):
             return
         handle = _events.HANDLERS.get(event.class_name())
-        if handle is not None and handle(run, run.span, event) and run.exited:
-            self.end(run)  # the end event of a stream whose span LlamaIndex already exited
+        if handle is not None and handle(run, run.span, event):
+            self.settle(run)  # the end of a stream whose span LlamaIndex already exited
 
 
 class SpanscopeEventHandler(BaseEventHandler):

@@ -6,6 +6,7 @@ so the agent and workflow packages need not be imported to type their spans.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import weakref
 from collections.abc import AsyncIterator, Iterator
@@ -17,7 +18,15 @@ from spanscope.entities.span_type import SpanType
 from spanscope.llama_index import _messages
 from spanscope.llama_index._hooks import Activation
 
-__all__ = ["Run", "inputs_of", "is_stream", "outputs_of", "span_name", "span_type"]
+__all__ = [
+    "Run",
+    "inputs_of",
+    "is_stream",
+    "outputs_of",
+    "returns_future",
+    "span_name",
+    "span_type",
+]
 
 _CHAT = frozenset({"chat", "achat", "stream_chat", "astream_chat"})
 _COMPLETE = frozenset({"complete", "acomplete", "stream_complete", "astream_complete"})
@@ -41,11 +50,12 @@ class Run:
     awaiting_llm_end: bool = False  # an LLM start event came, its end event not yet
     exited: bool = False  # LlamaIndex exited (or dropped) the span
     ended: bool = False
-    open_children: int = 0  # children still running after this span exited (streams)
+    open_children: int = 0  # children (and relayed streams) that have not ended yet
     outputs: Any = None
-    streamed: Any = None  # the text a stream produced, for parents whose result was a stream
+    returned_stream: bool = False  # its result was a stream: its outputs are what it streamed
+    streamed: Any = None  # the text its stream (or its children's streams) produced
     chunks: int = 0
-    finalizer: weakref.finalize[Any, Any] | None = None
+    finalizer: weakref.finalize[Any, Any] | None = None  # ends a stream dropped unread
 
 
 def span_name(span_id: str) -> str:
@@ -55,21 +65,16 @@ def span_name(span_id: str) -> str:
     return span_id
 
 
-_TYPE_CACHE: dict[tuple[type, str], str] = {}
-
-
 def span_type(instance: Any, method: str) -> str:
     """The span type of `method` called on `instance` (None for workflow steps)."""
     if instance is None:
         return SpanType.CHAIN  # workflow steps and plain functions
-    key = (type(instance), method)
-    cached = _TYPE_CACHE.get(key)
-    if cached is None:
-        cached = _TYPE_CACHE[key] = _classify({c.__name__ for c in type(instance).__mro__}, method)
-    return cached
+    return _classify(instance.__class__, method)
 
 
-def _classify(bases: set[str], method: str) -> str:
+@functools.lru_cache(maxsize=1024)  # the MRO walk, once per class and method
+def _classify(cls: type, method: str) -> str:
+    bases = {c.__name__ for c in cls.__mro__}
     if "BaseLLM" in bases:
         if method in _CHAT:
             return SpanType.CHAT_MODEL
@@ -92,8 +97,9 @@ def _classify(bases: set[str], method: str) -> str:
 
 
 def returns_future(instance: Any, method: str) -> bool:
-    """`Workflow.run` returns a handler (a future) and ends in its done callback, in another
-    context; making its span current would leave it current in the caller's context."""
+    """Where `Workflow.run` itself is the span (older LlamaIndex), it returns a handler (a
+    future) and ends in the future's done callback, in another context: made current, its
+    span would stay current in the caller's context. (Its steps find it by parent id.)"""
     return method == "run" and span_type(instance, method) in (SpanType.AGENT, SpanType.WORKFLOW)
 
 

@@ -1,0 +1,43 @@
+"""Programs, tools and tree helpers shared by the DSPy tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spanscope.entities.span import Span
+from spanscope.entities.trace import Trace
+from spanscope.testing import span_tree
+
+QUESTION = "What color is the sky?"
+
+PREDICT_TREE = [
+    "Predict [CHAIN]",
+    "  ChatAdapter.format [PARSER]",
+    "  DummyLM [CHAT_MODEL]",
+    "  ChatAdapter.parse [PARSER]",
+]
+
+
+def outline(trace: Trace) -> list[str]:
+    """The tree as indented `name [TYPE]` lines (` ERROR: <description>` when failed)."""
+    lines: list[str] = []
+
+    def walk(nodes: list[dict[str, Any]], depth: int) -> None:
+        for node in nodes:
+            error = f" ERROR: {node['error']}" if node["status"] == "ERROR" else ""
+            lines.append(f"{'  ' * depth}{node['name']} [{node['span_type']}]{error}")
+            walk(node["children"], depth + 1)
+
+    walk(span_tree(trace, values=False, events=False), 0)
+    return lines
+
+
+def indent(lines: list[str], depth: int = 1) -> list[str]:
+    return ["  " * depth + line for line in lines]
+
+
+def span(trace: Trace, name: str, index: int = 0) -> Span:
+    """The `index`-th span (in start order) called `name`."""
+    found = sorted((s for s in trace.data.spans if s.name == name), key=lambda s: s.start_time_ns)
+    assert len(found) > index, f"no span {name!r} #{index} in {[s.name for s in trace.data.spans]}"
+    return found[index]
