@@ -44,7 +44,8 @@ class TracingState:
     """The process-wide tracing runtime; one instance, `STATE`."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        # Reentrant: a garbage-collected stream may end a span while this thread holds the lock.
+        self.lock = threading.RLock()
         self.warned: set[str] = set()
         self.enabled = True
         self.config = TracingConfig()

@@ -49,7 +49,8 @@ class TraceBuffer:
         self.response_preview: str | None = None
         self.client_request_id: str | None = None
         self.closed = False
-        self.lock = threading.Lock()
+        # Reentrant: a garbage-collected stream may end a span while this thread holds the lock.
+        self.lock = threading.RLock()
 
     def update(
         self, tags: Mapping[str, str] | None = None, metadata: Mapping[str, str] | None = None
