@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
 from spanscope.entities.span import Span
@@ -54,15 +55,39 @@ async def ingest(
             "UNSUPPORTED_MEDIA_TYPE",
             f"content type {content_type or '(none)'!r} is not OTLP: send {PROTOBUF} or {JSON}",
         )
+    body = await request.body()
+    settings = request.app.state.settings
+    encoding = request.headers.get("content-encoding")
+    # Decoding and storing are blocking work: off the event loop, so other requests go on.
+    await run_in_threadpool(
+        _store_request,
+        store,
+        body,
+        content_type,
+        encoding,
+        settings.max_body_bytes,
+        experiment_id,
+        experiment_name,
+    )
+    # An empty ExportTraceServiceResponse: no partial_success to report.
+    if content_type == PROTOBUF:
+        return Response(b"", media_type=PROTOBUF)
+    return Response(b"{}", media_type=JSON)
+
+
+def _store_request(
+    store: TraceStore,
+    body: bytes,
+    content_type: str,
+    encoding: str | None,
+    max_bytes: int,
+    experiment_id: str | None,
+    experiment_name: str | None,
+) -> None:
     from spanscope.otel.decode import decode_request
     from spanscope.otel.ingest import spans_from_request
 
-    body = await request.body()
-    settings = request.app.state.settings
-    decoded = decode_request(
-        body, content_type, request.headers.get("content-encoding"), settings.max_body_bytes
-    )
-    ingested = spans_from_request(decoded)
+    ingested = spans_from_request(decode_request(body, content_type, encoding, max_bytes))
     default = _experiment_from_headers(store, experiment_id, experiment_name)
     groups: dict[str, list[Span]] = defaultdict(list)
     metadata: dict[str, dict[str, str]] = defaultdict(dict)
@@ -77,10 +102,6 @@ async def ingest(
             metadata[item.span.trace_id].update(item.trace_metadata)
     for target, spans in groups.items():
         store.log_spans(target, spans, metadata)
-    # An empty ExportTraceServiceResponse: no partial_success to report.
-    if content_type == PROTOBUF:
-        return Response(b"", media_type=PROTOBUF)
-    return Response(b"{}", media_type=JSON)
 
 
 def _experiment_from_headers(

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from spanscope.entities.trace import Trace
 from spanscope.exceptions import InvalidArgumentError
@@ -57,7 +58,7 @@ async def write_traces(request: Request, store: StoreDep) -> Response:
         # The same 422 body FastAPI gives for any other invalid request: each error's field.
         raise RequestValidationError(exc.errors(include_url=False)) from None
     traces = [Trace.from_dict(t.model_dump()) for t in batch.traces]
-    store.write_traces(traces)
+    await run_in_threadpool(store.write_traces, traces)  # blocking: off the event loop
     return Response(status_code=204)
 
 
