@@ -15,7 +15,7 @@ from spanscope.tracing.fluent import (
 
 # isort: on
 # Integrations: each subpackage holds only autolog(); its library is imported when it runs.
-from spanscope import anthropic, dspy, langchain, llama_index, openai
+from spanscope import anthropic, dspy, langchain, litellm, llama_index, ollama, openai
 from spanscope.autologging import autolog
 from spanscope.entities import (
     Document,
@@ -95,7 +95,9 @@ __all__ = [
     "get_trace",
     "get_tracking_uri",
     "langchain",
+    "litellm",
     "llama_index",
+    "ollama",
     "openai",
     "search_experiments",
     "search_sessions",

@@ -20,6 +20,8 @@ __all__ = [
     "genai_messages",
     "output_messages",
     "redacted",
+    "reported_finish_reasons",
+    "reported_usage",
     "usage_of",
 ]
 
@@ -73,6 +75,24 @@ def usage_of(usage: Any, with_output: bool = True) -> Usage | None:
         cache_creation_tokens=cache_creation or None,
         reasoning_tokens=field(completion_details, "reasoning_tokens") or None,
     )
+
+
+def reported_usage(chunks: Any) -> Any:
+    """The last usage among stream chunks, as the provider reported it; None if none did."""
+    if not isinstance(chunks, list):
+        return None
+    return next((u for u in (field(c, "usage") for c in reversed(chunks)) if u is not None), None)
+
+
+def reported_finish_reasons(chunks: list[Any]) -> dict[int, Any]:
+    """Each choice's finish reason, by index, as stream chunks reported it."""
+    reasons: dict[int, Any] = {}
+    for chunk in chunks:
+        for choice in field(chunk, "choices") or []:
+            reason = field(choice, "finish_reason")
+            if reason:
+                reasons[field(choice, "index") or 0] = reason
+    return reasons
 
 
 def redacted(request: Mapping[str, Any]) -> dict[str, Any]:

@@ -126,13 +126,13 @@ class _Hooks(CallHooks):
             log_internal_error(KIND, exc)
             return result
 
-    def _record(self, call: LLMCall, response: Any, usage: Any = None) -> None:
+    def _record(self, call: LLMCall, response: Any) -> None:
         if self.chat:
             call.set_output_messages(
                 _messages.output_messages(response), _messages.finish_reasons(response)
             )
-        reported = usage if usage is not None else _messages.field(response, "usage")
-        call.set_usage(_messages.usage_of(reported, with_output=self.chat))
+        usage = _messages.usage_of(_messages.field(response, "usage"), with_output=self.chat)
+        call.set_usage(usage)
         model, response_id = _messages.field(response, "model"), _messages.field(response, "id")
         call.set_response(
             model=model if isinstance(model, str) else None,
@@ -146,8 +146,12 @@ class _Hooks(CallHooks):
         response: Any = litellm.stream_chunk_builder(chunks)
         if response is None:
             return None
-        usage = _reported_usage(chunks) or _reported_usage(getattr(wrapper(), "chunks", None))
-        reasons = _reported_finish_reasons(chunks)
+        # The caller sees a usage chunk only when it asked (`stream_options={"include_usage":
+        # True}`); the wrapper's own `chunks` keep those providers such as Anthropic always send.
+        usage = _messages.reported_usage(chunks) or _messages.reported_usage(
+            getattr(wrapper(), "chunks", None)
+        )
+        reasons = _messages.reported_finish_reasons(chunks)
         for choice in _messages.field(response, "choices") or []:
             # The builder says "stop" for a stream that broke off or was dropped: keep only
             # the reasons the provider sent.
@@ -155,32 +159,10 @@ class _Hooks(CallHooks):
         # Without a reported usage the rebuilt response carries litellm's estimate: leave it out.
         response.usage = usage
         try:
-            self._record(call, response, usage)
+            self._record(call, response)
         except Exception as exc:  # keep the rebuilt outputs all the same
             log_internal_error(KIND, exc)
         return response
-
-
-def _reported_usage(chunks: Any) -> Any:
-    """The last usage among chunks. The caller sees a usage chunk only when it asked
-    (`stream_options={"include_usage": True}`); the wrapper's own `chunks` list keeps the
-    ones providers such as Anthropic and Ollama always send."""
-    if not isinstance(chunks, list):
-        return None
-    return next(
-        (u for u in (_messages.field(c, "usage") for c in reversed(chunks)) if u is not None),
-        None,
-    )
-
-
-def _reported_finish_reasons(chunks: list[Any]) -> dict[int, Any]:
-    reasons: dict[int, Any] = {}
-    for chunk in chunks:
-        for choice in _messages.field(chunk, "choices") or []:
-            reason = _messages.field(choice, "finish_reason")
-            if reason:
-                reasons[_messages.field(choice, "index") or 0] = reason
-    return reasons
 
 
 def _provider(request: dict[str, Any]) -> tuple[str | None, str | None]:

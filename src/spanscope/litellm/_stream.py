@@ -112,28 +112,38 @@ def _traced_class(base: Any) -> Any:
 
 
 def _make_traced_class(base: Any) -> Any:
+    # Each method falls back to the wrapper's own when it has no tracing state (an instance
+    # of this class made some other way, e.g. by a copy that dropped the state).
     def __next__(self: Any) -> Any:
-        return next(_state(self).sync(self, base))
+        state = _state(self)
+        return base.__next__(self) if state is None else next(state.sync(self, base))
 
     async def __anext__(self: Any) -> Any:
-        return await _state(self).async_(self, base).__anext__()
+        state = _state(self)
+        if state is None:
+            return await base.__anext__(self)
+        return await state.async_(self, base).__anext__()
 
     def close(self: Any) -> None:
         try:
             base.close(self)
         finally:
-            _state(self).close()
+            state = _state(self)
+            if state is not None:
+                state.close()
 
     async def aclose(self: Any) -> None:
         try:
             await base.aclose(self)
         finally:
-            await _state(self).aclose()
+            state = _state(self)
+            if state is not None:
+                await state.aclose()
 
     def __del__(self: Any) -> None:
-        state = self.__dict__.get(_STATE)
+        state = _state(self)
         if state is not None:
-            state.close()
+            state.close()  # while the wrapper is still whole, so usage can be read from it
         finalize = getattr(base, "__del__", None)
         if finalize is not None:
             finalize(self)
@@ -151,8 +161,8 @@ def _make_traced_class(base: Any) -> Any:
     return type(base.__name__, (base,), namespace)
 
 
-def _state(wrapper: Any) -> _StreamState:
-    state: _StreamState = wrapper.__dict__[_STATE]
+def _state(wrapper: Any) -> _StreamState | None:
+    state: _StreamState | None = wrapper.__dict__.get(_STATE)
     return state
 
 

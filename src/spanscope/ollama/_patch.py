@@ -54,14 +54,11 @@ ENDPOINTS = {
 
 def patch() -> None:
     for method in ENDPOINTS:
-        for owner in (ollama.Client, ollama.AsyncClient):
+        # Sync, async and module-level calls alike are named for what the caller wrote.
+        for owner in (ollama.Client, ollama.AsyncClient, ollama):
             function = getattr(owner, method, None)
             if function is not None:
-                hooks = _Hooks(f"{owner.__name__}.{method}", method, function)
-                safe_patch(INTEGRATION, owner, method, hooks)
-        bound = getattr(ollama, method, None)
-        if bound is not None:
-            safe_patch(INTEGRATION, ollama, method, _Hooks(f"ollama.{method}", method, bound))
+                safe_patch(INTEGRATION, owner, method, _Hooks(f"ollama.{method}", method, function))
 
 
 @dataclass(slots=True)
@@ -125,9 +122,7 @@ class _Hooks(CallHooks):
         elif self.method == "generate":
             prompt = _messages.prompt_message(request.get("prompt"), request.get("images"))
             prepared.messages = [prompt]
-            system = request.get("system")
-            # As a message: set_input_messages reads `system` as messages, not bare text.
-            prepared.system = [{"role": "system", "content": system}] if system else None
+            prepared.system = request.get("system") or None
         return prepared
 
     def _finish(self, call: LLMCall, parts: list[Any]) -> Any:

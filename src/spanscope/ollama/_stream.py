@@ -8,6 +8,7 @@ finish reason, token counts and durations.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
@@ -86,7 +87,9 @@ async def _amarking(iterator: AsyncIterator[Any], started: _Started) -> AsyncIte
     finally:
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
-            await aclose()
+            # RuntimeError: the event loop is already closing it (both were collected).
+            with contextlib.suppress(RuntimeError):
+                await aclose()
 
 
 def _end_unstarted(call: LLMCall, started: _Started) -> None:
