@@ -79,10 +79,17 @@ def autolog(
             continue  # an integration this version does not ship
         if disable or library in sys.modules:
             _enable(name, disable, silent, log_traces)
-        elif importlib.util.find_spec(library) is not None:
+        elif _installed(library):
             STATE.autolog_pending[library] = (name, silent, log_traces)
     if STATE.autolog_pending:
         _install_import_hook()
+
+
+def _installed(library: str) -> bool:
+    try:
+        return importlib.util.find_spec(library) is not None
+    except ModuleNotFoundError:  # a dotted name whose parent package is not installed
+        return False
 
 
 def _enable(name: str, disable: bool, silent: bool, log_traces: bool) -> None:
