@@ -68,6 +68,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "spanscope-fake-llm"
     sys_version = ""
     timeout = 120  # idle keep-alive connections end eventually even if nobody stops the server
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
+    # delayed ACKs hold every reply ~40 ms.
+    disable_nagle_algorithm = True
     server: FakeHTTPServer
 
     def do_GET(self) -> None:
