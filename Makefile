@@ -1,19 +1,25 @@
 # Every target runs in one virtualenv, .venv/, rebuilt only when pyproject.toml changes.
+# The web UI (ui/) and the TypeScript SDK (libs/typescript/) are npm projects; their targets
+# reinstall node_modules only when a package-lock.json changes.
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
 PY_PATHS := $(wildcard src tests benchmarks examples)
 
-.PHONY: install lint format test bench demo clean
+.PHONY: install lint format test test-py test-ui test-ts ui bench demo clean
 
-install: $(STAMP)
+install: $(STAMP) ui
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(UV)" ]; then python3 -m pip install --quiet uv; fi
 	uv venv --allow-existing --python python3 $(VENV)
 	uv pip install --python $(PY) -e ".[all,dev,bench]"
 	touch $(STAMP)
+
+# Builds the web UI into src/spanscope/server/static (served by `spanscope server` at /).
+ui: $(STAMP)
+	@if [ -f ui/package.json ]; then echo "ui: build target not written yet"; fi
 
 format: install
 	$(VENV)/bin/ruff format $(PY_PATHS)
@@ -24,8 +30,18 @@ lint: install
 	$(VENV)/bin/ruff check $(PY_PATHS)
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint test-py test-ui test-ts
+
+test-py: install
 	SPANSCOPE_STRICT=1 $(VENV)/bin/pytest
+
+# UI unit tests (vitest); the browser tests run inside pytest (tests/ui/).
+test-ui: install
+	@if [ -f ui/package.json ]; then echo "test-ui: target not written yet"; fi
+
+# The TypeScript SDK: build, lint and test (its integration tests start a real spanscope server).
+test-ts: install
+	@if [ -f libs/typescript/package.json ]; then echo "test-ts: target not written yet"; fi
 
 bench: install
 	$(PY) benchmarks/import_time.py
