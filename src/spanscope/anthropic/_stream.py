@@ -30,8 +30,6 @@ KIND = "anthropic autolog"  # the kind of internal error: silent=True mutes it
 
 def finish_stream(call: LLMCall, events: list[Any]) -> Any:
     """Record the message the events add up to; it becomes the span's outputs."""
-    if call.span.is_ended:  # already ended at close()
-        return None
     message, complete = _messages.assemble(events)
     if message is None:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from spanscope.constants import ExceptionEventKey, SpanAttributeKey
@@ -30,7 +30,7 @@ class LiveSpan(Span):
     Once the span has ended, setters log a warning and change nothing.
     """
 
-    __slots__ = ("_buffer", "_editable")
+    __slots__ = ("_buffer", "_deferred", "_editable", "_raw_events_from")
 
     def __init__(
         self,
@@ -53,6 +53,8 @@ class LiveSpan(Span):
         self._attrs = attributes_json
         self._events = _NO_EVENTS
         self._decoded = None
+        self._deferred: list[Callable[[], None]] | None = None
+        self._raw_events_from: int | None = None
 
     @property
     def is_ended(self) -> bool:
@@ -98,6 +100,53 @@ class LiveSpan(Span):
         except Exception as exc:
             log_internal_error("adding a span event", exc)
 
+    def add_raw_event(self, event: SpanEvent) -> None:
+        """Add an event whose attributes are made JSON-safe later, on the export thread.
+
+        For values the library never changes once handed over (stream chunks): the caller's
+        thread pays for an append, not for serialising each chunk.
+        """
+        if not self._writable("add_event"):
+            return
+        if self._events is _NO_EVENTS:
+            self._events = []
+        if self._raw_events_from is None:
+            self._raw_events_from = len(self._events)
+        self._events.append(event)
+
+    def defer(self, work: Callable[[], None]) -> None:
+        """Run `work` when the trace is built (on the export thread), before span processors
+        and with the span still writable: for outputs costly to assemble, such as a stream's."""
+        if self._deferred is None:
+            self._deferred = []
+        self._deferred.append(work)
+
+    def finalize(self) -> None:
+        """Run the deferred work and serialise raw events; later calls do nothing."""
+        deferred, self._deferred = self._deferred, None
+        start, self._raw_events_from = self._raw_events_from, None
+        if deferred is None and start is None:
+            return
+        editable = self._editable
+        self._editable = True
+        try:
+            for work in deferred or ():
+                try:
+                    work()
+                except Exception as exc:
+                    log_internal_error("finishing a span", exc)
+            events = self._events
+            for index in range(start if start is not None else len(events), len(events)):
+                event = events[index]
+                try:
+                    attributes = to_jsonable(event.attributes)
+                except Exception as exc:
+                    log_internal_error("serialising a span event", exc)
+                    attributes = {}
+                events[index] = SpanEvent(event.name, event.timestamp_ns, attributes)
+        finally:
+            self._editable = editable
+
     def record_exception(self, exception: BaseException | str) -> None:
         """Add an `exception` event and set status ERROR with "<Type>: <message>"."""
         if not self._writable("record_exception"):
@@ -138,7 +187,8 @@ class LiveSpan(Span):
         self._buffer.on_span_end(self)
 
     def freeze(self) -> Span:
-        """A finished, immutable copy of this span."""
+        """A finished, immutable copy of this span (deferred work done first)."""
+        self.finalize()
         return Span(
             trace_id=self._trace_id,
             span_id=self._span_id,

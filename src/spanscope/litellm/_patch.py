@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +100,9 @@ class _Hooks(CallHooks):
         if inspect.iscoroutine(result):  # completion(..., acompletion=True) and the like
             return self._awaited(call, result)
         if isinstance(result, litellm.CustomStreamWrapper):
-            finish = functools.partial(self._finish_stream, wrapper=weakref.ref(result))
+            # The wrapper's own chunk list, not the wrapper: the span is finished on the export
+            # thread, when the wrapper may be gone.
+            finish = functools.partial(self._finish_stream, seen=getattr(result, "chunks", None))
             return trace_in_place(result, call, finish, KIND)
         try:
             self._record(call, result)
@@ -139,7 +140,7 @@ class _Hooks(CallHooks):
             response_id=response_id if isinstance(response_id, str) else None,
         )
 
-    def _finish_stream(self, call: LLMCall, chunks: list[Any], wrapper: weakref.ref[Any]) -> Any:
+    def _finish_stream(self, call: LLMCall, chunks: list[Any], seen: list[Any] | None) -> Any:
         """The whole response rebuilt from the chunks, with the usage the provider reported."""
         if not chunks:
             return None
@@ -148,9 +149,7 @@ class _Hooks(CallHooks):
             return None
         # The caller sees a usage chunk only when it asked (`stream_options={"include_usage":
         # True}`); the wrapper's own `chunks` keep those providers such as Anthropic always send.
-        usage = _messages.reported_usage(chunks) or _messages.reported_usage(
-            getattr(wrapper(), "chunks", None)
-        )
+        usage = _messages.reported_usage(chunks) or _messages.reported_usage(seen)
         reasons = _messages.reported_finish_reasons(chunks)
         for choice in _messages.field(response, "choices") or []:
             # The builder says "stop" for a stream that broke off or was dropped: keep only

@@ -3,7 +3,9 @@
 The caller keeps the library's own stream object; only its inner iterator is replaced by one
 of these generators. Each chunk is recorded as it passes (an event, up to a cap), time to first
 token is noted, and when the stream is exhausted, closed, abandoned (garbage-collected) or
-raises, `finish(call, chunks)` assembles the output and usage and the span ends.
+raises, the span ends. The caller's thread pays only for keeping the chunks: serialising them
+and `finish(call, chunks)`, which assembles the output and usage, run on the export thread
+when the trace is built (`LiveSpan.defer`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ __all__ = ["CHUNK_EVENT", "MAX_CHUNK_EVENTS", "Finish", "trace_async_stream", "t
 
 T = TypeVar("T")
 Finish = Callable[[LLMCall, list[Any]], Any]
-"""Sets output messages and usage on the call from the chunks; returns the span's outputs."""
+"""Sets output messages and usage on the call from the chunks; returns the span's outputs.
+
+Runs after the span has ended, on the export thread (the span is still writable then): it
+must not rely on the library's stream object being alive."""
 
 CHUNK_EVENT = "stream.chunk"
 MAX_CHUNK_EVENTS = 1000
@@ -46,7 +51,7 @@ class _Recorder:
                 ttft = now - span.start_time_ns
                 span.set_attribute(SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS, ttft)
             if len(self.chunks) < MAX_CHUNK_EVENTS:
-                span.add_event(
+                span.add_raw_event(
                     SpanEvent(CHUNK_EVENT, now, {"index": len(self.chunks), "value": chunk})
                 )
         except Exception as exc:
@@ -57,13 +62,20 @@ class _Recorder:
         if self.done:
             return
         self.done = True
-        outputs: Any = None
         try:
-            outputs = self.finish(self.call, self.chunks)
+            span = self.call.span
+            if span.is_ended:  # the integration ended it already (the stream was closed)
+                return
+            span.defer(self._finish)
+            self.call.end(error=error)
         except Exception as exc:
             log_internal_error(self.kind, exc)
+
+    def _finish(self) -> None:
         try:
-            self.call.end(outputs=outputs, error=error)
+            outputs = self.finish(self.call, self.chunks)
+            if outputs is not None:
+                self.call.span.set_outputs(outputs)
         except Exception as exc:
             log_internal_error(self.kind, exc)
 

@@ -27,6 +27,8 @@ __all__ = ["build_trace", "compute_trace_info"]
 
 def build_trace(buffer: TraceBuffer) -> Trace:
     """Apply user span processors, freeze the spans and compute the TraceInfo."""
+    for live in buffer.spans:
+        live.finalize()  # before the user's processors, which must see the whole span
     processors = STATE.span_processors
     if processors:
         for live in buffer.spans:

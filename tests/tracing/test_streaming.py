@@ -1,0 +1,147 @@
+"""Stream plumbing: chunks kept on the caller's thread, assembled on the export thread."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pydantic
+import pytest
+
+import spanscope
+from spanscope.constants import SpanAttributeKey
+from spanscope.testing import TraceCapture, span_tree, strict_mode
+from spanscope.tracing.llm import LLMCall, start_llm_span
+from spanscope.tracing.streaming import CHUNK_EVENT, trace_async_stream, trace_stream
+
+CALLER = threading.get_ident()
+
+
+class Chunk(pydantic.BaseModel):
+    """A library's chunk type: records on which thread it was serialised."""
+
+    text: str
+
+    def model_dump(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        SERIALISED_ON.append(threading.get_ident())
+        return super().model_dump(*args, **kwargs)
+
+
+SERIALISED_ON: list[int] = []
+FINISHED_ON: list[int] = []
+
+
+def _finish(call: LLMCall, chunks: list[Chunk]) -> Any:
+    FINISHED_ON.append(threading.get_ident())
+    text = "".join(chunk.text for chunk in chunks)
+    call.set_output_messages([{"role": "assistant", "content": text}], ["stop"])
+    return {"text": text}
+
+
+def _call() -> LLMCall:
+    call = start_llm_span("llm", provider="fake", operation="chat", inputs={"q": "hi"})
+    assert call is not None
+    return call
+
+
+def _chunks() -> Iterator[Chunk]:
+    yield from (Chunk(text=part) for part in ("Hel", "lo", "!"))
+
+
+@pytest.fixture(autouse=True)
+def _clear_records() -> None:
+    SERIALISED_ON.clear()
+    FINISHED_ON.clear()
+
+
+def _node(capture: TraceCapture) -> dict[str, Any]:
+    [node] = span_tree(capture.single(), attributes=True)
+    return node
+
+
+def test_chunks_and_output_are_serialised_off_the_callers_thread(
+    spanscope_traces: TraceCapture,
+) -> None:
+    received = list(trace_stream(_chunks(), _call(), _finish))
+    assert [chunk.text for chunk in received] == ["Hel", "lo", "!"]
+    assert SERIALISED_ON == FINISHED_ON == []  # nothing done for the trace on the caller's thread
+    trace = spanscope_traces.single()
+    [node] = span_tree(trace, attributes=True)
+    assert CALLER not in SERIALISED_ON and CALLER not in FINISHED_ON
+    assert len(FINISHED_ON) == 1 and len(SERIALISED_ON) >= 3
+    assert node["status"] == "OK"
+    assert node["outputs"] == {"text": "Hello!"}
+    assert node["attributes"]["gen_ai.output.messages"] == [
+        {
+            "role": "assistant",
+            "parts": [{"type": "text", "content": "Hello!"}],
+            "finish_reason": "stop",
+        }
+    ]
+    assert SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS in node["attributes"]
+    assert [(e.name, e.attributes) for e in trace.data.spans[0].events] == [
+        (CHUNK_EVENT, {"index": 0, "value": {"text": "Hel"}}),
+        (CHUNK_EVENT, {"index": 1, "value": {"text": "lo"}}),
+        (CHUNK_EVENT, {"index": 2, "value": {"text": "!"}}),
+    ]
+
+
+async def test_async_stream_alike(spanscope_traces: TraceCapture) -> None:
+    async def chunks() -> AsyncIterator[Chunk]:
+        for chunk in _chunks():
+            yield chunk
+
+    received = [chunk.text async for chunk in trace_async_stream(chunks(), _call(), _finish)]
+    assert received == ["Hel", "lo", "!"]
+    assert FINISHED_ON == []
+    node = _node(spanscope_traces)
+    assert node["outputs"] == {"text": "Hello!"} and len(node["events"]) == 3
+    assert FINISHED_ON and CALLER not in FINISHED_ON
+
+
+def test_span_processors_see_the_assembled_output(spanscope_traces: TraceCapture) -> None:
+    seen: list[Any] = []
+    spanscope.tracing.add_span_processor(lambda span: seen.append(span.outputs))
+    list(trace_stream(_chunks(), _call(), _finish))
+    spanscope_traces.single()
+    assert seen == [{"text": "Hello!"}]
+
+
+def test_abandoned_stream_is_finished_with_what_came(spanscope_traces: TraceCapture) -> None:
+    stream = trace_stream(_chunks(), _call(), _finish)
+    assert next(stream).text == "Hel"
+    del stream
+    gc.collect()
+    node = _node(spanscope_traces)
+    assert node["status"] == "OK" and node["outputs"] == {"text": "Hel"}
+    assert len(node["events"]) == 1
+
+
+def test_error_from_the_library_ends_the_span_with_the_partial_output(
+    spanscope_traces: TraceCapture,
+) -> None:
+    def failing() -> Iterator[Chunk]:
+        yield Chunk(text="Hel")
+        raise ConnectionError("reset by peer")
+
+    with pytest.raises(ConnectionError, match="reset by peer"):
+        list(trace_stream(failing(), _call(), _finish))
+    node = _node(spanscope_traces)
+    assert node["status"] == "ERROR"
+    assert node["outputs"] == {"text": "Hel"}
+    assert node["events"] == [CHUNK_EVENT, "exception"]
+
+
+@pytest.mark.internal_errors
+def test_a_failing_finish_keeps_the_span_and_its_events(spanscope_traces: TraceCapture) -> None:
+    def broken(call: LLMCall, chunks: list[Chunk]) -> Any:
+        raise RuntimeError("bug in spanscope")
+
+    with strict_mode(False):
+        assert len(list(trace_stream(_chunks(), _call(), broken))) == 3
+        node = _node(spanscope_traces)  # exported while strict mode is off
+    assert node["status"] == "OK" and node["outputs"] is None
+    assert len(node["events"]) == 3
+    assert spanscope.tracing.stats().internal_errors == 1
