@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from spanscope.tracing.chat import (
+    field,
     normalize_tool_definition,
     parse_json,
     text_part,
@@ -58,12 +59,6 @@ def plain(value: Any) -> Any:
         # warnings=False: a model the SDK built without validation must not warn on our behalf.
         return dump(mode="json", warnings=False)
     return value
-
-
-def _field(obj: Any, name: str) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    return getattr(obj, name, None)
 
 
 def _count(value: Any) -> int | None:
@@ -187,19 +182,19 @@ def response_outputs(message: Any) -> Any:
 
 def output_messages(message: Any) -> list[dict[str, Any]]:
     """The reply as one GenAI assistant message."""
-    role = _field(message, "role") or "assistant"
-    return [{"role": role, "parts": block_parts(_field(message, "content"))}]
+    role = field(message, "role") or "assistant"
+    return [{"role": role, "parts": block_parts(field(message, "content"))}]
 
 
 def finish_reasons(message: Any) -> list[str]:
     """`stop_reason` as the finish reasons (Anthropic's own values: end_turn, tool_use, ...)."""
-    reason = _field(message, "stop_reason")
+    reason = field(message, "stop_reason")
     return [reason] if isinstance(reason, str) and reason else []
 
 
 def response_ids(message: Any) -> tuple[str | None, str | None]:
     """(response model, response id)."""
-    model, message_id = _field(message, "model"), _field(message, "id")
+    model, message_id = field(message, "model"), field(message, "id")
     return (
         model if isinstance(model, str) else None,
         message_id if isinstance(message_id, str) else None,
@@ -213,20 +208,20 @@ def usage(message: Any, complete: bool = True) -> Usage | None:
     `complete` is False for a stream that ended before `message_delta`, whose output count is
     still the placeholder of `message_start`.
     """
-    counts = _field(message, "usage")
+    counts = field(message, "usage")
     if counts is None:
         return None
-    fresh = _count(_field(counts, "input_tokens"))
-    cache_read = _count(_field(counts, "cache_read_input_tokens"))
-    cache_creation = _count(_field(counts, "cache_creation_input_tokens"))
-    details = _field(counts, "output_tokens_details")
+    fresh = _count(field(counts, "input_tokens"))
+    cache_read = _count(field(counts, "cache_read_input_tokens"))
+    cache_creation = _count(field(counts, "cache_creation_input_tokens"))
+    details = field(counts, "output_tokens_details")
     total = None if fresh is None else fresh + (cache_read or 0) + (cache_creation or 0)
     return Usage(
         input_tokens=total,
-        output_tokens=_count(_field(counts, "output_tokens")) if complete else None,
+        output_tokens=_count(field(counts, "output_tokens")) if complete else None,
         cache_read_tokens=cache_read,
         cache_creation_tokens=cache_creation,
-        reasoning_tokens=_count(_field(details, "thinking_tokens")) if details else None,
+        reasoning_tokens=_count(field(details, "thinking_tokens")) if details else None,
     )
 
 
@@ -246,27 +241,27 @@ def assemble(events: Iterable[Any]) -> tuple[dict[str, Any] | None, bool]:
     tool_inputs: dict[int, str] = {}
     complete = False
     for event in events:
-        kind = _field(event, "type")
+        kind = field(event, "type")
         if kind == "message_start":
-            message = plain(_field(event, "message")) or {}
+            message = plain(field(event, "message")) or {}
             blocks = dict(enumerate(plain(message.get("content")) or []))
             continue
         if message is None:
             continue
-        index = _field(event, "index")
+        index = field(event, "index")
         if kind == "content_block_start" and isinstance(index, int):
-            blocks[index] = plain(_field(event, "content_block")) or {}
+            blocks[index] = plain(field(event, "content_block")) or {}
         elif kind == "content_block_delta" and isinstance(index, int):
             block = blocks.setdefault(index, {})
-            _apply_delta(block, plain(_field(event, "delta")), index, tool_inputs)
+            _apply_delta(block, plain(field(event, "delta")), index, tool_inputs)
         elif kind == "message_delta":
             complete = True
-            delta = plain(_field(event, "delta")) or {}
+            delta = plain(field(event, "delta")) or {}
             message["stop_reason"] = delta.get("stop_reason")
             message["stop_sequence"] = delta.get("stop_sequence")
             message.update({k: v for k, v in delta.items() if v is not None})
             # The final usage: cumulative counts, merged over those of message_start.
-            final = plain(_field(event, "usage")) or {}
+            final = plain(field(event, "usage")) or {}
             counts = message.get("usage")
             message["usage"] = {
                 **(counts if isinstance(counts, dict) else {}),

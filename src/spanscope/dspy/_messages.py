@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from spanscope.entities.document import Document
-from spanscope.tracing.chat import normalize_messages
+from spanscope.tracing.chat import field, first_int, normalize_messages
 from spanscope.tracing.llm import Usage
 
 __all__ = [
@@ -110,16 +110,16 @@ def usage_of(entry: Mapping[str, Any]) -> Usage | None:
     prompt_details = usage.get("prompt_tokens_details")
     completion_details = usage.get("completion_tokens_details")
     return Usage(
-        input_tokens=_int(usage.get("prompt_tokens"), usage.get("input_tokens")),
-        output_tokens=_int(usage.get("completion_tokens"), usage.get("output_tokens")),
-        cache_read_tokens=_int(_get(prompt_details, "cached_tokens")),
-        reasoning_tokens=_int(_get(completion_details, "reasoning_tokens")),
+        input_tokens=first_int(usage.get("prompt_tokens"), usage.get("input_tokens")),
+        output_tokens=first_int(usage.get("completion_tokens"), usage.get("output_tokens")),
+        cache_read_tokens=first_int(field(prompt_details, "cached_tokens")),
+        reasoning_tokens=first_int(field(completion_details, "reasoning_tokens")),
     )
 
 
 def finish_reasons(entry: Mapping[str, Any]) -> list[str]:
-    choices = _get(entry.get("response"), "choices") or []
-    return [str(r) for r in (_get(choice, "finish_reason") for choice in choices) if r]
+    choices = field(entry.get("response"), "choices") or []
+    return [str(r) for r in (field(choice, "finish_reason") for choice in choices) if r]
 
 
 def passages(prediction: Any) -> list[dict[str, Any]] | None:
@@ -142,18 +142,3 @@ def passages(prediction: Any) -> list[dict[str, Any]] | None:
 def _dump(value: Any) -> Any:
     dump = getattr(value, "model_dump", None)
     return dump() if callable(dump) else value
-
-
-def _get(source: Any, key: str) -> Any:
-    if source is None:
-        return None
-    if isinstance(source, Mapping):
-        return source.get(key)
-    return getattr(source, key, None)
-
-
-def _int(*values: Any) -> int | None:
-    for value in values:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return int(value)
-    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from spanscope.tracing.chat import field as field
 from spanscope.tracing.chat import normalize_message
 from spanscope.tracing.llm import Usage
 
@@ -28,13 +29,6 @@ __all__ = [
 REDACTED = "***"
 _SECRET_PARTS = ("api_key", "secret", "password", "credential", "access_key")
 _SECRET_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization"})
-
-
-def field(value: Any, name: str) -> Any:
-    """`value[name]` or `value.name`, None when absent (litellm objects are both)."""
-    if isinstance(value, Mapping):
-        return value.get(name)
-    return getattr(value, name, None)
 
 
 def as_dict(value: Any) -> Any:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from spanscope.entities.document import Document
-from spanscope.tracing.chat import normalize_messages, normalize_tool_definition
+from spanscope.tracing.chat import field, first_int, normalize_messages, normalize_tool_definition
 from spanscope.tracing.llm import Usage
 
 __all__ = [
@@ -122,7 +122,7 @@ def usage_of(response: Any) -> Usage | None:
     """Token usage of a chat or completion response: the provider's raw response, else the
     counts LlamaIndex LLM classes copy into `additional_kwargs`."""
     raw = getattr(response, "raw", None)
-    usage = _get(raw, "usage")
+    usage = field(raw, "usage")
     found = _usage(usage) if usage is not None else None
     if found is None:
         found = _usage(getattr(response, "additional_kwargs", None) or {})
@@ -130,32 +130,32 @@ def usage_of(response: Any) -> Usage | None:
 
 
 def _usage(source: Any) -> Usage | None:
-    inputs = _int(_get(source, "prompt_tokens"), _get(source, "input_tokens"))
-    outputs = _int(_get(source, "completion_tokens"), _get(source, "output_tokens"))
+    inputs = first_int(field(source, "prompt_tokens"), field(source, "input_tokens"))
+    outputs = first_int(field(source, "completion_tokens"), field(source, "output_tokens"))
     if inputs is None and outputs is None:
         return None
-    details = _get(source, "prompt_tokens_details")
-    completion_details = _get(source, "completion_tokens_details")
+    details = field(source, "prompt_tokens_details")
+    completion_details = field(source, "completion_tokens_details")
     return Usage(
         input_tokens=inputs,
         output_tokens=outputs,
-        cache_read_tokens=_int(
-            _get(details, "cached_tokens"), _get(source, "cache_read_input_tokens")
+        cache_read_tokens=first_int(
+            field(details, "cached_tokens"), field(source, "cache_read_input_tokens")
         ),
-        cache_creation_tokens=_int(_get(source, "cache_creation_input_tokens")),
-        reasoning_tokens=_int(_get(completion_details, "reasoning_tokens")),
+        cache_creation_tokens=first_int(field(source, "cache_creation_input_tokens")),
+        reasoning_tokens=first_int(field(completion_details, "reasoning_tokens")),
     )
 
 
 def finish_reasons(response: Any) -> list[str]:
     raw = getattr(response, "raw", None)
-    reasons = [_get(choice, "finish_reason") for choice in _get(raw, "choices") or []]
-    stop = _get(raw, "stop_reason")  # Anthropic-style raw responses
+    reasons = [field(choice, "finish_reason") for choice in field(raw, "choices") or []]
+    stop = field(raw, "stop_reason")  # Anthropic-style raw responses
     return [str(r) for r in [*reasons, stop] if r]
 
 
 def response_model(response: Any) -> str | None:
-    model = _get(getattr(response, "raw", None), "model")
+    model = field(getattr(response, "raw", None), "model")
     return model if isinstance(model, str) else None
 
 
@@ -207,19 +207,4 @@ def embedding_summary(embeddings: Any) -> dict[str, int] | None:
         return {"count": 1, "dimensions": len(embeddings)}
     if all(isinstance(x, list) for x in embeddings):
         return {"count": len(embeddings), "dimensions": len(embeddings[0])}
-    return None
-
-
-def _get(source: Any, key: str) -> Any:
-    if source is None:
-        return None
-    if isinstance(source, Mapping):
-        return source.get(key)
-    return getattr(source, key, None)
-
-
-def _int(*values: Any) -> int | None:
-    for value in values:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return int(value)
     return None

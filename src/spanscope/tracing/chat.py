@@ -19,6 +19,8 @@ import orjson
 
 __all__ = [
     "content_parts",
+    "field",
+    "first_int",
     "parse_json",
     "normalize_message",
     "normalize_messages",
@@ -27,6 +29,21 @@ __all__ = [
     "tool_call_part",
     "tool_response_part",
 ]
+
+
+def field(value: Any, name: str) -> Any:
+    """`value[name]` or `value.name`, None when absent: library objects are often either."""
+    if isinstance(value, Mapping):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
+def first_int(*values: Any) -> int | None:
+    """The first value that is a number (not a bool), as an int: a token count."""
+    for value in values:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return int(value)
+    return None
 
 
 def parse_json(value: Any, containers_only: bool = True) -> Any:
