@@ -47,9 +47,10 @@ bench: install
 	$(PY) benchmarks/import_time.py
 	$(PY) benchmarks/overhead.py
 
+# Fills a "demo" experiment (a fresh .spanscope-home/demo.db) by running every example, then
+# serves it on 127.0.0.1:5000 (the next free port if taken) and prints the traces page's URL.
 demo: install
-	$(PY) examples/quickstart.py
-	$(PY) examples/openai_agent.py
+	$(PY) examples/demo.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,7 @@ from spanscope.tracing.fluent import (
 # Integrations: each subpackage holds only autolog(); its library is imported when it runs.
 from spanscope import anthropic, dspy, langchain, litellm, llama_index, ollama, openai
 from spanscope.autologging import autolog
+from spanscope.display import disable_notebook_display, display_traces, enable_notebook_display
 from spanscope.entities import (
     Document,
     Experiment,
@@ -85,7 +86,10 @@ __all__ = [
     "delete_experiment",
     "delete_trace_tag",
     "delete_traces",
+    "disable_notebook_display",
+    "display_traces",
     "dspy",
+    "enable_notebook_display",
     "flush",
     "get_active_trace_id",
     "get_current_active_span",

@@ -91,3 +91,12 @@ class Trace:
     def to_text(self) -> str:
         """The span tree as indented text, for terminals and logs."""
         return render_tree(self.info, self.data.spans)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter display: the UI's trace explorer if a server is reachable, else a tree."""
+        from spanscope.display.render import trace_mimebundle  # display needs the entities
+
+        return trace_mimebundle([self])
+
+    def _repr_html_(self) -> str:
+        return self._repr_mimebundle_()["text/html"]

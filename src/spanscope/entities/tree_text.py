@@ -11,20 +11,14 @@ from spanscope.entities.span import Span
 from spanscope.entities.span_status import SpanStatusCode
 from spanscope.entities.trace_info import TraceInfo
 
-__all__ = ["render_tree"]
+__all__ = ["children_by_parent", "render_tree"]
 
 _VALUE_CHARS = 100
 
 
 def render_tree(info: TraceInfo, spans: Sequence[Span], values: bool = True) -> str:
     """Render the trace header and its spans as an indented tree, children by start time."""
-    ids = {span.span_id for span in spans}
-    children: dict[str | None, list[Span]] = {}
-    for span in spans:
-        parent = span.parent_id if span.parent_id in ids else None
-        children.setdefault(parent, []).append(span)
-    for group in children.values():
-        group.sort(key=lambda s: s.start_time_ns)
+    children = children_by_parent(spans)
     duration = "" if info.execution_duration is None else f" {info.execution_duration} ms"
     lines = [f"Trace {info.trace_id} {info.state.value}{duration}"]
 
@@ -45,6 +39,18 @@ def render_tree(info: TraceInfo, spans: Sequence[Span], values: bool = True) -> 
     for i, root in enumerate(roots):
         walk(root, "", i == len(roots) - 1)
     return "\n".join(lines)
+
+
+def children_by_parent(spans: Sequence[Span]) -> dict[str | None, list[Span]]:
+    """Spans grouped by parent id, each group by start time; roots (and orphans) under None."""
+    ids = {span.span_id for span in spans}
+    children: dict[str | None, list[Span]] = {}
+    for span in spans:
+        parent = span.parent_id if span.parent_id in ids else None
+        children.setdefault(parent, []).append(span)
+    for group in children.values():
+        group.sort(key=lambda s: s.start_time_ns)
+    return children
 
 
 def _describe(span: Span) -> str:

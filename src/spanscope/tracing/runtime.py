@@ -148,6 +148,8 @@ def reset() -> None:
     STATE.span_processors = []
     STATE.exporters = []
     STATE.tracking_uri = None
+    STATE.notebook_display = True
+    STATE.server_checks = {}
     for store in STATE.stores.values():
         store.close()
     STATE.stores = {}

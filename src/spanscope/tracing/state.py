@@ -63,6 +63,10 @@ class TracingState:
         self.silent_integrations: set[str] = set()
         self.autolog_pending: dict[str, tuple[str, bool, bool]] = {}
         self.experiment_id = DEFAULT_EXPERIMENT_ID
+        # Notebook display (spanscope.display): the switch, and server health checks by URL
+        # as (monotonic time of the check, reachable).
+        self.notebook_display = True
+        self.server_checks: dict[str, tuple[float, bool]] = {}
         self.traces_exported = 0
         self.traces_dropped_queue_full = 0
         self.traces_dropped_export_error = 0

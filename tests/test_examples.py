@@ -1,0 +1,125 @@
+"""Every example runs offline and exits 0; `make demo`'s seeding fills the demo experiment.
+
+The examples run once per session, through the demo's own seeding function, into a temporary
+store; the tests then read their output and the traces they stored.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from examples import demo
+
+import spanscope
+from spanscope.entities import Trace
+
+SCRIPTS = demo.example_scripts()
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> demo.SeedResult:
+    return demo.seed(tmp_path_factory.mktemp("demo") / "demo.db")
+
+
+@pytest.fixture(autouse=True)
+def _demo_store(request: pytest.FixtureRequest) -> None:
+    # Each test starts with a reset runtime (conftest): point the fluent API at the demo store.
+    if "seeded" in request.fixturenames:
+        spanscope.set_tracking_uri(request.getfixturevalue("seeded").tracking_uri)
+
+
+@pytest.fixture(scope="module")
+def demo_traces(seeded: demo.SeedResult) -> list[Trace]:
+    spanscope.set_tracking_uri(seeded.tracking_uri)
+    return list(spanscope.search_traces([seeded.experiment_id], max_results=1000))
+
+
+def _run(seeded: demo.SeedResult, name: str) -> demo.ExampleRun:
+    return next(run for run in seeded.runs if run.path.name == name)
+
+
+def test_every_example_is_seeded() -> None:
+    names = {path.name for path in SCRIPTS}
+    assert "demo.py" not in names
+    assert {
+        "anthropic_tools.py",
+        "chat_session.py",
+        "dspy_program.py",
+        "failing_tool.py",
+        "langgraph_rag.py",
+        "litellm_completion.py",
+        "llama_index_query.py",
+        "ollama_chat.py",
+        "openai_agent.py",
+        "quickstart.py",
+    } <= names
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.stem)
+def test_example_runs_and_prints_its_trace(seeded: demo.SeedResult, path: Path) -> None:
+    run = _run(seeded, path.name)
+    assert run.ok, f"{path.name} exited with {run.returncode}:\n{run.stderr[-4000:]}"
+    assert "\nTrace " in run.stdout and "└── " in run.stdout
+
+
+def test_example_outputs(seeded: demo.SeedResult) -> None:
+    assert "answer: It is sunny and 21 °C in Paris." in _run(seeded, "anthropic_tools.py").stdout
+    assert "answer: Your order A-1001 has shipped." in _run(seeded, "openai_agent.py").stdout
+    assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
+    failing = _run(seeded, "failing_tool.py").stdout
+    assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing
+    assert ": 3 traces" in _run(seeded, "chat_session.py").stdout
+
+
+def test_demo_experiment_holds_every_kind_of_span(
+    seeded: demo.SeedResult, demo_traces: list[Trace]
+) -> None:
+    experiment = spanscope.get_experiment(seeded.experiment_id)
+    assert experiment.name == demo.EXPERIMENT_NAME
+    roots = {t.info.name for t in demo_traces}
+    assert {"weather_bot", "faq_bot", "translator", "LangGraph", "ReAct"} <= roots
+    assert {"RetrieverQueryEngine.query", "billing_agent", "travel_chat"} <= roots
+    span_types = {span.span_type for t in demo_traces for span in t.spans}
+    assert {"CHAT_MODEL", "TOOL", "RETRIEVER", "AGENT", "CHAIN", "EMBEDDING"} <= span_types
+    for trace in demo_traces:
+        for span in trace.search_spans(span_type="RETRIEVER"):
+            assert span.outputs and all("page_content" in doc for doc in span.outputs)
+
+
+def test_demo_has_an_error_trace_with_a_stack_trace(demo_traces: list[Trace]) -> None:
+    (failed,) = [t for t in demo_traces if t.info.state.value == "ERROR"]
+    (tool,) = failed.search_spans(name="get_invoice")
+    (event,) = [e for e in tool.events if e.name == "exception"]
+    assert event.attributes["exception.type"] == "InvoiceNotFoundError"
+    assert "in _load_invoice" in event.attributes["exception.stacktrace"]
+
+
+def test_demo_has_a_conversation(seeded: demo.SeedResult, demo_traces: list[Trace]) -> None:
+    turns = [t for t in demo_traces if t.info.name == "travel_chat"]
+    assert len(turns) == 3
+    assert len({t.info.session_id for t in turns}) == 1
+    assert {t.info.user_id for t in turns} == {"user-ana"}
+    sessions = {s.session_id: s for s in spanscope.search_sessions([seeded.experiment_id])}
+    assert sessions[str(turns[0].info.session_id)].trace_count == 3
+
+
+def test_seeding_starts_from_a_fresh_store(tmp_path: Path) -> None:
+    quickstart = [demo.EXAMPLES_DIR / "quickstart.py"]
+    first = demo.seed(tmp_path / "demo.db", quickstart)
+    second = demo.seed(tmp_path / "demo.db", quickstart)
+    assert not first.failed and not second.failed
+    spanscope.set_tracking_uri(second.tracking_uri)
+    assert len(spanscope.search_traces([second.experiment_id])) == 1
+    assert len(spanscope.search_experiments(name_like=demo.EXPERIMENT_NAME)) == 1
+
+
+def test_free_port_moves_on_when_the_port_is_taken(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        chosen = demo.free_port("127.0.0.1", port)
+    assert chosen != port
+    assert f"Port {port} on 127.0.0.1 is taken" in capsys.readouterr().out
