@@ -6,6 +6,7 @@ from typing import Any
 
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
+from spanscope.entities.tree_text import children_by_parent
 
 __all__ = ["span_tree"]
 
@@ -22,12 +23,7 @@ def span_tree(
     Each node has name, span_type, status (and the error description), inputs and outputs (if
     `values`), event names (if `events`), attributes (all, or the listed keys) and children.
     """
-    spans = trace.data.spans
-    ids = {span.span_id for span in spans}
-    children: dict[str | None, list[Span]] = {}
-    for span in spans:
-        parent = span.parent_id if span.parent_id in ids else None
-        children.setdefault(parent, []).append(span)
+    children = children_by_parent(trace.data.spans)
 
     def node(span: Span) -> dict[str, Any]:
         out: dict[str, Any] = {"name": span.name, "span_type": span.span_type}
@@ -43,9 +39,7 @@ def span_tree(
             out["attributes"] = span.attributes
         elif attributes:
             out["attributes"] = {k: span.get_attribute(k) for k in attributes}
-        kids = sorted(children.get(span.span_id, []), key=lambda s: s.start_time_ns)
-        out["children"] = [node(child) for child in kids]
+        out["children"] = [node(child) for child in children.get(span.span_id, [])]
         return out
 
-    roots = sorted(children.get(None, []), key=lambda s: s.start_time_ns)
-    return [node(root) for root in roots]
+    return [node(root) for root in children.get(None, [])]
