@@ -41,7 +41,14 @@ test-ui: install
 
 # The TypeScript SDK: build, lint and test (its integration tests start a real spanscope server).
 test-ts: install
-	@if [ -f libs/typescript/package.json ]; then echo "test-ts: target not written yet"; fi
+	@if [ -f libs/typescript/package.json ]; then \
+		cd libs/typescript && \
+		if ! cmp -s package-lock.json node_modules/.lock-stamp; then \
+			npm ci && cp package-lock.json node_modules/.lock-stamp; \
+		fi && \
+		npm run build && npm run lint && \
+		SPANSCOPE_PYTHON=$(abspath $(PY)) npm run test; \
+	fi
 
 bench: install
 	$(PY) benchmarks/import_time.py

@@ -20,6 +20,8 @@ class SpanAttributeKey:
     OUTPUTS: Final = "spanscope.span.outputs"
     FUNCTION_NAME: Final = "spanscope.span.function_name"
     TIME_TO_FIRST_TOKEN_NS: Final = "spanscope.span.time_to_first_token_ns"
+    # On a root span sent over OTLP (the TypeScript SDK): the trace's metadata, a key-value list.
+    TRACE_METADATA: Final = "spanscope.trace.metadata"
     # Chat and usage keys follow the OpenTelemetry GenAI conventions.
     GEN_AI_PROVIDER: Final = "gen_ai.provider.name"
     GEN_AI_OPERATION: Final = "gen_ai.operation.name"

@@ -5,6 +5,9 @@
   (JSON text), structured GenAI attributes sent as JSON text are decoded, nothing else changes.
 * Any other span goes through OpenInference, then OpenTelemetry GenAI; for each field the
   first convention that provides it wins.
+* A spanscope root span may carry the trace's other metadata in `spanscope.trace.metadata` (a
+  key-value list, what the TypeScript SDK's `updateCurrentTrace({ metadata })` sets): it is
+  reported as trace metadata, not kept as an attribute.
 * `session.id` and `user.id` are trace-level in spanscope, so they are reported as trace
   metadata (`gen_ai.conversation.id` names the session when `session.id` is absent). On a
   spanscope span they were put there by the exporter from the trace metadata, so they leave
@@ -43,6 +46,9 @@ def apply_conventions(draft: SpanDraft) -> None:
     if conversation is not None:
         draft.trace_metadata.setdefault(TraceMetadataKey.SESSION, _text(conversation))
     if ours:
+        metadata = _reserved(attrs.pop(SpanAttributeKey.TRACE_METADATA, None))
+        if isinstance(metadata, dict):
+            draft.trace_metadata.update({str(k): _text(v) for k, v in metadata.items()})
         span_type = _reserved(attrs.pop(SpanAttributeKey.SPAN_TYPE))
         draft.span_type = span_type if isinstance(span_type, str) else _text(span_type)
         if SpanAttributeKey.INPUTS in attrs:

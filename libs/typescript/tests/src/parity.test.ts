@@ -1,0 +1,64 @@
+/**
+ * Shape parity with the Python SDK: the calls of the golden file, made with the real `openai`
+ * and `@anthropic-ai/sdk` clients through tracedOpenAI / tracedAnthropic against the Python
+ * fake LLM server, exported over OTLP to a real `spanscope server`, read back over REST and
+ * normalised, equal the trees Python autolog stores (tests/test_shape_parity.py).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { flushTraces, getLastActiveTraceId, getStats, init } from "@spanscope/tracing";
+import { tracedAnthropic } from "@spanscope/anthropic";
+import { tracedOpenAI } from "@spanscope/openai";
+import { REPO_ROOT, getTrace, startFakeLLM, startServer, type Running } from "@spanscope/test-support";
+import { canonical, normalizeTrace } from "./normalize.js";
+
+interface Golden {
+  calls: Record<string, { request: Record<string, unknown>; expected: unknown }>;
+}
+const golden = JSON.parse(readFileSync(join(REPO_ROOT, "tests", "golden", "shape_parity.json"), "utf8")) as Golden;
+
+let fake: Awaited<ReturnType<typeof startFakeLLM>>;
+let server: Running;
+
+beforeAll(async () => {
+  [fake, server] = await Promise.all([startFakeLLM(), startServer()]);
+  init({ trackingUri: server.url });
+});
+
+afterAll(async () => {
+  await Promise.all([fake?.stop(), server?.stop()]);
+});
+
+async function stored(): Promise<unknown> {
+  const traceId = getLastActiveTraceId();
+  expect(traceId).toBeDefined();
+  await flushTraces();
+  return normalizeTrace(await getTrace(server.url, traceId as string));
+}
+
+test("an OpenAI chat completion with a tool call is stored as Python stores it", async () => {
+  const { request, expected } = golden.calls.openai_chat_tool_call!;
+  const client = tracedOpenAI(new OpenAI({ baseURL: fake.openaiBaseUrl, apiKey: "sk-fake", maxRetries: 0 }));
+  const completion = await client.chat.completions.create(request as never);
+  expect(completion.choices[0]?.message.tool_calls?.[0]).toMatchObject({ function: { name: "get_weather" } });
+  expect(await stored()).toEqual(expected);
+});
+
+test("a streamed Anthropic message is stored as Python stores it", async () => {
+  const { request, expected } = golden.calls.anthropic_streamed_message!;
+  const client = tracedAnthropic(new Anthropic({ baseURL: fake.anthropicBaseUrl, apiKey: "sk-ant-fake", maxRetries: 0 }));
+  const stream = await client.messages.create(request as never);
+  const kinds: string[] = [];
+  for await (const event of stream as unknown as AsyncIterable<{ type: string }>) kinds.push(event.type);
+  expect(kinds[0]).toBe("message_start");
+  expect(await stored()).toEqual(expected);
+  expect(getStats().droppedSpans).toBe(0);
+});
+
+test("normalisation drops nulls in objects only and sorts keys", () => {
+  expect(canonical({ b: 1, a: null, c: [null, { d: null, e: 2 }] })).toEqual({ b: 1, c: [null, { e: 2 }] });
+  expect(JSON.stringify(canonical({ b: 1, a: 2 }))).toBe('{"a":2,"b":1}');
+});

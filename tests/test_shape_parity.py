@@ -1,0 +1,161 @@
+"""Shape parity with the TypeScript SDK: the same two LLM calls, traced by Python autolog and
+by the TypeScript wrappers, are stored as equal span trees once normalised.
+
+The calls, the normalisation rules and the expected trees live in one golden file,
+`tests/golden/shape_parity.json`, which the TypeScript suite checks as well
+(`libs/typescript/tests/src/parity.test.ts`). `SPANSCOPE_UPDATE_GOLDEN=1` rewrites it from
+this test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import spanscope
+import spanscope.anthropic
+import spanscope.openai
+from spanscope.testing.fake_llm import FakeLLMServer
+from spanscope.testing.fake_llm.fixtures import fake_llm
+
+openai = pytest.importorskip("openai")
+anthropic = pytest.importorskip("anthropic")
+
+__all__ = ["fake_llm"]
+
+GOLDEN = Path(__file__).parent / "golden" / "shape_parity.json"
+TIME_ATTRIBUTES = ("spanscope.span.time_to_first_token_ns",)
+
+
+def normalize_trace(trace: dict[str, Any]) -> dict[str, Any]:
+    """A stored trace (REST JSON) without ids, times and nulls (see `_rules` in the golden)."""
+    spans = sorted(trace["data"]["spans"], key=lambda s: (s["start_time_ns"], s["span_id"]))
+    index = {span["span_id"]: i for i, span in enumerate(spans)}
+    info = trace["info"]
+    return _canonical(
+        {
+            "info": {
+                "name": info.get("name"),
+                "state": info.get("state"),
+                "request_preview": _maybe_json(info.get("request_preview")),
+                "response_preview": _maybe_json(info.get("response_preview")),
+                "metadata": {k: _maybe_json(v) for k, v in (info.get("metadata") or {}).items()},
+                "tags": info.get("tags") or {},
+            },
+            "spans": [
+                {
+                    "parent": index.get(span["parent_id"]) if span["parent_id"] else None,
+                    "name": span["name"],
+                    "span_type": span["span_type"],
+                    "status": span["status"],
+                    "inputs": span["inputs"],
+                    "outputs": span["outputs"],
+                    "attributes": {
+                        k: ("<ns>" if k in TIME_ATTRIBUTES else v)
+                        for k, v in span["attributes"].items()
+                    },
+                    "events": [
+                        {"name": e["name"], "attributes": e["attributes"]} for e in span["events"]
+                    ],
+                }
+                for span in spans
+            ],
+        }
+    )
+
+
+def _maybe_json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _canonical(value: Any) -> Any:
+    """Null-valued keys dropped (pydantic dumps every optional field, the JS clients return
+    the wire JSON), keys sorted."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in sorted(value.items()) if v is not None}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def _openai_call(server: FakeLLMServer, request: dict[str, Any]) -> None:
+    with openai.OpenAI(base_url=server.openai_base_url, api_key="sk-fake", max_retries=0) as c:
+        c.chat.completions.create(**request)
+
+
+def _anthropic_call(server: FakeLLMServer, request: dict[str, Any]) -> None:
+    with anthropic.Anthropic(
+        base_url=server.anthropic_base_url, api_key="sk-ant-fake", max_retries=0
+    ) as c:
+        for _ in c.messages.create(**request):
+            pass
+
+
+CALLS: dict[str, Callable[[FakeLLMServer, dict[str, Any]], None]] = {
+    "openai_chat_tool_call": _openai_call,
+    "anthropic_streamed_message": _anthropic_call,
+}
+
+
+def test_python_traces_match_the_golden_file(fake_llm: FakeLLMServer) -> None:
+    golden = json.loads(GOLDEN.read_text())
+    spanscope.openai.autolog()
+    spanscope.anthropic.autolog()
+    stored: dict[str, Any] = {}
+    for name, make_call in CALLS.items():
+        make_call(fake_llm, golden["calls"][name]["request"])
+        trace_id = spanscope.get_last_active_trace_id()
+        assert trace_id is not None
+        stored[name] = trace_id
+    assert spanscope.flush(timeout=30)
+    actual = {
+        name: normalize_trace(spanscope.get_trace(trace_id).to_dict())
+        for name, trace_id in stored.items()
+    }
+    if os.environ.get("SPANSCOPE_UPDATE_GOLDEN"):
+        for name, trace in actual.items():
+            golden["calls"][name]["expected"] = trace
+        GOLDEN.write_text(json.dumps(golden, indent=2, ensure_ascii=False) + "\n")
+    for name, trace in actual.items():
+        assert trace == golden["calls"][name]["expected"], name
+
+
+def test_normalisation_removes_only_what_the_rules_name() -> None:
+    trace = {
+        "info": {"name": "n", "state": "OK", "trace_id": "t", "request_time": 5,
+                 "request_preview": "{\"a\": null, \"b\": 1}", "response_preview": "text",
+                 "metadata": {"k": "[1]"}, "tags": {}},
+        "data": {"spans": [
+            {"span_id": "b", "parent_id": "a", "start_time_ns": 2, "name": "child",
+             "span_type": "LLM", "status": {"code": "OK", "message": ""}, "inputs": None,
+             "outputs": {"x": None, "y": [None]}, "attributes": {TIME_ATTRIBUTES[0]: 7},
+             "events": [{"name": "e", "timestamp_ns": 3, "attributes": {"v": 1}}]},
+            {"span_id": "a", "parent_id": None, "start_time_ns": 1, "name": "root",
+             "span_type": "CHAIN", "status": {"code": "OK", "message": ""}, "inputs": {"q": 1},
+             "outputs": None, "attributes": {}, "events": []},
+        ]},
+    }  # fmt: skip
+    normalized = normalize_trace(trace)
+    assert normalized["info"] == {
+        "metadata": {"k": [1]},
+        "name": "n",
+        "request_preview": {"b": 1},
+        "response_preview": "text",
+        "state": "OK",
+        "tags": {},
+    }
+    assert [s["name"] for s in normalized["spans"]] == ["root", "child"]
+    assert normalized["spans"][1]["parent"] == 0
+    assert normalized["spans"][1]["outputs"] == {"y": [None]}  # nulls in lists are data
+    assert normalized["spans"][1]["attributes"] == {TIME_ATTRIBUTES[0]: "<ns>"}
+    assert normalized["spans"][1]["events"] == [{"attributes": {"v": 1}, "name": "e"}]
