@@ -19,7 +19,12 @@ $(STAMP): pyproject.toml
 
 # Builds the web UI into src/spanscope/server/static (served by `spanscope server` at /).
 ui: $(STAMP)
-	@if [ -f ui/package.json ]; then echo "ui: build target not written yet"; fi
+	@if [ ! -f ui/node_modules/.lock-stamp ] || ! cmp -s ui/package-lock.json ui/node_modules/.lock-stamp; then \
+		cd ui && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.lock-stamp; \
+	fi
+	@if [ ! -f src/spanscope/server/static/index.html ] || [ -n "$$(find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package-lock.json -newer src/spanscope/server/static/index.html -print -quit)" ]; then \
+		cd ui && npm run build; \
+	else echo "ui: build is up to date"; fi
 
 format: install
 	$(VENV)/bin/ruff format $(PY_PATHS)
@@ -37,7 +42,8 @@ test-py: install
 
 # UI unit tests (vitest); the browser tests run inside pytest (tests/ui/).
 test-ui: install
-	@if [ -f ui/package.json ]; then echo "test-ui: target not written yet"; fi
+	$(PY) ui/scripts/dump_openapi.py --check
+	cd ui && npm run lint && npm test
 
 # The TypeScript SDK: build, lint and test (its integration tests start a real spanscope server).
 test-ts: install

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from spanscope.server.settings import ServerSettings
+from spanscope.server.ui import STATIC_DIR
 from spanscope.store.sql.store import SqlTraceStore
 from tests.live_server import server_thread
 from tests.store.factory import make_trace
@@ -126,7 +127,7 @@ def test_token_is_required_on_every_route(backend: SqlTraceStore) -> None:
             for path, methods in spec["paths"].items()
             for method in methods
         ]
-        calls += [("GET", "/openapi.json"), ("GET", "/docs")]
+        calls += [("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/health")]
         assert len(calls) >= 14
         for method, path in calls:
             for headers in ({}, {"authorization": "Bearer wrong"}):
@@ -134,6 +135,10 @@ def test_token_is_required_on_every_route(backend: SqlTraceStore) -> None:
                 assert response.status_code == 401, (method, path)
         ok = httpx.get(f"{url}/api/v1/experiments", headers={"authorization": "Bearer s3cret"})
         assert ok.status_code == 200
+        # The UI's page shell holds no data: a deep link loads it, and the UI asks for the token.
+        pages = ["/", "/experiments/0/traces", "/traces/" + "a" * 32]
+        for page in pages if (STATIC_DIR / "index.html").is_file() else pages[:1]:
+            assert httpx.get(url + page).status_code == 200, page
 
 
 def test_cors_is_off_unless_configured(server_url: str, backend: SqlTraceStore) -> None:
@@ -149,7 +154,11 @@ def test_cors_is_off_unless_configured(server_url: str, backend: SqlTraceStore) 
 def test_root_page_and_health(server_url: str) -> None:
     page = httpx.get(server_url + "/")
     assert page.status_code == 200
-    assert "web UI is not built" in page.text
+    # The built UI when there is one (make ui), else a page that says how to build it.
+    if (STATIC_DIR / "index.html").is_file():
+        assert '<div id="root">' in page.text
+    else:
+        assert "web UI is not built" in page.text
     assert httpx.get(server_url + "/health").json() == {"status": "ok"}
 
 

@@ -16,9 +16,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# The built UI is public (it holds no data); everything else needs the token when one is set.
-_PUBLIC_PREFIXES = ("/assets/",)
-_PUBLIC_PATHS = ("/", "/index.html", "/favicon.svg", "/favicon.ico")
+# The UI's page shell and files are public (they hold no data; the UI then asks for the token),
+# so a deep link such as /traces/<id> loads. The API, OTLP ingest, the API docs and /health
+# need the token when one is set.
+_PROTECTED_PREFIXES = ("/api/", "/v1/")
+_PROTECTED_PATHS = frozenset({"/api", "/v1", "/openapi.json", "/docs", "/redoc", "/health"})
 
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
@@ -38,7 +40,7 @@ class TokenMiddleware:
         self.expected = f"Bearer {token}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] == "OPTIONS" or _is_public(scope["path"]):
+        if scope["type"] != "http" or _is_public(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"authorization", b"")
@@ -53,8 +55,16 @@ class TokenMiddleware:
         await self.app(scope, receive, send)
 
 
-def _is_public(path: str) -> bool:
-    return path in _PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES) or path.startswith("/ui/")
+def _is_public(method: str, path: str) -> bool:
+    if method == "OPTIONS":
+        return True
+    if method not in ("GET", "HEAD"):
+        return False
+    return not (
+        path in _PROTECTED_PATHS
+        or path.startswith(_PROTECTED_PREFIXES)
+        or path.startswith("/docs/")
+    )
 
 
 class BodyLimitMiddleware:

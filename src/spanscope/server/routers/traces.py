@@ -30,6 +30,13 @@ from spanscope.store.base import TraceStore
 
 router = APIRouter(prefix="/api/v1", tags=["traces"], responses=ERROR_RESPONSES)
 StoreDep = Annotated[TraceStore, Depends(get_store)]
+# The body is read raw (it may be gzip), so FastAPI does not register WriteTraces itself: the
+# schema goes inline, its nested models referring to components other routes register.
+_WRITE_TRACES_SCHEMA = {
+    k: v
+    for k, v in WriteTraces.model_json_schema(ref_template="#/components/schemas/{model}").items()
+    if k != "$defs"
+}
 
 
 @router.post(
@@ -37,9 +44,7 @@ StoreDep = Annotated[TraceStore, Depends(get_store)]
     status_code=204,
     openapi_extra={
         "requestBody": {
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/WriteTraces"}}
-            },
+            "content": {"application/json": {"schema": _WRITE_TRACES_SCHEMA}},
             "required": True,
         }
     },

@@ -1,0 +1,58 @@
+import { lazy, Suspense } from "react";
+import { Link, Navigate, Route, Routes, useSearchParams } from "react-router-dom";
+
+// One chunk per page: the first page loads only its own code.
+const ExperimentsPage = lazy(() =>
+  import("./pages/ExperimentsPage").then((m) => ({ default: m.ExperimentsPage })),
+);
+const TracesPage = lazy(() =>
+  import("./pages/TracesPage").then((m) => ({ default: m.TracesPage })),
+);
+const SessionsPage = lazy(() =>
+  import("./pages/SessionsPage").then((m) => ({ default: m.SessionsPage })),
+);
+const TracePage = lazy(() => import("./pages/TracePage").then((m) => ({ default: m.TracePage })));
+
+export function App() {
+  const [params] = useSearchParams();
+  // `?embed=1`: no header, so the explorer can sit in a notebook iframe.
+  const embed = params.get("embed") === "1";
+  return (
+    <div className={embed ? "app embed" : "app"}>
+      {!embed && (
+        <header className="app-header">
+          <Link to="/experiments" className="brand">
+            <span className="brand-mark">◆</span> spanscope
+          </Link>
+          <nav>
+            <Link to="/experiments">Experiments</Link>
+            <a href="/docs">API</a>
+          </nav>
+        </header>
+      )}
+      <main className="app-main">
+        <Suspense fallback={<p className="page muted">Loading…</p>}>
+          <Routes>
+            <Route path="/" element={<Navigate to="/experiments" replace />} />
+            <Route path="/experiments" element={<ExperimentsPage />} />
+            <Route path="/experiments/:experimentId/traces" element={<TracesPage />} />
+            <Route path="/experiments/:experimentId/sessions" element={<SessionsPage />} />
+            <Route path="/traces/:traceId" element={<TracePage />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
+      </main>
+    </div>
+  );
+}
+
+function NotFound() {
+  return (
+    <div className="page">
+      <h1>Not found</h1>
+      <p>
+        No page here. <Link to="/experiments">Back to experiments</Link>
+      </p>
+    </div>
+  );
+}

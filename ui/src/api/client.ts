@@ -1,0 +1,91 @@
+// A thin fetch wrapper over the REST API; every error becomes an ApiError with the server's
+// message (and, for a bad filter, the position it points at).
+import type {
+  DeleteTraces,
+  Experiment,
+  ExperimentPage,
+  SearchTraces,
+  SessionPage,
+  Trace,
+  TracePage,
+} from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly position: number | null = null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+const TOKEN_KEY = "spanscope.token";
+
+/** The server's token (a server started with --token), kept in this browser. */
+export function setToken(token: string | null): void {
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw await toError(response);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+async function toError(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as {
+      error?: { code: string; message: string; position?: number | null };
+      detail?: unknown;
+    };
+    if (body.error) {
+      return new ApiError(
+        response.status,
+        body.error.code,
+        body.error.message,
+        body.error.position ?? null,
+      );
+    }
+    return new ApiError(response.status, "INVALID_REQUEST", JSON.stringify(body.detail ?? body));
+  } catch {
+    return new ApiError(response.status, "HTTP_ERROR", `${response.status} ${response.statusText}`);
+  }
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  listExperiments: () => request<ExperimentPage>("GET", "/api/v1/experiments?max_results=1000"),
+  getExperiment: (id: string) => request<Experiment>("GET", `/api/v1/experiments/${enc(id)}`),
+  createExperiment: (name: string) =>
+    request<{ experiment_id: string }>("POST", "/api/v1/experiments", { name }),
+  renameExperiment: (id: string, name: string) =>
+    request<Experiment>("PATCH", `/api/v1/experiments/${enc(id)}`, { name }),
+  searchTraces: (body: SearchTraces) => request<TracePage>("POST", "/api/v1/traces/search", body),
+  getTrace: (id: string) => request<Trace>("GET", `/api/v1/traces/${enc(id)}`),
+  deleteTraces: (body: DeleteTraces) =>
+    request<{ deleted: number }>("POST", "/api/v1/traces/delete", body),
+  setTag: (traceId: string, key: string, value: string) =>
+    request<void>("PUT", `/api/v1/traces/${enc(traceId)}/tags/${enc(key)}`, { value }),
+  deleteTag: (traceId: string, key: string) =>
+    request<void>("DELETE", `/api/v1/traces/${enc(traceId)}/tags/${enc(key)}`),
+  searchSessions: (experimentId: string, pageToken: string | null) =>
+    request<SessionPage>("POST", "/api/v1/sessions/search", {
+      experiment_ids: [experimentId],
+      max_results: 100,
+      page_token: pageToken,
+    }),
+};

@@ -1,0 +1,65 @@
+import { useMemo, useState } from "react";
+import type { Span } from "../api/types";
+import { chatFromSpan } from "../lib/chat";
+import { documentsFromSpan } from "../lib/documents";
+import { formatDurationNs } from "../lib/format";
+import { ChatView } from "./ChatView";
+import { DocumentsView } from "./DocumentsView";
+import { EventsView } from "./EventsView";
+import { JsonView } from "./JsonView";
+import { SpanTypeIcon } from "./SpanTypeIcon";
+
+type Tab = "chat" | "documents" | "io" | "attributes" | "events";
+
+/** The selected span: chat, documents, inputs / outputs, attributes and events. */
+export function SpanDetail({ span }: { span: Span }) {
+  const chat = useMemo(() => chatFromSpan(span), [span]);
+  const documents = useMemo(() => documentsFromSpan(span), [span]);
+  const tabs: [Tab, string][] = [];
+  if (chat) tabs.push(["chat", "Chat"]);
+  if (documents) tabs.push(["documents", `Documents (${documents.length})`]);
+  tabs.push(["io", "Inputs / Outputs"]);
+  tabs.push(["attributes", `Attributes (${Object.keys(span.attributes).length})`]);
+  tabs.push(["events", `Events (${span.events.length})`]);
+  const [chosen, setChosen] = useState<Tab | null>(null);
+  const tab = tabs.some(([t]) => t === chosen) ? chosen! : tabs[0]![0];
+  const duration = span.end_time_ns == null ? null : span.end_time_ns - span.start_time_ns;
+  return (
+    <div className="span-detail" data-testid="span-detail">
+      <div className="span-detail-head">
+        <SpanTypeIcon type={span.span_type} />
+        <h2>{span.name}</h2>
+        <span className="pill">{span.span_type}</span>
+        <span className="pill">{formatDurationNs(duration)}</span>
+        <span className={`badge state-${span.status.code.toLowerCase()}`}>{span.status.code}</span>
+      </div>
+      {span.status.message && <div className="status-message">{span.status.message}</div>}
+      <div className="tabs" role="tablist">
+        {tabs.map(([id, label]) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            aria-selected={id === tab}
+            className={id === tab ? "active" : ""}
+            onClick={() => setChosen(id)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <div className="tab-body">
+        {tab === "chat" && chat && <ChatView chat={chat} />}
+        {tab === "documents" && documents && <DocumentsView documents={documents} />}
+        {tab === "io" && (
+          <>
+            <JsonView value={span.inputs} label="Inputs" />
+            <JsonView value={span.outputs} label="Outputs" />
+          </>
+        )}
+        {tab === "attributes" && <JsonView value={span.attributes} label="Attributes" />}
+        {tab === "events" && <EventsView events={span.events} startNs={span.start_time_ns} />}
+      </div>
+    </div>
+  );
+}

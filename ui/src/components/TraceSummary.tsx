@@ -1,0 +1,56 @@
+import type { ReactNode } from "react";
+import type { Trace } from "../api/types";
+import { formatCount, formatDurationMs, formatTime } from "../lib/format";
+import { TraceMeta } from "../lib/keys";
+import { traceSession, traceTokens, traceUser } from "../lib/traceInfo";
+import { CopyButton } from "./CopyButton";
+import { StateBadge } from "./StateBadge";
+import { TagEditor } from "./TagEditor";
+
+const SHOWN_ELSEWHERE = new Set<string>([TraceMeta.session, TraceMeta.user, TraceMeta.tokenUsage]);
+
+export function TraceSummary({ trace }: { trace: Trace }) {
+  const info = trace.info;
+  const metadata = Object.entries(info.metadata).filter(([k]) => !SHOWN_ELSEWHERE.has(k));
+  return (
+    <section className="trace-summary" data-testid="trace-summary">
+      <div className="summary-title">
+        <h1>{info.name ?? "(unnamed trace)"}</h1>
+        <StateBadge state={info.state} />
+        <span className="mono muted">{info.trace_id}</span>
+        <CopyButton text={info.trace_id} />
+      </div>
+      <div className="facts">
+        <Fact label="Started">{formatTime(info.request_time)}</Fact>
+        <Fact label="Duration">{formatDurationMs(info.execution_duration)}</Fact>
+        <Fact label="Spans">{formatCount(trace.data.spans.length)}</Fact>
+        <Fact label="Tokens">{formatCount(traceTokens(info))}</Fact>
+        <Fact label="Session">{traceSession(info) ?? "—"}</Fact>
+        <Fact label="User">{traceUser(info) ?? "—"}</Fact>
+      </div>
+      {metadata.length > 0 && (
+        <details className="metadata">
+          <summary>Metadata ({metadata.length})</summary>
+          <dl className="summary-grid">
+            {metadata.map(([k, v]) => (
+              <div key={k} className="contents">
+                <dt className="mono">{k}</dt>
+                <dd>{v}</dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      )}
+      <TagEditor traceId={info.trace_id} tags={info.tags} />
+    </section>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="fact">
+      <span className="fact-label">{label}</span>
+      <span>{children}</span>
+    </div>
+  );
+}

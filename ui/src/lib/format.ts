@@ -1,0 +1,46 @@
+// Display formatting of durations, times and counts.
+
+export function formatDurationNs(ns: number | null | undefined): string {
+  if (ns == null) return "running";
+  return formatDurationMs(ns / 1e6);
+}
+
+export function formatDurationMs(ms: number | null | undefined): string {
+  if (ms == null) return "—";
+  if (ms === 0) return "0 ms";
+  if (ms < 1) return `${Math.round(ms * 1000)} µs`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function formatTime(ms: number | null | undefined): string {
+  if (ms == null) return "—";
+  const date = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  );
+}
+
+export function formatCount(n: number | null | undefined): string {
+  return n == null ? "—" : n.toLocaleString("en-US");
+}
+
+/** "Nov 26, 04:22:48": a table cell's time (the year only when it is not this year). */
+export function formatShortTime(ms: number | null | undefined): string {
+  if (ms == null) return "—";
+  const date = new Date(ms);
+  const sameYear = date.getFullYear() === new Date().getFullYear();
+  return date.toLocaleString("en-US", {
+    year: sameYear ? undefined : "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hour12: false,
+  });
+}

@@ -1,0 +1,19 @@
+// Values of a trace row read from its info (metadata keys in one place).
+import type { TraceInfo } from "../api/types";
+import { isObject, parseJson } from "./chat";
+import { TraceMeta } from "./keys";
+
+export function traceTokens(info: TraceInfo): number | null {
+  const usage = parseJson(info.metadata[TraceMeta.tokenUsage]);
+  if (!isObject(usage)) return null;
+  const total = usage.total_tokens;
+  return typeof total === "number" ? total : null;
+}
+
+export function traceSession(info: TraceInfo): string | null {
+  return info.metadata[TraceMeta.session] ?? null;
+}
+
+export function traceUser(info: TraceInfo): string | null {
+  return info.metadata[TraceMeta.user] ?? null;
+}

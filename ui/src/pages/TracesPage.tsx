@@ -1,0 +1,212 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+import { useParams, useSearchParams } from "react-router-dom";
+import { ApiError, api } from "../api/client";
+import { ColumnPicker } from "../components/ColumnPicker";
+import { ErrorBox } from "../components/ErrorBox";
+import { ExperimentHeader } from "../components/ExperimentHeader";
+import { Pager, usePageTokens } from "../components/Pager";
+import { SearchBox } from "../components/SearchBox";
+import { TracesTable } from "../components/TracesTable";
+import { type ColumnId, loadColumns, nextSort, saveColumns } from "../lib/columns";
+import { combineFilter, type QuickFilters, type StateFilter } from "../lib/filter";
+import { SPAN_TYPES } from "../lib/spanTypes";
+
+const PAGE_SIZE = 50;
+const TIME_RANGES: [string, number][] = [
+  ["Any time", 0],
+  ["Last hour", 3_600_000],
+  ["Last 24 hours", 86_400_000],
+  ["Last 7 days", 7 * 86_400_000],
+  ["Last 30 days", 30 * 86_400_000],
+];
+
+export function TracesPage() {
+  const { experimentId = "0" } = useParams();
+  const [params, setParams] = useSearchParams();
+  const text = params.get("filter") ?? "";
+  const sort = params.get("sort") ?? "timestamp_ms DESC";
+  const quick: QuickFilters = {
+    state: (params.get("state") ?? "") as StateFilter,
+    spanType: params.get("type") ?? "",
+    sinceMs: Number(params.get("since") ?? 0) || 0,
+  };
+  // A time range is relative to now, rounded to the minute so the query key stays stable.
+  const now = Math.floor(Date.now() / 60_000) * 60_000;
+  const combined = combineFilter(text, quick, now);
+  const pages = usePageTokens();
+  const pageToken = pages.token;
+  const [columns, setColumns] = useState<ColumnId[]>(loadColumns);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+
+  const update = (changes: Record<string, string>) => {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    setParams(next, { replace: true });
+    pages.reset();
+    setSelected(new Set());
+  };
+
+  const queryKey = ["traces", experimentId, combined.filter, sort, pageToken];
+  const traces = useQuery({
+    queryKey,
+    queryFn: () =>
+      api.searchTraces({
+        experiment_ids: [experimentId],
+        filter: combined.filter,
+        order_by: [sort], // the server breaks ties by trace id, in the same direction
+        max_results: PAGE_SIZE,
+        page_token: pageToken,
+        include_spans: false,
+      }),
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
+
+  return (
+    <div className="page">
+      <ExperimentHeader experimentId={experimentId} />
+      <SearchBox
+        value={text}
+        onSubmit={(t) => update({ filter: t })}
+        error={traces.error}
+        userOffset={combined.userOffset}
+      />
+      <div className="toolbar">
+        <select
+          aria-label="Filter by state"
+          value={quick.state}
+          onChange={(e) => update({ state: e.target.value })}
+        >
+          <option value="">All states</option>
+          <option value="OK">OK</option>
+          <option value="ERROR">Error</option>
+          <option value="IN_PROGRESS">In progress</option>
+        </select>
+        <select
+          aria-label="Filter by span type"
+          value={quick.spanType}
+          onChange={(e) => update({ type: e.target.value })}
+        >
+          <option value="">Any span type</option>
+          {SPAN_TYPES.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Time range"
+          value={String(quick.sinceMs)}
+          onChange={(e) => update({ since: e.target.value === "0" ? "" : e.target.value })}
+        >
+          {TIME_RANGES.map(([label, ms]) => (
+            <option key={ms} value={String(ms)}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <ColumnPicker
+          shown={columns}
+          onChange={(c) => {
+            setColumns(c);
+            saveColumns(c);
+          }}
+        />
+        <span className="spacer" />
+        <BulkActions
+          experimentId={experimentId}
+          selected={selected}
+          onDone={() => setSelected(new Set())}
+        />
+      </div>
+      {!(traces.error instanceof ApiError && traces.error.code === "INVALID_FILTER") && (
+        <ErrorBox error={traces.error} />
+      )}
+      {traces.isPending && <p className="muted">Loading…</p>}
+      {traces.data && (
+        <>
+          <TracesTable
+            traces={traces.data.traces}
+            columns={columns}
+            sort={sort}
+            onSort={(field) => update({ sort: nextSort(sort, field) })}
+            selected={selected}
+            onSelect={setSelected}
+          />
+          {traces.data.traces.length === 0 && <p className="empty">No traces match.</p>}
+          <Pager pages={pages} nextToken={traces.data.next_page_token} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function BulkActions({
+  experimentId,
+  selected,
+  onDone,
+}: {
+  experimentId: string;
+  selected: ReadonlySet<string>;
+  onDone: () => void;
+}) {
+  const client = useQueryClient();
+  const [tag, setTag] = useState("");
+  const refresh = () => {
+    onDone();
+    void client.invalidateQueries({ queryKey: ["traces", experimentId] });
+    void client.invalidateQueries({ queryKey: ["experiments"] });
+  };
+  const remove = useMutation({
+    mutationFn: () => api.deleteTraces({ experiment_id: experimentId, trace_ids: [...selected] }),
+    onSuccess: refresh,
+  });
+  const addTag = useMutation({
+    mutationFn: async (keyValue: string) => {
+      const [key = "", ...rest] = keyValue.split("=");
+      for (const id of selected) await api.setTag(id, key.trim(), rest.join("=").trim());
+    },
+    onSuccess: () => {
+      setTag("");
+      refresh();
+    },
+  });
+  if (selected.size === 0) return null;
+  const onTag = (event: FormEvent) => {
+    event.preventDefault();
+    if (tag.split("=")[0]?.trim()) addTag.mutate(tag);
+  };
+  return (
+    <div className="bulk">
+      <span className="muted">{selected.size} selected</span>
+      <form className="inline-form" onSubmit={onTag}>
+        <input
+          aria-label="Tag to add (key=value)"
+          placeholder="key=value"
+          value={tag}
+          onChange={(e) => setTag(e.target.value)}
+        />
+        <button type="submit" className="secondary" disabled={addTag.isPending}>
+          Add tag
+        </button>
+      </form>
+      <button
+        type="button"
+        className="danger"
+        disabled={remove.isPending}
+        onClick={() => {
+          if (window.confirm(`Delete ${selected.size} trace(s)? This cannot be undone.`)) {
+            remove.mutate();
+          }
+        }}
+      >
+        Delete
+      </button>
+      <ErrorBox error={remove.error ?? addTag.error} />
+    </div>
+  );
+}
