@@ -123,3 +123,45 @@ def test_traces_of_a_deleted_experiment_are_dropped_with_a_warning(
     spanscope.flush()
     assert spanscope.tracing.stats().traces_dropped_export_error == 1
     assert any("no experiment with id" in r.getMessage() for r in caplog.records)
+
+
+def test_experiment_named_in_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    spanscope.set_tracking_uri(tmp_path / "env.db")
+    uri = spanscope.get_tracking_uri()
+    monkeypatch.setenv("SPANSCOPE_TRACKING_URI", uri)
+    monkeypatch.setenv("SPANSCOPE_EXPERIMENT_NAME", "team-a")
+    spanscope.tracing.reset()  # the environment is read as a program starts
+    assert spanscope.get_experiment_by_name("team-a") is None  # created at the first trace
+    bot("hi")
+    spanscope.flush()
+    team_a = spanscope.get_experiment_by_name("team-a")
+    assert team_a is not None
+    [trace] = spanscope.search_traces(experiment_names=["team-a"])
+    assert trace.info.experiment_id == team_a.experiment_id
+
+    # SPANSCOPE_EXPERIMENT_ID wins over the name; set_experiment() wins over both.
+    other = spanscope.create_experiment("by-id")
+    monkeypatch.setenv("SPANSCOPE_EXPERIMENT_ID", other)
+    spanscope.tracing.reset()
+    bot("by id")
+    monkeypatch.delenv("SPANSCOPE_EXPERIMENT_ID")
+    spanscope.tracing.reset()
+    chosen = spanscope.set_experiment("chosen")
+    bot("chosen")
+    spanscope.flush()
+    assert len(spanscope.search_traces(experiment_ids=[other])) == 1
+    assert len(spanscope.search_traces(experiment_ids=[chosen.experiment_id])) == 1
+    assert len(spanscope.search_traces(experiment_names=["team-a"])) == 1
+
+    # A name the store refuses: said once, and the traces go to the default experiment.
+    monkeypatch.setenv("SPANSCOPE_EXPERIMENT_NAME", "x" * 501)
+    spanscope.tracing.reset()
+    with caplog.at_level("WARNING", "spanscope"):
+        bot("default")
+        bot("default again")
+    spanscope.flush()
+    assert caplog.text.count("SPANSCOPE_EXPERIMENT_NAME") == 1
+    assert "at most 500 characters" in caplog.text
+    assert len(spanscope.search_traces(experiment_ids=["0"])) == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -47,13 +46,17 @@ def set_experiment(
         assert experiment_name is not None
         found = store.get_experiment_by_name(experiment_name)
         if found is None:
-            with contextlib.suppress(InvalidArgumentError):  # another process was first
+            try:
                 store.create_experiment(experiment_name)
+            except InvalidArgumentError:
+                if store.get_experiment_by_name(experiment_name) is None:
+                    raise  # a bad name, not another process creating it first
             found = store.get_experiment_by_name(experiment_name)
         if found is None:
             raise NotFoundError(f"experiment {experiment_name!r} could not be created")
         experiment = found
     STATE.experiment_id = experiment.experiment_id
+    STATE.experiment_name_pending = None  # the program's own choice beats the environment's
     return experiment
 
 

@@ -7,9 +7,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from spanscope.constants import SpanAttributeKey
+from spanscope.constants import ENV_EXPERIMENT_NAME, SpanAttributeKey
 from spanscope.entities.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
 from spanscope.tracing.context import CURRENT_SPAN, RemoteParent
+from spanscope.tracing.safety import logger
 from spanscope.tracing.serialization import dumps
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_buffer import TraceBuffer
@@ -72,6 +73,8 @@ def _start_trace(
     name: str, attributes_json: dict[str, str], start: int, remote: RemoteParent | None
 ) -> LiveSpan | NoOpSpan:
     state = STATE
+    if state.experiment_name_pending is not None:
+        _use_experiment_named_in_env()
     config = state.config
     if remote is not None and not remote.sampled:
         return _sampled_out()
@@ -84,6 +87,27 @@ def _start_trace(
     buffer.root = span
     state.in_flight[trace_id] = buffer
     return span
+
+
+def _use_experiment_named_in_env() -> None:
+    """Once, at the first trace: make SPANSCOPE_EXPERIMENT_NAME current (created if new)."""
+    with STATE.lock:
+        name, STATE.experiment_name_pending = STATE.experiment_name_pending, None
+    if name is None:
+        return
+    from spanscope.store.fluent import set_experiment  # the store is not needed until now
+
+    try:
+        set_experiment(experiment_name=name)
+    except Exception as exc:
+        logger.warning(
+            "spanscope: %s=%r could not be used (%s: %s); traces go to experiment %s",
+            ENV_EXPERIMENT_NAME,
+            name,
+            type(exc).__name__,
+            exc,
+            STATE.experiment_id,
+        )
 
 
 def _sampled_out() -> NoOpSpan:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from spanscope.constants import (
     DEFAULT_EXPERIMENT_ID,
     ENV_EXPERIMENT_ID,
+    ENV_EXPERIMENT_NAME,
     ENV_EXPORTERS,
     ENV_TRACING_DISABLED,
 )
@@ -174,6 +175,10 @@ def install_defaults() -> None:
     STATE.exporters = default_exporters()
     experiment_id = os.environ.get(ENV_EXPERIMENT_ID, "").strip()
     STATE.experiment_id = experiment_id or DEFAULT_EXPERIMENT_ID
+    experiment_name = os.environ.get(ENV_EXPERIMENT_NAME, "").strip()
+    STATE.experiment_name_pending = (
+        experiment_name if experiment_name and not experiment_id else None
+    )
 
 
 def default_exporters() -> list[TraceExporter]:

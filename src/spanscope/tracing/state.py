@@ -63,6 +63,8 @@ class TracingState:
         self.silent_integrations: set[str] = set()
         self.autolog_pending: dict[str, tuple[str, bool, bool]] = {}
         self.experiment_id = DEFAULT_EXPERIMENT_ID
+        # SPANSCOPE_EXPERIMENT_NAME, looked up (or created) when the first trace starts.
+        self.experiment_name_pending: str | None = None
         # Notebook display (spanscope.display): the switch, and server health checks by URL
         # as (monotonic time of the check, reachable).
         self.notebook_display = True
