@@ -99,3 +99,19 @@ def test_errors_are_messages_with_exit_status_2(uri: str) -> None:
     )
     assert proc.returncode == 2
     assert "no trace with id" in proc.stderr
+
+
+def test_multi_worker_server_socket_is_tcp_so_responses_are_not_delayed() -> None:
+    # asyncio sets TCP_NODELAY only on connections of IPPROTO_TCP sockets; uvicorn binds with
+    # protocol 0 when it runs several workers, so `spanscope server --workers N` binds its own.
+    import socket
+
+    from spanscope.cli.uvicorn_config import NoDelayConfig
+
+    config = NoDelayConfig("spanscope.server.app:create_app_from_env", host="127.0.0.1", port=0)
+    sock = config.bind_socket()
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.family == socket.AF_INET and sock.get_inheritable()
+    finally:
+        sock.close()

@@ -68,3 +68,26 @@ def test_two_processes_migrating_a_new_file_at_once(tmp_path: Path) -> None:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()
     assert [e.name for e in SqlTraceStore(uri).search_experiments()] == ["Default"]
+
+
+def test_a_forked_child_opens_its_own_sqlite_connections(tmp_path: Path) -> None:
+    # The store pools SQLite connections; one inherited across fork() must not be reused.
+    import os
+
+    from tests.store.factory import make_trace
+
+    store = SqlTraceStore(f"sqlite:///{tmp_path}/forked.db")
+    store.write_traces([make_trace("0", "parent before")])  # a pooled connection exists now
+    pid = os.fork()
+    if pid == 0:  # the child: write through the inherited store, then leave at once
+        code = 1
+        try:
+            store.write_traces([make_trace("0", "child")])
+            code = 0 if len(store.search_traces(["0"])) == 2 else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    store.write_traces([make_trace("0", "parent after")])
+    assert len(store.search_traces(["0"])) == 3
+    store.close()

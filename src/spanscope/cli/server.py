@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import click
@@ -60,7 +61,12 @@ def server(
         return
     store.close()
     os.environ.update(settings.to_env())
-    uvicorn.run(
+    from uvicorn.supervisors import Multiprocess
+
+    from spanscope.cli.uvicorn_config import NoDelayConfig
+
+    # What uvicorn.run(workers=N) does, with a socket that keeps keep-alive replies prompt.
+    config = NoDelayConfig(
         "spanscope.server.app:create_app_from_env",
         factory=True,
         host=host,
@@ -68,3 +74,5 @@ def server(
         workers=workers,
         log_level=log_level,
     )
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[config.bind_socket()]).run()

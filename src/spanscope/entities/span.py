@@ -112,6 +112,11 @@ class Span:
         """The span's attributes, decoded, without the reserved type / inputs / outputs keys."""
         return {k: v for k, v in self._all_attributes().items() if k not in _RESERVED}
 
+    @property
+    def attributes_json(self) -> dict[str, str]:
+        """Every attribute (type, inputs and outputs included) as its JSON text; do not mutate."""
+        return self._attrs
+
     def get_attribute(self, key: str, default: Any = None) -> Any:
         return self._get(key, default)
 

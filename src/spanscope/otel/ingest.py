@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
-from spanscope.constants import ExceptionEventKey
+from spanscope.constants import ExceptionEventKey, SpanAttributeKey
 from spanscope.entities.span import Span
 from spanscope.entities.span_event import SpanEvent
-from spanscope.entities.span_status import SpanStatusCode
+from spanscope.entities.span_status import SpanStatus, SpanStatusCode
+from spanscope.entities.span_type import SpanType
 from spanscope.otel.conventions import SPANSCOPE_SCOPE_NAME, OtelKey, ResourceKey
 from spanscope.otel.draft import SpanDraft
 from spanscope.otel.errors import OtlpDecodeError
 from spanscope.otel.mapping import apply_conventions
 from spanscope.otel.values import ExportTraceServiceRequest, ProtoSpan, attributes_to_dict
+from spanscope.tracing.serialization import dumps
 
 __all__ = ["IngestedSpan", "span_from_proto", "spans_from_request"]
 
@@ -94,25 +96,33 @@ def span_from_proto(
     message = proto.status.message
     if code is SpanStatusCode.ERROR and not message:
         message = _exception_message(draft.events)
-    span = Span.from_dict(
-        {
-            "trace_id": trace_id,
-            "span_id": span_id,
-            "parent_id": parent_id,
-            "name": proto.name,
-            "span_type": draft.span_type,
-            "start_time_ns": proto.start_time_unix_nano,
-            "end_time_ns": proto.end_time_unix_nano or None,
-            "status": {"code": code.value, "message": message},
-            "inputs": draft.inputs,
-            "outputs": draft.outputs,
-            "attributes": draft.attributes,
-            "events": [event.to_dict() for event in draft.events],
-        }
+    # The Span directly, not through Span.from_dict: ingest runs per span on the server.
+    attrs = {key: dumps(value) for key, value in draft.attributes.items()}
+    attrs[SpanAttributeKey.SPAN_TYPE] = dumps(draft.span_type or SpanType.UNKNOWN)
+    for key, value in (
+        (SpanAttributeKey.INPUTS, draft.inputs),
+        (SpanAttributeKey.OUTPUTS, draft.outputs),
+    ):
+        if value is not None:
+            attrs[key] = dumps(value)
+    span = Span(
+        trace_id=trace_id,
+        span_id=span_id,
+        parent_id=parent_id,
+        name=proto.name,
+        start_time_ns=proto.start_time_unix_nano,
+        end_time_ns=proto.end_time_unix_nano or None,
+        status=SpanStatus(code, message),
+        attributes_json=attrs,
+        events=list(draft.events),
     )
     return span, draft.trace_metadata
 
 
+@overload
+def _hex_id(raw: bytes, size: int, where: str) -> str: ...
+@overload
+def _hex_id(raw: bytes, size: int, where: str, optional: bool) -> str | None: ...
 def _hex_id(raw: bytes, size: int, where: str, optional: bool = False) -> str | None:
     if not raw or (optional and raw == bytes(size)):
         if optional:

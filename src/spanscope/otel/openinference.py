@@ -44,9 +44,16 @@ _MOVES = (
 )
 
 
+# Every key this module reads starts with one of these; a span with none is left as it is
+# (most foreign spans: OpenTelemetry GenAI ones), without the per-prefix scans below.
+_PREFIXES = ("openinference.", "input.", "output.", "llm.", "retrieval.", "reranker.", "metadata")
+
+
 def apply_openinference(draft: SpanDraft) -> None:
     """Map OpenInference attributes of a foreign span (see the module docstring)."""
     attrs = draft.attributes
+    if not any(key.startswith(_PREFIXES) for key in attrs):
+        return
     kind = attrs.pop(OI.SPAN_KIND, None)
     if isinstance(kind, str) and draft.span_type is None:
         draft.span_type = OPENINFERENCE_SPAN_TYPES.get(kind.upper(), kind)

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, Or
+from spanscope.store.sql.fulltext import ESCAPE, SEPARATOR, literal_runs
 from spanscope.store.sql.schema import TEXT_TABLE, spans, trace_metadata, trace_tags, traces
 
 __all__ = ["canonical_like", "compile_filter"]
@@ -185,6 +186,8 @@ def _span_attribute(comp: Comparison, dialect: str) -> ColumnElement[bool]:
 
 
 def _text(comp: Comparison, dialect: str) -> ColumnElement[bool]:
+    # A trace's texts share one row (store/sql/fulltext.py): the index pre-selects rows by the
+    # pattern's literal runs, then the exact LIKE / ILIKE is tested on each text alone.
     if comp.op not in (Op.LIKE, Op.ILIKE):
         return false() if comp.op is not Op.IS_NOT_NULL else true()
     content = TEXT.c.content
@@ -197,32 +200,47 @@ def _text(comp: Comparison, dialect: str) -> ColumnElement[bool]:
         query = fts_query(pattern)
         if query is not None:
             conditions.append(literal_column(TEXT_TABLE).op("MATCH")(literal(query)))
-        conditions.append(func.spanscope_like(content, pattern, int(insensitive)) == 1)
+        conditions.append(func.spanscope_text_like(content, pattern, int(insensitive)) == 1)
     else:
         # pg_trgm serves ILIKE, a superset of both operators; the exact comparison decides.
-        conditions.append(content.ilike(pattern, escape="\\"))
-        conditions.append(_compare(content, comp.op, comp.value, dialect))
+        runs = literal_runs(pattern)
+        if runs:
+            loose = "%" + "%".join(_like_escape(run) for run in runs) + "%"
+            conditions.append(content.ilike(loose, escape="\\"))
+        texts = (
+            func.unnest(func.string_to_array(content, literal(SEPARATOR)))
+            .table_valued("value")
+            .render_derived()
+            .alias("texts")
+        )
+        value = func.replace(
+            func.replace(texts.c.value, literal(ESCAPE + "s"), literal(SEPARATOR)),
+            literal(ESCAPE + "e"),
+            literal(ESCAPE),
+        )
+        match = (
+            select(literal(1))
+            .select_from(texts)
+            .where(_compare(value, comp.op, comp.value, dialect))
+        )
+        conditions.append(exists(match))
     candidates = select(TEXT.c.trace_id).where(*conditions)
     return traces.c.trace_id.in_(candidates)
 
 
 def fts_query(pattern: str) -> str | None:
-    """An FTS5 query matching rows that contain each literal run of a canonical pattern."""
-    runs: list[str] = []
-    current: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            current.append(pattern[i + 1])
-            i += 2
-            continue
-        if char in "%_":
-            runs.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-        i += 1
-    runs.append("".join(current))
-    phrases = ['"' + run.replace('"', '""') + '"' for run in runs if len(run) >= 3]
-    return " AND ".join(phrases) if phrases else None
+    """An FTS5 query for rows holding trigrams of each literal run of a canonical pattern.
+
+    The index keeps no positions (detail=column), so it is asked for single trigrams: every
+    third one of a run and its last, which any row holding the run holds too.
+    """
+    grams: dict[str, None] = {}
+    for run in literal_runs(pattern):
+        if len(run) >= 3:
+            starts = [*range(0, len(run) - 2, 3), len(run) - 3]
+            grams.update((run[i : i + 3], None) for i in starts)
+    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams) or None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -8,59 +8,105 @@ from typing import Any
 import orjson
 from sqlalchemy import RowMapping
 
-from spanscope.constants import TraceMetadataKey
+from spanscope.constants import SpanAttributeKey, TraceMetadataKey
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.span import Span
 from spanscope.entities.trace_info import TraceInfo, TraceState
+from spanscope.exceptions import NotFoundError
+from spanscope.store.sql.schema import spans, traces
 
 __all__ = [
+    "SPAN_COLUMNS",
+    "TRACE_COLUMNS",
     "experiment_from_row",
+    "experiment_number",
     "info_from_row",
-    "span_row",
+    "span_content",
+    "span_values",
     "tag_rows",
-    "trace_row",
+    "trace_values",
 ]
 
+# Column order of the tuples `trace_values` and `span_values` build (the tables' own order).
+TRACE_COLUMNS = tuple(c.name for c in traces.columns)
+SPAN_COLUMNS = tuple(c.name for c in spans.columns)
+_RESERVED = (SpanAttributeKey.SPAN_TYPE, SpanAttributeKey.INPUTS, SpanAttributeKey.OUTPUTS)
 
-def trace_row(info: TraceInfo) -> dict[str, Any]:
+
+def trace_values(info: TraceInfo) -> tuple[Any, ...]:
     usage = info.token_usage or {}
-    return {
-        "trace_id": info.trace_id,
-        "experiment_id": int(info.experiment_id),
-        "request_time": info.request_time,
-        "execution_duration": info.execution_duration,
-        "state": info.state.value,
-        "name": info.name,
-        "request_preview": info.request_preview,
-        "response_preview": info.response_preview,
-        "client_request_id": info.client_request_id,
-        "session_id": info.metadata.get(TraceMetadataKey.SESSION),
-        "user_id": info.metadata.get(TraceMetadataKey.USER),
-        "input_tokens": usage.get("input_tokens"),
-        "output_tokens": usage.get("output_tokens"),
-        "total_tokens": usage.get("total_tokens"),
-        "metadata_json": orjson.dumps(info.metadata).decode(),
-        "tags_json": orjson.dumps(info.tags).decode(),
-    }
+    metadata = info.metadata
+    return (
+        info.trace_id,
+        experiment_number(info.experiment_id),
+        info.request_time,
+        info.execution_duration,
+        info.state.value,
+        info.name,
+        info.request_preview,
+        info.response_preview,
+        info.client_request_id,
+        metadata.get(TraceMetadataKey.SESSION),
+        metadata.get(TraceMetadataKey.USER),
+        usage.get("input_tokens"),
+        usage.get("output_tokens"),
+        usage.get("total_tokens"),
+        orjson.dumps(metadata).decode(),
+        orjson.dumps(info.tags).decode(),
+    )
 
 
 def tag_rows(trace_id: str, values: Mapping[str, str]) -> list[dict[str, Any]]:
     return [{"trace_id": trace_id, "key": k, "value": v} for k, v in values.items()]
 
 
-def span_row(span: Span) -> dict[str, Any]:
-    return {
+def span_values(span: Span) -> tuple[Any, ...]:
+    span_type = span.span_type
+    return (
+        span.trace_id,
+        span.span_id,
+        span.parent_id,
+        span.name,
+        span_type,
+        span.status.status_code.value,
+        span.start_time_ns,
+        span.end_time_ns,
+        span.duration_ns,
+        span_content(span, span_type),
+    )
+
+
+def span_content(span: Span, span_type: str | None = None) -> str:
+    """`span.to_dict()` as JSON, splicing in the attributes' JSON text as the span keeps it
+    (decoding and re-encoding every attribute was the largest cost of writing a span)."""
+    attrs = span.attributes_json
+    inputs, outputs = attrs.get(SpanAttributeKey.INPUTS), attrs.get(SpanAttributeKey.OUTPUTS)
+    content = {
         "trace_id": span.trace_id,
         "span_id": span.span_id,
         "parent_id": span.parent_id,
         "name": span.name,
-        "span_type": span.span_type,
-        "status": span.status.status_code.value,
+        "span_type": span.span_type if span_type is None else span_type,
         "start_time_ns": span.start_time_ns,
         "end_time_ns": span.end_time_ns,
-        "duration_ns": span.duration_ns,
-        "content": orjson.dumps(span.to_dict()).decode(),
+        "status": span.status.to_dict(),
+        "inputs": None if inputs is None else orjson.Fragment(inputs),
+        "outputs": None if outputs is None else orjson.Fragment(outputs),
+        "attributes": {k: orjson.Fragment(v) for k, v in attrs.items() if k not in _RESERVED},
+        "events": [event.to_dict() for event in span.events],
     }
+    return orjson.dumps(content).decode()
+
+
+def experiment_number(experiment_id: str | int) -> int:
+    """The integer key of an experiment id; NotFoundError for ids that cannot exist."""
+    try:
+        number = int(str(experiment_id))
+    except ValueError:
+        number = -1
+    if not 0 <= number < 2**63:
+        raise NotFoundError(f"no experiment with id {experiment_id!r} (ids are integers)")
+    return number
 
 
 def spans_from_rows(contents: Iterable[str]) -> list[Span]:

@@ -1,8 +1,9 @@
 """The SQL schema (SQLAlchemy Core). Migrations create it; queries read it from here.
 
-The full-text table `trace_text` (one row per searchable text of a trace) is not in this
-metadata: it is an FTS5 trigram table on SQLite and a trigram-indexed table on PostgreSQL,
-created by the migration with dialect-specific DDL.
+The full-text table `trace_text` (one row per trace: its searchable texts joined, see
+fulltext.py) is not in this metadata: it is an FTS5 trigram table whose rowid is the trace row's
+rowid on SQLite, and a trigram-indexed table unique on trace_id on PostgreSQL, created by the
+migrations with dialect-specific DDL.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from spanscope.search import like_match
+from spanscope.store.sql.fulltext import like_any
 
 __all__ = ["register"]
 
@@ -16,6 +17,7 @@ __all__ = ["register"]
 def register(connection: sqlite3.Connection) -> None:
     connection.create_function("spanscope_lower", 1, _lower, deterministic=True)
     connection.create_function("spanscope_like", 3, _like, deterministic=True)
+    connection.create_function("spanscope_text_like", 3, _text_like, deterministic=True)
 
 
 def _lower(value: object) -> str | int | float | bytes | None:
@@ -28,3 +30,10 @@ def _like(value: object, pattern: object, case_insensitive: object) -> int | Non
     if not isinstance(value, str) or not isinstance(pattern, str):
         return None
     return int(like_match(value, pattern, case_insensitive=bool(case_insensitive)))
+
+
+def _text_like(content: object, pattern: object, case_insensitive: object) -> int | None:
+    """`_like` over each text of a full-text row (store/sql/fulltext.py)."""
+    if not isinstance(content, str) or not isinstance(pattern, str):
+        return None
+    return int(like_any(content, pattern, case_insensitive=bool(case_insensitive)))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, delete, func, select, text, update
+from sqlalchemy import Connection, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
@@ -15,23 +16,19 @@ from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace, TraceData
-from spanscope.entities.trace_info import TraceInfo
 from spanscope.exceptions import AlreadyExistsError, InvalidArgumentError, NotFoundError
-from spanscope.search import trace_text_fields
 from spanscope.store.base import PagedList, TraceStore
 from spanscope.store.sql import rows
-from spanscope.store.sql.engine import WRITE, make_engine
+from spanscope.store.sql.engine import make_engine, write_transaction
 from spanscope.store.sql.migrate import upgrade
+from spanscope.store.sql.rows import experiment_number as _experiment_number
 from spanscope.store.sql.schema import (
-    TEXT_TABLE,
     experiments,
-    spans,
-    trace_metadata,
     trace_tags,
     traces,
 )
 from spanscope.store.sql.search import SearchQuery, session_query
-from spanscope.tracing.trace_builder import compute_trace_info
+from spanscope.store.sql.writer import TraceWriter, delete_trace_rows, load_spans
 
 __all__ = ["SqlTraceStore"]
 
@@ -48,6 +45,7 @@ class SqlTraceStore(TraceStore):
         self.dialect = self.engine.dialect.name
         upgrade(self.engine)
         self._upserts: dict[str, Any] = {}
+        self._writer = TraceWriter(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -149,26 +147,8 @@ class SqlTraceStore(TraceStore):
     # Writing traces
 
     def write_traces(self, batch: Sequence[Trace]) -> None:
-        if not batch:
-            return
-        # A trace continued from another process (its local root has a remote parent) may
-        # already be stored in part: merge its spans and derive the row from all of them.
-        whole = [t for t in batch if _root_parent(t) is None]
-        continued = [t for t in batch if _root_parent(t) is not None]
-        with self._write() as conn:
-            self._require_experiments(conn, {t.info.experiment_id for t in batch})
-            trace_ids = [t.info.trace_id for t in whole]
-            stored = self._existing(conn, trace_ids)
-            self._upsert(conn, traces, [rows.trace_row(t.info) for t in whole], ["trace_id"])
-            self._replace_key_values(conn, trace_tags, {t.trace_id: t.info.tags for t in whole})
-            self._replace_key_values(
-                conn, trace_metadata, {t.trace_id: t.info.metadata for t in whole}
-            )
-            span_rows = [rows.span_row(s) for t in whole for s in t.data.spans]
-            self._upsert(conn, spans, span_rows, ["trace_id", "span_id"])
-            self._replace_text(conn, stored, [(t.info, t.data.spans) for t in whole])
-            for trace in continued:
-                self._merge(conn, trace.info.experiment_id, trace.data.spans, trace.info, {})
+        if batch:
+            self._writer.write_traces(batch)
 
     def log_spans(
         self,
@@ -176,63 +156,8 @@ class SqlTraceStore(TraceStore):
         new_spans: Sequence[Span],
         trace_metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        if not new_spans:
-            return
-        with self._write() as conn:
-            self._require_experiments(conn, {str(experiment_id)})
-            self._merge(conn, str(experiment_id), new_spans, None, trace_metadata or {})
-
-    def _merge(
-        self,
-        conn: Connection,
-        experiment_id: str,
-        new_spans: Sequence[Span],
-        info: TraceInfo | None,
-        extra_metadata: Mapping[str, Mapping[str, str]],
-    ) -> None:
-        self._upsert(conn, spans, [rows.span_row(s) for s in new_spans], ["trace_id", "span_id"])
-        trace_ids = sorted({s.trace_id for s in new_spans})
-        stored = self._existing(conn, trace_ids)
-        derived = [
-            self._derive_info(conn, experiment_id, t, info, extra_metadata.get(t))
-            for t in trace_ids
-        ]
-        self._upsert(conn, traces, [rows.trace_row(i) for i, _ in derived], ["trace_id"])
-        self._replace_key_values(conn, trace_tags, {i.trace_id: i.tags for i, _ in derived})
-        self._replace_key_values(conn, trace_metadata, {i.trace_id: i.metadata for i, _ in derived})
-        self._replace_text(conn, stored, derived)
-
-    def _derive_info(
-        self,
-        conn: Connection,
-        experiment_id: str,
-        trace_id: str,
-        extra: TraceInfo | None,
-        extra_metadata: Mapping[str, str] | None,
-    ) -> tuple[TraceInfo, list[Span]]:
-        """The trace row derived from every stored span, keeping tags and metadata."""
-        stored = self._spans(conn, [trace_id]).get(trace_id, [])
-        row = conn.execute(select(traces).where(traces.c.trace_id == trace_id)).first()
-        previous = rows.info_from_row(row._mapping) if row is not None else None
-        metadata = dict(previous.metadata) if previous else {}
-        tags = dict(previous.tags) if previous else {}
-        if extra is not None:
-            metadata.update(extra.metadata)
-            tags.update(extra.tags)
-        if extra_metadata:
-            metadata.update(extra_metadata)
-        client_request_id = (previous.client_request_id if previous else None) or (
-            extra.client_request_id if extra else None
-        )
-        info = compute_trace_info(
-            trace_id,
-            previous.experiment_id if previous else str(experiment_id),
-            stored,
-            metadata=metadata,
-            tags=tags,
-            client_request_id=client_request_id,
-        )
-        return info, stored
+        if new_spans:
+            self._writer.log_spans(str(experiment_id), new_spans, trace_metadata or {})
 
     # Reading traces
 
@@ -356,9 +281,8 @@ class SqlTraceStore(TraceStore):
 
     # Plumbing
 
-    def _write(self) -> Connection:
-        conn = self.engine.connect().execution_options(**WRITE)
-        return _Transaction(conn)  # type: ignore[return-value]
+    def _write(self) -> AbstractContextManager[Connection]:
+        return write_transaction(self.engine)
 
     def _upsert(
         self, conn: Connection, table: Table, values: list[dict[str, Any]], keys: list[str]
@@ -375,54 +299,8 @@ class SqlTraceStore(TraceStore):
             self._upserts[cache_key] = stmt
         conn.execute(stmt, values)
 
-    def _replace_key_values(
-        self, conn: Connection, table: Table, values: dict[str, dict[str, str]]
-    ) -> None:
-        ids = list(values)
-        for chunk in _chunks(ids):
-            conn.execute(delete(table).where(table.c.trace_id.in_(chunk)))
-        new_rows = [row for trace_id, kv in values.items() for row in rows.tag_rows(trace_id, kv)]
-        if new_rows:
-            conn.execute(table.insert(), new_rows)
-
-    def _existing(self, conn: Connection, trace_ids: Sequence[str]) -> list[str]:
-        """Which of `trace_ids` already have a trace row (an indexed lookup)."""
-        found: list[str] = []
-        for chunk in _chunks(list(trace_ids)):
-            found.extend(
-                conn.scalars(select(traces.c.trace_id).where(traces.c.trace_id.in_(chunk)))
-            )
-        return found
-
-    def _replace_text(
-        self,
-        conn: Connection,
-        stored_ids: list[str],
-        items: Iterable[tuple[TraceInfo, Sequence[Span]]],
-    ) -> None:
-        # Only traces stored before have text rows to drop; the full-text table has no index on
-        # trace_id (an FTS5 column), so skipping the delete for new traces keeps writes O(batch).
-        for chunk in _chunks(stored_ids):
-            conn.execute(_text_delete(len(chunk)), {f"t{i}": t for i, t in enumerate(chunk)})
-        text_rows = [
-            {"trace_id": info.trace_id, "content": text}
-            for info, trace_spans in items
-            for text in trace_text_fields(Trace(info, TraceData(list(trace_spans))))
-        ]
-        if text_rows:
-            conn.execute(_TEXT_INSERT, text_rows)
-
     def _spans(self, conn: Connection, trace_ids: Sequence[str]) -> dict[str, list[Span]]:
-        found: dict[str, list[Span]] = {}
-        for chunk in _chunks(list(trace_ids)):
-            stmt = (
-                select(spans.c.trace_id, spans.c.content)
-                .where(spans.c.trace_id.in_(chunk))
-                .order_by(spans.c.trace_id, spans.c.start_time_ns, spans.c.span_id)
-            )
-            for trace_id, content in conn.execute(stmt):
-                found.setdefault(trace_id, []).append(Span.from_dict(orjson.loads(content)))
-        return found
+        return load_spans(conn, trace_ids)
 
     def _trace_tags(self, conn: Connection, trace_id: str) -> dict[str, str]:
         row = conn.execute(select(traces.c.tags_json).where(traces.c.trace_id == trace_id)).first()
@@ -430,19 +308,6 @@ class SqlTraceStore(TraceStore):
             raise NotFoundError(f"no trace with id {trace_id!r}")
         tags: dict[str, str] = orjson.loads(row[0])
         return tags
-
-    def _require_experiments(self, conn: Connection, experiment_ids: set[str]) -> None:
-        numbers = {_experiment_number(e) for e in experiment_ids}
-        found = set(
-            conn.scalars(
-                select(experiments.c.experiment_id).where(
-                    experiments.c.experiment_id.in_(list(numbers))
-                )
-            ).all()
-        )
-        missing = sorted(numbers - found)
-        if missing:
-            raise NotFoundError(f"no experiment with id(s) {', '.join(map(str, missing))}")
 
     @staticmethod
     def _check_experiment(conn: Connection, number: int, experiment_id: str) -> None:
@@ -453,63 +318,11 @@ class SqlTraceStore(TraceStore):
             raise NotFoundError(f"no experiment with id {experiment_id!r}")
 
     def _delete_trace_rows(self, conn: Connection, trace_ids: Sequence[str]) -> None:
-        for chunk in _chunks(list(trace_ids)):
-            conn.execute(_text_delete(len(chunk)), {f"t{i}": t for i, t in enumerate(chunk)})
-            for table in (spans, trace_tags, trace_metadata, traces):
-                conn.execute(delete(table).where(table.c.trace_id.in_(chunk)))
-
-
-class _Transaction:
-    """`with store._write() as conn`: one transaction, committed on success."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def __enter__(self) -> Connection:
-        self._conn.begin()
-        return self._conn
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        try:
-            if exc_type is None:
-                self._conn.commit()
-            else:
-                self._conn.rollback()
-        finally:
-            self._conn.close()
-
-
-def _text_delete(count: int) -> Any:
-    marks = ", ".join(f":t{i}" for i in range(count))
-    return text(f"DELETE FROM {TEXT_TABLE} WHERE trace_id IN ({marks})")
-
-
-_TEXT_INSERT = text(f"INSERT INTO {TEXT_TABLE} (trace_id, content) VALUES (:trace_id, :content)")
-
-
-def _root_parent(trace: Trace) -> str | None:
-    """The parent id of the trace's local root: set when the trace came from another process."""
-    root = trace.data.root
-    return None if root is None else root.parent_id
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
+        delete_trace_rows(conn, self.dialect, trace_ids)
 
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def _experiment_number(experiment_id: str | int) -> int:
-    try:
-        number = int(str(experiment_id))
-    except ValueError:
-        number = -1
-    if not 0 <= number < 2**63:
-        raise NotFoundError(f"no experiment with id {experiment_id!r} (ids are integers)")
-    return number
 
 
 def _experiment_id_by_name(conn: Connection, name: str) -> int | None:
