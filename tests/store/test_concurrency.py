@@ -5,9 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
+from sqlalchemy import event
+
+from spanscope import Trace
 from spanscope.store.sql.store import SqlTraceStore
+from tests.store.factory import make_trace
 
 _WRITER = textwrap.dedent(
     """
@@ -90,4 +95,33 @@ def test_a_forked_child_opens_its_own_sqlite_connections(tmp_path: Path) -> None
     assert os.waitstatus_to_exitcode(status) == 0
     store.write_traces([make_trace("0", "parent after")])
     assert len(store.search_traces(["0"])) == 3
+    store.close()
+
+
+def test_threads_of_one_process_take_turns_without_the_busy_timeout(tmp_path: Path) -> None:
+    # Writers in one process queue on the engine's write lock, not on SQLite's busy handler
+    # (which polls with sleeps): with a busy timeout of 0 a clash would fail at once.
+    store = SqlTraceStore(f"sqlite:///{tmp_path}/threads.db")
+    event.listen(store.engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA busy_timeout = 0"))
+    store.engine.dispose()
+    batches = [[make_trace("0", f"question {t}-{i}") for i in range(10)] for t in range(8)]
+    start = threading.Barrier(len(batches))
+    errors: list[BaseException] = []
+
+    def write(traces: list[Trace]) -> None:
+        start.wait()
+        try:
+            for trace in traces:
+                store.write_traces([trace])
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    (default,) = store.search_experiments()
+    assert default.trace_count == 80
     store.close()

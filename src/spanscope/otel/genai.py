@@ -48,6 +48,11 @@ _STRUCTURED = (
     K.GEN_AI_SYSTEM_INSTRUCTIONS,
     K.GEN_AI_TOOL_DEFINITIONS,
 )
+_FLATTENED = (
+    GenAIKey.PROMPT_PREFIX + ".",
+    GenAIKey.COMPLETION_PREFIX + ".",
+    GenAIKey.LLM_REQUEST_FUNCTIONS + ".",
+)
 _INPUT_EVENTS = {
     GenAIEvent.SYSTEM_MESSAGE: "system",
     GenAIEvent.USER_MESSAGE: "user",
@@ -60,12 +65,15 @@ def apply_genai(draft: SpanDraft) -> None:
     """Map GenAI attributes and events of a foreign span (see the module docstring)."""
     attrs = draft.attributes
     for old, new in _ALIASES:
-        move(attrs, old, new)
+        if old in attrs:
+            move(attrs, old, new)
     decode_genai_content(attrs)
     _system_instructions(attrs)
-    inputs = _input_messages(draft)
-    outputs = _output_messages(draft)
-    _tool_definitions(attrs)
+    # One scan for the flattened forms instead of one per prefix: most spans have none.
+    flattened = any(key.startswith(_FLATTENED) for key in attrs)
+    inputs = _input_messages(draft, flattened)
+    outputs = _output_messages(draft, flattened)
+    _tool_definitions(attrs, flattened)
     if outputs and K.GEN_AI_FINISH_REASONS not in attrs:
         reasons = [m["finish_reason"] for m in outputs if m.get("finish_reason")]
         if reasons:
@@ -113,7 +121,7 @@ def _span_type(attrs: dict[str, Any], has_messages: bool) -> str | None:
     return SpanType.LLM if has_messages else None
 
 
-def _input_messages(draft: SpanDraft) -> list[dict[str, Any]] | None:
+def _input_messages(draft: SpanDraft, flattened: bool) -> list[dict[str, Any]] | None:
     attrs = draft.attributes
     if K.GEN_AI_INPUT_MESSAGES in attrs:
         messages = normalize_messages(attrs[K.GEN_AI_INPUT_MESSAGES], "user")
@@ -121,14 +129,14 @@ def _input_messages(draft: SpanDraft) -> list[dict[str, Any]] | None:
             attrs[K.GEN_AI_INPUT_MESSAGES] = messages
         return messages
     messages = _from_events(draft, output=False)
-    if messages is None:
+    if messages is None and flattened:
         messages = _from_flattened(attrs, GenAIKey.PROMPT_PREFIX, "user")
     if messages is not None:
         attrs[K.GEN_AI_INPUT_MESSAGES] = messages
     return messages
 
 
-def _output_messages(draft: SpanDraft) -> list[dict[str, Any]] | None:
+def _output_messages(draft: SpanDraft, flattened: bool) -> list[dict[str, Any]] | None:
     attrs = draft.attributes
     if K.GEN_AI_OUTPUT_MESSAGES in attrs:
         messages = normalize_messages(attrs[K.GEN_AI_OUTPUT_MESSAGES], "assistant")
@@ -136,7 +144,7 @@ def _output_messages(draft: SpanDraft) -> list[dict[str, Any]] | None:
             attrs[K.GEN_AI_OUTPUT_MESSAGES] = messages
         return messages
     messages = _from_events(draft, output=True)
-    if messages is None:
+    if messages is None and flattened:
         messages = _from_flattened(attrs, GenAIKey.COMPLETION_PREFIX, "assistant")
     if messages is not None:
         attrs[K.GEN_AI_OUTPUT_MESSAGES] = messages
@@ -218,12 +226,12 @@ def _from_flattened(
     return messages
 
 
-def _tool_definitions(attrs: dict[str, Any]) -> None:
+def _tool_definitions(attrs: dict[str, Any], flattened: bool) -> None:
     value = attrs.get(K.GEN_AI_TOOL_DEFINITIONS)
     if isinstance(value, list):
         attrs[K.GEN_AI_TOOL_DEFINITIONS] = [normalize_tool_definition(t) for t in value]
         return
-    if value is not None:
+    if value is not None or not flattened:
         return
     groups = pop_indexed(attrs, GenAIKey.LLM_REQUEST_FUNCTIONS)
     if not groups:

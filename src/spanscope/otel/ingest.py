@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+import orjson
+
 from spanscope.constants import ExceptionEventKey, SpanAttributeKey
 from spanscope.entities.span import Span
 from spanscope.entities.span_event import SpanEvent
@@ -22,7 +24,7 @@ from spanscope.otel.draft import SpanDraft
 from spanscope.otel.errors import OtlpDecodeError
 from spanscope.otel.mapping import apply_conventions
 from spanscope.otel.values import ExportTraceServiceRequest, ProtoSpan, attributes_to_dict
-from spanscope.tracing.serialization import dumps
+from spanscope.tracing.serialization import DEFAULT_MAX_VALUE_BYTES, dumps
 
 __all__ = ["IngestedSpan", "span_from_proto", "spans_from_request"]
 
@@ -31,6 +33,10 @@ _SPAN_ID_BYTES = 8
 _STATUS_CODES = {0: SpanStatusCode.UNSET, 1: SpanStatusCode.OK, 2: SpanStatusCode.ERROR}
 _KIND_PREFIX = "SPAN_KIND_"
 _PLAIN_KINDS = frozenset({0, 1})  # UNSPECIFIED, INTERNAL: nothing worth keeping
+# SpanStatus is frozen: spans without a status message share one instance per code.
+_PLAIN_STATUS = {code: SpanStatus(code) for code in SpanStatusCode}
+# A string this short cannot reach the size cap as JSON (escaping at most sextuples it).
+_SHORT_TEXT = DEFAULT_MAX_VALUE_BYTES // 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +46,9 @@ class IngestedSpan:
     `experiment_id` is the resource attribute `spanscope.experiment.id` and `experiment_name`
     the resource attribute `spanscope.experiment.name` (a server resolves the name, creating
     the experiment on first use); the id wins when both are set, and a request header
-    overrides both. `trace_metadata` holds the trace-level values the span carried (session,
-    user), keyed by `TraceMetadataKey`, for the server to merge into the trace's metadata.
+    overrides both. `resource` is shared by the spans of one resource: do not mutate it.
+    `trace_metadata` holds the trace-level values the span carried (session, user), keyed by
+    `TraceMetadataKey`, for the server to merge into the trace's metadata.
     """
 
     span: Span
@@ -72,9 +79,7 @@ def spans_from_request(request: ExportTraceServiceRequest) -> list[IngestedSpan]
             for n, proto in enumerate(scope_spans.spans):
                 where = f"resource_spans[{r}].scope_spans[{s}].spans[{n}]"
                 span, metadata = span_from_proto(proto, scope.name, scope.version, where)
-                ingested.append(
-                    IngestedSpan(span, dict(resource), experiment, experiment_name, metadata)
-                )
+                ingested.append(IngestedSpan(span, resource, experiment, experiment_name, metadata))
     return ingested
 
 
@@ -97,14 +102,18 @@ def span_from_proto(
     if code is SpanStatusCode.ERROR and not message:
         message = _exception_message(draft.events)
     # The Span directly, not through Span.from_dict: ingest runs per span on the server.
-    attrs = {key: dumps(value) for key, value in draft.attributes.items()}
-    attrs[SpanAttributeKey.SPAN_TYPE] = dumps(draft.span_type or SpanType.UNKNOWN)
-    for key, value in (
-        (SpanAttributeKey.INPUTS, draft.inputs),
-        (SpanAttributeKey.OUTPUTS, draft.outputs),
-    ):
-        if value is not None:
-            attrs[key] = dumps(value)
+    attrs = {
+        # Most values are short strings: encoded here, without a call per attribute.
+        key: orjson.dumps(value).decode()
+        if type(value) is str and len(value) < _SHORT_TEXT
+        else _json(value)
+        for key, value in draft.attributes.items()
+    }
+    attrs[SpanAttributeKey.SPAN_TYPE] = _json(draft.span_type or SpanType.UNKNOWN)
+    if draft.inputs is not None:
+        attrs[SpanAttributeKey.INPUTS] = _json(draft.inputs)
+    if draft.outputs is not None:
+        attrs[SpanAttributeKey.OUTPUTS] = _json(draft.outputs)
     span = Span(
         trace_id=trace_id,
         span_id=span_id,
@@ -112,11 +121,21 @@ def span_from_proto(
         name=proto.name,
         start_time_ns=proto.start_time_unix_nano,
         end_time_ns=proto.end_time_unix_nano or None,
-        status=SpanStatus(code, message),
+        status=SpanStatus(code, message) if message else _PLAIN_STATUS[code],
         attributes_json=attrs,
         events=list(draft.events),
     )
     return span, draft.trace_metadata
+
+
+def _json(value: Any) -> str:
+    """`dumps(value)` for the plain JSON values ingest holds, without its general encoder
+    hook (a call per attribute of every span); anything else still goes through `dumps`."""
+    try:
+        raw = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, ValueError):  # > 64-bit integers, keys orjson refuses
+        return dumps(value)
+    return raw.decode() if len(raw) <= DEFAULT_MAX_VALUE_BYTES else dumps(value)
 
 
 @overload

@@ -52,7 +52,10 @@ _PREFIXES = ("openinference.", "input.", "output.", "llm.", "retrieval.", "reran
 def apply_openinference(draft: SpanDraft) -> None:
     """Map OpenInference attributes of a foreign span (see the module docstring)."""
     attrs = draft.attributes
-    if not any(key.startswith(_PREFIXES) for key in attrs):
+    for key in attrs:  # a loop, not any(<generator>): this runs for every foreign span
+        if key.startswith(_PREFIXES):
+            break
+    else:
         return
     kind = attrs.pop(OI.SPAN_KIND, None)
     if isinstance(kind, str) and draft.span_type is None:

@@ -92,7 +92,15 @@ def json_to_any(value: Any, out: AnyValue) -> None:
 
 def attributes_to_dict(attributes: Iterable[KeyValue]) -> dict[str, Any]:
     """OTLP key-values as a dict of JSON values (a repeated key: the last one wins)."""
-    return {kv.key: any_to_json(kv.value) for kv in attributes}
+    out: dict[str, Any] = {}
+    for kv in attributes:
+        value = kv.value
+        # Most attributes are strings: read them here, without a call per value (ingest path).
+        if value.WhichOneof("value") == "string_value":
+            out[kv.key] = value.string_value
+        else:
+            out[kv.key] = any_to_json(value)
+    return out
 
 
 def fill_attributes(target: Any, attributes: Mapping[str, Any]) -> None:
