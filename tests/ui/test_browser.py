@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from playwright.sync_api import expect
 
 from spanscope.server.settings import ServerSettings
 from tests.live_server import server_thread
@@ -60,16 +61,18 @@ def test_experiments_traces_trace_chat(seeded_server: Server, page: Any, screens
     assert page.title() == "support_agent · spanscope"
     assert "47" in summary.inner_text()  # total tokens of both LLM calls
     tree = page.get_by_test_id("span-tree")
-    names = tree.locator(".span-name").all_inner_texts()
-    assert names == [
-        "support_agent",
-        "search_kb",
-        "openai.chat.completions.create",
-        "get_weather",
-        "openai.chat.completions.create",
-    ]
+    expect(tree.locator(".span-name")).to_have_text(
+        [
+            "support_agent",
+            "search_kb",
+            "openai.chat.completions.create",
+            "get_weather",
+            "openai.chat.completions.create",
+        ]
+    )
     tree.locator("[role=treeitem]").nth(4).click()
     chat = page.get_by_test_id("chat-view")
+    expect(chat.locator(".message")).to_have_count(5)  # the detail pane renders after the click
     roles = chat.locator(".message").evaluate_all("els => els.map(e => e.dataset.role)")
     assert roles == ["system", "user", "assistant", "tool", "assistant"]
     assert "You are a concise support agent." in chat.locator(".message").first.inner_text()
@@ -87,7 +90,7 @@ def test_exception_stack_trace(seeded_server: Server, page: Any, screenshot: Any
     selected = page.locator("[role=treeitem][aria-selected=true]")
     selected.wait_for()
     assert "check_stock" in selected.inner_text()
-    assert selected.locator(".error-dot").count() == 1
+    expect(selected.locator(".error-dot")).to_have_count(1)
     page.get_by_role("tab", name="Events (1)").click()
     exception = page.get_by_test_id("exception")
     assert "WarehouseError" in exception.inner_text()
@@ -101,7 +104,7 @@ def test_retriever_documents(seeded_server: Server, page: Any, screenshot: Any) 
     open_span(page, url, seeded.agent_trace_id, "search_kb")
     documents = page.get_by_test_id("documents-view")
     documents.wait_for()
-    assert documents.locator(".document").count() == 2
+    expect(documents.locator(".document")).to_have_count(2)
     assert DOCUMENT_TEXT in documents.inner_text()
     assert "kb/refunds.md" in documents.inner_text()
     screenshot("trace-documents")
@@ -115,7 +118,7 @@ def test_long_values_expand_and_copy(seeded_server: Server, page: Any) -> None:
     detail = page.get_by_test_id("span-detail")
     assert "END-OF-NOTE" not in detail.inner_text()  # cut at first, and saying so:
     detail.get_by_role("button", name=f"show all {len(LONG_NOTE):,} characters").click()
-    assert LONG_NOTE in detail.inner_text()
+    expect(detail).to_contain_text(LONG_NOTE)
     detail.get_by_role("button", name="Copy").click()
     detail.get_by_role("button", name="Copied").wait_for()
     assert (
@@ -154,7 +157,7 @@ def test_bad_filter_shows_its_error_at_its_position(
     box.fill("status = 'OK' AND stauts = 'OK'")
     box.press("Enter")
     error = page.get_by_test_id("filter-error")
-    assert "unknown field 'stauts'" in error.inner_text()
+    expect(error).to_contain_text("unknown field 'stauts'")
     caret = error.locator(".filter-caret")
     assert caret.get_attribute("data-column") == "18"
     assert caret.locator("mark").inner_text() == "s"
@@ -168,13 +171,13 @@ def test_bad_filter_shows_its_error_at_its_position(
 def test_xss_payload_stays_inert(seeded_server: Server, page: Any, screenshot: Any) -> None:
     url, seeded = seeded_server
     page.goto(f"{url}/experiments/{seeded.experiment_id}/traces")
-    assert XSS in page.get_by_test_id("traces-table").inner_text()  # name and tag, as text
+    expect(page.get_by_test_id("traces-table")).to_contain_text(XSS)  # name and tag, as text
     open_span(page, url, seeded.xss_trace_id, XSS)
-    assert XSS in page.get_by_test_id("span-tree").inner_text()
+    expect(page.get_by_test_id("span-tree")).to_contain_text(XSS)
     detail = page.get_by_test_id("span-detail")
-    assert XSS in detail.inner_text()
+    expect(detail).to_contain_text(XSS)
     page.get_by_role("tab", name="Attributes", exact=False).click()
-    assert XSS in detail.inner_text()
+    expect(detail).to_contain_text(XSS)
     screenshot("xss-as-text")
     assert page.evaluate("window.__xss") is None
     assert page.locator("img").count() == 0
@@ -204,16 +207,16 @@ def test_ten_thousand_span_trace_opens_and_scrolls(
     # Collapsing the root leaves one row.
     body.evaluate("el => { el.scrollTop = 0; }")
     tree.locator("[role=treeitem]").first.get_by_role("button", name="Collapse").click()
-    assert tree.locator("[role=treeitem]").count() == 1
+    expect(tree.locator("[role=treeitem]")).to_have_count(1)
     # Finding a span by name selects it, unfolding its ancestors and scrolling to it.
     page.get_by_label("Find span").fill("step 5555")
     page.get_by_label("Find span").press("Enter")
     selected = tree.locator("[role=treeitem][aria-selected=true]")
-    assert selected.locator(".span-name").inner_text() == "step 5555"
-    assert page.get_by_test_id("find-count").inner_text() == "1 / 1"
+    expect(selected.locator(".span-name")).to_have_text("step 5555")
+    expect(page.get_by_test_id("find-count")).to_have_text("1 / 1")
     # The arrow keys walk the tree.
     body.press("ArrowDown")
-    assert selected.locator(".span-name").inner_text() == "step 5556"
+    expect(selected.locator(".span-name")).to_have_text("step 5556")
     assert "span=" + f"{5556:016x}" in page.url
     assert opened_s < 20, f"the 10,000-span trace took {opened_s:.1f} s to open"
 
@@ -225,7 +228,7 @@ def test_sessions_read_as_a_conversation(seeded_server: Server, page: Any, scree
     conversation = page.get_by_test_id("conversation")
     conversation.locator(".turn").nth(1).wait_for()
     turns = conversation.locator(".turn")
-    assert turns.count() == 2
+    expect(turns).to_have_count(2)
     assert "weather in Paris" in turns.first.inner_text()
     assert "SKU-42" in turns.nth(1).inner_text()
     screenshot("sessions")
