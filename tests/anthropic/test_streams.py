@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -325,6 +326,27 @@ async def test_abandoned_stream_ends_its_span_async(
         await asyncio.sleep(0.01)
     (node,) = tree(spanscope_traces.single())
     assert (node["status"], node["events"]) == ("OK", ["stream.chunk"])
+
+
+def test_stream_dropped_before_its_first_event_ends_its_span(
+    client: Any, spanscope_traces: TraceCapture
+) -> None:
+    stream = client.messages.create(**REQUEST, stream=True)
+    del stream  # never iterated, never closed: a generator that never started runs no cleanup
+    gc.collect()
+    (node,) = tree(spanscope_traces.single())
+    assert (node["status"], node["events"], node["outputs"]) == ("OK", [], None)
+    assert node["inputs"] == {**REQUEST, "stream": True}
+
+
+async def test_stream_dropped_before_its_first_event_ends_its_span_async(
+    aclient: Any, spanscope_traces: TraceCapture
+) -> None:
+    stream = await aclient.messages.create(**REQUEST, stream=True)
+    del stream
+    gc.collect()
+    (node,) = tree(spanscope_traces.single())
+    assert (node["status"], node["events"], node["outputs"]) == ("OK", [], None)
 
 
 def test_user_exception_in_helper_loop(

@@ -119,6 +119,31 @@ def test_abandoned_stream_is_finished_with_what_came(spanscope_traces: TraceCapt
     assert len(node["events"]) == 1
 
 
+def test_stream_dropped_before_its_first_chunk_ends_its_span(
+    spanscope_traces: TraceCapture,
+) -> None:
+    stream = trace_stream(_chunks(), _call(), _finish)
+    del stream  # a generator that never started runs no cleanup of its own
+    gc.collect()
+    node = _node(spanscope_traces)
+    assert node["status"] == "OK" and node["events"] == []
+    assert node["outputs"] is None  # nothing was read: nothing to assemble
+
+
+async def test_async_stream_dropped_before_its_first_chunk_ends_its_span(
+    spanscope_traces: TraceCapture,
+) -> None:
+    async def chunks() -> AsyncIterator[Chunk]:
+        for chunk in _chunks():
+            yield chunk
+
+    stream = trace_async_stream(chunks(), _call(), _finish)
+    del stream
+    gc.collect()
+    node = _node(spanscope_traces)
+    assert node["status"] == "OK" and node["events"] == []
+
+
 def test_error_from_the_library_ends_the_span_with_the_partial_output(
     spanscope_traces: TraceCapture,
 ) -> None:

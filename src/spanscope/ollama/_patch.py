@@ -18,10 +18,11 @@ import ollama
 
 from spanscope.entities.span_type import SpanType
 from spanscope.ollama import _messages
-from spanscope.ollama._stream import assemble, traced_async_stream, traced_stream
+from spanscope.ollama._stream import assemble
 from spanscope.patching import SKIP, CallHooks, safe_patch
 from spanscope.tracing.llm import LLMCall, Usage, start_llm_span
 from spanscope.tracing.safety import log_internal_error
+from spanscope.tracing.streaming import trace_async_stream, trace_stream
 
 __all__ = ["patch"]
 
@@ -98,9 +99,9 @@ class _Hooks(CallHooks):
 
     def after(self, call: LLMCall, result: Any) -> Any:
         if isinstance(result, Iterator):
-            return traced_stream(result, call, self._finish, KIND)
+            return trace_stream(result, call, self._finish, KIND)
         if isinstance(result, AsyncIterator):
-            return traced_async_stream(result, call, self._finish, KIND)
+            return trace_async_stream(result, call, self._finish, KIND)
         try:
             self._record(call, result)
         finally:

@@ -8,15 +8,10 @@ finish reason, token counts and durations.
 
 from __future__ import annotations
 
-import contextlib
-import weakref
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from spanscope.tracing.llm import LLMCall
-from spanscope.tracing.streaming import Finish, trace_async_stream, trace_stream
-
-__all__ = ["assemble", "traced_async_stream", "traced_stream"]
+__all__ = ["assemble"]
 
 
 def assemble(method: str, parts: Sequence[Any]) -> Any:
@@ -47,52 +42,3 @@ def assemble(method: str, parts: Sequence[Any]) -> Any:
 
 def _joined(pieces: Any) -> str | None:
     return "".join(piece for piece in pieces if piece) or None
-
-
-class _Started:
-    __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value = False
-
-
-def traced_stream(iterator: Iterator[Any], call: LLMCall, finish: Finish, kind: str) -> Any:
-    """`trace_stream` over the client's generator, also ending the span of a stream that is
-    dropped before its first part (a generator that never started runs no cleanup)."""
-    started = _Started()
-    stream = trace_stream(_marking(iterator, started), call, finish, kind)
-    weakref.finalize(stream, _end_unstarted, call, started).atexit = False
-    return stream
-
-
-def traced_async_stream(
-    iterator: AsyncIterator[Any], call: LLMCall, finish: Finish, kind: str
-) -> Any:
-    started = _Started()
-    stream = trace_async_stream(_amarking(iterator, started), call, finish, kind)
-    weakref.finalize(stream, _end_unstarted, call, started).atexit = False
-    return stream
-
-
-def _marking(iterator: Iterator[Any], started: _Started) -> Iterator[Any]:
-    started.value = True
-    yield from iterator  # delegates close() to the client's generator too
-
-
-async def _amarking(iterator: AsyncIterator[Any], started: _Started) -> AsyncIterator[Any]:
-    started.value = True
-    try:
-        async for part in iterator:
-            yield part
-    finally:
-        aclose = getattr(iterator, "aclose", None)
-        if aclose is not None:
-            # RuntimeError: the event loop is already closing it (both were collected).
-            with contextlib.suppress(RuntimeError):
-                await aclose()
-
-
-def _end_unstarted(call: LLMCall, started: _Started) -> None:
-    # Runs when the traced generator is collected; a started one ends its span itself.
-    if not started.value and not call.span.is_ended:
-        call.end()

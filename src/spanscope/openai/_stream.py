@@ -3,10 +3,10 @@
 `Stream.__iter__`, `__next__` and the `.stream()` helpers all read `stream._iterator`, so
 replacing it with `spanscope.tracing.streaming.trace_stream` traces every way of consuming
 the stream while `isinstance` checks and helper methods keep working. Gaps of a bare
-generator are closed here: a stream that is never iterated (a generator that never started
-runs no cleanup), `stream.close()` (which only closes the HTTP response: the span ends then,
-not whenever the garbage collector gets to the stream), and a race when the event loop
-finalizes an abandoned async stream (see `_WithoutClose`).
+generator are closed here: `stream.close()` (which only closes the HTTP response: the span
+ends then, not whenever the garbage collector gets to the stream; closing a generator that
+never started runs no cleanup, so that case is ended here too), and a race when the event
+loop finalizes an abandoned async stream (see `_WithoutClose`).
 """
 
 from __future__ import annotations
@@ -96,10 +96,6 @@ class _Iterator:
             with contextlib.suppress(ValueError):
                 close()
 
-    def __del__(self) -> None:
-        if not getattr(self, "_started", True):
-            _end_unstarted(self._call)
-
 
 class _AsyncIterator:
     """The async twin of `_Iterator`."""
@@ -129,10 +125,6 @@ class _AsyncIterator:
             # RuntimeError: closed while another task awaits its next chunk.
             with contextlib.suppress(RuntimeError):
                 await aclose()
-
-    def __del__(self) -> None:
-        if not getattr(self, "_started", True):
-            _end_unstarted(self._call)
 
 
 class _WithoutClose:

@@ -3,15 +3,17 @@
 The caller keeps the library's own stream object; only its inner iterator is replaced by one
 of these generators. Each chunk is recorded as it passes (an event, up to a cap), time to first
 token is noted, and when the stream is exhausted, closed, abandoned (garbage-collected) or
-raises, the span ends. The caller's thread pays only for keeping the chunks: serialising them
-and `finish(call, chunks)`, which assembles the output and usage, run on the export thread
-when the trace is built (`LiveSpan.defer`).
+raises, the span ends; a stream dropped before its first chunk (a generator that never
+started runs no cleanup) ends its span when it is garbage-collected. The caller's thread pays
+only for keeping the chunks: serialising them and `finish(call, chunks)`, which assembles the
+output and usage, run on the export thread when the trace is built (`LiveSpan.defer`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -34,7 +36,7 @@ MAX_CHUNK_EVENTS = 1000
 
 
 class _Recorder:
-    __slots__ = ("call", "chunks", "done", "finish", "kind")
+    __slots__ = ("call", "chunks", "done", "finish", "kind", "started")
 
     def __init__(self, call: LLMCall, finish: Finish, kind: str) -> None:
         self.call = call
@@ -42,6 +44,7 @@ class _Recorder:
         self.kind = kind
         self.chunks: list[Any] = []
         self.done = False
+        self.started = False
 
     def add(self, chunk: Any) -> None:
         try:
@@ -58,7 +61,7 @@ class _Recorder:
             log_internal_error(self.kind, exc)
         self.chunks.append(chunk)
 
-    def end(self, error: BaseException | None) -> None:
+    def end(self, error: BaseException | None, assemble: bool = True) -> None:
         if self.done:
             return
         self.done = True
@@ -66,10 +69,16 @@ class _Recorder:
             span = self.call.span
             if span.is_ended:  # the integration ended it already (the stream was closed)
                 return
-            span.defer(self._finish)
+            if assemble:
+                span.defer(self._finish)
             self.call.end(error=error)
         except Exception as exc:
             log_internal_error(self.kind, exc)
+
+    def end_if_unstarted(self) -> None:
+        # Runs when the traced generator is collected; a started one ended its span itself.
+        if not self.started:
+            self.end(None, assemble=False)  # nothing was read: no output, as when closed
 
     def _finish(self) -> None:
         try:
@@ -85,6 +94,23 @@ def trace_stream(
 ) -> Iterator[T]:
     """A generator over `iterator` that records chunks and ends `call` when it stops."""
     recorder = _Recorder(call, finish, kind)
+    stream = _traced(iterator, recorder)
+    weakref.finalize(stream, recorder.end_if_unstarted).atexit = False
+    return stream
+
+
+def trace_async_stream(
+    iterator: AsyncIterator[T], call: LLMCall, finish: Finish, kind: str = "stream tracing"
+) -> AsyncIterator[T]:
+    """The async twin of `trace_stream`."""
+    recorder = _Recorder(call, finish, kind)
+    stream = _atraced(iterator, recorder)
+    weakref.finalize(stream, recorder.end_if_unstarted).atexit = False
+    return stream
+
+
+def _traced(iterator: Iterator[T], recorder: _Recorder) -> Iterator[T]:
+    recorder.started = True
     try:
         for chunk in iterator:
             recorder.add(chunk)
@@ -105,11 +131,8 @@ def trace_stream(
     recorder.end(None)
 
 
-async def trace_async_stream(
-    iterator: AsyncIterator[T], call: LLMCall, finish: Finish, kind: str = "stream tracing"
-) -> AsyncIterator[T]:
-    """The async twin of `trace_stream`."""
-    recorder = _Recorder(call, finish, kind)
+async def _atraced(iterator: AsyncIterator[T], recorder: _Recorder) -> AsyncIterator[T]:
+    recorder.started = True
     try:
         async for chunk in iterator:
             recorder.add(chunk)
