@@ -13,12 +13,10 @@ import functools
 import gc
 import importlib
 import importlib.metadata
-import ipaddress
 import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +25,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from offline import guard_network
 
 Fn = Callable[..., Any]
 SYSTEMS = ("spanscope", "mlflow", "spanscope-sqlite")
@@ -243,34 +243,6 @@ def measure(system: System, provider: str, fn: Fn, plan: tuple[int, int, int]) -
         "traces": system.traces() - before,
         "expected_traces": warmup + rounds * (calls + 1),  # one per patched call
     }
-
-
-def guard_network() -> list[str]:
-    """Refuse non-loopback connections and name lookups in this process; record attempts."""
-    attempts: list[str] = []
-    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
-
-    def check(what: str, host: Any) -> None:
-        try:
-            local = host in (None, "", "localhost") or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            local = False
-        if not local:
-            attempts.append(f"{what} {host}")
-            raise OSError(f"the benchmark is offline: refused {what} {host}")
-
-    def connect(sock: socket.socket, address: Any) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            check("connect", address[0])
-        return real_connect(sock, address)
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        check("lookup", host)
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
-    socket.getaddrinfo = getaddrinfo
-    return attempts
 
 
 def run_child(name: str, url: str, quick: bool, out: str) -> None:

@@ -11,11 +11,9 @@ import argparse
 import functools
 import gc
 import inspect
-import ipaddress
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +22,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from offline import guard_network
 
 Fn = Callable[..., Any]
 SYSTEMS = ("spanscope", "otel", "mlflow")
@@ -307,34 +307,6 @@ def measure(system: System, bench: Bench, plan: tuple[int, ...], spans: int) -> 
         "calls_per_round": calls,
         "traces": (warmup + rounds * calls) if bench.traces else 0,
     }
-
-
-def guard_network() -> list[str]:
-    """Refuse non-loopback connections and name lookups in this process; record attempts."""
-    attempts: list[str] = []
-    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
-
-    def refuse_remote(what: str, host: Any) -> None:
-        try:
-            local = host in (None, "", "localhost") or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            local = False
-        if not local:
-            attempts.append(f"{what} {host}")
-            raise OSError(f"the benchmark is offline: refused {what} {host}")
-
-    def connect(sock: socket.socket, address: Any) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            refuse_remote("connect", address[0])
-        return real_connect(sock, address)
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        refuse_remote("lookup", host)
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.getaddrinfo = getaddrinfo
-    return attempts
 
 
 def run_child(name: str, quick: bool, out: str) -> None:

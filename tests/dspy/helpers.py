@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
-from spanscope.testing import span_tree
+from tests.outline import outline as outline  # the shared helper, re-exported
 
 QUESTION = "What color is the sky?"
 
@@ -16,20 +14,6 @@ PREDICT_TREE = [
     "  DummyLM [CHAT_MODEL]",
     "  ChatAdapter.parse [PARSER]",
 ]
-
-
-def outline(trace: Trace) -> list[str]:
-    """The tree as indented `name [TYPE]` lines (` ERROR: <description>` when failed)."""
-    lines: list[str] = []
-
-    def walk(nodes: list[dict[str, Any]], depth: int) -> None:
-        for node in nodes:
-            error = f" ERROR: {node['error']}" if node["status"] == "ERROR" else ""
-            lines.append(f"{'  ' * depth}{node['name']} [{node['span_type']}]{error}")
-            walk(node["children"], depth + 1)
-
-    walk(span_tree(trace, values=False, events=False), 0)
-    return lines
 
 
 def indent(lines: list[str], depth: int = 1) -> list[str]:

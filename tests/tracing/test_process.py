@@ -14,7 +14,7 @@ from spanscope.testing import TraceCapture, span_tree
 from spanscope.tracing import read_json_lines
 
 _PRELUDE = """
-import sys, time, spanscope
+import signal, sys, time, spanscope
 spanscope.tracing.configure(export_interval_s=30)  # only an exit-time flush can save the trace
 spanscope.tracing.set_exporters([spanscope.tracing.JsonLinesTraceExporter(sys.argv[1])])
 
@@ -57,7 +57,7 @@ def test_exit_right_after_a_traced_call_still_exports(tmp_path: Path) -> None:
 
 def test_sigterm_right_after_a_traced_call_still_exports(tmp_path: Path) -> None:
     path = tmp_path / "out.jsonl"
-    proc = _run("job(5)\nprint('ready', flush=True)\ntime.sleep(60)\n", path)
+    proc = _run("job(5)\nprint('ready', flush=True)\nsignal.pause()\n", path)
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
     proc.send_signal(signal.SIGTERM)
@@ -75,7 +75,7 @@ def test_user_sigterm_handler_still_runs(tmp_path: Path) -> None:
     signal.signal(signal.SIGTERM, lambda s, f: (print("user handler", flush=True), sys.exit(3)))
     job(1)
     print('ready', flush=True)
-    time.sleep(60)
+    signal.pause()
     """
     proc = _run(code, path)
     assert proc.stdout is not None
