@@ -33,6 +33,7 @@ class SpanAttributeKey:
     GEN_AI_OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
     GEN_AI_SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
     GEN_AI_TOOL_DEFINITIONS: Final = "gen_ai.tool.definitions"
+    GEN_AI_TOOL_NAME: Final = "gen_ai.tool.name"
     GEN_AI_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
     GEN_AI_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
     GEN_AI_CACHE_READ_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"

@@ -24,7 +24,6 @@ from spanscope.dspy import _messages
 from spanscope.entities.live_span import LiveSpan, NoOpSpan
 from spanscope.entities.span_type import SpanType
 from spanscope.llama_index._hooks import Activation, parent_for, register
-from spanscope.otel.conventions import GenAIKey
 from spanscope.tracing.llm import LLMCall
 from spanscope.tracing.processor import encode_attributes, start_span
 from spanscope.tracing.safety import log_internal_error
@@ -159,7 +158,7 @@ class SpanscopeCallback(BaseCallback):  # type: ignore[misc]  # dspy ships no ty
     @_guarded
     def on_tool_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         name = str(getattr(instance, "name", None) or type(instance).__name__)
-        attributes = {GenAIKey.TOOL_NAME: name}
+        attributes = {K.GEN_AI_TOOL_NAME: name}
         self._open(call_id, name, SpanType.TOOL, _messages.call_inputs(inputs), attributes)
 
     def on_tool_end(self, call_id: str, outputs: Any, exception: Exception | None = None) -> None:

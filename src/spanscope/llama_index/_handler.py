@@ -27,6 +27,7 @@ from llama_index.core.instrumentation.span import BaseSpan
 from llama_index.core.instrumentation.span_handlers import BaseSpanHandler
 from pydantic import ConfigDict, PrivateAttr
 
+from spanscope.constants import SpanAttributeKey
 from spanscope.entities.live_span import LiveSpan
 from spanscope.entities.span_type import SpanType
 from spanscope.llama_index import _events
@@ -41,7 +42,6 @@ from spanscope.llama_index._runs import (
     span_type,
 )
 from spanscope.llama_index._streams import RELAYING, relay_response
-from spanscope.otel.conventions import GenAIKey
 from spanscope.tracing.processor import encode_attributes, start_span
 from spanscope.tracing.safety import log_internal_error
 from spanscope.tracing.state import STATE
@@ -294,7 +294,11 @@ def _record_error(run: Run, error: BaseException) -> None:
 def _attributes(instance: Any, kind: str) -> dict[str, Any]:
     """What the instance says about itself: the name of a tool."""
     if kind == SpanType.TOOL:
-        return {GenAIKey.TOOL_NAME: getattr(getattr(instance, "metadata", None), "name", None)}
+        return {
+            SpanAttributeKey.GEN_AI_TOOL_NAME: getattr(
+                getattr(instance, "metadata", None), "name", None
+            )
+        }
     return {}
 
 

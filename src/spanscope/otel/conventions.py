@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from spanscope.constants import ResourceAttributeKey
+from spanscope.constants import ResourceAttributeKey, SpanAttributeKey
 from spanscope.entities.span_type import SpanType
 
 __all__ = [
@@ -81,7 +81,7 @@ class GenAIKey:
     CACHE_CREATION_TOKENS_OLD: Final = "gen_ai.usage.cache_creation_input_tokens"
     CACHE_WRITE_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
     REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
-    TOOL_NAME: Final = "gen_ai.tool.name"
+    TOOL_NAME: Final = SpanAttributeKey.GEN_AI_TOOL_NAME
     TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
     TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
     TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
