@@ -1,28 +1,11 @@
 """spanscope: tracing and observability for GenAI applications."""
 
-# isort: off
-# The tracing package goes first: the entities import its serialiser and safety modules.
-from spanscope import tracing
-from spanscope.tracing.fluent import (
-    flush,
-    get_active_trace_id,
-    get_current_active_span,
-    get_last_active_trace_id,
-    start_span,
-    trace,
-    update_current_trace,
-)
-
-# isort: on
-# Integrations: each subpackage holds only autolog(); its library is imported when it runs.
-from spanscope import anthropic, dspy, langchain, litellm, llama_index, ollama, openai
+from spanscope import integrations, tracing
 from spanscope.autologging import autolog
 from spanscope.display import disable_notebook_display, display_traces, enable_notebook_display
 from spanscope.entities import (
     Document,
     Experiment,
-    LiveSpan,
-    NoOpSpan,
     Session,
     Span,
     SpanEvent,
@@ -40,7 +23,20 @@ from spanscope.exceptions import (
     NotFoundError,
     SpanscopeError,
 )
-from spanscope.store.fluent import (
+from spanscope.integrations import *  # noqa: F403  (the registered integration modules)
+from spanscope.store.uri import get_tracking_uri, set_tracking_uri
+from spanscope.tracing.client import TracingClient
+from spanscope.tracing.fluent import (
+    flush,
+    get_active_trace_id,
+    get_current_active_span,
+    get_last_active_trace_id,
+    start_span,
+    trace,
+    update_current_trace,
+)
+from spanscope.tracing.live_span import LiveSpan, NoOpSpan
+from spanscope.tracing.store_fluent import (
     create_experiment,
     delete_experiment,
     delete_trace_tag,
@@ -54,8 +50,6 @@ from spanscope.store.fluent import (
     set_experiment,
     set_trace_tag,
 )
-from spanscope.store.uri import get_tracking_uri, set_tracking_uri
-from spanscope.tracing.client import TracingClient
 
 __version__ = "0.1.0"
 
@@ -80,7 +74,6 @@ __all__ = [
     "TraceState",
     "TracingClient",
     "__version__",
-    "anthropic",
     "autolog",
     "create_experiment",
     "delete_experiment",
@@ -88,7 +81,6 @@ __all__ = [
     "delete_traces",
     "disable_notebook_display",
     "display_traces",
-    "dspy",
     "enable_notebook_display",
     "flush",
     "get_active_trace_id",
@@ -98,11 +90,6 @@ __all__ = [
     "get_last_active_trace_id",
     "get_trace",
     "get_tracking_uri",
-    "langchain",
-    "litellm",
-    "llama_index",
-    "ollama",
-    "openai",
     "search_experiments",
     "search_sessions",
     "search_traces",
@@ -114,3 +101,5 @@ __all__ = [
     "tracing",
     "update_current_trace",
 ]
+# Each registered integration's module: spanscope.openai, spanscope.anthropic, ...
+__all__ += integrations.__all__

@@ -1,9 +1,9 @@
-"""Turning integrations on and off: each `<lib>.autolog()` and `spanscope.autolog()`.
+"""`spanscope.autolog()`: every registered integration whose library is installed, now or
+when the library is imported later.
 
-An integration's `autolog()` calls `configure_autolog(name, patch, ...)`: the previous patches
-of that integration are reverted first (so calling autolog again re-applies, never doubles),
-then `patch()` applies new ones with `spanscope.patching.safe_patch`. `spanscope.autolog()` turns
-on every integration whose library is installed, and those imported later as well.
+Each integration's own `autolog()` (`spanscope/<name>/__init__.py`) calls
+`spanscope.patching.configure_autolog`; this module only chooses which to call, from the
+registry (`spanscope.integrations`), and holds the import hook for libraries not imported yet.
 """
 
 from __future__ import annotations
@@ -13,51 +13,37 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Sequence
 from types import ModuleType
 
-from spanscope.patching import revert
-from spanscope.tracing.safety import is_strict, logger
-from spanscope.tracing.state import STATE
+from spanscope.integrations import registered
+from spanscope.tracing.state import on_reset
 
-__all__ = ["INTEGRATIONS", "autolog", "configure_autolog"]
-
-# spanscope integration module -> the library it traces (its top-level import name).
-INTEGRATIONS: dict[str, str] = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "ollama": "ollama",
-    "litellm": "litellm",
-    "langchain": "langchain_core",
-    "llama_index": "llama_index.core",  # llama_index is a namespace package: no loader to hook
-    "dspy": "dspy",
-}
+__all__ = ["PENDING", "autolog", "reset"]
 
 
-def configure_autolog(
-    name: str, patch: Callable[[], None], disable: bool, silent: bool, log_traces: bool
-) -> None:
-    """Apply (or, with `disable` or not `log_traces`, remove) the patches of integration `name`."""
-    revert(name)
-    if silent:
-        STATE.silent_integrations.add(name)
-    else:
-        STATE.silent_integrations.discard(name)
-    if disable or not log_traces:
-        return
-    try:
-        patch()
-    except Exception as exc:
-        revert(name)
-        if is_strict():
-            raise
-        if not silent:
-            logger.warning(
-                "spanscope: %s autolog could not be enabled (%s: %s); calls are not traced",
-                name,
-                type(exc).__name__,
-                exc,
-            )
+class PendingAutologs:
+    """Integrations waiting for their library's first import: one instance, `PENDING`.
+
+    By library import name: (integration name, silent, log_traces).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_library: dict[str, tuple[str, bool, bool]] = {}
+
+
+PENDING = PendingAutologs()
+
+
+def reset() -> None:
+    """Forget pending autologs (also run by `spanscope.tracing.reset()`)."""
+    with PENDING.lock:
+        PENDING.by_library = {}
+
+
+on_reset(reset)
 
 
 def autolog(
@@ -71,17 +57,18 @@ def autolog(
     Libraries that are not installed are skipped silently; `exclude` names integrations to
     leave alone (e.g. `["litellm"]`).
     """
-    chosen = [name for name in INTEGRATIONS if name not in exclude]
-    STATE.autolog_pending = {}
-    for name in chosen:
-        library = INTEGRATIONS[name]
-        if importlib.util.find_spec(f"spanscope.{name}") is None:
-            continue  # an integration this version does not ship
+    pending: dict[str, tuple[str, bool, bool]] = {}
+    for integration in registered():
+        name, library = integration.name, integration.library
+        if name in exclude:
+            continue
         if disable or library in sys.modules:
             _enable(name, disable, silent, log_traces)
         elif _installed(library):
-            STATE.autolog_pending[library] = (name, silent, log_traces)
-    if STATE.autolog_pending:
+            pending[library] = (name, silent, log_traces)
+    with PENDING.lock:
+        PENDING.by_library = pending
+    if pending:
         _install_import_hook()
 
 
@@ -106,7 +93,7 @@ class _AutologFinder(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        pending = STATE.autolog_pending.get(fullname)
+        pending = PENDING.by_library.get(fullname)
         if pending is None:
             return None
         for finder in sys.meta_path:
@@ -129,7 +116,8 @@ class _AutologLoader(importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         self.loader.exec_module(module)
-        pending = STATE.autolog_pending.pop(self.library, None)
+        with PENDING.lock:
+            pending = PENDING.by_library.pop(self.library, None)
         if pending is not None:
             name, silent, log_traces = pending
             _enable(name, False, silent, log_traces)

@@ -9,10 +9,10 @@ import pytest
 import spanscope
 from spanscope.display import render_trace_html, trace_mimebundle
 from spanscope.display.html import MAX_SPANS, MAX_VALUE_CHARS
+from spanscope.display.state import DISPLAY
 from spanscope.entities import Trace
 from spanscope.server.settings import ServerSettings
 from spanscope.testing.server import free_port
-from spanscope.tracing.state import STATE
 from tests.live_server import server_thread
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -113,9 +113,9 @@ def test_reachable_server_gets_the_ui_in_an_iframe(tmp_path: object) -> None:
         html = trace._repr_mimebundle_()["text/html"]
         assert html.startswith("<iframe ")
         assert f'src="{url}/traces/{trace.trace_id}?embed=1"' in html
-        assert STATE.server_checks[url][1] is True
+        assert DISPLAY.server_checks[url][1] is True
     # The answer is cached for a while, then checked again.
-    STATE.server_checks[url] = (0.0, True)
+    DISPLAY.server_checks[url] = (0.0, True)
     assert "<iframe " not in trace_mimebundle([trace])["text/html"]
 
 

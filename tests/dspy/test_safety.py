@@ -13,8 +13,8 @@ from dspy.utils.dummies import DummyLM
 
 import spanscope
 import spanscope.dspy
-from spanscope.autologging import INTEGRATIONS
 from spanscope.dspy import _callback, _messages
+from spanscope.integrations import registered
 from spanscope.testing import TraceCapture, strict_mode
 from spanscope.tracing.context import CURRENT_SPAN
 from tests.dspy.helpers import PREDICT_TREE, QUESTION, outline
@@ -81,7 +81,7 @@ def test_disable_removes_the_callback_and_autolog_again_never_doubles(
 
 def test_spanscope_autolog_turns_dspy_on(spanscope_traces: TraceCapture) -> None:
     spanscope.dspy.autolog(disable=True)
-    spanscope.autolog(exclude=[name for name in INTEGRATIONS if name != "dspy"])
+    spanscope.autolog(exclude=[i.name for i in registered() if i.name != "dspy"])
     assert len(ours()) == 1
     predict()
     assert outline(spanscope_traces.single()) == PREDICT_TREE

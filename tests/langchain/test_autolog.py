@@ -12,7 +12,7 @@ from langchain_core.runnables import RunnableLambda
 
 import spanscope
 import spanscope.langchain
-from spanscope.autologging import INTEGRATIONS
+from spanscope.integrations import registered
 from spanscope.langchain import _messages, _switch
 from spanscope.langchain._registration import HANDLER
 from spanscope.patching import is_patched
@@ -47,7 +47,7 @@ def test_autolog_twice_records_each_run_once(traces: TraceCapture) -> None:
 
 def test_spanscope_autolog_turns_langchain_on(traces: TraceCapture) -> None:
     spanscope.langchain.autolog(disable=True)
-    spanscope.autolog(exclude=[name for name in INTEGRATIONS if name != "langchain"])
+    spanscope.autolog(exclude=[i.name for i in registered() if i.name != "langchain"])
     UPPER.invoke("x")
     assert len(traces.single().data.spans) == 1
 

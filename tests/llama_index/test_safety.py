@@ -15,7 +15,7 @@ from llama_index_instrumentation import get_dispatcher
 
 import spanscope
 import spanscope.llama_index
-from spanscope.autologging import INTEGRATIONS
+from spanscope.integrations import registered
 from spanscope.llama_index import _handler, _messages
 from spanscope.testing import TraceCapture, strict_mode
 from spanscope.tracing.context import CURRENT_SPAN
@@ -106,7 +106,7 @@ def test_disable_removes_the_handlers_and_autolog_again_never_doubles(
 
 def test_spanscope_autolog_turns_llama_index_on(spanscope_traces: TraceCapture) -> None:
     spanscope.llama_index.autolog(disable=True)
-    spanscope.autolog(exclude=[name for name in INTEGRATIONS if name != "llama_index"])
+    spanscope.autolog(exclude=[i.name for i in registered() if i.name != "llama_index"])
     assert [len(found) for found in ours()] == [1, 1]
     Settings.llm.complete("Hi")
     assert outline(spanscope_traces.single()) == ["MockLLM.complete [LLM]"]
@@ -115,7 +115,7 @@ def test_spanscope_autolog_turns_llama_index_on(spanscope_traces: TraceCapture) 
 def test_spanscope_autolog_can_wait_for_llama_index_to_be_imported() -> None:
     # What the import system finds before the module is imported (find_spec would return the
     # spec of the module already imported here, loader filled in).
-    name = INTEGRATIONS["llama_index"]
+    name = spanscope.llama_index.INTEGRATION.library
     parent = name.rpartition(".")[0]
     path = importlib.import_module(parent).__path__ if parent else None
     spec = importlib.machinery.PathFinder.find_spec(name, path)

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spanscope.constants import SpanAttributeKey
+from spanscope.entities.serialization import dumps
 from spanscope.otel import decode_request, request_to_json, spans_from_request
-from spanscope.tracing.serialization import dumps
 from tests.otel.otlp_helpers import proto_request
 
 KEYS = [

@@ -17,8 +17,8 @@ import pydantic
 import pytest
 
 import spanscope
+from spanscope.entities.serialization import dumps, loads
 from spanscope.testing import TraceCapture
-from spanscope.tracing.serialization import dumps, loads
 
 
 class Color(enum.Enum):

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-__all__ = ["autolog"]
+from spanscope.patching.integration import Integration, configure_autolog
+
+__all__ = ["INTEGRATION", "autolog"]
+
+INTEGRATION = Integration(
+    name="anthropic",
+    library="anthropic",
+    distribution="anthropic",
+    min_version="0.40",
+    kind="patch",
+)
 
 
 def autolog(disable: bool = False, silent: bool = False, log_traces: bool = True) -> None:
@@ -17,6 +27,5 @@ def autolog(disable: bool = False, silent: bool = False, log_traces: bool = True
     import anthropic  # noqa: F401  (fails early and clearly when the SDK is not installed)
 
     from spanscope.anthropic._patch import patch
-    from spanscope.autologging import configure_autolog
 
-    configure_autolog("anthropic", patch, disable, silent, log_traces)
+    configure_autolog(INTEGRATION, patch, disable, silent, log_traces)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from spanscope.tracing.chat import (
+from spanscope.entities.chat import (
     field,
     normalize_tool_definition,
     parse_json,

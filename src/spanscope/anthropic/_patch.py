@@ -25,8 +25,8 @@ from spanscope.anthropic import _messages
 from spanscope.anthropic._call import AnthropicCall, provider_of, record_message, start_call
 from spanscope.anthropic._stream import KIND, end_stream_span, trace_sdk_stream
 from spanscope.patching import SKIP, CallHooks, safe_patch
+from spanscope.safety import log_internal_error
 from spanscope.tracing.context import use_span
-from spanscope.tracing.safety import log_internal_error
 
 __all__ = ["INTEGRATION", "patch"]
 

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from spanscope.display.render import trace_mimebundle
+from spanscope.display.state import DISPLAY
 from spanscope.entities.trace import Trace
+from spanscope.safety import log_internal_error
 from spanscope.tracing.export.queue import flush
-from spanscope.tracing.safety import log_internal_error
 from spanscope.tracing.state import STATE
 
 __all__ = [
@@ -50,7 +51,7 @@ class CellTraceDisplay:
 
     def _show_new_traces(self, cell_value: Any) -> None:
         # No trace ended in this cell: return without waiting on the export queue.
-        if not STATE.notebook_display or STATE.last_trace_id == self._last_before:
+        if not DISPLAY.enabled or STATE.last_trace_id == self._last_before:
             return
         flush(_FLUSH_TIMEOUT_S)  # so a server has the traces before its iframe asks
         recent = STATE.recent
@@ -66,7 +67,7 @@ class CellTraceDisplay:
 
 def enable_notebook_display() -> None:
     """Show the traces a notebook cell makes below the cell (the default in Jupyter)."""
-    STATE.notebook_display = True
+    DISPLAY.enabled = True
     shell = _current_shell()
     if shell is not None:
         _register(shell)
@@ -74,7 +75,7 @@ def enable_notebook_display() -> None:
 
 def disable_notebook_display() -> None:
     """Stop showing traces after each notebook cell; `display_traces` still works."""
-    STATE.notebook_display = False
+    DISPLAY.enabled = False
 
 
 def display_traces(traces: Trace | Iterable[Trace]) -> None:

@@ -9,10 +9,10 @@ from html import escape
 
 from spanscope.constants import ENV_TRACKING_TOKEN
 from spanscope.display.html import render_trace_html
+from spanscope.display.state import DISPLAY
 from spanscope.entities.trace import Trace
+from spanscope.safety import log_internal_error
 from spanscope.store.uri import get_tracking_uri
-from spanscope.tracing.safety import log_internal_error
-from spanscope.tracing.state import STATE
 
 __all__ = ["MAX_TRACES", "reachable_server", "render_traces", "trace_mimebundle"]
 
@@ -32,11 +32,11 @@ def reachable_server(uri: str | None = None) -> str | None:
         return None
     base = uri.rstrip("/")
     now = time.monotonic()
-    cached = STATE.server_checks.get(base)
+    cached = DISPLAY.server_checks.get(base)
     if cached is not None and now - cached[0] < HEALTH_TTL_S:
         return base if cached[1] else None
     reachable = _answers_health(base)
-    STATE.server_checks[base] = (now, reachable)
+    DISPLAY.server_checks[base] = (now, reachable)
     return base if reachable else None
 
 
@@ -83,3 +83,6 @@ def _iframe(server: str, trace_id: str) -> str:
         f'<iframe src="{src}" title="{title}" width="100%" height="{_IFRAME_HEIGHT_PX}" '
         'style="border:1px solid #d0d7de;border-radius:6px" loading="lazy"></iframe>'
     )
+
+
+Trace.renderer = trace_mimebundle

@@ -5,9 +5,17 @@ Importing this module does not import DSPy; `autolog()` does.
 
 from __future__ import annotations
 
-from spanscope.autologging import configure_autolog
+from spanscope.patching.integration import Integration, configure_autolog
 
-__all__ = ["autolog"]
+__all__ = ["INTEGRATION", "autolog"]
+
+INTEGRATION = Integration(
+    name="dspy",
+    library="dspy",
+    distribution="dspy",
+    min_version="2.6",
+    kind="callback",
+)
 
 
 def autolog(disable: bool = False, silent: bool = False, log_traces: bool = True) -> None:
@@ -25,4 +33,4 @@ def autolog(disable: bool = False, silent: bool = False, log_traces: bool = True
 
         install()
 
-    configure_autolog("dspy", patch, disable, silent, log_traces)
+    configure_autolog(INTEGRATION, patch, disable, silent, log_traces)

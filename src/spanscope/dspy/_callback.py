@@ -21,12 +21,12 @@ from dspy.utils.callback import ACTIVE_CALL_ID, BaseCallback
 
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.dspy import _messages
-from spanscope.entities.live_span import LiveSpan, NoOpSpan
 from spanscope.entities.span_type import SpanType
-from spanscope.llama_index._hooks import Activation, parent_for, register
+from spanscope.patching.hooks import Activation, parent_for, register
+from spanscope.safety import log_internal_error
+from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 from spanscope.tracing.llm import LLMCall
 from spanscope.tracing.processor import encode_attributes, start_span
-from spanscope.tracing.safety import log_internal_error
 from spanscope.tracing.state import STATE
 
 __all__ = ["KIND", "SIGNATURE", "SpanscopeCallback", "install"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from spanscope.entities.chat import field, first_int, normalize_messages
 from spanscope.entities.document import Document
-from spanscope.tracing.chat import field, first_int, normalize_messages
 from spanscope.tracing.llm import Usage
 
 __all__ = [

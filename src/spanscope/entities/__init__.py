@@ -2,7 +2,6 @@
 
 from spanscope.entities.document import Document
 from spanscope.entities.experiment import Experiment
-from spanscope.entities.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
 from spanscope.entities.session import Session
 from spanscope.entities.span import Span
 from spanscope.entities.span_event import SpanEvent
@@ -12,11 +11,8 @@ from spanscope.entities.trace import Trace, TraceData
 from spanscope.entities.trace_info import TraceInfo, TraceState
 
 __all__ = [
-    "NOOP_SPAN",
     "Document",
     "Experiment",
-    "LiveSpan",
-    "NoOpSpan",
     "Session",
     "Span",
     "SpanEvent",

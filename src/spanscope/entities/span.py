@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from spanscope.constants import SpanAttributeKey
+from spanscope.entities.serialization import dumps, loads
 from spanscope.entities.span_event import SpanEvent
 from spanscope.entities.span_status import SpanStatus
 from spanscope.entities.span_type import SpanType
-from spanscope.tracing.serialization import dumps, loads
 
 __all__ = ["Span"]
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
@@ -43,6 +44,10 @@ class Trace:
 
     info: TraceInfo
     data: TraceData
+
+    # How a notebook shows traces: set by `spanscope.display` when it is imported (the
+    # entities know nothing of display); without it a notebook shows the text tree.
+    renderer: ClassVar[Callable[[Sequence[Trace]], dict[str, str]] | None] = None
 
     @property
     def trace_id(self) -> str:
@@ -93,10 +98,11 @@ class Trace:
         return render_tree(self.info, self.data.spans)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter display: the UI's trace explorer if a server is reachable, else a tree."""
-        from spanscope.display.render import trace_mimebundle  # display needs the entities
+        """Jupyter display: what `Trace.renderer` makes of it, else the text tree."""
+        renderer = Trace.renderer
+        if renderer is None:
+            return {"text/plain": self.to_text()}
+        return renderer([self])
 
-        return trace_mimebundle([self])
-
-    def _repr_html_(self) -> str:
-        return self._repr_mimebundle_()["text/html"]
+    def _repr_html_(self) -> str | None:
+        return self._repr_mimebundle_().get("text/html")

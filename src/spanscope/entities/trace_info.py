@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID, TraceMetadataKey
-from spanscope.tracing.serialization import loads
+from spanscope.entities.serialization import loads
 
 __all__ = ["TraceInfo", "TraceState"]
 

@@ -5,9 +5,17 @@ Importing this module does not import LangChain; `autolog()` does.
 
 from __future__ import annotations
 
-from spanscope.autologging import configure_autolog
+from spanscope.patching.integration import Integration, configure_autolog
 
-__all__ = ["autolog"]
+__all__ = ["INTEGRATION", "autolog"]
+
+INTEGRATION = Integration(
+    name="langchain",
+    library="langchain_core",
+    distribution="langchain-core",
+    min_version="0.3",
+    kind="callback",
+)
 
 
 def autolog(disable: bool = False, silent: bool = False, log_traces: bool = True) -> None:
@@ -23,4 +31,4 @@ def autolog(disable: bool = False, silent: bool = False, log_traces: bool = True
 
         enable()
 
-    configure_autolog("langchain", patch, disable, silent, log_traces)
+    configure_autolog(INTEGRATION, patch, disable, silent, log_traces)

@@ -21,7 +21,6 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import LLMResult
 
 from spanscope.constants import SpanAttributeKey as K
-from spanscope.entities.live_span import LiveSpan
 from spanscope.entities.span_event import SpanEvent
 from spanscope.entities.span_type import SpanType
 from spanscope.langchain import _messages, _switch
@@ -34,9 +33,10 @@ from spanscope.langchain._classify import (
     run_name,
 )
 from spanscope.langchain._runs import MODEL, OTHER, TOOL, Run, RunRegistry
+from spanscope.safety import is_strict, log_internal_error
+from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.llm import LLMCall
 from spanscope.tracing.processor import encode_attributes, start_span
-from spanscope.tracing.safety import is_strict, log_internal_error
 from spanscope.tracing.streaming import CHUNK_EVENT, MAX_CHUNK_EVENTS
 
 __all__ = ["SpanscopeCallbackHandler"]

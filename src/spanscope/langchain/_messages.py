@@ -1,7 +1,7 @@
 """Pure conversions of LangChain objects into spanscope's shapes.
 
 Messages become OpenAI-style dicts (role, content, tool_calls, tool_call_id, name), which
-`spanscope.tracing.chat` turns into the GenAI form; documents follow the retriever schema; an
+`spanscope.entities.chat` turns into the GenAI form; documents follow the retriever schema; an
 `LLMResult` yields output messages, finish reasons, usage, response model and id.
 """
 

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from spanscope.entities.live_span import LiveSpan, NoOpSpan
 from spanscope.entities.span_event import SpanEvent
 from spanscope.entities.span_status import SpanStatus, SpanStatusCode
 from spanscope.entities.span_type import SpanType
 from spanscope.langchain._classify import is_control_flow
+from spanscope.safety import warn_once
 from spanscope.tracing.context import CURRENT_SPAN
-from spanscope.tracing.safety import warn_once
+from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 
 __all__ = ["MAX_OPEN_RUNS", "MODEL", "OTHER", "TOOL", "Run", "RunRegistry"]
 

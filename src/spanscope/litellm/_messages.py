@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from spanscope.tracing.chat import field as field
-from spanscope.tracing.chat import normalize_message
+from spanscope.entities.chat import field as field
+from spanscope.entities.chat import normalize_message
 from spanscope.tracing.llm import Usage
 
 __all__ = [

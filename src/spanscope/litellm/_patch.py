@@ -19,9 +19,9 @@ from spanscope.entities.span_type import SpanType
 from spanscope.litellm import _messages
 from spanscope.litellm._stream import trace_in_place
 from spanscope.patching import SKIP, CallHooks, safe_patch
+from spanscope.safety import log_internal_error
 from spanscope.tracing.context import use_span
 from spanscope.tracing.llm import LLMCall, start_llm_span
-from spanscope.tracing.safety import log_internal_error
 
 __all__ = ["patch"]
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from spanscope.constants import SpanAttributeKey as K
-from spanscope.entities.live_span import LiveSpan
 from spanscope.entities.span_event import SpanEvent
 from spanscope.entities.span_type import SpanType
 from spanscope.llama_index import _messages
 from spanscope.llama_index._runs import Run, outputs_of
+from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.llm import LLMCall
 from spanscope.tracing.streaming import CHUNK_EVENT, MAX_CHUNK_EVENTS
 

@@ -28,10 +28,8 @@ from llama_index.core.instrumentation.span_handlers import BaseSpanHandler
 from pydantic import ConfigDict, PrivateAttr
 
 from spanscope.constants import SpanAttributeKey
-from spanscope.entities.live_span import LiveSpan
 from spanscope.entities.span_type import SpanType
 from spanscope.llama_index import _events
-from spanscope.llama_index._hooks import Activation, parent_for, register
 from spanscope.llama_index._runs import (
     Run,
     inputs_of,
@@ -42,8 +40,10 @@ from spanscope.llama_index._runs import (
     span_type,
 )
 from spanscope.llama_index._streams import RELAYING, relay_response
+from spanscope.patching.hooks import Activation, parent_for, register
+from spanscope.safety import log_internal_error
+from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.processor import encode_attributes, start_span
-from spanscope.tracing.safety import log_internal_error
 from spanscope.tracing.state import STATE
 
 __all__ = ["KIND", "SpanscopeEventHandler", "SpanscopeSpanHandler", "install"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from spanscope.entities.chat import field, first_int, normalize_messages, normalize_tool_definition
 from spanscope.entities.document import Document
-from spanscope.tracing.chat import field, first_int, normalize_messages, normalize_tool_definition
 from spanscope.tracing.llm import Usage
 
 __all__ = [

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from spanscope.entities.live_span import LiveSpan, NoOpSpan
 from spanscope.entities.span_type import SpanType
 from spanscope.llama_index import _messages
-from spanscope.llama_index._hooks import Activation
+from spanscope.patching.hooks import Activation
+from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 
 __all__ = [
     "Run",

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
-from spanscope.tracing.chat import text_part, tool_call_part, tool_response_part
+from spanscope.entities.chat import text_part, tool_call_part, tool_response_part
 
 __all__ = ["as_dict", "genai_message", "genai_messages", "prompt_message", "reply_message"]
 

@@ -20,8 +20,8 @@ from spanscope.entities.span_type import SpanType
 from spanscope.ollama import _messages
 from spanscope.ollama._stream import assemble
 from spanscope.patching import SKIP, CallHooks, safe_patch
+from spanscope.safety import log_internal_error
 from spanscope.tracing.llm import LLMCall, Usage, start_llm_span
-from spanscope.tracing.safety import log_internal_error
 from spanscope.tracing.streaming import trace_async_stream, trace_stream
 
 __all__ = ["patch"]

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-__all__ = ["autolog"]
+from spanscope.patching.integration import Integration, configure_autolog
+
+__all__ = ["INTEGRATION", "autolog"]
+
+INTEGRATION = Integration(
+    name="openai",
+    library="openai",
+    distribution="openai",
+    min_version="1.60",
+    kind="patch",
+)
 
 
 def autolog(disable: bool = False, silent: bool = False, log_traces: bool = True) -> None:
@@ -17,7 +27,6 @@ def autolog(disable: bool = False, silent: bool = False, log_traces: bool = True
     """
     import openai  # noqa: F401  (fails clearly here when the library is missing)
 
-    from spanscope.autologging import configure_autolog
     from spanscope.openai._patch import patch
 
-    configure_autolog("openai", patch, disable, silent, log_traces)
+    configure_autolog(INTEGRATION, patch, disable, silent, log_traces)

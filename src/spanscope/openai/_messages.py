@@ -14,7 +14,7 @@ from typing import Any
 
 from openai._types import NotGiven, Omit
 
-from spanscope.tracing.chat import normalize_message, text_part
+from spanscope.entities.chat import normalize_message, text_part
 from spanscope.tracing.llm import Usage
 
 __all__ = [

@@ -22,9 +22,9 @@ from spanscope.entities.span_type import SpanType
 from spanscope.openai import _messages, _responses
 from spanscope.openai._stream import KIND, wrap_async_stream, wrap_stream
 from spanscope.patching import SKIP, CallHooks, is_patched, safe_patch
+from spanscope.safety import log_internal_error
 from spanscope.tracing.context import use_span
 from spanscope.tracing.llm import LLMCall, start_llm_span
-from spanscope.tracing.safety import log_internal_error
 
 __all__ = ["APIS", "INTEGRATION", "Api", "patch"]
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from spanscope.openai._messages import Message, Output, get, plain
-from spanscope.tracing.chat import (
+from spanscope.entities.chat import (
     content_parts,
     normalize_message,
     text_part,
     tool_call_part,
     tool_response_part,
 )
+from spanscope.openai._messages import Message, Output, get, plain
 
 __all__ = [
     "assemble_responses_stream",

@@ -16,8 +16,8 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import Any
 
+from spanscope.safety import log_internal_error
 from spanscope.tracing.llm import LLMCall
-from spanscope.tracing.safety import log_internal_error
 from spanscope.tracing.streaming import Finish, trace_async_stream, trace_stream
 
 __all__ = ["KIND", "wrap_async_stream", "wrap_stream"]

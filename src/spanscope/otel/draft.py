@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from spanscope.entities.chat import parse_json
 from spanscope.entities.span_event import SpanEvent
-from spanscope.tracing.chat import parse_json
 
 __all__ = ["SpanDraft", "move", "parse_json", "pop_indexed", "put_back"]
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from spanscope.constants import ENV_OTLP_ENDPOINT, SpanAttributeKey, TraceMetadataKey
+from spanscope.entities.serialization import dumps
 from spanscope.entities.span import Span
 from spanscope.entities.span_status import SpanStatusCode
 from spanscope.entities.trace import Trace
@@ -45,9 +46,7 @@ from spanscope.otel.values import (
     ScopeSpans,
     fill_attributes,
 )
-from spanscope.tracing.export.base import TraceExporter
-from spanscope.tracing.safety import warn_once
-from spanscope.tracing.serialization import dumps
+from spanscope.safety import warn_once
 
 if TYPE_CHECKING:
     import httpx
@@ -183,7 +182,7 @@ def _parse_pairs(raw: str | None) -> list[tuple[str, str]]:
     return pairs
 
 
-class OtlpTraceExporter(TraceExporter):
+class OtlpTraceExporter:
     """POSTs traces as OTLP protobuf to an OTLP/HTTP traces endpoint (uses httpx).
 
     Retries 429, 502, 503, 504 and connection errors with exponential backoff and jitter

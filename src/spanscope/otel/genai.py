@@ -14,6 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from spanscope.constants import SpanAttributeKey as K
+from spanscope.entities.chat import (
+    normalize_message,
+    normalize_messages,
+    normalize_tool_definition,
+    text_part,
+)
 from spanscope.entities.span_event import SpanEvent
 from spanscope.entities.span_type import SpanType
 from spanscope.otel.conventions import (
@@ -23,12 +29,6 @@ from spanscope.otel.conventions import (
     GenAIKey,
 )
 from spanscope.otel.draft import SpanDraft, move, parse_json, pop_indexed, put_back
-from spanscope.tracing.chat import (
-    normalize_message,
-    normalize_messages,
-    normalize_tool_definition,
-    text_part,
-)
 
 __all__ = ["apply_genai", "decode_genai_content"]
 

@@ -15,6 +15,7 @@ from typing import Any, overload
 import orjson
 
 from spanscope.constants import ExceptionEventKey, SpanAttributeKey
+from spanscope.entities.serialization import DEFAULT_MAX_VALUE_BYTES, dumps
 from spanscope.entities.span import Span
 from spanscope.entities.span_event import SpanEvent
 from spanscope.entities.span_status import SpanStatus, SpanStatusCode
@@ -24,7 +25,6 @@ from spanscope.otel.draft import SpanDraft
 from spanscope.otel.errors import OtlpDecodeError
 from spanscope.otel.mapping import apply_conventions
 from spanscope.otel.values import ExportTraceServiceRequest, ProtoSpan, attributes_to_dict
-from spanscope.tracing.serialization import DEFAULT_MAX_VALUE_BYTES, dumps
 
 __all__ = ["IngestedSpan", "span_from_proto", "spans_from_request"]
 

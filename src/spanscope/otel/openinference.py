@@ -14,17 +14,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from spanscope.constants import SpanAttributeKey as K
-from spanscope.entities.span_type import SpanType
-from spanscope.otel.conventions import OPENINFERENCE_SPAN_TYPES
-from spanscope.otel.conventions import OpenInferenceKey as OI
-from spanscope.otel.draft import SpanDraft, move, parse_json, pop_indexed, put_back
-from spanscope.tracing.chat import (
+from spanscope.entities.chat import (
     content_parts,
     normalize_tool_definition,
     text_part,
     tool_call_part,
     tool_response_part,
 )
+from spanscope.entities.span_type import SpanType
+from spanscope.otel.conventions import OPENINFERENCE_SPAN_TYPES
+from spanscope.otel.conventions import OpenInferenceKey as OI
+from spanscope.otel.draft import SpanDraft, move, parse_json, pop_indexed, put_back
 
 __all__ = ["apply_openinference"]
 

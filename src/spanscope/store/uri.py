@@ -1,24 +1,54 @@
-"""The tracking URI: where traces are stored, and the store object for it."""
+"""The tracking URI: where traces are stored, and the open store object for each URI."""
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from pathlib import Path
 
 from spanscope.constants import ENV_HOME, ENV_TRACKING_URI
 from spanscope.exceptions import InvalidArgumentError
 from spanscope.store.base import TraceStore
-from spanscope.tracing.state import STATE
+from spanscope.store.registry import find_store_factory, registered_schemes
 
 __all__ = [
+    "STORES",
+    "StoreState",
     "default_tracking_uri",
     "get_store",
     "get_tracking_uri",
     "redact_uri",
+    "reset",
     "set_tracking_uri",
 ]
 
-_SCHEMES = ("sqlite://", "postgresql://", "postgresql+psycopg://", "http://", "https://")
+_logger = logging.getLogger("spanscope")
+
+
+class StoreState:
+    """The tracking URI set in code, and the stores opened so far by URI: one instance,
+    `STORES`; `reset()` closes the stores and forgets the URI."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.tracking_uri: str | None = None
+        self.stores: dict[str, TraceStore] = {}
+
+
+STORES = StoreState()
+
+
+def reset() -> None:
+    """Close every open store and forget the tracking URI set in code (tests)."""
+    with STORES.lock:
+        stores, STORES.stores = STORES.stores, {}
+        STORES.tracking_uri = None
+    for store in stores.values():
+        try:
+            store.close()
+        except Exception:
+            _logger.warning("spanscope: %r failed to close", store, exc_info=True)
 
 
 def default_tracking_uri() -> str:
@@ -29,14 +59,14 @@ def default_tracking_uri() -> str:
 def set_tracking_uri(uri: str | os.PathLike[str]) -> None:
     """Store traces at `uri`: `sqlite:///path.db`, `postgresql://...`, or a server's
     `http(s)://host:port`. A plain file path means SQLite."""
-    STATE.tracking_uri = _normalise(uri)
+    STORES.tracking_uri = _normalise(uri)
 
 
 def get_tracking_uri() -> str:
     """The tracking URI in force: set_tracking_uri(), SPANSCOPE_TRACKING_URI, or the default
     SQLite file under SPANSCOPE_HOME (~/.spanscope)."""
-    if STATE.tracking_uri is not None:
-        return STATE.tracking_uri
+    if STORES.tracking_uri is not None:
+        return STORES.tracking_uri
     env = os.environ.get(ENV_TRACKING_URI)
     return _normalise(env) if env else default_tracking_uri()
 
@@ -44,40 +74,48 @@ def get_tracking_uri() -> str:
 def get_store(uri: str | None = None) -> TraceStore:
     """The store for `uri` (default: the tracking URI), opened and migrated on first use."""
     uri = get_tracking_uri() if uri is None else _normalise(uri)
-    store = STATE.stores.get(uri)
+    store = STORES.stores.get(uri)
     if store is not None:
         return store
-    with STATE.lock:
-        store = STATE.stores.get(uri)
+    with STORES.lock:
+        store = STORES.stores.get(uri)
     if store is None:
         store = _open(uri)
-        with STATE.lock:
-            store = STATE.stores.setdefault(uri, store)
+        with STORES.lock:
+            store = STORES.stores.setdefault(uri, store)
     return store
 
 
 def _open(uri: str) -> TraceStore:
-    if uri.startswith(("http://", "https://")):
-        from spanscope.store.rest import RestTraceStore  # httpx loads only when used
-
-        return RestTraceStore(uri)
-    from spanscope.store.sql.store import SqlTraceStore  # SQLAlchemy loads only when used
-
-    return SqlTraceStore(uri)
+    factory = find_store_factory(uri.split("://", 1)[0])
+    if factory is None:  # unregistered since the URI was checked
+        raise InvalidArgumentError(_unsupported(uri))
+    return factory(uri)
 
 
 def _normalise(uri: str | os.PathLike[str]) -> str:
     text = os.fspath(uri).strip()
     if not text:
         raise InvalidArgumentError("the tracking URI is empty")
-    if text.startswith(_SCHEMES):
-        return text
     if "://" in text:
-        raise InvalidArgumentError(
-            f"unsupported tracking URI {text!r}: expected sqlite:///<path>, "
-            "postgresql://user@host:port/db, http(s)://host:port, or a file path"
-        )
+        if find_store_factory(text.split("://", 1)[0]) is None:
+            raise InvalidArgumentError(_unsupported(text))
+        return text
     return "sqlite:///" + str(Path(text).expanduser().absolute())
+
+
+def _unsupported(uri: str) -> str:
+    others = [
+        f"{scheme}://..."
+        for scheme in registered_schemes()
+        if scheme not in ("sqlite", "postgresql", "postgresql+psycopg", "http", "https")
+    ]
+    extra = f", {', '.join(others)}" if others else ""
+    return (
+        f"unsupported tracking URI {redact_uri(uri)!r}: expected sqlite:///<path>, "
+        f"postgresql://user@host:port/db, http(s)://host:port{extra}, or a file path "
+        "(other backends register a URI scheme in the 'spanscope.stores' entry point group)"
+    )
 
 
 def redact_uri(uri: str) -> str:

@@ -10,12 +10,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from spanscope.entities.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
 from spanscope.entities.span_status import SpanStatus, SpanStatusCode
 from spanscope.entities.span_type import SpanType
 from spanscope.entities.trace import Trace
 from spanscope.exceptions import NotFoundError
-from spanscope.store import fluent as store_fluent
+from spanscope.tracing import store_fluent
+from spanscope.tracing.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
 from spanscope.tracing.processor import encode_attributes, new_span_id, start_span
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_buffer import TraceBuffer

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
-    from spanscope.entities.live_span import LiveSpan, NoOpSpan
+    from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 
 __all__ = [
     "CURRENT_SPAN",

@@ -10,15 +10,15 @@ from types import TracebackType
 from typing import Any, TypeVar, overload
 
 from spanscope.constants import TraceMetadataKey
-from spanscope.entities.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
 from spanscope.entities.span_type import SpanType
 from spanscope.exceptions import InvalidArgumentError
+from spanscope.safety import log_internal_error, warn_once
 from spanscope.tracing.context import CURRENT_SPAN, RemoteParent
 from spanscope.tracing.export.queue import flush as flush_queue
 from spanscope.tracing.inputs import InputCapture
+from spanscope.tracing.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
 from spanscope.tracing.processor import encode_attributes
 from spanscope.tracing.processor import start_span as _start
-from spanscope.tracing.safety import log_internal_error, warn_once
 from spanscope.tracing.state import STATE
 
 __all__ = [

@@ -3,7 +3,7 @@
 Every provider integration starts its spans here and records the conversation, model,
 provider, token usage, finish reasons, tool definitions and tool calls with the same keys
 (`spanscope.constants.SpanAttributeKey`), so the UI has one chat renderer and OTLP export is
-standards-native. Messages are normalised with `spanscope.tracing.chat`.
+standards-native. Messages are normalised with `spanscope.entities.chat`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from spanscope.constants import SpanAttributeKey as K
-from spanscope.entities.live_span import LiveSpan, NoOpSpan
+from spanscope.entities.chat import normalize_messages, normalize_tool_definition
 from spanscope.entities.span_type import SpanType
-from spanscope.tracing.chat import normalize_messages, normalize_tool_definition
 from spanscope.tracing.context import RemoteParent
+from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 from spanscope.tracing.processor import encode_attributes, start_span
 
 __all__ = ["LLMCall", "Usage", "start_llm_span"]

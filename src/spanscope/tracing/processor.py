@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from spanscope.constants import ENV_EXPERIMENT_NAME, SpanAttributeKey
-from spanscope.entities.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
+from spanscope.entities.serialization import dumps
+from spanscope.safety import logger
 from spanscope.tracing.context import CURRENT_SPAN, RemoteParent
-from spanscope.tracing.safety import logger
-from spanscope.tracing.serialization import dumps
+from spanscope.tracing.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_buffer import TraceBuffer
 
@@ -95,7 +95,7 @@ def _use_experiment_named_in_env() -> None:
         name, STATE.experiment_name_pending = STATE.experiment_name_pending, None
     if name is None:
         return
-    from spanscope.store.fluent import set_experiment  # the store is not needed until now
+    from spanscope.tracing.store_fluent import set_experiment  # the store is not needed until now
 
     try:
         set_experiment(experiment_name=name)

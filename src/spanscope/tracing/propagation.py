@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 
 from spanscope.constants import TRACEPARENT_HEADER
-from spanscope.entities.live_span import LiveSpan
+from spanscope.safety import warn_once
 from spanscope.tracing.context import CURRENT_SPAN, RemoteParent
-from spanscope.tracing.safety import warn_once
+from spanscope.tracing.live_span import LiveSpan
 
 __all__ = ["continue_trace", "format_traceparent", "inject_trace_headers", "parse_traceparent"]
 

@@ -14,13 +14,14 @@ from spanscope.constants import (
     ENV_TRACING_DISABLED,
 )
 from spanscope.exceptions import InvalidArgumentError
-from spanscope.patching import revert
-from spanscope.store.exporter import StoreExporter
+from spanscope.safety import reset as reset_errors
+from spanscope.store.uri import reset as reset_stores
 from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.export.base import TraceExporter
 from spanscope.tracing.export.memory import InMemoryTraceExporter
 from spanscope.tracing.export.otlp import EnvOtlpExporter, otlp_endpoint_configured
 from spanscope.tracing.export.queue import flush
+from spanscope.tracing.export.store import StoreExporter
 from spanscope.tracing.state import STATE, SpanProcessor, TracingStats
 
 __all__ = [
@@ -131,35 +132,27 @@ def get_exporters() -> list[TraceExporter]:
 
 def reset() -> None:
     """Flush, then restore every setting and counter to its start-up value (for tests):
-    exporters, processors, sampling, tracking URI, current experiment, stats."""
+    exporters, processors, sampling, tracking URI and open stores, current experiment, stats,
+    autolog patches, notebook display and warnings already given."""
     _stop_queue()
-    for integration in list(STATE.patches):
-        revert(integration)
-    STATE.silent_integrations.clear()
-    STATE.autolog_pending = {}
+    for hook in list(STATE.reset_hooks):
+        hook()
     for exporter in STATE.exporters:
         try:
             exporter.shutdown()
         except Exception:
             _logger.warning("spanscope: %r failed to shut down", exporter, exc_info=True)
-    with STATE.lock:
-        STATE.warned.clear()
     STATE.in_flight.clear()
     STATE.last_trace_id = None
     STATE.span_processors = []
     STATE.exporters = []
-    STATE.tracking_uri = None
-    STATE.notebook_display = True
-    STATE.server_checks = {}
-    for store in STATE.stores.values():
-        store.close()
-    STATE.stores = {}
+    reset_stores()
+    reset_errors()
     STATE.traces_exported = 0
     STATE.traces_dropped_queue_full = 0
     STATE.traces_dropped_export_error = 0
     STATE.traces_sampled_out = 0
     STATE.spans_dropped_late = 0
-    STATE.internal_errors = 0
     install_defaults()
 
 

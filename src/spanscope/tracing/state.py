@@ -1,7 +1,10 @@
 """All mutable state of the tracing runtime, in one object with a public reset.
 
-Nothing else in spanscope keeps module-level mutable state; tests call
-`spanscope.tracing.reset()` instead of poking private globals.
+Other owners keep their own state beside it, each with a public reset: the store cache and
+tracking URI (`spanscope.store.uri`), error reporting (`spanscope.safety`), monkey-patches
+(`spanscope.patching`), pending autologs (`spanscope.autologging`) and notebook display
+(`spanscope.display`). `spanscope.tracing.reset()` resets them all: the layers above the
+runtime register their resets here with `on_reset`, so the runtime never imports them.
 """
 
 from __future__ import annotations
@@ -12,17 +15,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
+from spanscope.safety import ERRORS
 from spanscope.tracing.config import TracingConfig
 
 if TYPE_CHECKING:
-    from spanscope.entities.live_span import LiveSpan
-    from spanscope.store.base import TraceStore
     from spanscope.tracing.export.base import TraceExporter
     from spanscope.tracing.export.memory import InMemoryTraceExporter
     from spanscope.tracing.export.queue import ExportQueue
-    from spanscope.tracing.trace_state import TraceState
+    from spanscope.tracing.live_span import LiveSpan
+    from spanscope.tracing.trace_buffer import TraceBuffer
 
-__all__ = ["STATE", "TracingStats", "TracingState"]
+__all__ = ["STATE", "TracingStats", "TracingState", "on_reset"]
 
 SpanProcessor = Callable[["LiveSpan"], Any]
 
@@ -46,35 +49,25 @@ class TracingState:
     def __init__(self) -> None:
         # Reentrant: a garbage-collected stream may end a span while this thread holds the lock.
         self.lock = threading.RLock()
-        self.warned: set[str] = set()
         self.enabled = True
         self.config = TracingConfig()
-        self.in_flight: dict[str, TraceState] = {}
+        self.in_flight: dict[str, TraceBuffer] = {}
         self.last_trace_id: str | None = None
         self.span_processors: list[SpanProcessor] = []
         self.exporters: list[TraceExporter] = []
         self.recent: InMemoryTraceExporter | None = None
         self.queue: ExportQueue | None = None
         self.exit_hooks_installed = False
-        self.tracking_uri: str | None = None
-        self.stores: dict[str, TraceStore] = {}
-        # Monkey-patches by integration name (spanscope.patching), and autolog settings.
-        self.patches: dict[str, list[Any]] = {}
-        self.silent_integrations: set[str] = set()
-        self.autolog_pending: dict[str, tuple[str, bool, bool]] = {}
         self.experiment_id = DEFAULT_EXPERIMENT_ID
         # SPANSCOPE_EXPERIMENT_NAME, looked up (or created) when the first trace starts.
         self.experiment_name_pending: str | None = None
-        # Notebook display (spanscope.display): the switch, and server health checks by URL
-        # as (monotonic time of the check, reachable).
-        self.notebook_display = True
-        self.server_checks: dict[str, tuple[float, bool]] = {}
         self.traces_exported = 0
         self.traces_dropped_queue_full = 0
         self.traces_dropped_export_error = 0
         self.traces_sampled_out = 0
         self.spans_dropped_late = 0
-        self.internal_errors = 0
+        # Resets of the owners above the runtime, run by `spanscope.tracing.reset()`.
+        self.reset_hooks: list[Callable[[], None]] = []
 
     def stats(self) -> TracingStats:
         queue = self.queue
@@ -84,9 +77,15 @@ class TracingState:
             traces_dropped_export_error=self.traces_dropped_export_error,
             traces_sampled_out=self.traces_sampled_out,
             spans_dropped_late=self.spans_dropped_late,
-            internal_errors=self.internal_errors,
+            internal_errors=ERRORS.internal_errors,
             queue_size=queue.size() if queue is not None else 0,
         )
 
 
 STATE = TracingState()
+
+
+def on_reset(hook: Callable[[], None]) -> None:
+    """Run `hook` on every `spanscope.tracing.reset()` (registered once per owner)."""
+    if hook not in STATE.reset_hooks:
+        STATE.reset_hooks.append(hook)

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 
 from spanscope.constants import SpanAttributeKey
 from spanscope.entities.span_event import SpanEvent
+from spanscope.safety import log_internal_error
 from spanscope.tracing.llm import LLMCall
-from spanscope.tracing.safety import log_internal_error
 
 __all__ = ["CHUNK_EVENT", "MAX_CHUNK_EVENTS", "Finish", "trace_async_stream", "trace_stream"]
 

@@ -6,12 +6,12 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from spanscope.safety import warn_once
 from spanscope.tracing.export.queue import ensure_queue
-from spanscope.tracing.safety import warn_once
 from spanscope.tracing.state import STATE
 
 if TYPE_CHECKING:
-    from spanscope.entities.live_span import LiveSpan
+    from spanscope.tracing.live_span import LiveSpan
 
 __all__ = ["TraceBuffer"]
 

@@ -20,6 +20,7 @@ from spanscope.entities.trace import Trace, TraceData
 from spanscope.entities.trace_info import TraceInfo
 from spanscope.exceptions import NotFoundError
 from spanscope.search import trace_text_fields
+from spanscope.store import merge
 from spanscope.store.sql import rows
 from spanscope.store.sql.engine import write_transaction
 from spanscope.store.sql.fulltext import join_texts
@@ -31,7 +32,6 @@ from spanscope.store.sql.schema import (
     trace_tags,
     traces,
 )
-from spanscope.tracing.trace_builder import compute_trace_info
 
 __all__ = ["TraceWriter", "delete_trace_rows", "load_spans"]
 
@@ -50,19 +50,14 @@ class TraceWriter:
     def write_traces(self, batch: Sequence[Trace]) -> None:
         """Store whole traces; a trace continued from another process is merged with what is
         stored of it (its local root has a remote parent)."""
-        whole = {t.info.trace_id: t for t in batch if _root_parent(t) is None}
+        whole, continued = merge.split_batch(batch)
         span_rows = _unique([rows.span_values(s) for t in whole.values() for s in t.data.spans])
         trace_rows = [rows.trace_values(t.info) for t in whole.values()]
         texts = {i: join_texts(trace_text_fields(t)) for i, t in whole.items()}
         infos = [t.info for t in whole.values()]
-        continued: dict[str, list[Trace]] = {}
-        for trace in batch:
-            if _root_parent(trace) is not None:
-                continued.setdefault(trace.info.experiment_id, []).append(trace)
         merges = []
         for experiment_id, group in continued.items():
-            merged = [s for t in group for s in t.data.spans]
-            extras = {t.info.trace_id: t.info for t in group}
+            merged, extras = merge.continued_spans(group)
             merges.append(
                 (experiment_id, merged, _unique(list(map(rows.span_values, merged))), extras)
             )
@@ -108,11 +103,9 @@ class TraceWriter:
             written, span_rows = _split(span_rows, set(previous))
             self._upsert(conn, spans, written)
             by_trace = load_spans(conn, list(previous))
-        for span in {(s.trace_id, s.span_id): s for s in new_spans}.values():
-            if span.trace_id not in previous:
-                by_trace.setdefault(span.trace_id, []).append(span)
+        merge.add_new_spans(by_trace, new_spans, previous)
         infos = [
-            _derive_info(
+            merge.derive_trace_info(
                 experiment_id,
                 trace_id,
                 by_trace.get(trace_id, []),
@@ -292,35 +285,6 @@ def load_spans(conn: Connection, trace_ids: Sequence[str]) -> dict[str, list[Spa
     return found
 
 
-def _derive_info(
-    experiment_id: str,
-    trace_id: str,
-    trace_spans: list[Span],
-    previous: TraceInfo | None,
-    extra: TraceInfo | None,
-    extra_metadata: Mapping[str, str] | None,
-) -> TraceInfo:
-    """The trace row derived from all of a trace's spans, keeping its tags and metadata."""
-    metadata = dict(previous.metadata) if previous else {}
-    tags = dict(previous.tags) if previous else {}
-    if extra is not None:
-        metadata.update(extra.metadata)
-        tags.update(extra.tags)
-    if extra_metadata:
-        metadata.update(extra_metadata)
-    client_request_id = (previous.client_request_id if previous else None) or (
-        extra.client_request_id if extra else None
-    )
-    return compute_trace_info(
-        trace_id,
-        previous.experiment_id if previous else str(experiment_id),
-        trace_spans,
-        metadata=metadata,
-        tags=tags,
-        client_request_id=client_request_id,
-    )
-
-
 def _require_experiments(conn: Connection, experiment_ids: set[str]) -> None:
     numbers = {rows.experiment_number(e) for e in experiment_ids}
     found = set(
@@ -354,15 +318,10 @@ def _copy(cursor: Any, table: str, columns: list[str], values: list[Row]) -> Non
 
 
 def _unique(values: list[Row]) -> list[Row]:
-    """Span rows keyed (trace_id, span_id), the last of each key kept (as the upsert would)."""
+    """Span rows keyed (trace_id, span_id), the last of each key kept (as the upsert would;
+    rows, not spans, as `merge.unique_spans`: the SQL writer keeps rows only)."""
     keyed = {(v[0], v[1]): v for v in values}
     return values if len(keyed) == len(values) else list(keyed.values())
-
-
-def _root_parent(trace: Trace) -> str | None:
-    """The parent id of the trace's local root: set when the trace came from another process."""
-    root = trace.data.root
-    return None if root is None else root.parent_id
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:

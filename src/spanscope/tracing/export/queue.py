@@ -19,8 +19,8 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from spanscope.entities.trace import Trace
+from spanscope.safety import logger, report_background_error, warn_once
 from spanscope.tracing.config import TracingConfig
-from spanscope.tracing.safety import logger, warn_once
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_builder import build_trace
 
@@ -122,7 +122,7 @@ class ExportQueue:
             try:
                 traces.append(build_trace(buffer))
             except Exception as exc:
-                _count_internal(f"building trace {buffer.trace_id}", exc)
+                report_background_error(f"building trace {buffer.trace_id}", exc)
                 with STATE.lock:
                     STATE.traces_dropped_export_error += 1
         exporters = list(STATE.exporters)
@@ -143,13 +143,6 @@ class ExportQueue:
                 )
         with STATE.lock:
             STATE.traces_exported += len(traces)
-
-
-def _count_internal(kind: str, exc: BaseException) -> None:
-    # Off the user's thread there is no caller to raise into: log, and count for strict tests.
-    with STATE.lock:
-        STATE.internal_errors += 1
-    logger.warning("spanscope: internal error in %s", kind, exc_info=exc)
 
 
 def ensure_queue() -> ExportQueue:

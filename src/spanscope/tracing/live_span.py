@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from spanscope.constants import ExceptionEventKey, SpanAttributeKey
+from spanscope.entities.serialization import dumps, to_jsonable
 from spanscope.entities.span import Span
 from spanscope.entities.span_event import SpanEvent
 from spanscope.entities.span_status import SpanStatus, SpanStatusCode
-from spanscope.tracing.safety import log_internal_error, warn_once
-from spanscope.tracing.serialization import dumps, to_jsonable
+from spanscope.safety import log_internal_error, warn_once
 
 if TYPE_CHECKING:
     from spanscope.tracing.trace_buffer import TraceBuffer

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from spanscope.entities.live_span import LiveSpan
+from spanscope.safety import log_internal_error
 from spanscope.tracing.context import CURRENT_SPAN
-from spanscope.tracing.safety import log_internal_error
-from spanscope.tracing.state import STATE
+from spanscope.tracing.live_span import LiveSpan
+from spanscope.tracing.state import STATE, on_reset
 
-__all__ = ["SKIP", "CallHooks", "is_patched", "revert", "safe_patch"]
+__all__ = ["PATCHES", "SKIP", "CallHooks", "is_patched", "reset", "revert", "safe_patch"]
 
 _MARKER = "__spanscope_patch__"
 
@@ -61,6 +61,16 @@ class _Patch:
     patched: Any
 
 
+class PatchTable:
+    """Every patch in force, by integration name: one instance, `PATCHES`."""
+
+    def __init__(self) -> None:
+        self.by_integration: dict[str, list[_Patch]] = {}
+
+
+PATCHES = PatchTable()
+
+
 def safe_patch(integration: str, owner: Any, name: str, hooks: CallHooks) -> bool:
     """Patch `owner.name` (a class or module attribute); False if this integration already
     has. Sync and async functions get a wrapper of their own kind."""
@@ -79,21 +89,32 @@ def safe_patch(integration: str, owner: Any, name: str, hooks: CallHooks) -> boo
     else:
         replacement = wrapper
     setattr(owner, name, replacement)
-    STATE.patches.setdefault(integration, []).append(_Patch(owner, name, own, had_own, replacement))
+    PATCHES.by_integration.setdefault(integration, []).append(
+        _Patch(owner, name, own, had_own, replacement)
+    )
     return True
 
 
 def revert(integration: str) -> None:
     """Undo every patch of `integration`, restoring the exact original objects."""
-    for patch in reversed(STATE.patches.pop(integration, [])):
+    for patch in reversed(PATCHES.by_integration.pop(integration, [])):
         if patch.had_own:
             setattr(patch.owner, patch.name, patch.original)
         else:
             delattr(patch.owner, patch.name)
 
 
+def reset() -> None:
+    """Revert every integration's patches (also run by `spanscope.tracing.reset()`)."""
+    for integration in list(PATCHES.by_integration):
+        revert(integration)
+
+
+on_reset(reset)
+
+
 def is_patched(integration: str) -> bool:
-    return bool(STATE.patches.get(integration))
+    return bool(PATCHES.by_integration.get(integration))
 
 
 def _wrap(integration: str, original: Callable[..., Any], hooks: CallHooks) -> Callable[..., Any]:
@@ -101,7 +122,7 @@ def _wrap(integration: str, original: Callable[..., Any], hooks: CallHooks) -> C
 
     def begin(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         # Not patched any more: a bound method captured while patched must stop tracing too.
-        if not STATE.enabled or integration not in STATE.patches:
+        if not STATE.enabled or integration not in PATCHES.by_integration:
             return SKIP
         try:
             return hooks.before(args, kwargs)

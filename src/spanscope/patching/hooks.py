@@ -4,7 +4,7 @@
 - `parent_for`: which span a framework span goes under;
 - `Activation`: make a framework span current while the framework runs its work.
 
-These are generic; `spanscope.dspy` uses them too (they belong in `spanscope.tracing`).
+Generic: LlamaIndex and DSPy both use them.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from spanscope.entities.live_span import LiveSpan, NoOpSpan
-from spanscope.patching import CallHooks, safe_patch
+from spanscope.patching.patch import CallHooks, safe_patch
+from spanscope.safety import logger
 from spanscope.tracing.context import CURRENT_SPAN, RemoteParent
-from spanscope.tracing.safety import logger
+from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 
 __all__ = ["Activation", "Parent", "parent_for", "register"]
 

@@ -1,0 +1,29 @@
+"""The registry of integrations: one entry per `spanscope.<name>` package.
+
+Adding an integration is one folder (`spanscope/<name>/__init__.py` declaring `INTEGRATION`
+and `autolog()`) plus its entry here: the import, the module in `MODULES` and its name in
+`__all__` (kept literal so type checkers see `spanscope.<name>`; a test checks they agree).
+From this list come `spanscope.autolog()`, the integration modules of the top-level API, the
+public-API test, the bare-install check and the docs index check. Importing an integration
+package never imports its library.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from spanscope import anthropic, dspy, langchain, litellm, llama_index, ollama, openai
+from spanscope.patching.integration import Integration
+
+__all__ = ["anthropic", "dspy", "langchain", "litellm", "llama_index", "ollama", "openai"]
+
+MODULES: tuple[ModuleType, ...] = (openai, anthropic, ollama, litellm, langchain, llama_index, dspy)
+
+
+def registered() -> list[Integration]:
+    """Every registered integration's declaration, in registry order."""
+    return [module.INTEGRATION for module in MODULES]
+
+
+def by_name(name: str) -> Integration | None:
+    return next((i for i in registered() if i.name == name), None)

@@ -1,0 +1,96 @@
+"""Merging spans into traces, the same for every backend.
+
+Spans reach a store as whole traces (the SDK) or piecemeal (OTLP ingest, a trace continued in
+another process). Whatever the backend, a trace's row is derived from all of its spans known
+so far, keeping the tags and metadata stored before; writes are idempotent on
+(trace_id, span_id). A backend stores and loads; the decisions are made here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from spanscope.entities.derivation import compute_trace_info
+from spanscope.entities.span import Span
+from spanscope.entities.trace import Trace
+from spanscope.entities.trace_info import TraceInfo
+
+__all__ = [
+    "add_new_spans",
+    "continued_spans",
+    "derive_trace_info",
+    "remote_parent",
+    "split_batch",
+    "unique_spans",
+]
+
+
+def remote_parent(trace: Trace) -> str | None:
+    """The parent id of the trace's local root: set when the trace came from another process."""
+    root = trace.data.root
+    return None if root is None else root.parent_id
+
+
+def split_batch(batch: Iterable[Trace]) -> tuple[dict[str, Trace], dict[str, list[Trace]]]:
+    """Whole traces by trace id, and traces continued from another process by experiment id
+    (those are merged with what is stored of them)."""
+    whole: dict[str, Trace] = {}
+    continued: dict[str, list[Trace]] = {}
+    for trace in batch:
+        if remote_parent(trace) is None:
+            whole[trace.info.trace_id] = trace
+        else:
+            continued.setdefault(trace.info.experiment_id, []).append(trace)
+    return whole, continued
+
+
+def continued_spans(group: Sequence[Trace]) -> tuple[list[Span], dict[str, TraceInfo]]:
+    """The spans of continued traces, and each trace's own info (its tags and metadata)."""
+    return [s for t in group for s in t.data.spans], {t.info.trace_id: t.info for t in group}
+
+
+def unique_spans(spans: Iterable[Span]) -> list[Span]:
+    """Spans keyed (trace_id, span_id), the last of each key kept (as an upsert would)."""
+    return list({(s.trace_id, s.span_id): s for s in spans}.values())
+
+
+def add_new_spans(
+    by_trace: dict[str, list[Span]], new_spans: Iterable[Span], stored: Iterable[str]
+) -> dict[str, list[Span]]:
+    """Add `new_spans` of traces not `stored` before to `by_trace` (the spans loaded from the
+    store, which already hold the new spans of stored traces: they are written first)."""
+    known = set(stored)
+    for span in unique_spans(new_spans):
+        if span.trace_id not in known:
+            by_trace.setdefault(span.trace_id, []).append(span)
+    return by_trace
+
+
+def derive_trace_info(
+    experiment_id: str,
+    trace_id: str,
+    trace_spans: list[Span],
+    previous: TraceInfo | None,
+    extra: TraceInfo | None = None,
+    extra_metadata: Mapping[str, str] | None = None,
+) -> TraceInfo:
+    """The trace row derived from all of a trace's spans, keeping its stored tags and metadata
+    (`previous`), then those of the continued trace (`extra`) and of the ingest request."""
+    metadata = dict(previous.metadata) if previous else {}
+    tags = dict(previous.tags) if previous else {}
+    if extra is not None:
+        metadata.update(extra.metadata)
+        tags.update(extra.tags)
+    if extra_metadata:
+        metadata.update(extra_metadata)
+    client_request_id = (previous.client_request_id if previous else None) or (
+        extra.client_request_id if extra else None
+    )
+    return compute_trace_info(
+        trace_id,
+        previous.experiment_id if previous else str(experiment_id),
+        trace_spans,
+        metadata=metadata,
+        tags=tags,
+        client_request_id=client_request_id,
+    )
