@@ -5,9 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
-PY_PATHS := $(wildcard src tests benchmarks examples)
+PY_PATHS := $(wildcard src tests benchmarks examples scripts)
 
-.PHONY: install lint format test test-py test-ui test-ts ui bench demo clean
+.PHONY: install lint format keys test test-py test-ui test-ts ui bench demo clean
 
 install: $(STAMP) ui
 
@@ -34,6 +34,11 @@ lint: install
 	$(VENV)/bin/ruff format --check $(PY_PATHS)
 	$(VENV)/bin/ruff check $(PY_PATHS)
 	$(VENV)/bin/mypy
+	$(PY) scripts/generate_keys.py --check
+
+# The UI's and the TypeScript SDK's reserved keys are generated from spanscope/constants.py.
+keys: $(STAMP)
+	$(PY) scripts/generate_keys.py
 
 test: lint test-py test-ui test-ts
 

@@ -63,6 +63,24 @@ class ExceptionEventKey:
     STACKTRACE: Final = "exception.stacktrace"
 
 
+class TraceAttributeKey:
+    """OpenTelemetry's general session and user keys.
+
+    On a root span sent over OTLP (the TypeScript SDK) they carry the trace's session and user,
+    stored as `TraceMetadataKey.SESSION` and `TraceMetadataKey.USER`.
+    """
+
+    SESSION_ID: Final = "session.id"
+    USER_ID: Final = "user.id"
+
+
+class ExperimentHeader:
+    """Headers of the OTLP ingest endpoint that route spans to an experiment."""
+
+    ID: Final = "x-spanscope-experiment-id"
+    NAME: Final = "x-spanscope-experiment-name"
+
+
 class ResourceAttributeKey:
     """OpenTelemetry resource attributes that route ingested spans to an experiment."""
 
@@ -72,6 +90,15 @@ class ResourceAttributeKey:
 
 # A value too large to keep is replaced by a dict carrying this key, so readers can tell.
 TRUNCATED_MARKER: Final = "spanscope.truncated"
+
+# The instrumentation scope of spans spanscope exports; ingest does not record it as an attribute.
+SCOPE_NAME: Final = "spanscope"
+# The path of OTLP/HTTP trace ingest, on the server and after an exporter's base URL.
+OTLP_TRACES_PATH: Final = "/v1/traces"
+
+# A traced stream records each chunk as a span event of this name, up to the cap per span.
+STREAM_CHUNK_EVENT: Final = "stream.chunk"
+MAX_CHUNK_EVENTS: Final = 1000
 
 # W3C trace context header names.
 TRACEPARENT_HEADER: Final = "traceparent"

@@ -1,4 +1,8 @@
-// Reserved keys the UI reads (mirrors spanscope/constants.py).
+// Generated from spanscope/constants.py by scripts/generate_keys.py: do not edit by hand.
+// Change the Python constants (or the script's tables), then run `make keys`.
+
+// Reserved keys the UI reads.
+
 export const GenAI = {
   inputMessages: "gen_ai.input.messages",
   outputMessages: "gen_ai.output.messages",

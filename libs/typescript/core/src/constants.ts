@@ -1,3 +1,6 @@
+// Generated from spanscope/constants.py by scripts/generate_keys.py: do not edit by hand.
+// Change the Python constants (or the script's tables), then run `make keys`.
+
 /**
  * Reserved keys and environment variables, the same as the Python SDK's
  * (`spanscope.constants`): spans written here are stored exactly like Python ones.
@@ -74,7 +77,7 @@ export const OTLP_TRACES_PATH = "/v1/traces";
 export const STREAM_CHUNK_EVENT = "stream.chunk";
 export const MAX_CHUNK_EVENTS = 1000;
 
-/** Environment variables (the Python SDK's names; EXPERIMENT_NAME is the TS SDK's own). */
+/** Environment variables (the Python SDK's names). */
 export const Env = {
   TRACKING_URI: "SPANSCOPE_TRACKING_URI",
   TRACKING_TOKEN: "SPANSCOPE_TRACKING_TOKEN",
