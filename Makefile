@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
 PY_PATHS := $(wildcard src tests benchmarks examples scripts)
 
-.PHONY: install lint format keys test test-py test-ui test-ts ui bench demo clean
+.PHONY: install lint format keys docs-index test test-py test-ui test-ts ui bench demo clean
 
 install: $(STAMP) ui
 
@@ -34,11 +34,17 @@ lint: install
 	$(VENV)/bin/ruff format --check $(PY_PATHS)
 	$(VENV)/bin/ruff check $(PY_PATHS)
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) scripts/generate_keys.py --check
+	$(PY) scripts/generate_integrations_index.py --check
 
 # The UI's and the TypeScript SDK's reserved keys are generated from spanscope/constants.py.
 keys: $(STAMP)
 	$(PY) scripts/generate_keys.py
+
+# docs/integrations/README.md is generated from the integration registry.
+docs-index: $(STAMP)
+	$(PY) scripts/generate_integrations_index.py
 
 test: lint test-py test-ui test-ts
 

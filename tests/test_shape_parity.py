@@ -37,7 +37,7 @@ def normalize_trace(trace: dict[str, Any]) -> dict[str, Any]:
     spans = sorted(trace["data"]["spans"], key=lambda s: (s["start_time_ns"], s["span_id"]))
     index = {span["span_id"]: i for i, span in enumerate(spans)}
     info = trace["info"]
-    return _canonical(
+    canonical: dict[str, Any] = _canonical(
         {
             "info": {
                 "name": info.get("name"),
@@ -67,6 +67,7 @@ def normalize_trace(trace: dict[str, Any]) -> dict[str, Any]:
             ],
         }
     )
+    return canonical
 
 
 def _maybe_json(value: Any) -> Any:

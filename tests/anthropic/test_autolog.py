@@ -289,7 +289,7 @@ def test_provider_name_of_platform_clients(
 ) -> None:
     # AnthropicBedrock / AnthropicVertex set `_gen_ai_provider_name` ("aws.bedrock",
     # "gcp.vertex_ai"); a client subclass that does the same stands in for them here.
-    class PlatformClient(anthropic.Anthropic):
+    class PlatformClient(anthropic.Anthropic):  # type: ignore[misc,name-defined]
         _gen_ai_provider_name = "aws.bedrock"
 
     with PlatformClient(

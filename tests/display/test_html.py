@@ -23,7 +23,9 @@ class LedgerError(Exception):
 
 
 def _last_trace() -> Trace:
-    return spanscope.get_trace(spanscope.get_last_active_trace_id())
+    trace_id = spanscope.get_last_active_trace_id()
+    assert trace_id is not None
+    return spanscope.get_trace(trace_id)
 
 
 def _agent_trace() -> Trace:

@@ -125,11 +125,11 @@ def test_an_error_in_a_tool_is_recorded_and_react_goes_on(
 def test_an_error_in_a_module_marks_the_path_to_the_root(
     spanscope_traces: TraceCapture,
 ) -> None:
-    class Failing(dspy.Module):
+    class Failing(dspy.Module):  # type: ignore[misc]  # dspy ships no type hints
         def forward(self, question: str) -> Any:
             raise TimeoutError("the knowledge base is down")
 
-    class Pipeline(dspy.Module):
+    class Pipeline(dspy.Module):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self.step = Failing()

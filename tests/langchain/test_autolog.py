@@ -63,7 +63,7 @@ def test_nothing_is_recorded_while_tracing_is_disabled(traces: TraceCapture) -> 
 def test_bookkeeping_does_not_grow_over_10k_runs(traces: TraceCapture) -> None:
     evicted = HANDLER.runs.evicted
     spanscope.tracing.set_exporters([])  # the 10k spans need not reach the test store
-    increment = RunnableLambda(lambda n: n + 1)
+    increment: RunnableLambda[int, int] = RunnableLambda(lambda n: n + 1)
     # Under one span: 10k new traces would time the export pipeline, not the handler.
     with spanscope.start_span("many"):
         for number in range(10_000):
@@ -101,6 +101,7 @@ def test_a_parent_ended_before_its_child_waits_for_it(traces: TraceCapture) -> N
         leaf("outer", "CHAIN", "in", "out", children=[leaf("inner", "CHAIN", "in", "partial")])
     ]
     (outer, inner) = sorted(traces.single().data.spans, key=lambda s: s.start_time_ns)
+    assert outer.end_time_ns is not None and inner.end_time_ns is not None
     assert outer.end_time_ns >= inner.end_time_ns
 
 

@@ -162,7 +162,8 @@ def test_runs_nest_under_the_user_span_and_user_spans_nest_under_runs(
 ) -> None:
     @spanscope.trace(span_type="AGENT")
     def bot(text: str) -> str:
-        return RunnableLambda(lambda t: shout(t)).invoke(text)
+        shouting: RunnableLambda[str, str] = RunnableLambda(lambda t: shout(t))
+        return shouting.invoke(text)
 
     assert bot("hi") == "HI!"
     assert tree(traces.single()) == [

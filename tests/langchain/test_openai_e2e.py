@@ -54,6 +54,7 @@ def check_nesting(traces: TraceCapture, events: list[str] | None = None) -> dict
     """One trace: the LangChain span over exactly one openai SDK span; usage counted once."""
     trace = traces.single()
     (chat,) = tree(trace, *KEYS)
+    sdk: dict[str, Any]
     (sdk,) = chat.pop("children")
     assert chat == {
         "name": "ChatOpenAI",

@@ -150,7 +150,7 @@ class BrokenStreamLLM(MockLLM):
 
 
 def test_an_error_inside_a_stream_marks_its_span(spanscope_traces: TraceCapture) -> None:
-    stream = BrokenStreamLLM().stream_complete("Hello")
+    stream = BrokenStreamLLM(max_tokens=None).stream_complete("Hello")
     with pytest.raises(ConnectionError, match="stream cut"):
         list(stream)
 

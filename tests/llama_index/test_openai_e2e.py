@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from llama_index.core import Document, Settings, VectorStoreIndex
+from llama_index.core.base.response.schema import StreamingResponse
 from llama_index.core.llms import ChatMessage
 
 from spanscope.constants import SpanAttributeKey as K
@@ -86,6 +87,7 @@ def test_streaming_query_through_openai_is_one_trace(llm: Any, server: FakeLLMSe
     index = VectorStoreIndex.from_documents([Document(text=PARIS)])
     with capture_traces() as captured:
         response = index.as_query_engine(streaming=True).query("capital?")
+        assert isinstance(response, StreamingResponse)
         text = "".join(response.response_gen)
 
     assert text.startswith("You said:")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from llama_index.core import Document, QueryBundle, VectorStoreIndex
+from llama_index.core.base.response.schema import StreamingResponse
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore
@@ -139,6 +140,7 @@ def test_streaming_query_is_one_trace_that_ends_when_the_stream_does(
 ) -> None:
     with capture_traces() as captured:
         response = index.as_query_engine(streaming=True).query("capital?")
+        assert isinstance(response, StreamingResponse)
         assert captured.traces == []  # still streaming: the query span is open
         tokens = list(response.response_gen)
 
@@ -224,7 +226,9 @@ class KeywordFirst(BaseNodePostprocessor):
     def _postprocess_nodes(
         self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
     ) -> list[NodeWithScore]:
-        from llama_index.core.instrumentation import get_dispatcher
+        from llama_index.core.instrumentation import (  # type: ignore[attr-defined]  # re-exported without __all__
+            get_dispatcher,
+        )
         from llama_index.core.instrumentation.events.rerank import ReRankStartEvent
 
         get_dispatcher(__name__).event(

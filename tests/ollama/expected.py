@@ -17,7 +17,7 @@ USER = [{"role": "user", "content": "Name a colour"}]
 ANSWER = "You said: Name a colour"
 USER_PARTS = [{"role": "user", "parts": [{"type": "text", "content": "Name a colour"}]}]
 TTFT = "spanscope.span.time_to_first_token_ns"
-WEATHER_TOOL = {
+WEATHER_TOOL: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "get_weather",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic
 import pytest
 
 import spanscope
@@ -26,7 +27,6 @@ from tests.openai.helpers import (
 )
 
 openai = pytest.importorskip("openai")
-pydantic = pytest.importorskip("pydantic")
 
 SYSTEM = {"role": "system", "content": "Be brief."}
 
@@ -207,7 +207,7 @@ async def test_async_provider_error(
     assert tree(spanscope_traces) == [error_span(caught.value, model)]
 
 
-class City(pydantic.BaseModel):  # type: ignore[misc]
+class City(pydantic.BaseModel):
     name: str
     population: int
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic
 import pytest
 
 from spanscope.tracing.llm import Usage
 
 openai = pytest.importorskip("openai")
-pydantic = pytest.importorskip("pydantic")
 
 from spanscope.openai import _messages as m  # noqa: E402  (needs openai)
 from spanscope.openai import _responses as r  # noqa: E402
@@ -20,7 +20,7 @@ Response = openai.types.responses.Response
 
 
 def test_request_inputs_drop_placeholders_and_headers() -> None:
-    class Answer(pydantic.BaseModel):  # type: ignore[misc]
+    class Answer(pydantic.BaseModel):
         text: str
 
     request = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic
 import pytest
 
 from spanscope.testing import TraceCapture
@@ -20,7 +21,6 @@ from tests.openai.helpers import (
 )
 
 openai = pytest.importorskip("openai")
-pydantic = pytest.importorskip("pydantic")
 
 PARAMETERS = {
     "type": "object",
@@ -257,7 +257,7 @@ async def test_failed_stream_keeps_the_partial_output(
     assert tree(spanscope_traces) == [expected]
 
 
-class City(pydantic.BaseModel):  # type: ignore[misc]
+class City(pydantic.BaseModel):
     name: str
     population: int
 

@@ -117,7 +117,8 @@ def test_malformed_bodies_are_4xx(server_url: str, backend: SqlTraceStore) -> No
 
 @pytest.mark.usefixtures("backend")
 def test_resource_attribute_picks_the_experiment(server_url: str, backend: SqlTraceStore) -> None:
-    provider = _provider(server_url, **{"spanscope.experiment.name": "from-resource"})
+    resource = {"spanscope.experiment.name": "from-resource"}
+    provider = _provider(server_url, None, **resource)
     with provider.get_tracer("t").start_as_current_span("op"):
         pass
     provider.shutdown()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 
 import httpx
 import orjson
@@ -103,7 +104,7 @@ def test_body_size_limit(backend: SqlTraceStore) -> None:
         assert declared.status_code == 413
         assert "limit of 1000 bytes" in declared.json()["error"]["message"]
 
-        def chunks():  # no content-length: the limit applies to the stream
+        def chunks() -> Iterator[bytes]:  # no content-length: the limit applies to the stream
             yield b'{"name": "'
             yield b"y" * 5000
             yield b'"}'

@@ -97,7 +97,7 @@ def test_experiment_api_and_errors(tmp_path: Path) -> None:
     with pytest.raises(spanscope.NotFoundError, match="no experiment named 'nope'"):
         spanscope.search_traces(experiment_names=["nope"])
     with pytest.raises(spanscope.InvalidArgumentError, match="lists of strings"):
-        spanscope.search_traces(experiment_ids="0")  # type: ignore[arg-type]
+        spanscope.search_traces(experiment_ids="0")
     with pytest.raises(spanscope.InvalidArgumentError, match="experiment_name or experiment_id"):
         spanscope.set_experiment()
     with pytest.raises(spanscope.NotFoundError):

@@ -54,7 +54,9 @@ def _named(store: SqlTraceStore, names: list[str]) -> Trace:
 
 def _found(store: SqlTraceStore, trace: Trace, filter_string: str) -> bool:
     hits = store.search_traces(["0"], filter_string, max_results=10)
-    expected = matches(parse_filter(filter_string), trace)
+    parsed = parse_filter(filter_string)
+    assert parsed is not None
+    expected = matches(parsed, trace)
     assert (len(hits) == 1) is expected, filter_string  # the evaluator agrees with SQL
     return expected
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -216,7 +216,7 @@ def test_generator_span_covers_iteration(spanscope_traces: TraceCapture) -> None
 
 def test_generator_output_reducer_and_return_value(spanscope_traces: TraceCapture) -> None:
     @spanscope.trace(output_reducer="".join)
-    def stream() -> Iterator[str]:
+    def stream() -> Generator[str, None, str]:
         yield "Hel"
         yield "lo"
         return "done"
@@ -255,7 +255,7 @@ def test_generator_abandoned_halfway_still_ends_its_span(spanscope_traces: Trace
 
 def test_generator_exception_and_send_and_throw(spanscope_traces: TraceCapture) -> None:
     @spanscope.trace
-    def echo() -> Iterator[Any]:
+    def echo() -> Generator[Any, Any, None]:
         received = yield "ready"
         try:
             yield f"got {received}"
@@ -312,7 +312,7 @@ async def test_async_generator_exception_and_abandon(spanscope_traces: TraceCapt
         raise RuntimeError("upstream closed")
 
     @spanscope.trace
-    async def endless() -> AsyncIterator[int]:
+    async def endless() -> AsyncGenerator[int, None]:
         i = 0
         while True:
             yield i

@@ -53,7 +53,7 @@ def test_chat_previews_use_the_last_user_and_assistant_messages(
     spanscope_traces: TraceCapture,
 ) -> None:
     @spanscope.trace
-    def chat(messages: list[dict[str, str]]) -> dict[str, Any]:
+    def chat(messages: list[dict[str, Any]]) -> dict[str, Any]:
         return {"choices": [{"message": {"role": "assistant", "content": "Refund sent."}}]}
 
     chat(

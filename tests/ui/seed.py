@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -84,9 +84,11 @@ def seed(store: TraceStore, llm: FakeLLMServer) -> Seeded:
             {"role": "user", "content": question},
         ]
         first = client.chat.completions.create(
-            model="gpt-4o-mini", messages=messages, tools=[WEATHER_TOOL]
+            model="gpt-4o-mini", messages=messages, tools=[cast(Any, WEATHER_TOOL)]
         )
-        call = first.choices[0].message.tool_calls[0]
+        tool_calls = first.choices[0].message.tool_calls
+        assert tool_calls is not None
+        call = tool_calls[0]
         messages.append(first.choices[0].message.model_dump(exclude_none=True))
         messages.append({"role": "tool", "tool_call_id": call.id, "content": get_weather("Paris")})
         if "SKU-42" in question:  # this run's stock check fails

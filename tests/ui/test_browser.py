@@ -19,7 +19,8 @@ Server = tuple[str, Seeded]
 
 def span_id(url: str, trace_id: str, name: str) -> str:
     trace = httpx.get(f"{url}/api/v1/traces/{trace_id}").json()
-    return next(s["span_id"] for s in trace["data"]["spans"] if s["name"] == name)
+    found: str = next(s["span_id"] for s in trace["data"]["spans"] if s["name"] == name)
+    return found
 
 
 def open_span(page: Any, url: str, trace_id: str, name: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from spanscope import constants as C
 from spanscope.constants import ResourceAttributeKey, SpanAttributeKey
 from spanscope.entities.span_type import SpanType
 
@@ -35,9 +36,9 @@ __all__ = [
 
 CONTENT_TYPE_PROTOBUF: Final = "application/x-protobuf"
 CONTENT_TYPE_JSON: Final = "application/json"
-OTLP_TRACES_PATH: Final = "/v1/traces"
+OTLP_TRACES_PATH: Final = C.OTLP_TRACES_PATH
 # The instrumentation scope of spans spanscope exports; ingest does not record it as an attribute.
-SPANSCOPE_SCOPE_NAME: Final = "spanscope"
+SPANSCOPE_SCOPE_NAME: Final = C.SCOPE_NAME
 
 # SPANSCOPE_OTLP_ENDPOINT (spanscope.constants) is used as-is, a full URL like this one.
 ENV_OTEL_TRACES_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
@@ -60,8 +61,8 @@ class ResourceKey:
 class OtelKey:
     """General OpenTelemetry keys, and where ingest keeps OTLP span fields spanscope lacks."""
 
-    SESSION_ID: Final = "session.id"
-    USER_ID: Final = "user.id"
+    SESSION_ID: Final = C.TraceAttributeKey.SESSION_ID
+    USER_ID: Final = C.TraceAttributeKey.USER_ID
     # `otel.scope.*` are the OTel names for the scope on non-OTLP formats.
     SCOPE_NAME: Final = "otel.scope.name"
     SCOPE_VERSION: Final = "otel.scope.version"

@@ -17,7 +17,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
-from spanscope.constants import SpanAttributeKey
+from spanscope.constants import MAX_CHUNK_EVENTS, STREAM_CHUNK_EVENT, SpanAttributeKey
 from spanscope.entities.span_event import SpanEvent
 from spanscope.safety import log_internal_error
 from spanscope.tracing.llm import LLMCall
@@ -31,8 +31,7 @@ Finish = Callable[[LLMCall, list[Any]], Any]
 Runs after the span has ended, on the export thread (the span is still writable then): it
 must not rely on the library's stream object being alive."""
 
-CHUNK_EVENT = "stream.chunk"
-MAX_CHUNK_EVENTS = 1000
+CHUNK_EVENT = STREAM_CHUNK_EVENT
 
 
 class _Recorder:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from spanscope.constants import DEFAULT_EXPERIMENT_ID
+from spanscope.constants import DEFAULT_EXPERIMENT_ID, OTLP_TRACES_PATH, ExperimentHeader
 from spanscope.entities.span import Span
 from spanscope.exceptions import AlreadyExistsError, NotFoundError
 from spanscope.server.responses import error_response
@@ -23,7 +23,7 @@ JSON = "application/json"
 
 
 @router.post(
-    "/v1/traces",
+    OTLP_TRACES_PATH,
     summary="OTLP/HTTP trace ingest",
     openapi_extra={
         "requestBody": {
@@ -36,7 +36,7 @@ JSON = "application/json"
     },
     responses={
         400: {"description": "Malformed OTLP body"},
-        404: {"description": "Unknown experiment id in x-spanscope-experiment-id"},
+        404: {"description": f"Unknown experiment id in {ExperimentHeader.ID}"},
         413: {"description": "Body over the size limit"},
         415: {"description": "Content type other than protobuf or JSON"},
     },
@@ -44,8 +44,8 @@ JSON = "application/json"
 async def ingest(
     request: Request,
     store: Annotated[TraceStore, Depends(get_store)],
-    experiment_id: Annotated[str | None, Header(alias="x-spanscope-experiment-id")] = None,
-    experiment_name: Annotated[str | None, Header(alias="x-spanscope-experiment-name")] = None,
+    experiment_id: Annotated[str | None, Header(alias=ExperimentHeader.ID)] = None,
+    experiment_name: Annotated[str | None, Header(alias=ExperimentHeader.NAME)] = None,
 ) -> Response:
     """Spans of one trace may arrive across requests; writes are idempotent."""
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
