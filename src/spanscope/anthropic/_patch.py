@@ -17,16 +17,13 @@ Patch points (sync and async, and the same on `client.beta.messages`):
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
 from spanscope.anthropic import _messages
 from spanscope.anthropic._call import AnthropicCall, provider_of, record_message, start_call
 from spanscope.anthropic._stream import KIND, end_stream_span, trace_sdk_stream
-from spanscope.patching import SKIP, CallHooks, safe_patch
-from spanscope.safety import log_internal_error
-from spanscope.tracing.context import use_span
+from spanscope.patching import SKIP, CallHooks, await_traced, safe_patch
 
 __all__ = ["INTEGRATION", "patch"]
 
@@ -80,7 +77,7 @@ class CreateHooks(CallHooks):
         if inspect.isawaitable(result):
             # The async `create` is wrapped by the SDK's sync `required_args`, so safe_patch sees
             # a sync function returning a coroutine: the call really happens when it is awaited.
-            return self._awaited(state, result)
+            return await_traced(KIND, self, state, result)
         return self._finish(state, result)
 
     def error(self, state: AnthropicCall, exc: BaseException) -> None:
@@ -103,24 +100,6 @@ class CreateHooks(CallHooks):
         finally:
             call.end(outputs=outputs if outputs is not None else body)
         return result
-
-    async def _awaited(self, call: AnthropicCall, awaitable: Awaitable[Any]) -> Any:
-        # The same guarantees as safe_patch's async wrapper: the SDK's result or exception
-        # reaches the caller unchanged; an error of ours is logged (raised in strict mode).
-        with use_span(call.span):
-            try:
-                result = await awaitable
-            except BaseException as exc:
-                try:
-                    call.end(error=exc)
-                except Exception as error:
-                    log_internal_error(KIND, error)
-                raise
-        try:
-            return self._finish(call, result)
-        except Exception as error:
-            log_internal_error(KIND, error)
-            return result
 
 
 def response_body(result: Any) -> Any:

@@ -10,7 +10,6 @@ calls an LM makes nest under the LM span.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import threading
 from collections.abc import Callable, Mapping
@@ -22,7 +21,7 @@ from dspy.utils.callback import ACTIVE_CALL_ID, BaseCallback
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.dspy import _messages
 from spanscope.entities.span_type import SpanType
-from spanscope.patching.hooks import Activation, parent_for, register
+from spanscope.patching import Activation, guarded, parent_for, register
 from spanscope.safety import log_internal_error
 from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 from spanscope.tracing.llm import LLMCall
@@ -49,17 +48,8 @@ class _Run:
 Outputs = Callable[[_Run], Any]
 
 
-def _guarded(method: Callable[..., None]) -> Callable[..., None]:
-    """DSPy logs a callback's exception and goes on; spanscope counts it as its own error."""
-
-    @functools.wraps(method)
-    def guarded(*args: Any, **kwargs: Any) -> None:
-        try:
-            method(*args, **kwargs)
-        except Exception as exc:
-            log_internal_error(KIND, exc)
-
-    return guarded
+# DSPy logs a callback's exception and goes on; spanscope counts it as its own error.
+_guarded = guarded(KIND)
 
 
 class SpanscopeCallback(BaseCallback):  # type: ignore[misc]  # dspy ships no type hints

@@ -8,10 +8,9 @@ tools (a ToolNode). A run with no parent run nests under the current spanscope s
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
 from langchain_core.agents import AgentAction, AgentFinish
@@ -33,7 +32,8 @@ from spanscope.langchain._classify import (
     run_name,
 )
 from spanscope.langchain._runs import MODEL, OTHER, TOOL, Run, RunRegistry
-from spanscope.safety import is_strict, log_internal_error
+from spanscope.patching import guarded
+from spanscope.safety import is_strict
 from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.llm import LLMCall
 from spanscope.tracing.processor import encode_attributes, start_span
@@ -49,17 +49,8 @@ _ModelStart = tuple[
 ]
 
 
-def _guarded(method: F) -> F:
-    """Tracing never breaks the run: an error here is logged (raised under strict mode)."""
-
-    @functools.wraps(method)
-    def guarded(*args: Any, **kwargs: Any) -> None:
-        try:
-            method(*args, **kwargs)
-        except Exception as exc:
-            log_internal_error(KIND, exc)
-
-    return cast(F, guarded)
+# Tracing never breaks the run: an error in a callback is logged (raised under strict mode).
+_guarded = guarded(KIND)
 
 
 class SpanscopeCallbackHandler(BaseCallbackHandler):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +17,8 @@ import litellm
 from spanscope.entities.span_type import SpanType
 from spanscope.litellm import _messages
 from spanscope.litellm._stream import trace_in_place
-from spanscope.patching import SKIP, CallHooks, safe_patch
+from spanscope.patching import SKIP, CallHooks, await_traced, safe_patch
 from spanscope.safety import log_internal_error
-from spanscope.tracing.context import use_span
 from spanscope.tracing.llm import LLMCall, start_llm_span
 
 __all__ = ["patch"]
@@ -98,7 +96,7 @@ class _Hooks(CallHooks):
 
     def after(self, call: LLMCall, result: Any) -> Any:
         if inspect.iscoroutine(result):  # completion(..., acompletion=True) and the like
-            return self._awaited(call, result)
+            return await_traced(KIND, self, call, result)
         if isinstance(result, litellm.CustomStreamWrapper):
             # The wrapper's own chunk list, not the wrapper: the span is finished on the export
             # thread, when the wrapper may be gone.
@@ -112,20 +110,6 @@ class _Hooks(CallHooks):
 
     def error(self, call: LLMCall, exc: BaseException) -> None:
         call.end(error=exc)
-
-    async def _awaited(self, call: LLMCall, pending: Awaitable[Any]) -> Any:
-        """The coroutine a sync entry point returned, traced like the call it stands for."""
-        try:
-            with use_span(call.span):
-                result = await pending
-        except BaseException as exc:
-            _quietly(self.error, call, exc)
-            raise
-        try:
-            return self.after(call, result)
-        except Exception as exc:
-            log_internal_error(KIND, exc)
-            return result
 
     def _record(self, call: LLMCall, response: Any) -> None:
         if self.chat:
@@ -199,10 +183,3 @@ def _bind(
         else:
             request[name] = value
     return request
-
-
-def _quietly(hook: Callable[..., None], *args: Any) -> None:
-    try:
-        hook(*args)
-    except Exception as exc:
-        log_internal_error(KIND, exc)

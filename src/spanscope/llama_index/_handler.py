@@ -40,7 +40,7 @@ from spanscope.llama_index._runs import (
     span_type,
 )
 from spanscope.llama_index._streams import RELAYING, relay_response
-from spanscope.patching.hooks import Activation, parent_for, register
+from spanscope.patching import Activation, parent_for, register
 from spanscope.safety import log_internal_error
 from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.processor import encode_attributes, start_span

@@ -9,7 +9,7 @@ themselves, so patching them too would double the spans.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -21,9 +21,8 @@ from spanscope.constants import SpanAttributeKey
 from spanscope.entities.span_type import SpanType
 from spanscope.openai import _messages, _responses
 from spanscope.openai._stream import KIND, wrap_async_stream, wrap_stream
-from spanscope.patching import SKIP, CallHooks, is_patched, safe_patch
+from spanscope.patching import SKIP, CallHooks, await_traced, is_patched, safe_patch
 from spanscope.safety import log_internal_error
-from spanscope.tracing.context import use_span
 from spanscope.tracing.llm import LLMCall, start_llm_span
 
 __all__ = ["APIS", "INTEGRATION", "Api", "patch"]
@@ -94,22 +93,12 @@ class _Hooks(CallHooks):
         if inspect.isawaitable(result):
             # An `async def` behind a sync decorator (the SDK's `required_args`) looks sync to
             # safe_patch: the coroutine is traced here, with the span current while it runs.
-            return self._after_await(state, result)
+            return await_traced(KIND, self, state, result)
         self._finish(state, result)
         return result
 
     def error(self, state: LLMCall, exc: BaseException) -> None:
         state.end(error=exc)
-
-    async def _after_await(self, call: LLMCall, awaitable: Awaitable[Any]) -> Any:
-        try:
-            with use_span(call.span):
-                result = await awaitable
-        except BaseException as exc:
-            _guarded(self.error, call, exc)
-            raise
-        _guarded(self._finish, call, result)
-        return result
 
     def _finish(self, call: LLMCall, result: Any) -> None:
         try:
@@ -157,13 +146,6 @@ def _safely(call: LLMCall, step: Callable[..., T], *args: Any) -> T | None:
                 call.end()
             raise
         return None
-
-
-def _guarded(step: Callable[..., Any], *args: Any) -> None:
-    try:
-        step(*args)
-    except Exception as exc:
-        log_internal_error(KIND, exc)
 
 
 # --- what each API records ----------------------------------------------------------------
