@@ -116,3 +116,12 @@ def _lint_imports(source: Path, contract: str | None = None) -> subprocess.Compl
         timeout=120,
         check=False,
     )
+
+
+def test_the_architecture_page_quotes_the_contracts_as_configured() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    quoted = page.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = (ROOT / "pyproject.toml").read_text()
+    start = config.index("[[tool.importlinter.contracts]]")
+    end = config.index("[tool.mypy]")
+    assert quoted.strip() == config[start:end].strip()
