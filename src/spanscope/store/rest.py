@@ -231,7 +231,9 @@ class RestTraceStore(TraceStore):
 
 
 def _q(part: str) -> str:
-    return quote(str(part), safe="")
+    quoted = quote(str(part), safe="")
+    # "." and ".." would be dot segments, which URL normalisation drops from the path.
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 def _error(response: httpx.Response) -> SpanscopeError:
