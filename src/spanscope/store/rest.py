@@ -195,7 +195,7 @@ class RestTraceStore(TraceStore):
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._send(method, path, **kwargs)
-        if response.status_code >= 400:
+        if response.status_code >= 300:  # a redirect is not followed: nothing was done
             raise _error(response)
         if response.status_code == 204 or not response.content:
             return None
@@ -231,10 +231,18 @@ class RestTraceStore(TraceStore):
 
 
 def _q(part: str) -> str:
-    return quote(str(part), safe="")
+    quoted = quote(str(part), safe="")
+    # "." and ".." would be dot segments, which URL normalisation drops from the path.
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 def _error(response: httpx.Response) -> SpanscopeError:
+    if 300 <= response.status_code < 400:
+        location = response.headers.get("location")
+        return SpanscopeError(
+            f"spanscope server answered HTTP {response.status_code}, a redirect to {location!r} "
+            "that is not followed (nothing was done): check the server URL"
+        )
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:

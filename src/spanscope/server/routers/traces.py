@@ -96,13 +96,14 @@ def delete_traces(body: DeleteTraces, store: StoreDep) -> Response:
     return Json({"deleted": deleted})
 
 
-@router.put("/traces/{trace_id}/tags/{key}", status_code=204)
+# `key:path`: a key may hold "/" (sent as %2F, which the server decodes before routing).
+@router.put("/traces/{trace_id}/tags/{key:path}", status_code=204)
 def set_trace_tag(trace_id: str, key: str, body: SetTag, store: StoreDep) -> Response:
     store.set_trace_tag(trace_id, key, body.value)
     return Response(status_code=204)
 
 
-@router.delete("/traces/{trace_id}/tags/{key}", status_code=204)
+@router.delete("/traces/{trace_id}/tags/{key:path}", status_code=204)
 def delete_trace_tag(trace_id: str, key: str, store: StoreDep) -> Response:
     store.delete_trace_tag(trace_id, key)
     return Response(status_code=204)

@@ -1,0 +1,20 @@
+"""Conformance suites a third-party backend runs to prove it behaves like spanscope's own.
+
+`StoreConformance` is a pytest test class for `TraceStore` backends: subclass it in a class
+named `Test...` and give it a `store` fixture (see docs/store.md, "Writing a store backend").
+Test-only: it needs pytest and hypothesis.
+"""
+
+import pytest
+
+# The kit's asserts are rewritten like a test module's, so its failures show the values compared.
+pytest.register_assert_rewrite("spanscope.testing.conformance.store")
+
+from spanscope.testing.conformance.store import (  # noqa: E402 - after the rewrite hook
+    StoreConformance,
+    clear_store,
+    continued_trace,
+    make_trace,
+)
+
+__all__ = ["StoreConformance", "clear_store", "continued_trace", "make_trace"]

@@ -1,0 +1,81 @@
+"""The store conformance kit (spanscope.testing.conformance) on every backend we ship:
+SqlTraceStore on SQLite and on PostgreSQL, and RestTraceStore against a live server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from spanscope.store.base import TraceStore
+from spanscope.store.rest import RestTraceStore
+from spanscope.store.sql.store import SqlTraceStore
+from spanscope.testing.conformance import StoreConformance, clear_store
+from spanscope.testing.server import serve_in_thread
+
+
+@pytest.fixture(scope="module")
+def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqlTraceStore]:
+    store = SqlTraceStore(f"sqlite:///{tmp_path_factory.mktemp('sqlite')}/store.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def postgres_backend(postgres_uri: str) -> Iterator[SqlTraceStore]:
+    store = SqlTraceStore(postgres_uri)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def rest_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestTraceStore]:
+    uri = f"sqlite:///{tmp_path_factory.mktemp('rest')}/server.db"
+    with serve_in_thread(uri) as url:
+        store = RestTraceStore(url, max_retries=0)
+        yield store
+        store.close()
+
+
+def _emptied(store: SqlTraceStore) -> SqlTraceStore:
+    with store.engine.begin() as conn:
+        for table in ("trace_text", "spans", "trace_tags", "trace_metadata", "traces"):
+            conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text("DELETE FROM experiments WHERE experiment_id <> 0"))
+    return store
+
+
+class _OurBackends(StoreConformance):
+    """The kit, with the known bugs of our backends marked (strict: a fix makes them fail)."""
+
+    @pytest.mark.xfail(
+        strict=True,
+        raises=AssertionError,
+        reason="SqlTraceStore: a whole trace written after its continuation replaces the merged "
+        "trace row (the continuation's tags, metadata and full-text entry are lost)",
+    )
+    def test_continued_trace_written_before_its_origin(self, store: TraceStore) -> None:
+        super().test_continued_trace_written_before_its_origin(store)
+
+
+class TestSqliteStore(_OurBackends):
+    @pytest.fixture
+    def store(self, sqlite_backend: SqlTraceStore) -> SqlTraceStore:
+        return _emptied(sqlite_backend)
+
+
+class TestPostgresStore(_OurBackends):
+    @pytest.fixture
+    def store(self, postgres_backend: SqlTraceStore) -> SqlTraceStore:
+        return _emptied(postgres_backend)
+
+
+class TestRestStore(_OurBackends):
+    # The REST API takes whole traces; spans arriving piecemeal go to OTLP ingest instead.
+    supports_log_spans = False
+
+    @pytest.fixture
+    def store(self, rest_backend: RestTraceStore) -> RestTraceStore:
+        clear_store(rest_backend)  # through the API, as a third-party backend's suite may
+        return rest_backend
