@@ -8,7 +8,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from spanscope.store.base import TraceStore
 from spanscope.store.rest import RestTraceStore
 from spanscope.store.sql.store import SqlTraceStore
 from spanscope.testing.conformance import StoreConformance, clear_store
@@ -46,32 +45,19 @@ def _emptied(store: SqlTraceStore) -> SqlTraceStore:
     return store
 
 
-class _OurBackends(StoreConformance):
-    """The kit, with the known bugs of our backends marked (strict: a fix makes them fail)."""
-
-    @pytest.mark.xfail(
-        strict=True,
-        raises=AssertionError,
-        reason="SqlTraceStore: a whole trace written after its continuation replaces the merged "
-        "trace row (the continuation's tags, metadata and full-text entry are lost)",
-    )
-    def test_continued_trace_written_before_its_origin(self, store: TraceStore) -> None:
-        super().test_continued_trace_written_before_its_origin(store)
-
-
-class TestSqliteStore(_OurBackends):
+class TestSqliteStore(StoreConformance):
     @pytest.fixture
     def store(self, sqlite_backend: SqlTraceStore) -> SqlTraceStore:
         return _emptied(sqlite_backend)
 
 
-class TestPostgresStore(_OurBackends):
+class TestPostgresStore(StoreConformance):
     @pytest.fixture
     def store(self, postgres_backend: SqlTraceStore) -> SqlTraceStore:
         return _emptied(postgres_backend)
 
 
-class TestRestStore(_OurBackends):
+class TestRestStore(StoreConformance):
     # The REST API takes whole traces; spans arriving piecemeal go to OTLP ingest instead.
     supports_log_spans = False
 

@@ -18,7 +18,9 @@ from spanscope.entities.trace_info import TraceInfo
 __all__ = [
     "add_new_spans",
     "continued_spans",
+    "covers",
     "derive_trace_info",
+    "group_by_experiment",
     "remote_parent",
     "split_batch",
     "unique_spans",
@@ -35,13 +37,28 @@ def split_batch(batch: Iterable[Trace]) -> tuple[dict[str, Trace], dict[str, lis
     """Whole traces by trace id, and traces continued from another process by experiment id
     (those are merged with what is stored of them)."""
     whole: dict[str, Trace] = {}
-    continued: dict[str, list[Trace]] = {}
+    continued: list[Trace] = []
     for trace in batch:
         if remote_parent(trace) is None:
             whole[trace.info.trace_id] = trace
         else:
-            continued.setdefault(trace.info.experiment_id, []).append(trace)
-    return whole, continued
+            continued.append(trace)
+    return whole, group_by_experiment(continued)
+
+
+def group_by_experiment(traces: Iterable[Trace]) -> dict[str, list[Trace]]:
+    grouped: dict[str, list[Trace]] = {}
+    for trace in traces:
+        grouped.setdefault(trace.info.experiment_id, []).append(trace)
+    return grouped
+
+
+def covers(trace: Trace, stored_span_ids: Iterable[str]) -> bool:
+    """Whether a whole trace holds every span stored of it: then writing it replaces what is
+    stored (a rewrite); otherwise the stored spans are another process's part (a
+    continuation stored first) and the trace is merged with them."""
+    own = {span.span_id for span in trace.data.spans}
+    return all(span_id in own for span_id in stored_span_ids)
 
 
 def continued_spans(group: Sequence[Trace]) -> tuple[list[Span], dict[str, TraceInfo]]:

@@ -49,7 +49,8 @@ class TraceWriter:
 
     def write_traces(self, batch: Sequence[Trace]) -> None:
         """Store whole traces; a trace continued from another process is merged with what is
-        stored of it (its local root has a remote parent)."""
+        stored of it (its local root has a remote parent), and so is a whole trace whose
+        continuation was stored first."""
         whole, continued = merge.split_batch(batch)
         span_rows = _unique([rows.span_values(s) for t in whole.values() for s in t.data.spans])
         trace_rows = [rows.trace_values(t.info) for t in whole.values()]
@@ -64,6 +65,25 @@ class TraceWriter:
         with write_transaction(self.engine) as conn:
             _require_experiments(conn, {t.info.experiment_id for t in batch})
             stored = self._existing(conn, list(whole))
+            partial = self._partial(conn, stored, whole) if stored else set()
+            if partial:  # rare: their rows were built for a plain write, merged instead
+                _, span_rows = _split(span_rows, partial)
+                _, trace_rows = _split(trace_rows, partial)
+                infos = [i for i in infos if i.trace_id not in partial]
+                texts = {i: t for i, t in texts.items() if i not in partial}
+                stored -= partial
+                for experiment_id, group in merge.group_by_experiment(
+                    whole[i] for i in sorted(partial)
+                ).items():
+                    merged, extras = merge.continued_spans(group)
+                    merges.append(
+                        (
+                            experiment_id,
+                            merged,
+                            _unique(list(map(rows.span_values, merged))),
+                            extras,
+                        )
+                    )
             self._write_rows(conn, stored, span_rows, trace_rows, infos, texts)
             for experiment_id, merged, merged_rows, extras in merges:
                 self._merge(conn, experiment_id, merged, merged_rows, extras, {})
@@ -185,6 +205,16 @@ class TraceWriter:
             for row in conn.execute(select(traces).where(traces.c.trace_id.in_(chunk))):
                 found[row.trace_id] = rows.info_from_row(row._mapping)
         return found
+
+    def _partial(self, conn: Connection, stored: set[str], whole: Mapping[str, Trace]) -> set[str]:
+        """Which `stored` traces have spans this batch lacks (their continuation, stored
+        first): they are merged, not replaced."""
+        span_ids: dict[str, set[str]] = {}
+        for chunk in _chunks(sorted(stored)):
+            stmt = select(spans.c.trace_id, spans.c.span_id).where(spans.c.trace_id.in_(chunk))
+            for trace_id, span_id in conn.execute(stmt):
+                span_ids.setdefault(trace_id, set()).add(span_id)
+        return {i for i in stored if not merge.covers(whole[i], span_ids.get(i, set()))}
 
     def _existing(self, conn: Connection, trace_ids: list[str]) -> set[str]:
         """Which of `trace_ids` already have a trace row (an indexed lookup)."""

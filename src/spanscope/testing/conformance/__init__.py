@@ -8,10 +8,12 @@ Test-only: it needs pytest and hypothesis.
 import pytest
 
 # The kit's asserts are rewritten like a test module's, so its failures show the values compared.
-pytest.register_assert_rewrite("spanscope.testing.conformance.store")
+pytest.register_assert_rewrite(
+    "spanscope.testing.conformance.store", "spanscope.testing.conformance.store_search"
+)
 
-from spanscope.testing.conformance.store import (  # noqa: E402 - after the rewrite hook
-    StoreConformance,
+from spanscope.testing.conformance.store import StoreConformance  # noqa: E402 - after the hook
+from spanscope.testing.conformance.store_traces import (  # noqa: E402
     clear_store,
     continued_trace,
     make_trace,

@@ -1,0 +1,159 @@
+"""Hypothesis strategies for the filter-equivalence property: random filters over random
+traces, from a small vocabulary so that filters often match."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from spanscope.constants import TraceMetadataKey
+from spanscope.entities import (
+    Span,
+    Trace,
+    TraceData,
+    TraceInfo,
+    TraceState,
+)
+from spanscope.search import (
+    And,
+    Comparison,
+    Expr,
+    Field,
+    FieldKind,
+    Not,
+    Op,
+    Or,
+    Scalar,
+    Value,
+    ValueType,
+    field_spec,
+)
+from spanscope.testing.conformance.store_traces import DEFAULT
+
+__all__ = ["BATCHES", "BATCH_IDS", "EXPRESSIONS"]
+
+
+# -- the filter-language strategies (a small vocabulary, so filters often match) ----------------
+
+_SMALL_TEXT = st.text(alphabet="aAb%_\\' .é", max_size=4)
+_KEYS = st.sampled_from(["env", "k", "gen_ai.usage.input_tokens", "my key", "x`y"])
+_NUMBERS: st.SearchStrategy[Scalar] = st.integers(-2, 2)
+_JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), _SMALL_TEXT)
+_JSON_VALUES = st.one_of(
+    _JSON_SCALARS,
+    st.lists(_JSON_SCALARS, max_size=2),
+    st.dictionaries(_KEYS, _JSON_SCALARS, max_size=2),
+)
+_FIELDS: st.SearchStrategy[Field] = st.one_of(
+    st.sampled_from(
+        [
+            Field.trace(name)
+            for name in (
+                "trace_id",
+                "name",
+                "status",
+                "timestamp_ms",
+                "execution_time_ms",
+                "session_id",
+                "user_id",
+                "client_request_id",
+                "request_preview",
+                "response_preview",
+            )
+        ]
+        + [Field.span("name"), Field.span("type"), Field.span("status"), Field.text()]
+    ),
+    st.builds(Field, st.sampled_from([FieldKind.TAG, FieldKind.METADATA]), _KEYS),
+    st.builds(Field.span_attribute, _KEYS),
+)
+
+
+def _like_pattern(pattern: str) -> str:
+    """A valid LIKE pattern: a dangling trailing escape gets a character to escape."""
+    trailing = len(pattern) - len(pattern.rstrip("\\"))
+    return pattern + "x" if trailing % 2 else pattern
+
+
+@st.composite
+def _comparisons(draw: st.DrawFn) -> Comparison:
+    field = draw(_FIELDS)
+    spec = field_spec(field)
+    op = draw(st.sampled_from(spec.ops))
+    if op in (Op.IS_NULL, Op.IS_NOT_NULL):
+        return Comparison(field, op)
+    if op in (Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE):
+        return Comparison(field, op, _like_pattern(draw(_SMALL_TEXT)))
+    scalar: st.SearchStrategy[Scalar]
+    if spec.value_type is ValueType.NUMBER:
+        scalar = _NUMBERS
+    elif spec.value_type is ValueType.ENUM:
+        scalar = st.sampled_from(spec.values)
+    elif spec.value_type is ValueType.JSON:
+        ordered = op in (Op.LT, Op.LE, Op.GT, Op.GE)
+        scalar = _NUMBERS if ordered else st.one_of(_SMALL_TEXT, _NUMBERS)
+    else:
+        scalar = _SMALL_TEXT
+    value: Value
+    if op in (Op.IN, Op.NOT_IN):
+        value = tuple(draw(st.lists(scalar, min_size=1, max_size=3)))
+    else:
+        value = draw(scalar)
+    return Comparison(field, op, value)
+
+
+def _extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+    many = st.lists(children, min_size=2, max_size=3).map(tuple)
+    return st.one_of(st.builds(Not, children), many.map(And), many.map(Or))
+
+
+EXPRESSIONS: st.SearchStrategy[Expr] = st.recursive(_comparisons(), _extend, max_leaves=6)
+
+
+@st.composite
+def _spans(draw: st.DrawFn, trace_id: str, index: int) -> Span:
+    return Span.from_dict(
+        {
+            "trace_id": trace_id,
+            "span_id": f"{index + 1:016x}",
+            "parent_id": None if index == 0 else f"{1:016x}",
+            "name": draw(_SMALL_TEXT),
+            "span_type": draw(st.sampled_from(["LLM", "TOOL", "CHAIN", "a"])),
+            "start_time_ns": 1_000 + index,
+            "end_time_ns": 2_000 + index,
+            "status": {"code": draw(st.sampled_from(["OK", "ERROR", "UNSET"])), "message": ""},
+            "inputs": draw(_JSON_VALUES),
+            "outputs": draw(_JSON_VALUES),
+            "attributes": draw(st.dictionaries(_KEYS, _JSON_VALUES, max_size=3)),
+        }
+    )
+
+
+@st.composite
+def _traces(draw: st.DrawFn, trace_id: str) -> Trace:
+    """A trace of made-up spans and info (values every backend must accept: no negatives)."""
+    optional_text = st.none() | _SMALL_TEXT
+    metadata = draw(st.dictionaries(_KEYS, _SMALL_TEXT, max_size=2))
+    for key in (TraceMetadataKey.SESSION, TraceMetadataKey.USER):
+        value = draw(optional_text)
+        if value is not None:
+            metadata[key] = value
+    info = TraceInfo(
+        trace_id=trace_id,
+        experiment_id=DEFAULT,
+        request_time=draw(st.integers(0, 3)),
+        execution_duration=draw(st.none() | st.integers(0, 3)),
+        state=draw(st.sampled_from(list(TraceState))),
+        name=draw(optional_text),
+        request_preview=draw(optional_text),
+        response_preview=draw(optional_text),
+        client_request_id=draw(optional_text),
+        metadata=metadata,
+        tags=draw(st.dictionaries(_KEYS, _SMALL_TEXT, max_size=2)),
+    )
+    spans = [draw(_spans(trace_id, i)) for i in range(draw(st.integers(0, 3)))]
+    return Trace(info, TraceData(spans))
+
+
+BATCH_IDS = [f"{0xC0FFEE:08x}{i + 1:024x}" for i in range(4)]
+BATCHES = st.lists(st.integers(0, 3), min_size=1, max_size=len(BATCH_IDS), unique=True).flatmap(
+    lambda slots: st.tuples(*(_traces(BATCH_IDS[slot]) for slot in slots)).map(list)
+)
