@@ -19,7 +19,10 @@ __all__ = ["server"]
 @click.option(
     "--backend-store-uri",
     envvar="SPANSCOPE_SERVER_BACKEND_STORE_URI",
-    help="sqlite:///path.db, postgresql://... or a registered backend's URI (default: the tracking URI).",
+    help=(
+        "sqlite:///path.db, postgresql://... or a registered backend's URI "
+        "(default: the tracking URI)."
+    ),
 )
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option(
