@@ -100,6 +100,9 @@ OTLP_TRACES_PATH: Final = "/v1/traces"
 STREAM_CHUNK_EVENT: Final = "stream.chunk"
 MAX_CHUNK_EVENTS: Final = 1000
 
+# The entry point group where other packages register store backends by URI scheme.
+STORE_ENTRY_POINT_GROUP: Final = "spanscope.stores"
+
 # W3C trace context header names.
 TRACEPARENT_HEADER: Final = "traceparent"
 TRACESTATE_HEADER: Final = "tracestate"

@@ -5,6 +5,8 @@
   * InvalidArgumentError: a value of the wrong kind, with what is accepted.
     * InvalidFilterError: a filter string that does not parse, with the position.
     * AlreadyExistsError: a name that is taken.
+  * StorageUnavailableError: the store cannot be reached or cannot write right now (database
+    down, disk full, a server answering 503): nothing was stored; try again later.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ __all__ = [
     "InvalidFilterError",
     "NotFoundError",
     "SpanscopeError",
+    "StorageUnavailableError",
 ]
 
 
@@ -45,3 +48,16 @@ class InvalidFilterError(InvalidArgumentError):
 
 class AlreadyExistsError(InvalidArgumentError):
     """A name (of an experiment) that is already taken."""
+
+
+class StorageUnavailableError(SpanscopeError):
+    """The store could not be reached or could not write; nothing of the call was stored.
+
+    A transient condition (a database restarting, a full disk, a server answering 503): the
+    exporters retry and spool on it, and the server answers it with 503 and `Retry-After`
+    (`retry_after_s`, when known).
+    """
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from spanscope.constants import STORE_ENTRY_POINT_GROUP
 from spanscope.exceptions import InvalidArgumentError
 from spanscope.store.base import TraceStore
 
@@ -29,7 +30,7 @@ __all__ = [
     "reset_registry",
 ]
 
-ENTRY_POINT_GROUP = "spanscope.stores"
+ENTRY_POINT_GROUP = STORE_ENTRY_POINT_GROUP
 
 StoreFactory = Callable[[str], TraceStore]
 

@@ -7,7 +7,7 @@ import os
 import threading
 from pathlib import Path
 
-from spanscope.constants import ENV_HOME, ENV_TRACKING_URI
+from spanscope.constants import ENV_HOME, ENV_TRACKING_URI, STORE_ENTRY_POINT_GROUP
 from spanscope.exceptions import InvalidArgumentError
 from spanscope.store.base import TraceStore
 from spanscope.store.registry import find_store_factory, registered_schemes
@@ -114,7 +114,8 @@ def _unsupported(uri: str) -> str:
     return (
         f"unsupported tracking URI {redact_uri(uri)!r}: expected sqlite:///<path>, "
         f"postgresql://user@host:port/db, http(s)://host:port{extra}, or a file path "
-        "(other backends register a URI scheme in the 'spanscope.stores' entry point group)"
+        f"(other backends register a URI scheme in the {STORE_ENTRY_POINT_GROUP!r} entry point "
+        "group)"
     )
 
 
