@@ -7,6 +7,7 @@ import pytest
 from spanscope.exceptions import InvalidArgumentError, InvalidFilterError
 from spanscope.search import (
     FIELD_NAMES,
+    MAX_COMPARISONS,
     MAX_DEPTH,
     MAX_FILTER_LENGTH,
     Field,
@@ -252,13 +253,28 @@ def test_length_limit() -> None:
 
 def test_nesting_limit_for_parentheses_and_not() -> None:
     leaf = "name = 'x'"
+    assert MAX_DEPTH == 50
     assert parse_filter("(" * MAX_DEPTH + leaf + ")" * MAX_DEPTH) == parse_filter(leaf)
     parse_error("(" * (MAX_DEPTH + 1) + leaf + ")" * (MAX_DEPTH + 1), MAX_DEPTH, "nested too deep")
     assert parse_filter("NOT " * MAX_DEPTH + leaf) is not None
-    parse_error("NOT " * (MAX_DEPTH + 1) + leaf, 4 * MAX_DEPTH, "at most 100 levels")
-    mixed = "NOT (" * 50 + leaf + ")" * 50
+    parse_error("NOT " * (MAX_DEPTH + 1) + leaf, 4 * MAX_DEPTH, "at most 50 levels")
+    half = MAX_DEPTH // 2
+    mixed = "NOT (" * half + leaf + ")" * half
     assert parse_filter(mixed) is not None
-    parse_error("NOT (" * 50 + "NOT " + leaf + ")" * 50, 250, "nested too deeply")
+    parse_error("NOT (" * half + "NOT " + leaf + ")" * half, 5 * half, "nested too deeply")
+
+
+def test_comparison_limit() -> None:
+    assert MAX_COMPARISONS == 200
+    chain = " OR ".join(["name = 'x'"] * MAX_COMPARISONS)
+    expr = parse_filter(chain)
+    assert expr is not None and len(expr.operands) == MAX_COMPARISONS  # type: ignore[union-attr]
+    one_more = chain + " OR tags.k = 'v'"
+    error = parse_error(one_more, len(chain) + 4, "more than 200 comparisons")
+    assert "IN list" in str(error)
+    # An IN list is one comparison, however long.
+    values = ", ".join(f"'{i}'" for i in range(1000))
+    assert parse_filter(f"name IN ({values})") is not None
 
 
 def test_huge_inputs_fail_cleanly_without_recursion_errors() -> None:
@@ -268,11 +284,8 @@ def test_huge_inputs_fail_cleanly_without_recursion_errors() -> None:
         parse_filter("NOT " * 2400)
     with pytest.raises(InvalidFilterError, match="nested too deeply"):
         parse_filter("(" * 9999)
-    # Long flat chains are fine: AND / OR are parsed iteratively and stored n-ary.
-    chain = " OR ".join(["name = 'x'"] * 600)
-    assert len(chain) < MAX_FILTER_LENGTH
-    expr = parse_filter(chain)
-    assert expr is not None and len(expr.operands) == 600  # type: ignore[union-attr]
+    with pytest.raises(InvalidFilterError, match="more than 200 comparisons"):
+        parse_filter(" OR ".join(["name = 'x'"] * 700))
 
 
 def test_errors_name_the_field_as_written_canonically() -> None:

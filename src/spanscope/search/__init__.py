@@ -14,11 +14,12 @@ from spanscope.search.evaluate import (
 )
 from spanscope.search.fields import FIELD_NAMES, FieldSpec, ValueType, field_spec, field_to_string
 from spanscope.search.order_by import ORDER_BY_FIELDS, OrderBy, parse_order_by
-from spanscope.search.parser import MAX_DEPTH, MAX_FILTER_LENGTH, parse_filter
+from spanscope.search.parser import MAX_COMPARISONS, MAX_DEPTH, MAX_FILTER_LENGTH, parse_filter
 from spanscope.search.printer import literal_to_string, to_filter_string
 
 __all__ = [
     "FIELD_NAMES",
+    "MAX_COMPARISONS",
     "MAX_DEPTH",
     "MAX_FILTER_LENGTH",
     "ORDER_BY_FIELDS",

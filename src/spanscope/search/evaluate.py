@@ -9,6 +9,8 @@ Semantics (two-valued):
   only with string literals; any other pairing is false.
 * LIKE is case-sensitive, ILIKE compares str.lower() of both sides; `%` matches any run of
   characters (newlines too), `_` one character, `\\` makes the next character literal.
+* U+0000 reads as U+FFFD on both sides, in values and keys, as every store keeps it (see
+  `spanscope.search.stored_text`): a trace matches the same filters before and after storing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
 from spanscope.entities.trace_info import TraceInfo
 from spanscope.search.ast import And, Comparison, Expr, Field, FieldKind, Not, Op, Or, Value
+from spanscope.search.stored_text import NUL, NUL_REPLACEMENT, replace_nul, replace_nul_json
 
 __all__ = ["like_match", "like_to_regex", "matches", "trace_field_value", "trace_text_fields"]
 
@@ -63,7 +66,7 @@ def trace_text_fields(trace: Trace) -> list[str]:
     """The texts full-text search (`text LIKE/ILIKE`) looks at; stores index the same list.
 
     The trace name and request/response previews, then for each span its name and its inputs
-    and outputs as compact JSON.
+    and outputs as compact JSON; U+0000 replaced by U+FFFD, as stores keep them.
     """
     info = trace.info
     texts = [t for t in (info.name, info.request_preview, info.response_preview) if t is not None]
@@ -71,8 +74,8 @@ def trace_text_fields(trace: Trace) -> list[str]:
         texts.append(span.name)
         for value in (span.inputs, span.outputs):
             if value is not None:
-                texts.append(orjson.dumps(value).decode())
-    return texts
+                texts.append(replace_nul_json(orjson.dumps(value).decode()))
+    return [replace_nul(t) for t in texts]
 
 
 def _comparison(comparison: Comparison, trace: Trace) -> bool:
@@ -97,10 +100,19 @@ def _comparison(comparison: Comparison, trace: Trace) -> bool:
 
 def _trace_value(info: TraceInfo, field: Field) -> Any:
     if field.kind is FieldKind.TAG:
-        return info.tags.get(field.key)
+        return _get(info.tags, field.key)
     if field.kind is FieldKind.METADATA:
-        return info.metadata.get(field.key)
+        return _get(info.metadata, field.key)
     return trace_field_value(info, field.key)
+
+
+def _get(mapping: dict[str, Any], key: str) -> Any:
+    """`mapping[key]`, None when missing; keys compare with U+0000 read as U+FFFD."""
+    found = mapping.get(key)
+    if found is not None or (NUL not in key and NUL_REPLACEMENT not in key):
+        return found
+    wanted = replace_nul(key)
+    return next((v for k, v in mapping.items() if replace_nul(k) == wanted), None)
 
 
 def trace_field_value(info: TraceInfo, name: str) -> Any:
@@ -112,7 +124,7 @@ def _span_value(span: Span, field: Field) -> Any:
     if field.kind is FieldKind.SPAN:
         return _SPAN_GETTERS[field.key](span)
     # The same view as Span.attributes: spanscope's reserved keys are not attributes here.
-    return span.attributes.get(field.key)
+    return _get(span.attributes, field.key)
 
 
 def _class(value: Any) -> str | None:
@@ -129,6 +141,12 @@ def _test(op: Op, actual: Any, expected: Value) -> bool:
     actual_class = _class(actual)
     if actual_class is None or expected is None:
         return False
+    if actual_class == "string":
+        actual = replace_nul(actual)
+        if isinstance(expected, str):
+            expected = replace_nul(expected)
+        elif isinstance(expected, tuple):
+            expected = tuple(replace_nul(x) if isinstance(x, str) else x for x in expected)
     if isinstance(expected, tuple):
         same_class = [x for x in expected if _class(x) == actual_class]
         if not same_class:

@@ -10,6 +10,10 @@
 
 AND binds tighter than OR; NOT applies to the primary after it. Every error is an
 InvalidFilterError pointing at the offending token.
+
+Limits (docs/search.md): MAX_FILTER_LENGTH characters, MAX_DEPTH levels of parentheses and NOT,
+MAX_COMPARISONS comparisons. They are checked here, before any store sees the filter, and every
+filter within them runs on every backend (tests/store/test_filter_limits.py).
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ from spanscope.search.fields import (
 )
 from spanscope.search.lexer import Token, TokenKind, tokenize
 
-__all__ = ["MAX_DEPTH", "MAX_FILTER_LENGTH", "parse_filter"]
+__all__ = ["MAX_COMPARISONS", "MAX_DEPTH", "MAX_FILTER_LENGTH", "parse_filter"]
 
 MAX_FILTER_LENGTH = 10_000
-MAX_DEPTH = 100  # levels of parentheses plus NOTs
+MAX_DEPTH = 50  # levels of parentheses plus NOTs
+MAX_COMPARISONS = 200  # an IN list is one comparison, whatever its length
 
 _LIKE_OPS = frozenset({Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE})
 _ORDER_OPS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
@@ -108,6 +113,7 @@ class _Parser:
         self._text = text
         self._tokens = tokens
         self._i = 0
+        self._comparisons = 0
 
     def parse(self) -> Expr:
         expr = self._or(0)
@@ -199,6 +205,14 @@ class _Parser:
     # -- comparisons -----------------------------------------------------------------------
 
     def _comparison(self) -> Comparison:
+        self._comparisons += 1
+        if self._comparisons > MAX_COMPARISONS:
+            self._fail(
+                self._peek(),
+                f"filter has more than {MAX_COMPARISONS} comparisons",
+                f"at most {MAX_COMPARISONS} comparisons; one IN list, "
+                "as in name IN ('a', 'b'), replaces a chain of ORs",
+            )
         field = self._field(self._advance())
         spec = field_spec(field)
         op, op_token = self._operator(spec)
