@@ -1,16 +1,29 @@
 """Compiling the filter AST to SQL with bound parameters, the same on SQLite and PostgreSQL.
 
-Every comparison is two-valued (false on a missing value, IS NULL aside), so `NOT` is plain
-negation: columns are guarded with IS NOT NULL, tags / metadata / span predicates are EXISTS.
+Every comparison is two-valued (false on a missing value, IS NULL aside). The tree is first put
+in negation normal form: NOT is pushed down to the comparisons (De Morgan; NOT NOT x is x), and
+nested ANDs / ORs are flattened. A positive comparison then needs no NULL guard (nothing above
+it negates, and a NULL is not true), a negated one is `NOT (col IS NOT NULL AND ...)`; tags,
+metadata and span predicates are EXISTS. The SQL is as deep as the filter's parentheses, however
+many NOTs it chains, which keeps every filter within the parser's limits under SQLite's parser
+and expression-depth limits.
+
+Text is compared as stored (spanscope.search.stored_text): U+0000 in a value or key stands for
+U+FFFD. ILIKE compares Python's `str.lower()` of the value with the pattern lowered in Python,
+as the evaluator does: SQLite calls `str.lower` (store/sql/sqlite_functions.py), PostgreSQL
+lowers with ICU's root locale (`FOLD_COLLATION`), which follows the same Unicode rules (İ -> i̇,
+final sigma), whatever the database's own collation.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Numeric,
+    Select,
     and_,
     case,
     cast,
@@ -28,11 +41,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, Or
-from spanscope.store.sql.fulltext import ESCAPE, SEPARATOR, literal_runs
+from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, Scalar, Value
+from spanscope.search.stored_text import replace_nul
+from spanscope.store.sql.fulltext import ESCAPE, SEPARATOR, case_stable_runs, literal_runs
 from spanscope.store.sql.schema import TEXT_TABLE, spans, trace_metadata, trace_tags, traces
 
-__all__ = ["canonical_like", "compile_filter"]
+__all__ = ["FOLD_COLLATION", "PULL_UP_LIMIT", "canonical_like", "compile_filter", "fts_query"]
 
 TRACE_COLUMNS = {
     "trace_id": traces.c.trace_id,
@@ -49,17 +63,108 @@ TRACE_COLUMNS = {
 TEXT = table(TEXT_TABLE, column("trace_id"), column("content"))
 SPAN_COLUMNS = {"name": spans.c.name, "type": spans.c.span_type, "status": spans.c.status}
 _ORDERING = {Op.LT: "__lt__", Op.LE: "__le__", Op.GT: "__gt__", Op.GE: "__ge__"}
+_SUBQUERY_KINDS = frozenset(
+    {FieldKind.TAG, FieldKind.METADATA, FieldKind.SPAN, FieldKind.SPAN_ATTRIBUTE, FieldKind.TEXT}
+)
+# The ICU collation of the root locale, present on PostgreSQL built with ICU (the usual builds).
+FOLD_COLLATION = "und-x-icu"
+# PostgreSQL turns the subqueries of the top-level AND into (anti-)semi-joins, and plans the
+# join order of all of them: past a dozen, planning takes seconds (100 tag comparisons: 2.5 s,
+# 100 text comparisons: minutes). Beyond this many, each is fenced (EXISTS with OFFSET 0, IN
+# under IS TRUE), which PostgreSQL keeps as a subplan.
+PULL_UP_LIMIT = 8
 
 
-def compile_filter(expr: Expr, dialect: str) -> ColumnElement[bool]:
-    """The WHERE clause (over `traces`) equivalent to `expr`."""
-    if isinstance(expr, And):
-        return and_(*(compile_filter(e, dialect) for e in expr.operands))
-    if isinstance(expr, Or):
-        return or_(*(compile_filter(e, dialect) for e in expr.operands))
-    if isinstance(expr, Not):
-        return not_(compile_filter(expr.operand, dialect))
-    return _comparison(expr, dialect)
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    comparison: Comparison
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Junction:
+    conjunction: bool  # AND, else OR
+    operands: tuple[_Leaf | _Junction, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    dialect: str
+    fold_collation: str | None
+
+    def fold(self, expr: Any) -> Any:
+        """Python's str.lower() of a text expression (see the module docstring)."""
+        if self.dialect == "sqlite":
+            return func.spanscope_lower(expr)
+        if self.fold_collation is not None:
+            return func.lower(expr.collate(self.fold_collation))
+        return func.lower(expr)
+
+
+def compile_filter(
+    expr: Expr, dialect: str, *, fold_collation: str | None = FOLD_COLLATION
+) -> ColumnElement[bool]:
+    """The WHERE clause (over `traces`) equivalent to `expr`.
+
+    `fold_collation` (PostgreSQL): the collation ILIKE lowers with; None for the database's
+    default (where ICU is missing; non-ASCII case folding then follows that collation).
+    """
+    context = _Context(dialect, fold_collation)
+    node = _normal_form(expr, negated=False)
+    if isinstance(node, _Leaf):
+        return _leaf(node, context, fence=False)
+    if not node.conjunction or dialect != "postgresql":
+        return _junction(node, context)
+    # Top-level AND on PostgreSQL: fence the subqueries past PULL_UP_LIMIT (see above).
+    parts = []
+    pulled = 0
+    for operand in node.operands:
+        if isinstance(operand, _Leaf):
+            pulled += operand.comparison.field.kind in _SUBQUERY_KINDS
+            parts.append(_leaf(operand, context, fence=pulled > PULL_UP_LIMIT))
+        else:
+            parts.append(_junction(operand, context))
+    return and_(*parts)
+
+
+def _normal_form(expr: Expr, negated: bool) -> _Leaf | _Junction:
+    """`expr` (negated if asked) with NOT only on comparisons and no AND directly in an AND,
+    nor OR in an OR."""
+    while isinstance(expr, Not):  # chains of NOT, without recursion
+        expr = expr.operand
+        negated = not negated
+    if isinstance(expr, Comparison):
+        return _Leaf(expr, negated)
+    conjunction = isinstance(expr, And) != negated  # De Morgan
+    operands: list[_Leaf | _Junction] = []
+    for operand in expr.operands:
+        node = _normal_form(operand, negated)
+        if isinstance(node, _Junction) and node.conjunction == conjunction:
+            operands.extend(node.operands)
+        else:
+            operands.append(node)
+    return _Junction(conjunction, tuple(operands))
+
+
+def _junction(node: _Junction, context: _Context) -> ColumnElement[bool]:
+    parts = [
+        _leaf(o, context, fence=False) if isinstance(o, _Leaf) else _junction(o, context)
+        for o in node.operands
+    ]
+    return and_(*parts) if node.conjunction else or_(*parts)
+
+
+def _leaf(leaf: _Leaf, context: _Context, fence: bool) -> ColumnElement[bool]:
+    comparison = leaf.comparison
+    sql = _comparison(comparison, context, fence)
+    if not leaf.negated:
+        return sql
+    if comparison.field.kind is FieldKind.TRACE and comparison.op not in (
+        Op.IS_NULL,
+        Op.IS_NOT_NULL,
+    ):  # NOT of a comparison on a NULL column is true: the comparison itself is false there
+        sql = and_(TRACE_COLUMNS[comparison.field.key].isnot(None), sql)
+    return not_(sql)
 
 
 def canonical_like(pattern: str) -> str:
@@ -86,156 +191,186 @@ def canonical_like(pattern: str) -> str:
     return "".join(out)
 
 
-def _comparison(comp: Comparison, dialect: str) -> ColumnElement[bool]:
-    kind = comp.field.kind
+def _stored(value: Value) -> Value:
+    """A filter value as stores keep text (U+0000 -> U+FFFD)."""
+    if isinstance(value, str):
+        return replace_nul(value)
+    if isinstance(value, tuple):
+        return tuple(replace_nul(v) if isinstance(v, str) else v for v in value)
+    return value
+
+
+def _exists(
+    where: list[ColumnElement[bool]], fence: bool, from_: Any = None
+) -> ColumnElement[bool]:
+    query: Select[Any] = select(literal_column("1")).where(*where)
+    if from_ is not None:
+        query = query.select_from(from_)
+    return exists(query.offset(0) if fence else query)
+
+
+def _comparison(comp: Comparison, context: _Context, fence: bool) -> ColumnElement[bool]:
+    kind, op, value = comp.field.kind, comp.op, _stored(comp.value)
     if kind is FieldKind.TRACE:
         column = TRACE_COLUMNS[comp.field.key]
-        if comp.op is Op.IS_NULL:
+        if op is Op.IS_NULL:
             return column.is_(None)
-        if comp.op is Op.IS_NOT_NULL:
+        if op is Op.IS_NOT_NULL:
             return column.isnot(None)
-        return and_(column.isnot(None), _compare(column, comp.op, comp.value, dialect))
+        return _compare(column, op, value, context)
     if kind in (FieldKind.TAG, FieldKind.METADATA):
         table = trace_tags if kind is FieldKind.TAG else trace_metadata
-        scope = and_(table.c.trace_id == traces.c.trace_id, table.c.key == comp.field.key)
-        if comp.op is Op.IS_NULL:
-            return ~exists().where(scope)
-        if comp.op is Op.IS_NOT_NULL:
-            return exists().where(scope)
-        return exists().where(scope, _compare(table.c.value, comp.op, comp.value, dialect))
+        scope = [table.c.trace_id == traces.c.trace_id, table.c.key == replace_nul(comp.field.key)]
+        if op is Op.IS_NULL:
+            return not_(_exists(scope, fence))
+        if op is Op.IS_NOT_NULL:
+            return _exists(scope, fence)
+        return _exists([*scope, _compare(table.c.value, op, value, context)], fence)
     if kind is FieldKind.SPAN:
         column = SPAN_COLUMNS[comp.field.key]
-        scope = spans.c.trace_id == traces.c.trace_id
-        if comp.op is Op.IS_NULL:
-            return ~exists().where(scope, column.isnot(None))
-        if comp.op is Op.IS_NOT_NULL:
-            return exists().where(scope, column.isnot(None))
-        return exists().where(scope, _compare(column, comp.op, comp.value, dialect))
+        scope = [spans.c.trace_id == traces.c.trace_id]
+        if op is Op.IS_NULL:
+            return not_(_exists([*scope, column.isnot(None)], fence))
+        if op is Op.IS_NOT_NULL:
+            return _exists([*scope, column.isnot(None)], fence)
+        return _exists([*scope, _compare(column, op, value, context)], fence)
     if kind is FieldKind.SPAN_ATTRIBUTE:
-        return _span_attribute(comp, dialect)
-    return _text(comp, dialect)
+        return _span_attribute(comp, value, context, fence)
+    return _text(op, value, context, fence)
 
 
-def _compare(column: Any, op: Op, value: Any, dialect: str) -> ColumnElement[bool]:
+def _compare(column: Any, op: Op, value: Value, context: _Context) -> ColumnElement[bool]:
     if op is Op.EQ:
         return column == value  # type: ignore[no-any-return]
     if op is Op.NE:
         return column != value  # type: ignore[no-any-return]
     if op is Op.IN:
-        return column.in_(list(value))  # type: ignore[no-any-return]
+        return column.in_(list(_values(value)))  # type: ignore[no-any-return]
     if op is Op.NOT_IN:
-        return column.notin_(list(value))  # type: ignore[no-any-return]
+        return column.notin_(list(_values(value)))  # type: ignore[no-any-return]
     if op in _ORDERING:
         return getattr(column, _ORDERING[op])(value)  # type: ignore[no-any-return]
     if op in (Op.LIKE, Op.NOT_LIKE):
         like = column.like(canonical_like(str(value)), escape="\\")
         return like if op is Op.LIKE else not_(like)  # type: ignore[no-any-return]
     if op in (Op.ILIKE, Op.NOT_ILIKE):
-        lowered = _lower(column, dialect)
-        pattern = _lower(literal(canonical_like(str(value))), dialect)
-        ilike: ColumnElement[bool] = lowered.like(pattern, escape="\\")
+        # The pattern is lowered in Python, before its escapes are read, as the evaluator does.
+        pattern = canonical_like(str(value).lower())
+        ilike: ColumnElement[bool] = context.fold(column).like(pattern, escape="\\")
         return ilike if op is Op.ILIKE else not_(ilike)
     raise ValueError(f"operator {op.value} cannot be compiled here")
 
 
-def _lower(expr: Any, dialect: str) -> Any:
-    # SQLite's lower() folds ASCII only; the store registers Python's str.lower as a function.
-    return func.spanscope_lower(expr) if dialect == "sqlite" else func.lower(expr)
+def _values(value: Value) -> tuple[Scalar, ...]:
+    return value if isinstance(value, tuple) else () if value is None else (value,)
 
 
-def _span_attribute(comp: Comparison, dialect: str) -> ColumnElement[bool]:
-    key = comp.field.key
-    scope = spans.c.trace_id == traces.c.trace_id
-    if dialect == "sqlite":
-        path = '$.attributes."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        kind: Any = func.json_type(spans.c.content, path)
-        raw = func.json_extract(spans.c.content, path)
-        number: Any = raw
-        text_value: Any = raw
-        is_number: ColumnElement[bool]
-        is_number = kind.in_(["integer", "real"])
+def _span_attribute(
+    comp: Comparison, value: Value, context: _Context, fence: bool
+) -> ColumnElement[bool]:
+    key = replace_nul(comp.field.key)
+    scope: list[ColumnElement[bool]] = [spans.c.trace_id == traces.c.trace_id]
+    from_: Any = None
+    if context.dialect == "sqlite":
+        # json_each, not a JSON path: it reads any key exactly (a path cannot quote every
+        # character the same way on every SQLite version).
+        attributes = (
+            func.json_each(spans.c.content, "$.attributes")
+            .table_valued("key", "type", "atom")
+            .alias("attributes")
+        )
+        from_ = spans.join(attributes, true())
+        scope.append(attributes.c.key == key)
+        kind: Any = attributes.c.type
+        number: Any = attributes.c.atom
+        text_value: Any = attributes.c.atom
+        is_number: ColumnElement[bool] = kind.in_(["integer", "real"])
         is_text = kind == "text"
     else:
-        value = cast(spans.c.content, JSONB)["attributes"][key]
-        kind = func.jsonb_typeof(value)
-        text_value = value.astext
+        found = cast(spans.c.content, JSONB)["attributes"][key]
+        kind = func.jsonb_typeof(found)
+        text_value = found.astext
         # Cast only numbers: casting a JSON string to numeric would raise mid-query.
         number = case((kind == "number", cast(text_value, Numeric)))
         is_number = kind == "number"
         is_text = kind == "string"
     present = and_(kind.isnot(None), kind != "null")
-    if comp.op is Op.IS_NULL:
-        return ~exists().where(scope, present)
-    if comp.op is Op.IS_NOT_NULL:
-        return exists().where(scope, present)
-    values = comp.value if isinstance(comp.value, tuple) else (comp.value,)
+    op = comp.op
+    if op is Op.IS_NULL:
+        return not_(_exists([*scope, present], fence, from_))
+    if op is Op.IS_NOT_NULL:
+        return _exists([*scope, present], fence, from_)
+    values = _values(value)
     if all(isinstance(v, (int, float)) for v in values):
-        condition = and_(is_number, _compare(number, comp.op, comp.value, dialect))
+        condition = and_(is_number, _compare(number, op, value, context))
     elif all(isinstance(v, str) for v in values):
-        condition = and_(is_text, _compare(text_value, comp.op, comp.value, dialect))
+        condition = and_(is_text, _compare(text_value, op, value, context))
     else:  # a mixed IN list: each literal compares with values of its own kind
-        strings = tuple(v for v in values if isinstance(v, str))
-        numbers = tuple(v for v in values if not isinstance(v, str))
+        strings = [v for v in values if isinstance(v, str)]
+        numbers = [v for v in values if not isinstance(v, str)]
         condition = or_(
-            and_(is_text, text_value.in_(list(strings))),
-            and_(is_number, number.in_(list(numbers))),
+            and_(is_text, text_value.in_(strings)),
+            and_(is_number, number.in_(numbers)),
         )
-        if comp.op is Op.NOT_IN:
+        if op is Op.NOT_IN:
             condition = and_(or_(is_text, is_number), not_(condition))
-    return exists().where(scope, condition)
+    return _exists([*scope, condition], fence, from_)
 
 
-def _text(comp: Comparison, dialect: str) -> ColumnElement[bool]:
+def _text(op: Op, value: Value, context: _Context, fence: bool) -> ColumnElement[bool]:
     # A trace's texts share one row (store/sql/fulltext.py): the index pre-selects rows by the
     # pattern's literal runs, then the exact LIKE / ILIKE is tested on each text alone.
-    if comp.op not in (Op.LIKE, Op.ILIKE):
-        return false() if comp.op is not Op.IS_NOT_NULL else true()
+    if op not in (Op.LIKE, Op.ILIKE):
+        return false() if op is not Op.IS_NOT_NULL else true()
     content = TEXT.c.content
-    pattern = canonical_like(str(comp.value))
-    insensitive = comp.op is Op.ILIKE
+    insensitive = op is Op.ILIKE
+    # ILIKE: the pattern lowered in Python first (as the evaluator does); the index is then
+    # asked only for runs of characters every database folds alike (fulltext.case_stable_runs).
+    pattern = canonical_like(str(value).lower() if insensitive else str(value))
+    runs = case_stable_runs(pattern) if insensitive else literal_runs(pattern)
     conditions: list[ColumnElement[bool]] = []
-    if dialect == "sqlite":
-        # The trigram index finds rows holding every literal run of 3+ characters (case
-        # folded); the exact LIKE then decides.
-        query = fts_query(pattern)
+    if context.dialect == "sqlite":
+        # The trigram index finds rows holding every run of 3+ characters (case folded); the
+        # exact LIKE then decides.
+        query = fts_query(runs)
         if query is not None:
             conditions.append(literal_column(TEXT_TABLE).op("MATCH")(literal(query)))
         conditions.append(func.spanscope_text_like(content, pattern, int(insensitive)) == 1)
     else:
-        # pg_trgm serves ILIKE, a superset of both operators; the exact comparison decides.
-        runs = literal_runs(pattern)
+        # pg_trgm serves LIKE and ILIKE: the runs, in order, pre-select; the exact comparison
+        # of each text decides.
         if runs:
             loose = "%" + "%".join(_like_escape(run) for run in runs) + "%"
-            conditions.append(content.ilike(loose, escape="\\"))
+            pre = content.ilike(loose, escape="\\") if insensitive else content.like(loose, "\\")
+            conditions.append(pre)
         texts = (
             func.unnest(func.string_to_array(content, literal(SEPARATOR)))
             .table_valued("value")
             .render_derived()
             .alias("texts")
         )
-        value = func.replace(
+        one = func.replace(
             func.replace(texts.c.value, literal(ESCAPE + "s"), literal(SEPARATOR)),
             literal(ESCAPE + "e"),
             literal(ESCAPE),
         )
-        match = (
-            select(literal(1))
-            .select_from(texts)
-            .where(_compare(value, comp.op, comp.value, dialect))
-        )
+        compared = context.fold(one) if insensitive else one
+        match = select(literal(1)).select_from(texts).where(compared.like(pattern, escape="\\"))
         conditions.append(exists(match))
-    candidates = select(TEXT.c.trace_id).where(*conditions)
-    return traces.c.trace_id.in_(candidates)
+    candidates = traces.c.trace_id.in_(select(TEXT.c.trace_id).where(*conditions))
+    # PostgreSQL pulls an IN subquery up into a join even with OFFSET 0; under IS TRUE it
+    # stays a subquery, run once and hashed.
+    return candidates.is_(true()) if fence else candidates
 
 
-def fts_query(pattern: str) -> str | None:
-    """An FTS5 query for rows holding trigrams of each literal run of a canonical pattern.
+def fts_query(runs: list[str]) -> str | None:
+    """An FTS5 query for rows holding trigrams of each literal run of a pattern.
 
     The index keeps no positions (detail=column), so it is asked for single trigrams: every
     third one of a run and its last, which any row holding the run holds too.
     """
     grams: dict[str, None] = {}
-    for run in literal_runs(pattern):
+    for run in runs:
         if len(run) >= 3:
             starts = [*range(0, len(run) - 2, 3), len(run) - 3]
             grams.update((run[i : i + 3], None) for i in starts)

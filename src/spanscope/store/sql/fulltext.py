@@ -13,7 +13,15 @@ from collections.abc import Iterable
 
 from spanscope.search import like_match
 
-__all__ = ["ESCAPE", "SEPARATOR", "join_texts", "like_any", "literal_runs", "split_texts"]
+__all__ = [
+    "ESCAPE",
+    "SEPARATOR",
+    "case_stable_runs",
+    "join_texts",
+    "like_any",
+    "literal_runs",
+    "split_texts",
+]
 
 SEPARATOR = "\x1f"  # ASCII unit separator: JSON text never holds it unescaped
 ESCAPE = "\x1e"
@@ -66,6 +74,35 @@ def literal_runs(pattern: str) -> list[str]:
         i += 1
     runs.append("".join(current))
     return [run for run in runs if run]
+
+
+def case_stable_runs(pattern: str) -> list[str]:
+    """The literal runs of a canonical, lowered ILIKE pattern, split further at every character
+    whose case folding may differ between Python's str.lower(), SQLite's FTS5 and a PostgreSQL
+    collation, so the index (which folds its own way) never misses a text ILIKE matches.
+
+    Kept: ASCII but i, I, k, K (İ lowers to "i" and a combining dot, the Kelvin sign to "k";
+    Turkic collations lower I to a dotless i) and characters without case, except the combining
+    dot above. Dropped: every other letter with case (é, Σ, ß...).
+    """
+    runs: list[str] = []
+    for run in literal_runs(pattern):
+        current: list[str] = []
+        for char in run:
+            if _case_stable(char):
+                current.append(char)
+            elif current:
+                runs.append("".join(current))
+                current = []
+        if current:
+            runs.append("".join(current))
+    return runs
+
+
+def _case_stable(char: str) -> bool:
+    if char.isascii():
+        return char not in "iIkK"
+    return char.lower() == char == char.upper() and char != "\u0307"
 
 
 def _escape(text: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 
 from spanscope.search import parse_filter, parse_order_by
-from spanscope.store.sql.filters import compile_filter
+from spanscope.store.sql.filters import FOLD_COLLATION, compile_filter
 from spanscope.store.sql.pagination import after_token, decode_token, encode_token
 from spanscope.store.sql.schema import traces
 
@@ -38,6 +38,8 @@ class SearchQuery:
         filter_string: str | None,
         order_by: Sequence[str] | None,
         dialect: str,
+        *,
+        fold_collation: str | None = FOLD_COLLATION,
     ) -> None:
         self.experiment_ids = list(experiment_ids)
         self.expr = parse_filter(filter_string)
@@ -47,13 +49,15 @@ class SearchQuery:
             keys.append(("trace_id", keys[-1][1] if keys else False))
         self.keys = keys
         self.dialect = dialect
+        self.fold_collation = fold_collation
         signature = f"{sorted(self.experiment_ids)}|{filter_string or ''}|{keys}"
         self.context = hashlib.sha256(signature.encode()).hexdigest()[:16]
 
     def statement(self, limit: int, page_token: str | None) -> Select[Any]:
         stmt = select(traces).where(traces.c.experiment_id.in_(self.experiment_ids))
         if self.expr is not None:
-            stmt = stmt.where(compile_filter(self.expr, self.dialect))
+            where = compile_filter(self.expr, self.dialect, fold_collation=self.fold_collation)
+            stmt = stmt.where(where)
         exprs = [(_SORT_KEYS[name][0], ascending) for name, ascending in self.keys]
         if page_token:
             values = decode_token(page_token, self.context, len(self.keys))
