@@ -26,6 +26,7 @@ WRITE = {"sqlite_begin": "IMMEDIATE"}
 _BUSY_TIMEOUT_MS = 60_000
 _CACHE_KIB = 65_536  # page cache per connection (SQLite's default is 2 MiB)
 _CHECKPOINT_PAGES = 10_000  # SQLite's default is 1,000
+_CONNECT_TIMEOUT_S = 10  # PostgreSQL: a server that does not answer is unavailable, not a hang
 # SQLite engine -> (pid, lock): the threads of one process take turns writing on a lock that
 # wakes the next one at once, instead of SQLite's busy handler, which polls with sleeps of up
 # to 100 ms. Other processes still wait on the busy timeout.
@@ -44,7 +45,16 @@ def make_engine(uri: str) -> Engine:
     if backend == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise InvalidArgumentError(
+                "a postgresql:// store needs psycopg: pip install 'spanscope[postgres]'"
+            ) from None
+        args = {} if "connect_timeout" in url.query else {"connect_timeout": _CONNECT_TIMEOUT_S}
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=args
+        )
     raise InvalidArgumentError(
         f"unsupported store URI {uri!r}: expected sqlite:///<path> or postgresql://..."
     )

@@ -1,14 +1,20 @@
-"""SqlTraceStore: the TraceStore on SQLite or PostgreSQL."""
+"""SqlTraceStore: the TraceStore on SQLite or PostgreSQL.
+
+Every public method raises spanscope's exceptions only (store/sql/errors.py): operational
+failures as StorageUnavailableError, anything else the database refuses as InvalidArgumentError.
+Text is stored with U+0000 replaced by U+FFFD (store/sql/sanitize.py).
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
@@ -20,8 +26,17 @@ from spanscope.exceptions import AlreadyExistsError, InvalidArgumentError, NotFo
 from spanscope.store.base import PagedList, TraceStore
 from spanscope.store.sql import rows
 from spanscope.store.sql.engine import make_engine, write_transaction
+from spanscope.store.sql.errors import translated
+from spanscope.store.sql.filters import FOLD_COLLATION
 from spanscope.store.sql.migrate import upgrade
 from spanscope.store.sql.rows import experiment_number as _experiment_number
+from spanscope.store.sql.sanitize import (
+    clean_key_values,
+    clean_metadata,
+    clean_spans,
+    clean_text,
+    clean_traces,
+)
 from spanscope.store.sql.schema import (
     experiments,
     trace_tags,
@@ -34,26 +49,36 @@ __all__ = ["SqlTraceStore"]
 
 MAX_RESULTS = 10_000
 _CHUNK = 500
+_logger = logging.getLogger("spanscope")
 
 
 class SqlTraceStore(TraceStore):
     """Traces in SQLite (WAL) or PostgreSQL; the schema is migrated on first use."""
 
+    @translated
     def __init__(self, uri: str) -> None:
         self.uri = uri
         self.engine = make_engine(uri)
         self.dialect = self.engine.dialect.name
-        upgrade(self.engine)
+        try:
+            upgrade(self.engine)
+            self.fold_collation = _fold_collation(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self._upserts: dict[str, Any] = {}
         self._writer = TraceWriter(self.engine)
 
+    @translated
     def close(self) -> None:
         self.engine.dispose()
 
     # Experiments
 
+    @translated
     def create_experiment(self, name: str, tags: dict[str, str] | None = None) -> str:
         name = _check_name(name)
+        tags = clean_key_values({str(k): str(v) for k, v in (tags or {}).items()})
         now = _now_ms()
         with self._write() as conn:
             if _experiment_id_by_name(conn, name) is not None:
@@ -63,13 +88,14 @@ class SqlTraceStore(TraceStore):
                     name=name,
                     created_at=now,
                     last_update_time=now,
-                    tags=orjson.dumps({str(k): str(v) for k, v in (tags or {}).items()}).decode(),
+                    tags=orjson.dumps(tags).decode(),
                 )
             )
             key = result.inserted_primary_key
             assert key is not None
             return str(key[0])
 
+    @translated
     def get_experiment(self, experiment_id: str) -> Experiment:
         number = _experiment_number(experiment_id)
         with self.engine.connect() as conn:
@@ -80,11 +106,14 @@ class SqlTraceStore(TraceStore):
             raise NotFoundError(f"no experiment with id {experiment_id!r}")
         return rows.experiment_from_row(row._mapping)
 
+    @translated
     def get_experiment_by_name(self, name: str) -> Experiment | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(experiments).where(experiments.c.name == name)).first()
+            stmt = select(experiments).where(experiments.c.name == clean_text(name))
+            row = conn.execute(stmt).first()
         return None if row is None else rows.experiment_from_row(row._mapping)
 
+    @translated
     def search_experiments(
         self, name_like: str | None = None, max_results: int = 1000, page_token: str | None = None
     ) -> PagedList[Experiment]:
@@ -105,7 +134,7 @@ class SqlTraceStore(TraceStore):
             .limit(max_results + 1)
         )
         if name_like:
-            stmt = stmt.where(experiments.c.name.like(name_like))
+            stmt = stmt.where(experiments.c.name.like(clean_text(str(name_like))))
         if page_token:
             stmt = stmt.where(experiments.c.experiment_id > _page_number(page_token))
         with self.engine.connect() as conn:
@@ -116,6 +145,7 @@ class SqlTraceStore(TraceStore):
         token = items[-1].experiment_id if len(found) > max_results else None
         return PagedList(items, token)
 
+    @translated
     def rename_experiment(self, experiment_id: str, new_name: str) -> None:
         new_name = _check_name(new_name)
         number = _experiment_number(experiment_id)
@@ -131,6 +161,7 @@ class SqlTraceStore(TraceStore):
             if result.rowcount == 0:
                 raise NotFoundError(f"no experiment with id {experiment_id!r}")
 
+    @translated
     def delete_experiment(self, experiment_id: str) -> None:
         if str(experiment_id) == DEFAULT_EXPERIMENT_ID:
             raise InvalidArgumentError("the default experiment (id '0') cannot be deleted")
@@ -146,10 +177,12 @@ class SqlTraceStore(TraceStore):
 
     # Writing traces
 
+    @translated
     def write_traces(self, batch: Sequence[Trace]) -> None:
         if batch:
-            self._writer.write_traces(batch)
+            self._writer.write_traces(clean_traces(batch))
 
+    @translated
     def log_spans(
         self,
         experiment_id: str,
@@ -157,11 +190,15 @@ class SqlTraceStore(TraceStore):
         trace_metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         if new_spans:
-            self._writer.log_spans(str(experiment_id), new_spans, trace_metadata or {})
+            self._writer.log_spans(
+                str(experiment_id), clean_spans(new_spans), clean_metadata(trace_metadata or {})
+            )
 
     # Reading traces
 
+    @translated
     def get_trace(self, trace_id: str, include_spans: bool = True) -> Trace:
+        trace_id = clean_text(str(trace_id))
         with self.engine.connect() as conn:
             row = conn.execute(select(traces).where(traces.c.trace_id == trace_id)).first()
             if row is None:
@@ -169,6 +206,7 @@ class SqlTraceStore(TraceStore):
             found = self._spans(conn, [trace_id]).get(trace_id, []) if include_spans else []
         return Trace(rows.info_from_row(row._mapping), TraceData(found))
 
+    @translated
     def search_traces(
         self,
         experiment_ids: Sequence[str],
@@ -180,7 +218,9 @@ class SqlTraceStore(TraceStore):
     ) -> PagedList[Trace]:
         _check_max_results(max_results)
         numbers = [_experiment_number(e) for e in experiment_ids]
-        query = SearchQuery(numbers, filter_string, order_by, self.dialect)
+        query = SearchQuery(
+            numbers, filter_string, order_by, self.dialect, fold_collation=self.fold_collation
+        )
         stmt = query.statement(max_results + 1, page_token)
         with self.engine.connect() as conn:
             found = [dict(r._mapping) for r in conn.execute(stmt)]
@@ -193,6 +233,7 @@ class SqlTraceStore(TraceStore):
         ]
         return PagedList(result, token)
 
+    @translated
     def search_sessions(
         self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
     ) -> PagedList[Session]:
@@ -217,6 +258,7 @@ class SqlTraceStore(TraceStore):
 
     # Deleting and tagging
 
+    @translated
     def delete_traces(
         self,
         experiment_id: str,
@@ -239,7 +281,7 @@ class SqlTraceStore(TraceStore):
                 raise InvalidArgumentError(f"{label} must be a non-negative integer, got {value!r}")
         stmt = select(traces.c.trace_id).where(traces.c.experiment_id == number)
         if trace_ids is not None:
-            stmt = stmt.where(traces.c.trace_id.in_(list(trace_ids)))
+            stmt = stmt.where(traces.c.trace_id.in_([clean_text(str(i)) for i in trace_ids]))
         if older_than_ms is not None:
             stmt = stmt.where(traces.c.request_time < _now_ms() - older_than_ms)
         if max_traces is not None:
@@ -250,8 +292,10 @@ class SqlTraceStore(TraceStore):
             self._delete_trace_rows(conn, ids)
         return len(ids)
 
+    @translated
     def set_trace_tag(self, trace_id: str, key: str, value: str) -> None:
         key, value = _check_tag(key, value)
+        trace_id = clean_text(str(trace_id))
         with self._write() as conn:
             tags = self._trace_tags(conn, trace_id)
             tags[key] = value
@@ -264,7 +308,9 @@ class SqlTraceStore(TraceStore):
                 .values(tags_json=orjson.dumps(tags).decode())
             )
 
+    @translated
     def delete_trace_tag(self, trace_id: str, key: str) -> None:
+        trace_id, key = clean_text(str(trace_id)), clean_text(str(key))
         with self._write() as conn:
             tags = self._trace_tags(conn, trace_id)
             if key not in tags:
@@ -337,13 +383,31 @@ def _check_name(name: object) -> str:
         raise InvalidArgumentError(f"an experiment name is a non-empty string, got {name!r}")
     if len(name) > 500:
         raise InvalidArgumentError(f"experiment names are at most 500 characters, got {len(name)}")
-    return name
+    return clean_text(name)
 
 
 def _check_tag(key: object, value: object) -> tuple[str, str]:
     if not isinstance(key, str) or not key or len(key) > 250:
         raise InvalidArgumentError(f"a tag key is a string of 1 to 250 characters, got {key!r}")
-    return key, str(value)
+    return clean_text(key), clean_text(str(value))
+
+
+def _fold_collation(engine: Engine) -> str | None:
+    """The collation ILIKE lowers with on PostgreSQL (filters.FOLD_COLLATION), None if the
+    server lacks ICU: non-ASCII letters then fold as the database's collation does."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        query = text("SELECT 1 FROM pg_collation WHERE collname = :name")
+        found = conn.execute(query, {"name": FOLD_COLLATION}).first()
+    if found is None:
+        _logger.warning(
+            "spanscope: PostgreSQL has no ICU collation %r; ILIKE folds non-ASCII letters as "
+            "the database's collation does, which may differ from SQLite",
+            FOLD_COLLATION,
+        )
+        return None
+    return FOLD_COLLATION
 
 
 def _check_max_results(max_results: int) -> None:
