@@ -66,6 +66,8 @@ def translate(error: BaseException) -> SpanscopeError | None:
     if isinstance(error, sa.StatementError) and not isinstance(error, sa.DBAPIError):
         cause = error.orig if error.orig is not None else error
         return InvalidArgumentError(f"a value cannot be sent to the database: {_first_line(cause)}")
+    if isinstance(error, OverflowError):  # sqlite3 binding an int past 64 bits
+        return InvalidArgumentError(f"a number is out of the database's range: {error}")
     if isinstance(error, (sa.ArgumentError, sa.NoSuchModuleError)):
         return InvalidArgumentError(f"invalid store URI: {_first_line(error)}")
     if isinstance(original, sqlite3.Error):
