@@ -62,8 +62,12 @@ def make_trace(spans: list[Span] | None = None, **info: Any) -> Trace:
 # -- strategies -------------------------------------------------------------------------------
 
 # Small alphabets so generated filters and traces often agree (and matches() is often true).
-SMALL_TEXT = st.text(alphabet="aAb%_\\' .é", max_size=4)
-KEYS = st.sampled_from(["env", "k", "gen_ai.usage.input_tokens", "my key", "x`y"])
+# Besides ASCII: letters whose case folding differs between databases (dotted and dotless i,
+# capital, small and final sigma, the Kelvin sign), and NUL, stored as U+FFFD.
+SMALL_TEXT = st.text(alphabet="aAb%_\\' .éİıΣσς\u212a\x00\ufffd", max_size=4)
+KEYS = st.sampled_from(
+    ["env", "k", "gen_ai.usage.input_tokens", "my key", "x`y", 'q"\\', "n\x00l", "Σ"]
+)
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 NUMBERS: st.SearchStrategy[Scalar] = st.one_of(
     INT64, st.floats(allow_nan=False, allow_infinity=False), st.integers(-3, 3)

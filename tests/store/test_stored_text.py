@@ -183,7 +183,8 @@ def test_upgrade_cleans_what_older_versions_stored(old_uri: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO experiments (name, created_at, last_update_time, tags) VALUES (:n, 1, 1, :t)"
+                "INSERT INTO experiments (name, created_at, last_update_time, tags) "
+                "VALUES (:n, 1, 1, :t)"
             ),
             {"n": "old" if not sqlite else f"old{NUL}", "t": '{"k\\u0000":"v\\u0000"}'},
         )

@@ -34,8 +34,12 @@ __all__ = ["BATCHES", "BATCH_IDS", "EXPRESSIONS"]
 
 # -- the filter-language strategies (a small vocabulary, so filters often match) ----------------
 
-_SMALL_TEXT = st.text(alphabet="aAb%_\\' .é", max_size=4)
-_KEYS = st.sampled_from(["env", "k", "gen_ai.usage.input_tokens", "my key", "x`y"])
+# Besides ASCII: letters whose case folding differs between databases (dotted and dotless i,
+# capital, small and final sigma, the Kelvin sign), and NUL, stored as U+FFFD.
+_SMALL_TEXT = st.text(alphabet="aAb%_\\' .éİıΣσς\u212a\x00\ufffd", max_size=4)
+_KEYS = st.sampled_from(
+    ["env", "k", "gen_ai.usage.input_tokens", "my key", "x`y", 'q"\\', "n\x00l", "Σ"]
+)
 _NUMBERS: st.SearchStrategy[Scalar] = st.integers(-2, 2)
 _JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), _SMALL_TEXT)
 _JSON_VALUES = st.one_of(
