@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from spanscope.cli.main import cli
+from spanscope.cli.main import EXIT_ABORTED, EXIT_UNAVAILABLE, EXIT_USAGE, cli
 from spanscope.store.sql.store import SqlTraceStore
+from tests.cli.cli_helpers import run_cli
 from tests.store.factory import make_trace
 
 
@@ -99,6 +100,93 @@ def test_errors_are_messages_with_exit_status_2(uri: str) -> None:
     )
     assert proc.returncode == 2
     assert "no trace with id" in proc.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["traces", "search", "-f", "nme = 'x'"], EXIT_USAGE, "unknown field 'nme'"),
+        (["traces", "search", "-f", "NOT " * 60 + "name = 'x'"], EXIT_USAGE, "nested too deeply"),
+        (["traces", "search", "-f", "name = 'a\x00b' AND ("], EXIT_USAGE, "invalid filter"),
+        (["traces", "search", "-f", "x" * 10_001], EXIT_USAGE, "longer than 10000"),
+        (["traces", "search", "-o", "bogus"], EXIT_USAGE, "invalid order_by"),
+        (["traces", "search", "-n", "0"], EXIT_USAGE, "max_results must be"),
+        (["traces", "search", "-n", "many"], EXIT_USAGE, "'many' is not a valid integer"),
+        (["traces", "search", "--page-token", "garbage"], EXIT_USAGE, "invalid page token"),
+        (["traces", "search", "-e", "nope"], EXIT_USAGE, "no experiment named 'nope'"),
+        (["traces", "get", "f" * 32], EXIT_USAGE, "no trace with id"),
+        (["traces", "get"], EXIT_USAGE, "Missing argument"),
+        (["traces", "delete", "-e", "0"], EXIT_USAGE, "give --trace-id"),
+        (["traces", "delete", "-e", "0", "--older-than-ms", "-5"], EXIT_USAGE, "non-negative"),
+        (["experiments", "create", " "], EXIT_USAGE, "non-empty string"),
+        (["experiments", "rename", "999", "x"], EXIT_USAGE, "no experiment with id"),
+        (["experiments", "delete", "999", "--yes"], EXIT_USAGE, "no experiment with id"),
+        (["experiments", "delete", "0", "--yes"], EXIT_USAGE, "cannot be deleted"),
+        (["experiments", "delete", "0"], EXIT_ABORTED, "Aborted!"),  # no answer to the prompt
+        (["traces", "--no-such-option"], EXIT_USAGE, "No such option"),
+        (["no-such-command"], EXIT_USAGE, "No such command"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    uri: str, args: list[str], status: int, message: str
+) -> None:
+    outcome = run_cli(["--tracking-uri", uri, *args])
+    assert outcome.status == status, outcome
+    lines = outcome.stderr.splitlines()
+    assert len(lines) == 1 and message in lines[0], outcome.stderr
+    assert lines[0].startswith("Error: ") or lines[0] == "Aborted!"
+
+
+def test_an_unsupported_tracking_uri_is_a_usage_error() -> None:
+    outcome = run_cli(["--tracking-uri", "ftp://example.com/x", "traces", "search"])
+    assert outcome.status == EXIT_USAGE
+    assert outcome.stderr.count("\n") == 1 and "unsupported tracking URI" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["traces", "search"], ["experiments", "list"], ["db", "upgrade"], ["server"]]
+)
+def test_an_unreachable_store_exits_3(command: list[str]) -> None:
+    pytest.importorskip("psycopg")
+    uri = f"postgresql://spanscope@127.0.0.1:{_free_port()}/db"
+    outcome = run_cli(["--tracking-uri", uri, *command])
+    assert outcome.status == EXIT_UNAVAILABLE, outcome
+    lines = outcome.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: the store is unavailable"), lines
+
+
+def test_a_store_folder_that_cannot_be_made_exits_3(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    outcome = run_cli(["--tracking-uri", f"sqlite:///{blocker}/sub/x.db", "db", "upgrade"])
+    assert outcome.status == EXIT_UNAVAILABLE, outcome
+    assert "cannot create the folder" in outcome.stderr and outcome.stderr.count("\n") == 1
+
+
+def test_the_console_script_exits_3_when_the_store_is_unavailable() -> None:
+    uri = f"postgresql://spanscope@127.0.0.1:{_free_port()}/db"
+    proc = subprocess.run(
+        [sys.executable, "-m", "spanscope.cli.main", "--tracking-uri", uri, "traces", "search"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == EXIT_UNAVAILABLE, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def test_help_lists_the_exit_statuses() -> None:
+    outcome = run_cli(["--help"])
+    assert outcome.status == 0
+    assert "3 store unavailable" in " ".join(outcome.stdout.split())
 
 
 def test_multi_worker_server_socket_is_tcp_so_responses_are_not_delayed() -> None:

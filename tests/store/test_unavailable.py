@@ -11,7 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -183,7 +183,7 @@ def test_postgresql_stopped_under_an_open_store(own_postgres: _Server) -> None:
         first = make_trace("0")
         store.write_traces([first])
         own_postgres.stop()
-        calls = {
+        calls: dict[str, Callable[[], object]] = {
             "write_traces": lambda: store.write_traces([make_trace("0")]),
             "log_spans": lambda: store.log_spans("0", make_trace("0").data.spans),
             "search_traces": lambda: store.search_traces(["0"], "name = 'support_bot'"),

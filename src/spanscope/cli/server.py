@@ -46,9 +46,14 @@ def server(
     log_level: str,
 ) -> None:
     """Run the tracking server: REST API, OTLP ingest at /v1/traces, and the web UI."""
-    import uvicorn
+    try:
+        import uvicorn
 
-    from spanscope.server.app import create_app
+        from spanscope.server.app import create_app
+    except ImportError as exc:
+        raise click.UsageError(
+            f"the server needs its extra ({exc.name} is missing): pip install 'spanscope[server]'"
+        ) from None
 
     settings = ServerSettings(
         backend_store_uri=backend_store_uri or get_tracking_uri(),

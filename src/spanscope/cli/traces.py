@@ -27,7 +27,10 @@ def _experiment_id(store: TraceStore, experiment: str) -> str:
     found = store.get_experiment_by_name(experiment)
     if found is not None:
         return found.experiment_id
-    return store.get_experiment(experiment).experiment_id
+    try:
+        return store.get_experiment(experiment).experiment_id
+    except NotFoundError:
+        raise NotFoundError(f"no experiment named {experiment!r}, nor with that id") from None
 
 
 @traces.command("search")

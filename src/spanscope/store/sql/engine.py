@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool, QueuePool
 
-from spanscope.exceptions import InvalidArgumentError
+from spanscope.exceptions import InvalidArgumentError, StorageUnavailableError
 from spanscope.store.sql.sqlite_functions import register as register_functions
 
 __all__ = ["WRITE", "make_engine", "write_transaction"]
@@ -83,7 +83,14 @@ def _sqlite_engine(uri: str) -> Engine:
     url = make_url(uri)
     database = url.database
     if database and database != ":memory:":
-        Path(os.path.expanduser(database)).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(os.path.expanduser(database)).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageUnavailableError(
+                f"the store is unavailable: cannot create the folder {str(folder)!r}: "
+                f"{exc.strerror or exc}"
+            ) from exc
         url = url.set(database=os.path.expanduser(database))
     args = {"check_same_thread": False}
     if not database or database == ":memory:":
