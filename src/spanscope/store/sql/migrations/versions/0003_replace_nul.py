@@ -152,4 +152,3 @@ def _clean_experiments(bind: sa.Connection) -> None:
         bind.execute(
             experiments.update().where(experiments.c.experiment_id == number).values(values)
         )
-
