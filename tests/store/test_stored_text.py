@@ -24,9 +24,10 @@ NUL = "\x00"
 FFFD = "\ufffd"
 
 
-def build(plain: str, json: str = "", index: int = 0) -> Trace:
+def build(plain: str, json: str = "", index: int = 0, span_type: str = "") -> Trace:
     """A trace with `plain` in every text column and `json` in every JSON value and key."""
     json = json or plain
+    span_type = span_type or f"TOOL{plain}"  # a column, and an attribute (JSON) of the span
     trace_id = f"{index + 1:032x}"
 
     def span(number: int, parent: str | None) -> Span:
@@ -36,7 +37,7 @@ def build(plain: str, json: str = "", index: int = 0) -> Trace:
                 "span_id": f"{number:016x}",
                 "parent_id": parent,
                 "name": f"span{plain}{number}",
-                "span_type": f"TOOL{plain}",
+                "span_type": span_type,
                 "start_time_ns": number,
                 "end_time_ns": 100 + number,
                 "status": {"code": "ERROR", "message": f"bad{plain}thing"},
@@ -104,6 +105,18 @@ def test_nul_is_stored_as_the_replacement_character_everywhere(store: SqlTraceSt
             # The evaluator agrees, before and after storing.
             assert matches(parsed, original) and matches(parsed, stored), repr(spelling)
     assert store.search_traces(["0"], "name = 'span1'") == []
+
+
+def test_lone_surrogates_are_stored_as_the_replacement_character_too(
+    store: SqlTraceStore,
+) -> None:
+    # UTF-8 cannot encode them (the SDK's JSON encoder refuses them in values: names only here).
+    original = build("\ud800", json="j", span_type="TOOL")
+    store.write_traces([original])
+    stored = store.get_trace(original.trace_id)
+    assert stored.to_dict() == build(FFFD, json="j", span_type="TOOL").to_dict()
+    for spelling in ("name = 'span\udfff1'", "tags.`t\ud800k` LIKE 't_v'", f"name = 'span{FFFD}1'"):
+        assert len(store.search_traces(["0"], spelling)) == 1, repr(spelling)
 
 
 def test_one_nul_does_not_lose_the_batch(store: SqlTraceStore) -> None:

@@ -35,7 +35,16 @@ def filter_error(
     text: str, position: int, message: str, accepted: str | None = None, subject: str = "filter"
 ) -> InvalidFilterError:
     """An InvalidFilterError for `text` pointing at the 0-based `position`."""
-    parts = [f"invalid {subject}: {message} (at position {position})", render_caret(text, position)]
+    head = f"invalid {subject}: {_escaped(message)} (at position {position})"
+    parts = [head, render_caret(text, position)]
     if accepted:
-        parts.append(accepted)
+        parts.append(_escaped(accepted))
     return InvalidFilterError("\n".join(parts), text, position)
+
+
+def _escaped(message: str) -> str:
+    """`message` with non-printable characters (control codes, NUL, lone surrogates) escaped as
+    Python does, so it prints, logs and encodes anywhere, and stays on one line."""
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)

@@ -9,8 +9,9 @@ Semantics (two-valued):
   only with string literals; any other pairing is false.
 * LIKE is case-sensitive, ILIKE compares str.lower() of both sides; `%` matches any run of
   characters (newlines too), `_` one character, `\\` makes the next character literal.
-* U+0000 reads as U+FFFD on both sides, in values and keys, as every store keeps it (see
-  `spanscope.search.stored_text`): a trace matches the same filters before and after storing.
+* U+0000 and lone surrogates read as U+FFFD on both sides, in values and keys, as every store
+  keeps them (see `spanscope.search.stored_text`): a trace matches the same filters before and
+  after storing.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
 from spanscope.entities.trace_info import TraceInfo
 from spanscope.search.ast import And, Comparison, Expr, Field, FieldKind, Not, Op, Or, Value
-from spanscope.search.stored_text import NUL, NUL_REPLACEMENT, replace_nul, replace_nul_json
+from spanscope.search.stored_text import (
+    REPLACEMENT,
+    has_unstorable,
+    replace_unstorable,
+    replace_unstorable_json,
+)
 
 __all__ = ["like_match", "like_to_regex", "matches", "trace_field_value", "trace_text_fields"]
 
@@ -66,7 +72,7 @@ def trace_text_fields(trace: Trace) -> list[str]:
     """The texts full-text search (`text LIKE/ILIKE`) looks at; stores index the same list.
 
     The trace name and request/response previews, then for each span its name and its inputs
-    and outputs as compact JSON; U+0000 replaced by U+FFFD, as stores keep them.
+    and outputs as compact JSON; as stores keep them (U+0000 replaced by U+FFFD).
     """
     info = trace.info
     texts = [t for t in (info.name, info.request_preview, info.response_preview) if t is not None]
@@ -74,8 +80,8 @@ def trace_text_fields(trace: Trace) -> list[str]:
         texts.append(span.name)
         for value in (span.inputs, span.outputs):
             if value is not None:
-                texts.append(replace_nul_json(orjson.dumps(value).decode()))
-    return [replace_nul(t) for t in texts]
+                texts.append(replace_unstorable_json(orjson.dumps(value).decode()))
+    return [replace_unstorable(t) for t in texts]
 
 
 def _comparison(comparison: Comparison, trace: Trace) -> bool:
@@ -107,12 +113,12 @@ def _trace_value(info: TraceInfo, field: Field) -> Any:
 
 
 def _get(mapping: dict[str, Any], key: str) -> Any:
-    """`mapping[key]`, None when missing; keys compare with U+0000 read as U+FFFD."""
+    """`mapping[key]`, None when missing; keys compare as stored (U+0000 read as U+FFFD)."""
     found = mapping.get(key)
-    if found is not None or (NUL not in key and NUL_REPLACEMENT not in key):
+    if found is not None or (REPLACEMENT not in key and not has_unstorable(key)):
         return found
-    wanted = replace_nul(key)
-    return next((v for k, v in mapping.items() if replace_nul(k) == wanted), None)
+    wanted = replace_unstorable(key)
+    return next((v for k, v in mapping.items() if replace_unstorable(k) == wanted), None)
 
 
 def trace_field_value(info: TraceInfo, name: str) -> Any:
@@ -142,11 +148,11 @@ def _test(op: Op, actual: Any, expected: Value) -> bool:
     if actual_class is None or expected is None:
         return False
     if actual_class == "string":
-        actual = replace_nul(actual)
+        actual = replace_unstorable(actual)
         if isinstance(expected, str):
-            expected = replace_nul(expected)
+            expected = replace_unstorable(expected)
         elif isinstance(expected, tuple):
-            expected = tuple(replace_nul(x) if isinstance(x, str) else x for x in expected)
+            expected = tuple(replace_unstorable(x) if isinstance(x, str) else x for x in expected)
     if isinstance(expected, tuple):
         same_class = [x for x in expected if _class(x) == actual_class]
         if not same_class:

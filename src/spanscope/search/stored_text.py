@@ -1,9 +1,11 @@
-"""Text as every store keeps it: U+0000 (NUL) becomes U+FFFD (the replacement character).
+"""Text as every store keeps it: characters no database holds become U+FFFD, the replacement
+character.
 
-PostgreSQL cannot hold U+0000 in text, nor in jsonb (not even as the JSON escape `\\u0000`), so
-the stores replace it everywhere they keep text, on every backend alike: in names, tags and
+Those characters are U+0000 (NUL), which PostgreSQL cannot hold in text nor in jsonb (not even as
+the JSON escape `\\u0000`), and lone surrogates (U+D800 to U+DFFF), which UTF-8 cannot encode.
+The stores replace them everywhere they keep text, on every backend alike: in names, tags and
 metadata (keys and values), previews, span attributes, inputs, outputs and events. Filters
-compare the same way: a NUL in a filter's value or key stands for U+FFFD, so
+compare the same way: such a character in a filter's value or key stands for U+FFFD, so
 `name = 'a<NUL>b'` finds the trace stored with that name. The evaluator (`matches`) applies the
 rule to both sides too, so it gives the same answer on a trace before and after it is stored.
 """
@@ -11,33 +13,65 @@ rule to both sides too, so it gives the same answer on a trace before and after 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["NUL", "NUL_REPLACEMENT", "has_nul_json", "replace_nul", "replace_nul_json"]
+__all__ = [
+    "NUL",
+    "REPLACEMENT",
+    "has_unstorable",
+    "has_unstorable_json",
+    "replace_unstorable",
+    "replace_unstorable_deep",
+    "replace_unstorable_json",
+]
 
 NUL = "\x00"
-NUL_REPLACEMENT = "\ufffd"
+REPLACEMENT = "\ufffd"
 _NUL_ESCAPE = "\\u0000"
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # A backslash escapes the character after it, so `\\u0000` is a backslash and "u0000": pairs
 # of backslashes are consumed first, left to right, and only a lone `\u0000` is a NUL.
 _JSON_ESCAPES = re.compile(r"\\(\\|u0000)")
 
 
-def replace_nul(text: str) -> str:
-    """`text` with each U+0000 replaced by U+FFFD."""
-    return text.replace(NUL, NUL_REPLACEMENT) if NUL in text else text
+def has_unstorable(text: str) -> bool:
+    """Whether `text` holds U+0000 or a lone surrogate."""
+    if text.isascii():  # a flag CPython keeps: no scan
+        return NUL in text
+    return _UNSTORABLE.search(text) is not None
 
 
-def has_nul_json(text: str) -> bool:
-    """Whether JSON text may encode a U+0000 (as `\\u0000`, or raw); false positives are fine."""
-    return _NUL_ESCAPE in text or NUL in text
+def replace_unstorable(text: str) -> str:
+    """`text` with U+0000 and lone surrogates replaced by U+FFFD."""
+    if text.isascii():
+        return text.replace(NUL, REPLACEMENT) if NUL in text else text
+    return _UNSTORABLE.sub(REPLACEMENT, text)
 
 
-def replace_nul_json(text: str) -> str:
-    """JSON `text` whose strings (keys too) hold U+FFFD wherever they held U+0000."""
+def has_unstorable_json(text: str) -> bool:
+    """Whether JSON text may encode U+0000 (as `\\u0000`, or raw) or hold a lone surrogate;
+    false positives are fine."""
+    return _NUL_ESCAPE in text or has_unstorable(text)
+
+
+def replace_unstorable_json(text: str) -> str:
+    """JSON `text` whose strings (keys too) hold U+FFFD wherever they held U+0000 or a lone
+    surrogate."""
     if _NUL_ESCAPE in text:
         text = _JSON_ESCAPES.sub(_unescape_nul, text)
-    return replace_nul(text)
+    return replace_unstorable(text)
+
+
+def replace_unstorable_deep(value: Any) -> Any:
+    """A JSON-like value (dicts, lists, strings...) with every string, keys too, replaced."""
+    if isinstance(value, str):
+        return replace_unstorable(value)
+    if isinstance(value, dict):
+        return {replace_unstorable_deep(k): replace_unstorable_deep(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [replace_unstorable_deep(v) for v in value]
+    return value
 
 
 def _unescape_nul(match: re.Match[str]) -> str:
-    return match.group(0) if match.group(1) == "\\" else NUL_REPLACEMENT
+    return match.group(0) if match.group(1) == "\\" else REPLACEMENT

@@ -68,6 +68,8 @@ def translate(error: BaseException) -> SpanscopeError | None:
         return InvalidArgumentError(f"a value cannot be sent to the database: {_first_line(cause)}")
     if isinstance(error, OverflowError):  # sqlite3 binding an int past 64 bits
         return InvalidArgumentError(f"a number is out of the database's range: {error}")
+    if isinstance(error, UnicodeError):  # a driver encoding text UTF-8 cannot hold
+        return InvalidArgumentError(f"text the database cannot hold: {error}")
     if isinstance(error, (sa.ArgumentError, sa.NoSuchModuleError)):
         return InvalidArgumentError(f"invalid store URI: {_first_line(error)}")
     if isinstance(original, sqlite3.Error):

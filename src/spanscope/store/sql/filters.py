@@ -8,11 +8,11 @@ metadata and span predicates are EXISTS. The SQL is as deep as the filter's pare
 many NOTs it chains, which keeps every filter within the parser's limits under SQLite's parser
 and expression-depth limits.
 
-Text is compared as stored (spanscope.search.stored_text): U+0000 in a value or key stands for
-U+FFFD. ILIKE compares Python's `str.lower()` of the value with the pattern lowered in Python,
-as the evaluator does: SQLite calls `str.lower` (store/sql/sqlite_functions.py), PostgreSQL
-lowers with ICU's root locale (`FOLD_COLLATION`), which follows the same Unicode rules (İ -> i̇,
-final sigma), whatever the database's own collation.
+Text is compared as stored (spanscope.search.stored_text): U+0000 or a lone surrogate in a value
+or key stands for U+FFFD. ILIKE compares Python's `str.lower()` of the value with the pattern
+lowered in Python, as the evaluator does: SQLite calls `str.lower` (sqlite_functions.py),
+PostgreSQL lowers with ICU's root locale (`FOLD_COLLATION`), which follows the same Unicode rules
+(İ -> i̇, final sigma), whatever the database's own collation.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, Scalar, Value
-from spanscope.search.stored_text import replace_nul
+from spanscope.search.stored_text import replace_unstorable
 from spanscope.store.sql.fulltext import ESCAPE, SEPARATOR, case_stable_runs, literal_runs
 from spanscope.store.sql.schema import TEXT_TABLE, spans, trace_metadata, trace_tags, traces
 
@@ -192,11 +192,11 @@ def canonical_like(pattern: str) -> str:
 
 
 def _stored(value: Value) -> Value:
-    """A filter value as stores keep text (U+0000 -> U+FFFD)."""
+    """A filter value as stores keep text (U+0000, lone surrogates -> U+FFFD)."""
     if isinstance(value, str):
-        return replace_nul(value)
+        return replace_unstorable(value)
     if isinstance(value, tuple):
-        return tuple(replace_nul(v) if isinstance(v, str) else v for v in value)
+        return tuple(replace_unstorable(v) if isinstance(v, str) else v for v in value)
     return value
 
 
@@ -220,7 +220,10 @@ def _comparison(comp: Comparison, context: _Context, fence: bool) -> ColumnEleme
         return _compare(column, op, value, context)
     if kind in (FieldKind.TAG, FieldKind.METADATA):
         table = trace_tags if kind is FieldKind.TAG else trace_metadata
-        scope = [table.c.trace_id == traces.c.trace_id, table.c.key == replace_nul(comp.field.key)]
+        scope = [
+            table.c.trace_id == traces.c.trace_id,
+            table.c.key == replace_unstorable(comp.field.key),
+        ]
         if op is Op.IS_NULL:
             return not_(_exists(scope, fence))
         if op is Op.IS_NOT_NULL:
@@ -268,7 +271,7 @@ def _values(value: Value) -> tuple[Scalar, ...]:
 def _span_attribute(
     comp: Comparison, value: Value, context: _Context, fence: bool
 ) -> ColumnElement[bool]:
-    key = replace_nul(comp.field.key)
+    key = replace_unstorable(comp.field.key)
     scope: list[ColumnElement[bool]] = [spans.c.trace_id == traces.c.trace_id]
     from_: Any = None
     if context.dialect == "sqlite":

@@ -1,60 +1,65 @@
-"""Entities as the SQL store keeps them: every U+0000 replaced by U+FFFD, on SQLite as on
-PostgreSQL (which cannot hold it), in every text and JSON column alike. See
-spanscope.search.stored_text, where the rule lives, and docs/store.md.
+"""Entities as the SQL store keeps them: U+0000 and lone surrogates replaced by U+FFFD, on SQLite
+as on PostgreSQL, in every text and JSON column alike. See spanscope.search.stored_text, where
+the rule lives, and docs/store.md.
 
-The checks are cheap scans for the character (or its JSON escape); only the rare entity that
-holds one is rebuilt.
+The checks are scans for those characters (or the JSON escape of NUL) over text the entities
+already hold; only the rare entity holding one is rebuilt.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-
-import orjson
+from typing import Any
 
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace, TraceData
 from spanscope.entities.trace_info import TraceInfo
-from spanscope.search.stored_text import NUL, has_nul_json, replace_nul, replace_nul_json
-from spanscope.store.sql.rows import span_content
+from spanscope.search.stored_text import (
+    has_unstorable,
+    has_unstorable_json,
+    replace_unstorable,
+    replace_unstorable_deep,
+)
 
 __all__ = ["clean_key_values", "clean_metadata", "clean_spans", "clean_text", "clean_traces"]
 
-clean_text = replace_nul
+clean_text = replace_unstorable
 
 
 def clean_traces(batch: Sequence[Trace]) -> Sequence[Trace]:
-    """`batch`, with the traces holding a U+0000 rebuilt without it."""
-    if not any(_trace_has_nul(t) for t in batch):
+    """`batch`, with the traces holding an unstorable character rebuilt without it."""
+    if not any(_trace_has_unstorable(t) for t in batch):
         return batch
-    return [_clean_trace(t) if _trace_has_nul(t) else t for t in batch]
+    return [_clean_trace(t) if _trace_has_unstorable(t) else t for t in batch]
 
 
 def clean_spans(spans: Sequence[Span]) -> Sequence[Span]:
-    """`spans`, with those holding a U+0000 rebuilt without it."""
-    if not any(_span_has_nul(s) for s in spans):
+    """`spans`, with those holding an unstorable character rebuilt without it."""
+    if not any(_span_has_unstorable(s) for s in spans):
         return spans
-    return [_clean_span(s) if _span_has_nul(s) else s for s in spans]
+    return [_clean_span(s) if _span_has_unstorable(s) else s for s in spans]
 
 
 def clean_key_values(values: Mapping[str, str]) -> dict[str, str]:
-    """Tags or metadata without U+0000 in keys or values."""
-    return {replace_nul(k): replace_nul(v) for k, v in values.items()}
+    """Tags or metadata, keys and values as stored."""
+    return {replace_unstorable(k): replace_unstorable(v) for k, v in values.items()}
 
 
 def clean_metadata(
     metadata: Mapping[str, Mapping[str, str]],
 ) -> dict[str, dict[str, str]]:
-    """`log_spans`' metadata by trace id, without U+0000."""
-    return {replace_nul(trace_id): clean_key_values(m) for trace_id, m in metadata.items()}
+    """`log_spans`' metadata by trace id, as stored."""
+    return {replace_unstorable(trace_id): clean_key_values(m) for trace_id, m in metadata.items()}
 
 
-def _trace_has_nul(trace: Trace) -> bool:
-    return _info_has_nul(trace.info) or any(_span_has_nul(s) for s in trace.data.spans)
+def _trace_has_unstorable(trace: Trace) -> bool:
+    return _info_has_unstorable(trace.info) or any(
+        _span_has_unstorable(s) for s in trace.data.spans
+    )
 
 
-def _info_has_nul(info: TraceInfo) -> bool:
+def _info_has_unstorable(info: TraceInfo) -> bool:
     texts = [
         info.trace_id,
         info.experiment_id,
@@ -67,26 +72,36 @@ def _info_has_nul(info: TraceInfo) -> bool:
         *info.tags,
         *info.tags.values(),
     ]
-    return NUL in "".join(texts)
+    return has_unstorable("".join(texts))
 
 
-def _span_has_nul(span: Span) -> bool:
+def _span_has_unstorable(span: Span) -> bool:
     attributes = span.attributes_json
     plain = [span.trace_id, span.span_id, span.parent_id or "", span.name, *attributes]
-    if NUL in "".join(plain) or NUL in span.status.description:
+    plain.append(span.status.description)
+    if has_unstorable("".join(plain)):
         return True
-    if any(has_nul_json(value) for value in attributes.values()):
+    if any(has_unstorable_json(value) for value in attributes.values()):
         return True
-    events = span.events
-    return bool(events) and has_nul_json(orjson.dumps([e.to_dict() for e in events]).decode())
+    return any(_holds_unstorable(event.to_dict()) for event in span.events)
+
+
+def _holds_unstorable(value: Any) -> bool:
+    if isinstance(value, str):
+        return has_unstorable(value)
+    if isinstance(value, dict):
+        return any(_holds_unstorable(k) or _holds_unstorable(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_unstorable(v) for v in value)
+    return False
 
 
 def _clean_trace(trace: Trace) -> Trace:
     info = trace.info
     cleaned = dataclasses.replace(
         info,
-        trace_id=replace_nul(info.trace_id),
-        experiment_id=replace_nul(info.experiment_id),
+        trace_id=replace_unstorable(info.trace_id),
+        experiment_id=replace_unstorable(info.experiment_id),
         name=_optional(info.name),
         request_preview=_optional(info.request_preview),
         response_preview=_optional(info.response_preview),
@@ -98,9 +113,9 @@ def _clean_trace(trace: Trace) -> Trace:
 
 
 def _clean_span(span: Span) -> Span:
-    """The span as the store reads it back: its stored JSON, cleaned, decoded."""
-    return Span.from_dict(orjson.loads(replace_nul_json(span_content(span))))
+    """The span as the store reads it back: every string of it, keys too, as stored."""
+    return Span.from_dict(replace_unstorable_deep(span.to_dict()))
 
 
 def _optional(text: str | None) -> str | None:
-    return None if text is None else replace_nul(text)
+    return None if text is None else replace_unstorable(text)

@@ -51,7 +51,7 @@ class SearchQuery:
         self.dialect = dialect
         self.fold_collation = fold_collation
         signature = f"{sorted(self.experiment_ids)}|{filter_string or ''}|{keys}"
-        self.context = hashlib.sha256(signature.encode()).hexdigest()[:16]
+        self.context = hashlib.sha256(signature.encode(errors="surrogatepass")).hexdigest()[:16]
 
     def statement(self, limit: int, page_token: str | None) -> Select[Any]:
         stmt = select(traces).where(traces.c.experiment_id.in_(self.experiment_ids))

@@ -20,7 +20,7 @@ from alembic import op
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace, TraceData
 from spanscope.search import trace_text_fields
-from spanscope.search.stored_text import NUL, replace_nul, replace_nul_json
+from spanscope.search.stored_text import NUL, replace_unstorable, replace_unstorable_json
 from spanscope.store.sql import rows
 from spanscope.store.sql.fulltext import join_texts
 from spanscope.store.sql.sanitize import clean_traces
@@ -142,8 +142,8 @@ def _clean_experiments(bind: sa.Connection) -> None:
     conditions.append(position(experiments.c.tags, sa.literal(_ESCAPE)) > 0)
     query = sa.select(experiments.c.experiment_id, experiments.c.name, experiments.c.tags)
     for number, name, tags in list(bind.execute(query.where(sa.or_(*conditions)))):
-        values = {"tags": replace_nul_json(tags)}
-        cleaned = replace_nul(name)
+        values = {"tags": replace_unstorable_json(tags)}
+        cleaned = replace_unstorable(name)
         taken = bind.execute(
             sa.select(experiments.c.experiment_id).where(experiments.c.name == cleaned)
         ).first()
