@@ -20,7 +20,7 @@ from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.export.base import TraceExporter
 from spanscope.tracing.export.memory import InMemoryTraceExporter
 from spanscope.tracing.export.otlp import EnvOtlpExporter, otlp_endpoint_configured
-from spanscope.tracing.export.queue import flush
+from spanscope.tracing.export.queue import flush, install_exit_hooks
 from spanscope.tracing.export.store import StoreExporter
 from spanscope.tracing.state import STATE, SpanProcessor, TracingStats
 
@@ -135,6 +135,9 @@ def reset() -> None:
     exporters, processors, sampling, tracking URI and open stores, current experiment, stats,
     autolog patches, notebook display and warnings already given."""
     _stop_queue()
+    delivery, STATE.delivery = STATE.delivery, None
+    if delivery is not None:
+        delivery.stop()
     for hook in list(STATE.reset_hooks):
         hook()
     for exporter in STATE.exporters:
@@ -151,6 +154,10 @@ def reset() -> None:
     STATE.traces_exported = 0
     STATE.traces_dropped_queue_full = 0
     STATE.traces_dropped_export_error = 0
+    STATE.traces_spooled = 0
+    STATE.traces_replayed = 0
+    STATE.traces_evicted = 0
+    STATE.traces_dropped_spool_error = 0
     STATE.traces_sampled_out = 0
     STATE.spans_dropped_late = 0
     install_defaults()
@@ -212,3 +219,4 @@ def _check_exporter(exporter: object) -> None:
 
 
 install_defaults()
+install_exit_hooks()
