@@ -6,6 +6,7 @@ import click
 
 from spanscope.cli.experiments import experiments
 from spanscope.cli.server import server
+from spanscope.cli.spool import spool
 from spanscope.cli.traces import traces
 from spanscope.exceptions import SpanscopeError
 from spanscope.store.sql.migrate import HEAD_REVISION, upgrade
@@ -49,6 +50,7 @@ def db_upgrade() -> None:
 cli.add_command(traces)
 cli.add_command(experiments)
 cli.add_command(server)
+cli.add_command(spool)
 
 
 def main() -> None:

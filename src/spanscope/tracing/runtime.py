@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from spanscope.constants import (
     DEFAULT_EXPERIMENT_ID,
@@ -70,24 +72,33 @@ def configure(
     export_interval_s: float | None = None,
     max_value_bytes: int | None = None,
     exit_flush_timeout_s: float | None = None,
+    delivery_timeout_s: float | None = None,
+    spool: bool | None = None,
 ) -> TracingConfig:
     """Change tracing settings; unspecified ones keep their value. Returns the new settings.
 
     Queue settings take effect after the queued traces are flushed.
     """
     old = STATE.config
-    new = TracingConfig(
-        sampling_ratio=old.sampling_ratio if sampling_ratio is None else sampling_ratio,
-        queue_size=old.queue_size if queue_size is None else queue_size,
-        batch_size=old.batch_size if batch_size is None else batch_size,
-        export_interval_s=old.export_interval_s if export_interval_s is None else export_interval_s,
-        max_value_bytes=old.max_value_bytes if max_value_bytes is None else max_value_bytes,
-        exit_flush_timeout_s=(
-            old.exit_flush_timeout_s if exit_flush_timeout_s is None else exit_flush_timeout_s
-        ),
-    )
+    given: dict[str, Any] = {
+        "sampling_ratio": sampling_ratio,
+        "queue_size": queue_size,
+        "batch_size": batch_size,
+        "export_interval_s": export_interval_s,
+        "max_value_bytes": max_value_bytes,
+        "exit_flush_timeout_s": exit_flush_timeout_s,
+        "delivery_timeout_s": delivery_timeout_s,
+        "spool": spool,
+    }
+    new = dataclasses.replace(old, **{k: v for k, v in given.items() if v is not None})
     new.validate()
     STATE.config = new
+    delivery = STATE.delivery
+    if delivery is not None:
+        delivery.timeout_s = new.delivery_timeout_s
+    if not new.spool and delivery is not None:
+        STATE.delivery = None
+        delivery.stop()
     queue_changed = (new.queue_size, new.batch_size, new.export_interval_s) != (
         old.queue_size,
         old.batch_size,

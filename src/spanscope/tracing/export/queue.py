@@ -44,6 +44,8 @@ class ExportQueue:
         self._wake = threading.Event()
         self._stopping = False
         self._export_lock = threading.Lock()
+        # The traces the worker is exporting now: spooled at exit if it cannot finish them.
+        self._current: list[Trace] | None = None
         self._thread = threading.Thread(target=self._run, name="spanscope-export", daemon=True)
 
     def start(self) -> None:
@@ -123,6 +125,13 @@ class ExportQueue:
         traces = [t for t in map(_build, buffers) if t is not None]
         if not traces:
             return
+        self._current = traces
+        try:
+            self._deliver(traces)
+        finally:
+            self._current = None
+
+    def _deliver(self, traces: list[Trace]) -> None:
         recent = STATE.recent
         if recent is not None:
             recent.export(traces)
@@ -151,9 +160,10 @@ class ExportQueue:
         with STATE.lock:
             STATE.traces_exported += exported
 
-    def spool_remaining(self) -> int:
+    def spool_remaining(self, grace_s: float) -> int:
         """At exit, past the flush budget: build what is still queued and keep it in the
-        spool (counted as dropped for exporters that cannot spool). Returns the traces."""
+        spool (counted as dropped for exporters that cannot spool), with the batch the worker
+        is exporting if it does not finish within `grace_s`. Returns the traces spooled."""
         buffers: list[TraceBuffer] = []
         while True:
             try:
@@ -165,6 +175,10 @@ class ExportQueue:
             else:
                 buffers.append(item)
         traces = [t for t in map(_build, buffers) if t is not None]
+        if self._export_lock.acquire(timeout=grace_s):
+            self._export_lock.release()
+        else:  # still at it: spool its batch too (stores are idempotent on span ids)
+            traces = [*(self._current or ()), *traces]
         delivery = _delivery()
         for exporter in list(STATE.exporters):
             if delivery is not None and isinstance(exporter, SpoolingExporter):
@@ -252,7 +266,7 @@ def flush_at_exit() -> None:
     budget = STATE.config.exit_flush_timeout_s
     if queue.flush(budget):
         return
-    spooled = queue.spool_remaining()
+    spooled = queue.spool_remaining(STATE.config.delivery_timeout_s)
     if spooled:
         logger.warning(
             "spanscope: %d trace(s) not delivered within the exit budget of %ss "
