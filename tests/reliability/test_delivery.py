@@ -3,6 +3,7 @@ exiting at once. Bounded in time; loopback only."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -278,3 +279,51 @@ def _python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs, to fill up (needs root; skipped with the reason otherwise)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
+
+
+def test_a_full_disk_under_the_local_store_loses_nothing(small_disk: Path) -> None:
+    uri = f"sqlite:///{small_disk}/traces.db"
+    SqlTraceStore(uri).close()  # the schema, while there is room
+    filler = small_disk / "filler"
+    with filler.open("wb") as out:  # take every free byte
+        chunk = b"\0" * 65536
+        with contextlib.suppress(OSError):
+            while True:
+                out.write(chunk)
+                out.flush()
+    spanscope.set_tracking_uri(uri)
+    spanscope.tracing.configure(batch_size=50)
+    for n in range(300):
+        work(n)
+    assert spanscope.flush(timeout=60)
+    stats = spanscope.tracing.stats()
+    assert stats.traces_spooled > 0
+    assert stats.traces_dropped_export_error == 0
+    filler.unlink()  # room again: the spool is replayed into the store
+    deadline = time.monotonic() + 60
+    while spanscope.tracing.stats().traces_replayed < stats.traces_spooled:
+        assert time.monotonic() < deadline, spanscope.tracing.stats()
+        spanscope.flush(timeout=5)
+        time.sleep(0.2)
+    store = SqlTraceStore(uri)
+    assert _count(store) == 300
+    store.close()
