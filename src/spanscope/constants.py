@@ -103,6 +103,10 @@ MAX_CHUNK_EVENTS: Final = 1000
 # The entry point group where other packages register store backends by URI scheme.
 STORE_ENTRY_POINT_GROUP: Final = "spanscope.stores"
 
+# A client's loss counters, sent with every batch of traces it delivers (JSON, see
+# docs/reliability.md): the server keeps them per experiment.
+CLIENT_LOSSES_HEADER: Final = "x-spanscope-client-losses"
+
 # W3C trace context header names.
 TRACEPARENT_HEADER: Final = "traceparent"
 TRACESTATE_HEADER: Final = "tracestate"

@@ -244,16 +244,26 @@ class OtlpTraceExporter:
             body = gzip.compress(body, compresslevel=6)  # most of the gain, far less CPU
         return body
 
-    def deliver(self, destination: str, payload: bytes, timeout_s: float) -> None:
-        """Send a body `encode` made (for this endpoint), retrying for at most `timeout_s`."""
+    def deliver(
+        self,
+        destination: str,
+        payload: bytes,
+        timeout_s: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Send a body `encode` made (for this endpoint), retrying for at most `timeout_s`,
+        with `headers` added."""
         if destination != self.destination():
             raise InvalidArgumentError(f"{destination!r} is not this exporter's destination")
-        self._post(payload, min(timeout_s, self.max_retry_time), "a spooled batch")
+        self._post(payload, min(timeout_s, self.max_retry_time), "a spooled batch", headers)
 
     def shutdown(self) -> None:
         self._client.close()
 
-    def _post(self, body: bytes, retry_time: float, what: str) -> None:
+    def _post(
+        self, body: bytes, retry_time: float, what: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        sent_headers = {**self.headers, **headers} if headers else self.headers
         start = time.monotonic()
         deadline = start + retry_time
         attempt = 0
@@ -264,7 +274,7 @@ class OtlpTraceExporter:
             retry_after: float | None = None
             try:
                 response = self._client.post(
-                    self.endpoint, content=body, headers=self.headers, timeout=timeout
+                    self.endpoint, content=body, headers=sent_headers, timeout=timeout
                 )
             except self._httpx.TransportError as exc:
                 failure = f"{type(exc).__name__}: {exc}"

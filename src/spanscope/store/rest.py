@@ -110,16 +110,16 @@ class RestTraceStore(TraceStore):
             payload = orjson.dumps({"traces": [t.to_dict() for t in chunk]})
             self.post_encoded_traces(gzip.compress(payload, compresslevel=5))
 
-    def post_encoded_traces(self, payload: bytes, timeout_s: float | None = None) -> None:
+    def post_encoded_traces(
+        self,
+        payload: bytes,
+        timeout_s: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         """POST a gzip'd `{"traces": [...]}` body as it is, retrying for at most `timeout_s`
-        seconds (default: the store's own retry schedule)."""
-        self._call(
-            "POST",
-            "/api/v1/traces",
-            content=payload,
-            headers={"content-type": "application/json", "content-encoding": "gzip"},
-            budget_s=timeout_s,
-        )
+        seconds (default: the store's own retry schedule), with `headers` added."""
+        sent = {"content-type": "application/json", "content-encoding": "gzip", **(headers or {})}
+        self._call("POST", "/api/v1/traces", content=payload, headers=sent, budget_s=timeout_s)
 
     def log_spans(
         self,

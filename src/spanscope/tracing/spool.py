@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spanscope.constants import ENV_HOME, ENV_SPOOL_DIR, ENV_SPOOL_MAX_BYTES
+
+if TYPE_CHECKING:
+    import sqlite3
 
 __all__ = ["DEFAULT_MAX_BYTES", "Batch", "Spool", "SpoolStatus", "default_spool_dir"]
 
@@ -93,7 +95,7 @@ class Spool:
         self.path = self.directory / "spool.db"
         self.max_bytes = default_max_bytes() if max_bytes is None else max_bytes
         # This process's leases; a lease of a process that is gone is free to take.
-        self.owner = f"{os.getpid()}:{uuid.uuid4().hex}"
+        self.owner = f"{os.getpid()}:{os.urandom(8).hex()}"
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -169,7 +171,7 @@ class Spool:
         with self._lock:
             connections, self._connections = self._connections, []
         for conn in connections:
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(Exception):
                 conn.close()
         self._local = threading.local()
 
@@ -198,6 +200,8 @@ class Spool:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is not None and getattr(self._local, "pid", None) == os.getpid():
             return conn
+        import sqlite3  # only once something is spooled: `import spanscope` stays light
+
         self.directory.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
             self.path,

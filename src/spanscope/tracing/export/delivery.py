@@ -16,19 +16,23 @@ names its destination and can encode a batch into a request body and deliver a b
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+import orjson
+
+from spanscope.constants import CLIENT_LOSSES_HEADER
 from spanscope.entities.trace import Trace
 from spanscope.exceptions import SpanscopeError, StorageUnavailableError
 from spanscope.safety import logger, report_background_error, warn_rate_limited
 from spanscope.tracing.spool import Spool
 from spanscope.tracing.state import STATE
 
-__all__ = ["Delivery", "SpoolingExporter", "is_transient", "retry_after_of"]
+__all__ = ["Delivery", "SpoolingExporter", "is_transient", "loss_headers", "retry_after_of"]
 
 _MAX_BACKOFF_S = 30.0
 _REPLAY_BATCHES = 8
@@ -52,9 +56,15 @@ class SpoolingExporter(Protocol):
         """The request body of a batch, as `deliver` takes it."""
         ...
 
-    def deliver(self, destination: str, payload: bytes, timeout_s: float) -> None:
-        """Send a batch encoded for `destination`, retrying for at most `timeout_s`; raises
-        when it fails."""
+    def deliver(
+        self,
+        destination: str,
+        payload: bytes,
+        timeout_s: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Send a batch encoded for `destination`, retrying for at most `timeout_s`, with
+        `headers` added to the request (the client's loss counters); raises when it fails."""
         ...
 
 
@@ -129,7 +139,7 @@ class Delivery:
             self._start_replay()
             return 0
         try:
-            exporter.deliver(destination, payload, self.timeout_s)
+            exporter.deliver(destination, payload, self.timeout_s, loss_headers())
         except Exception as exc:
             self._failed(exporter, destination, traces, batch_id, exc)
             return 0
@@ -166,7 +176,7 @@ class Delivery:
                         self.spool.release(batch.id)
                         continue
                     try:
-                        exporter.deliver(destination, batch.payload, self.timeout_s)
+                        exporter.deliver(destination, batch.payload, self.timeout_s, loss_headers())
                     except Exception as exc:
                         self._replay_failed(destination, batch.id, batch.traces, exc)
                     else:
@@ -327,6 +337,23 @@ def _dropped(destination: str, count: int, exc: BaseException) -> None:
         "(spanscope.tracing.stats().traces_dropped_export_error).",
     )
     logger.debug("spanscope: delivery to %s refused", destination, exc_info=exc)
+
+
+_CLIENT_ID = os.urandom(16).hex()  # this process, as the servers it reports losses to know it
+
+
+def loss_headers() -> dict[str, str]:
+    """The header that tells a destination this process's loss counters (cumulative)."""
+    state = STATE
+    losses = {
+        "queue_full": state.traces_dropped_queue_full,
+        "export_error": state.traces_dropped_export_error,
+        "evicted": state.traces_evicted,
+        "spool_error": state.traces_dropped_spool_error,
+        "late_spans": state.spans_dropped_late,
+    }
+    body = {"client_id": _CLIENT_ID, "losses": losses}
+    return {CLIENT_LOSSES_HEADER: orjson.dumps(body).decode()}
 
 
 def _by_experiment(traces: Sequence[Trace]) -> list[list[Trace]]:

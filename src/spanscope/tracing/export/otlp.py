@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from spanscope.constants import ENV_OTLP_ENDPOINT
@@ -49,8 +49,14 @@ class EnvOtlpExporter(TraceExporter):
     def encode(self, traces: Sequence[Trace]) -> bytes:
         return self._otlp().encode(traces)
 
-    def deliver(self, destination: str, payload: bytes, timeout_s: float) -> None:
-        self._otlp().deliver(destination, payload, timeout_s)
+    def deliver(
+        self,
+        destination: str,
+        payload: bytes,
+        timeout_s: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._otlp().deliver(destination, payload, timeout_s, headers)
 
     def shutdown(self) -> None:
         if self._exporter is not None:

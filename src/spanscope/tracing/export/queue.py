@@ -17,17 +17,16 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from spanscope.entities.trace import Trace
 from spanscope.safety import logger, report_background_error, warn_once, warn_rate_limited
 from spanscope.tracing.config import TracingConfig
-from spanscope.tracing.export.delivery import Delivery, SpoolingExporter
-from spanscope.tracing.spool import Spool
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_builder import build_trace
 
 if TYPE_CHECKING:
+    from spanscope.tracing.export.delivery import Delivery, SpoolingExporter
     from spanscope.tracing.trace_buffer import TraceBuffer
 
 __all__ = ["ExportQueue", "ensure_queue", "flush"]
@@ -140,7 +139,7 @@ class ExportQueue:
         delivery = _delivery()
         exported = len(traces)
         for exporter in list(STATE.exporters):
-            if delivery is not None and isinstance(exporter, SpoolingExporter):
+            if delivery is not None and _spools(exporter):
                 try:
                     delivered = delivery.export(exporter, traces)
                 except Exception as exc:  # the spool's own bookkeeping failed
@@ -181,7 +180,7 @@ class ExportQueue:
             traces = [*(self._current or ()), *traces]
         delivery = _delivery()
         for exporter in list(STATE.exporters):
-            if delivery is not None and isinstance(exporter, SpoolingExporter):
+            if delivery is not None and _spools(exporter):
                 try:
                     delivery.spool_only(exporter, traces)
                 except Exception as exc:
@@ -214,11 +213,21 @@ def _dropped(exporter: object, count: int, exc: BaseException) -> None:
     )
 
 
+def _spools(exporter: object) -> TypeGuard[SpoolingExporter]:
+    from spanscope.tracing.export.delivery import SpoolingExporter
+
+    return isinstance(exporter, SpoolingExporter)
+
+
 def _delivery() -> Delivery | None:
     """The spooled delivery of this process, made at the first export (None: spool off)."""
     delivery = STATE.delivery
     if delivery is not None or not STATE.config.spool:
         return delivery
+    # The spool (and sqlite3) loads at the first export, not at `import spanscope`.
+    from spanscope.tracing.export.delivery import Delivery
+    from spanscope.tracing.spool import Spool
+
     with STATE.lock:
         if STATE.delivery is None:
             STATE.delivery = Delivery(Spool(), STATE.config.delivery_timeout_s)

@@ -7,8 +7,7 @@ only a batch it cannot take now (database down, disk full) is spooled.
 
 from __future__ import annotations
 
-import gzip
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import orjson
 
@@ -24,11 +23,15 @@ _PREFIX = "store:"
 
 def encode_batch(traces: Sequence[Trace]) -> bytes:
     """A batch as the body `POST /api/v1/traces` takes: gzip'd JSON `{"traces": [...]}`."""
+    import gzip  # only when a batch is spooled or sent to a server
+
     payload = orjson.dumps({"traces": [trace.to_dict() for trace in traces]})
     return gzip.compress(payload, compresslevel=5)
 
 
 def decode_batch(payload: bytes) -> list[Trace]:
+    import gzip
+
     return [Trace.from_dict(t) for t in orjson.loads(gzip.decompress(payload))["traces"]]
 
 
@@ -52,14 +55,20 @@ class StoreExporter(TraceExporter):
     def encode(self, traces: Sequence[Trace]) -> bytes:
         return encode_batch(traces)
 
-    def deliver(self, destination: str, payload: bytes, timeout_s: float) -> None:
+    def deliver(
+        self,
+        destination: str,
+        payload: bytes,
+        timeout_s: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         if not destination.startswith(_PREFIX):
             raise InvalidArgumentError(f"not a store destination: {destination!r}")
         uri = destination[len(_PREFIX) :]
         store = get_store(uri)
         post = getattr(store, "post_encoded_traces", None)
         if post is not None:  # a server: the body goes as it is
-            post(payload, timeout_s)
+            post(payload, timeout_s, headers)
         else:
             _write(uri, decode_batch(payload))
 
