@@ -20,6 +20,7 @@ from spanscope.server.settings import ServerSettings
 from spanscope.store.sql.store import SqlTraceStore
 from spanscope.testing.server import free_port, serve_in_thread
 from spanscope.tracing.spool import Spool
+from tests.postgres_server import PostgresServer, postgres_binaries
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -327,3 +328,41 @@ def test_a_full_disk_under_the_local_store_loses_nothing(small_disk: Path) -> No
     store = SqlTraceStore(uri)
     assert _count(store) == 300
     store.close()
+
+
+def test_postgresql_restarted_under_load_loses_nothing() -> None:
+    if postgres_binaries() is None:
+        pytest.skip("PostgreSQL is not installed here; apt-get install postgresql")
+    database = PostgresServer()
+    try:
+        SqlTraceStore(database.uri).close()  # the schema
+        spanscope.set_tracking_uri(database.uri)
+        spanscope.tracing.configure(batch_size=50, export_interval_s=0.05)
+        made = 0
+        for phase in ("up", "down", "up again"):
+            if phase == "down":
+                database.stop()
+            elif phase == "up again":
+                database.start()
+            for n in range(600):
+                work(n)
+                made += 1
+                if n % 100 == 0:
+                    time.sleep(0.05)  # a steady load, batches leaving while it runs
+            spanscope.flush(timeout=30)
+        deadline = time.monotonic() + 60
+        while True:
+            stats = spanscope.tracing.stats()
+            if stats.traces_exported + stats.traces_replayed >= made:
+                break
+            assert time.monotonic() < deadline, stats
+            spanscope.flush(timeout=5)
+            time.sleep(0.2)
+        assert stats.traces_spooled > 0  # the outage was seen
+        assert stats.traces_dropped_export_error == stats.traces_dropped_queue_full == 0
+        store = SqlTraceStore(database.uri)
+        assert _count(store) == made
+        store.close()
+    finally:
+        spanscope.tracing.reset()  # closes the pooled connections before the server goes
+        database.remove()
