@@ -1,4 +1,5 @@
-"""ASGI middleware: the API token and the request-size cap, applied before any route runs."""
+"""ASGI middleware: the catch-all for errors, the API token and the request-size cap, applied
+before any route runs."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+from starlette.requests import Request
 
-__all__ = ["BodyLimitMiddleware", "TokenMiddleware"]
+from spanscope.server.responses import unexpected_error_response
+
+__all__ = ["BodyLimitMiddleware", "ErrorMiddleware", "TokenMiddleware"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,6 +34,39 @@ async def _send_error(send: Send, status: int, code: str, message: str) -> None:
         headers.append((b"www-authenticate", b'Bearer realm="spanscope"'))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class ErrorMiddleware:
+    """Any exception a route lets through becomes a JSON answer, and the connection lives on.
+
+    A storage failure (the store's StorageUnavailableError, or a database or OS error that
+    reached the route raw) is a 503 with Retry-After; anything else a 500 whose message holds
+    an id to find in the log, never the request. Starlette's own last-resort handler would
+    answer bare text and re-raise, which makes the server drop the keep-alive connection.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:  # half an answer is out: nothing better to do than end the connection
+                raise
+            response = unexpected_error_response(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 class TokenMiddleware:

@@ -12,8 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from spanscope.constants import DEFAULT_EXPERIMENT_ID, OTLP_TRACES_PATH, ExperimentHeader
 from spanscope.entities.span import Span
 from spanscope.exceptions import AlreadyExistsError, NotFoundError
-from spanscope.server.responses import error_response
+from spanscope.server.responses import ERROR_RESPONSES, error_response
 from spanscope.server.routers.deps import get_store
+from spanscope.server.schemas import ErrorBody
 from spanscope.store.base import TraceStore
 
 router = APIRouter(tags=["otlp"])
@@ -35,10 +36,14 @@ JSON = "application/json"
         }
     },
     responses={
-        400: {"description": "Malformed OTLP body"},
-        404: {"description": f"Unknown experiment id in {ExperimentHeader.ID}"},
-        413: {"description": "Body over the size limit"},
-        415: {"description": "Content type other than protobuf or JSON"},
+        **ERROR_RESPONSES,
+        400: {"model": ErrorBody, "description": "Malformed OTLP body (the reason says where)"},
+        404: {"model": ErrorBody, "description": f"Unknown experiment id in {ExperimentHeader.ID}"},
+        415: {
+            "model": ErrorBody,
+            "description": "Content type other than protobuf or JSON, or an unsupported "
+            "Content-Encoding",
+        },
     },
 )
 async def ingest(

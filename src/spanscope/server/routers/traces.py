@@ -57,14 +57,19 @@ async def write_traces(request: Request, store: StoreDep) -> Response:
             body = gzip.decompress(body)
         except (OSError, EOFError, zlib.error):
             raise InvalidArgumentError("the body is not valid gzip") from None
+    # Validating and storing are blocking work: off the event loop, so other requests go on.
+    await run_in_threadpool(_write_traces, store, body)
+    return Response(status_code=204)
+
+
+def _write_traces(store: TraceStore, body: bytes) -> None:
     try:
         batch = WriteTraces.model_validate_json(body)
     except ValidationError as exc:
-        # The same 422 body FastAPI gives for any other invalid request: each error's field.
-        raise RequestValidationError(exc.errors(include_url=False)) from None
-    traces = [Trace.from_dict(t.model_dump()) for t in batch.traces]
-    await run_in_threadpool(store.write_traces, traces)  # blocking: off the event loop
-    return Response(status_code=204)
+        # The same 422 as for any other invalid request body: each error's field.
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+    store.write_traces([Trace.from_dict(t.model_dump()) for t in batch.traces])
 
 
 @router.post("/traces/search", response_model=TracePage)
