@@ -12,7 +12,11 @@ from starlette.exceptions import HTTPException
 
 from spanscope import __version__
 from spanscope.exceptions import SpanscopeError
-from spanscope.server.middleware import BodyLimitMiddleware, ErrorMiddleware, TokenMiddleware
+from spanscope.server.middleware import (
+    ErrorMiddleware,
+    RequestBodyMiddleware,
+    TokenMiddleware,
+)
 from spanscope.server.responses import (
     http_exception_handler,
     spanscope_error_handler,
@@ -53,9 +57,10 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
     app.include_router(traces.router)
     app.include_router(otlp.router)
     mount_ui(app)
-    # Starlette runs the last added middleware first: the token check, the size cap, CORS,
-    # then the catch-all that turns whatever a route raises into a JSON answer (inside CORS,
-    # so a cross-origin client can read its 503).
+    # Starlette runs the last added middleware first. From the outside in: the token check,
+    # the body (content type, size, decompression), CORS, then the catch-all that turns
+    # whatever a route raises into a JSON answer (inside CORS, so a cross-origin client can
+    # read its 503).
     app.add_middleware(ErrorMiddleware)
     if settings.cors_origins:
         app.add_middleware(
@@ -65,7 +70,7 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
             allow_headers=["*"],
             expose_headers=["retry-after"],
         )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_body_bytes)
     if settings.token:
         app.add_middleware(TokenMiddleware, token=settings.token)
     return app

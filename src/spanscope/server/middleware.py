@@ -1,5 +1,5 @@
-"""ASGI middleware: the catch-all for errors, the API token and the request-size cap, applied
-before any route runs."""
+"""ASGI middleware around every route: the catch-all for errors, the API token, and the request
+body (content type, size cap, decompression) before any route runs."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from spanscope.server.responses import unexpected_error_response
+from spanscope.constants import OTLP_TRACES_PATH
+from spanscope.otel.decode import Decompressor, OtlpDecodeError
+from spanscope.server.responses import code_for_status, unexpected_error_response
 
-__all__ = ["BodyLimitMiddleware", "ErrorMiddleware", "TokenMiddleware"]
+__all__ = ["ErrorMiddleware", "RequestBodyMiddleware", "TokenMiddleware"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -25,6 +28,15 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # need the token when one is set.
 _PROTECTED_PREFIXES = ("/api/", "/v1/")
 _PROTECTED_PATHS = frozenset({"/api", "/v1", "/openapi.json", "/docs", "/redoc", "/health"})
+
+JSON = "application/json"
+# What each body-accepting route takes. A browser sends text/plain, form encodings or no
+# Content-Type cross-site without asking first (no CORS preflight); none of them is accepted,
+# token or not, so no other web page can write to a server on the user's machine.
+_JSON_ONLY = frozenset({JSON})
+_OTLP_TYPES = frozenset({"application/x-protobuf", "application/protobuf", JSON})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
@@ -104,11 +116,15 @@ def _is_public(method: str, path: str) -> bool:
     )
 
 
-class BodyLimitMiddleware:
-    """Answers 413 to a body over `max_bytes`, declared or streamed, before any route runs.
+class RequestBodyMiddleware:
+    """Every request body, before any route runs: its content type, size and encoding.
 
-    The body is read here (it is bounded) and replayed to the app, so an oversized stream is
-    refused cleanly instead of failing halfway through a handler.
+    * A body-accepting API route takes only `application/json`, OTLP ingest only protobuf or
+      JSON: anything else is a 415 before the body is read.
+    * The body is read here, up to `max_bytes` (413 past it, declared or streamed), decoded
+      from gzip or deflate by one capped decompressor, whose output is held to `max_bytes`
+      too (413: a gzip bomb stops there), and replayed to the route without its
+      Content-Encoding. A JSON body must be UTF-8 (400 otherwise).
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -116,12 +132,25 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        if scope["type"] != "http" or scope["method"] in _NO_BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        media = headers.get(b"content-type", b"").decode("latin-1").split(";", 1)[0]
+        media = media.strip().lower()
+        refused = _refused_content_type(scope["method"], scope["path"], media)
+        if refused:
+            await _send_error(send, 415, "UNSUPPORTED_MEDIA_TYPE", refused)
+            return
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _send_error(send, 413, "TOO_LARGE", self._message())
+            return
+        encoding = headers.get(b"content-encoding", b"").decode("latin-1")
+        try:
+            decompressor = Decompressor(encoding, self.max_bytes)
+        except OtlpDecodeError as exc:
+            await _send_error(send, exc.http_status, _code(exc.http_status), str(exc))
             return
         chunks: list[bytes] = []
         size = 0
@@ -138,6 +167,24 @@ class BodyLimitMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        try:
+            if not decompressor.identity:
+                # Inflating is CPU work (up to max_bytes of it): off the event loop.
+                body = await run_in_threadpool(_inflate, decompressor, body)
+            if media == JSON:
+                _check_utf8(body)
+        except OtlpDecodeError as exc:
+            status = exc.http_status
+            message_text = self._message(True) if status == 413 else str(exc)
+            await _send_error(send, status, _code(status), message_text)
+            return
+        if not decompressor.identity:
+            scope = dict(scope)
+            scope["headers"] = [
+                (name, value)
+                for name, value in scope["headers"]
+                if name.lower() not in (b"content-encoding", b"content-length")
+            ] + [(b"content-length", str(len(body)).encode())]
         replayed = False
 
         async def replay() -> Message:
@@ -149,5 +196,42 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    def _message(self) -> str:
-        return f"request body larger than the server's limit of {self.max_bytes} bytes"
+    def _message(self, decompressed: bool = False) -> str:
+        what = "decompressed request body" if decompressed else "request body"
+        return f"{what} larger than the server's limit of {self.max_bytes} bytes"
+
+
+def _refused_content_type(method: str, path: str, media: str) -> str | None:
+    if method not in _BODY_METHODS:
+        return None
+    if path == OTLP_TRACES_PATH:
+        accepted, shown = _OTLP_TYPES, "application/x-protobuf or application/json"
+    elif path.startswith("/api/"):
+        accepted, shown = _JSON_ONLY, JSON
+    else:
+        return None
+    if media in accepted:
+        return None
+    given = repr(media) if media else "missing"
+    return f"Content-Type is {given}; this route accepts {shown}"
+
+
+def _code(status: int) -> str:
+    # A body that is not valid in its encoding is bad input, as for the routes' own checks.
+    return "INVALID_ARGUMENT" if status == 400 else code_for_status(status)
+
+
+def _inflate(decompressor: Decompressor, body: bytes) -> bytes:
+    data = decompressor.feed(body)
+    decompressor.finish()
+    return data
+
+
+def _check_utf8(body: bytes) -> None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise OtlpDecodeError(
+            f"the body is not UTF-8: byte 0x{body[exc.start]:02x} at offset {exc.start} "
+            "(JSON must be UTF-8 encoded)"
+        ) from None

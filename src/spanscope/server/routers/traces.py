@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -12,7 +10,6 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from spanscope.entities.trace import Trace
-from spanscope.exceptions import InvalidArgumentError
 from spanscope.server.responses import ERROR_RESPONSES, Json
 from spanscope.server.routers.deps import get_store
 from spanscope.server.schemas import (
@@ -51,12 +48,8 @@ _WRITE_TRACES_SCHEMA = {
 )
 async def write_traces(request: Request, store: StoreDep) -> Response:
     """Store finished traces (the SDK's remote logging). The body may be gzip-encoded."""
+    # Already decompressed (capped) and checked to be UTF-8 by RequestBodyMiddleware.
     body = await request.body()
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError, zlib.error):
-            raise InvalidArgumentError("the body is not valid gzip") from None
     # Validating and storing are blocking work: off the event loop, so other requests go on.
     await run_in_threadpool(_write_traces, store, body)
     return Response(status_code=204)
