@@ -15,6 +15,7 @@ from spanscope.exceptions import SpanscopeError
 from spanscope.server.middleware import (
     ErrorMiddleware,
     RequestBodyMiddleware,
+    SecurityHeadersMiddleware,
     TokenMiddleware,
 )
 from spanscope.server.responses import (
@@ -57,10 +58,10 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
     app.include_router(traces.router)
     app.include_router(otlp.router)
     mount_ui(app)
-    # Starlette runs the last added middleware first. From the outside in: the token check,
-    # the body (content type, size, decompression), CORS, then the catch-all that turns
-    # whatever a route raises into a JSON answer (inside CORS, so a cross-origin client can
-    # read its 503).
+    # Starlette runs the last added middleware first. From the outside in: security headers
+    # on every answer, the token check, the body (content type, size, decompression), CORS,
+    # then the catch-all that turns whatever a route raises into a JSON answer (inside CORS,
+    # so a cross-origin client can read its 503).
     app.add_middleware(ErrorMiddleware)
     if settings.cors_origins:
         app.add_middleware(
@@ -73,6 +74,7 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
     app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_body_bytes)
     if settings.token:
         app.add_middleware(TokenMiddleware, token=settings.token)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

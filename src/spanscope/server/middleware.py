@@ -1,11 +1,12 @@
-"""ASGI middleware around every route: the catch-all for errors, the API token, and the request
-body (content type, size cap, decompression) before any route runs."""
+"""ASGI middleware around every route: security headers, the catch-all for errors, the API
+token, and the request body (content type, size cap, decompression) before any route runs."""
 
 from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +16,14 @@ from spanscope.constants import OTLP_TRACES_PATH
 from spanscope.otel.decode import Decompressor, OtlpDecodeError
 from spanscope.server.responses import code_for_status, unexpected_error_response
 
-__all__ = ["ErrorMiddleware", "RequestBodyMiddleware", "TokenMiddleware"]
+__all__ = [
+    "API_CSP",
+    "ErrorMiddleware",
+    "RequestBodyMiddleware",
+    "SecurityHeadersMiddleware",
+    "TokenMiddleware",
+    "UI_CSP",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -38,6 +46,24 @@ _OTLP_TYPES = frozenset({"application/x-protobuf", "application/protobuf", JSON}
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
 
+# The built UI loads only its own scripts, styles and data; React sets styles through the
+# DOM, which style-src does not restrict. The favicon is a data: URL.
+_UI_SOURCES = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+UI_CSP = f"{_UI_SOURCES}; frame-ancestors 'none'"
+# The embeddable trace view (/traces/<id>?embed=1) sits in notebook iframes, whose origin is
+# anything from http://localhost:8888 to a vscode-webview: so it names no frame-ancestors.
+EMBED_CSP = _UI_SOURCES
+# API answers are data, never a page: nothing in them may load or run, or be framed.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# /docs and /redoc load their scripts from a CDN, inline: only framing is restricted there.
+_DOCS_CSP = "frame-ancestors 'none'"
+_DOCS_PREFIXES = ("/docs", "/redoc")
+_SERVER_PREFIXES = ("/api/", "/v1/", "/health", "/openapi.json")
+
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
     body = orjson.dumps({"error": {"code": code, "message": message}})
@@ -46,6 +72,62 @@ async def _send_error(send: Send, status: int, code: str, message: str) -> None:
         headers.append((b"www-authenticate", b'Bearer realm="spanscope"'))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeadersMiddleware:
+    """Headers that keep browsers from misusing the server's answers.
+
+    Every answer: `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`; every
+    answer but the embeddable trace view: `X-Frame-Options: DENY`. The UI's pages get a
+    Content-Security-Policy allowing only the server's own files (`UI_CSP`), API answers one
+    allowing nothing (`API_CSP`).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                content_type = dict(headers).get(b"content-type", b"")
+                for name, value in _security_headers(path, scope, content_type):
+                    if name not in present:
+                        headers.append((name, value))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _security_headers(path: str, scope: Scope, content_type: bytes) -> list[tuple[bytes, bytes]]:
+    headers = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+    if path.startswith(_DOCS_PREFIXES):
+        policy = _DOCS_CSP
+    elif content_type.startswith(b"text/html") and not path.startswith(_SERVER_PREFIXES):
+        if _is_embed_view(path, scope):
+            return [*headers, (b"content-security-policy", EMBED_CSP.encode())]
+        policy = UI_CSP
+    else:
+        policy = API_CSP
+    return [
+        *headers,
+        (b"content-security-policy", policy.encode()),
+        (b"x-frame-options", b"DENY"),
+    ]
+
+
+def _is_embed_view(path: str, scope: Scope) -> bool:
+    if not path.startswith("/traces/"):
+        return False
+    query = scope.get("query_string", b"").decode("latin-1")
+    return ("embed", "1") in parse_qsl(query)
 
 
 class ErrorMiddleware:
