@@ -13,6 +13,7 @@ __all__ = [
     "ErrorBody",
     "ExperimentModel",
     "ExperimentPage",
+    "InvalidField",
     "RenameExperiment",
     "SearchSessions",
     "SearchTraces",
@@ -21,6 +22,7 @@ __all__ = [
     "SetTag",
     "TraceModel",
     "TracePage",
+    "ValidationErrorBody",
     "WriteTraces",
 ]
 
@@ -190,3 +192,18 @@ class ErrorDetail(_Strict):
 
 class ErrorBody(_Strict):
     error: ErrorDetail
+
+
+class InvalidField(_Strict):
+    """One invalid field of a request: where (`loc`, e.g. `["body", "name"]`) and why."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(_Strict):
+    """A 422: the error, and each invalid field (at most 20); the values sent are not echoed."""
+
+    error: ErrorDetail
+    detail: list[InvalidField]
