@@ -73,32 +73,32 @@ def test_a_server_down_for_a_while_loses_nothing(backend: SqlTraceStore, tmp_pat
     assert Spool().status() == []
 
 
-def test_503_from_the_server_is_retried_through_the_spool(
-    backend: SqlTraceStore, tmp_path: Path
-) -> None:
-    answers = iter([503] * 3)
-
-    class Flaky(SqlTraceStore):
-        def write_traces(self, traces):  # type: ignore[no-untyped-def]
-            if next(answers, None) == 503:
-                raise spanscope.exceptions.StorageUnavailableError("restarting", 0.1)
-            super().write_traces(traces)
-
-    store = Flaky(backend.uri)
-    with serve_in_thread(ServerSettings(backend.uri), store) as url:
-        spanscope.set_tracking_uri(url)
-        spanscope.tracing.configure(delivery_timeout_s=0.2)
-        for n in range(20):
-            work(n)
-        deadline = time.monotonic() + 30
-        while _count(backend) < 20 and time.monotonic() < deadline:
-            spanscope.flush(timeout=5)
-            time.sleep(0.1)
-    assert _count(backend) == 20
-    stats = spanscope.tracing.stats()
-    assert stats.traces_exported + stats.traces_replayed == 20
-    assert stats.traces_dropped_export_error == 0
-    store.close()
+def test_the_database_behind_a_server_down_loses_nothing() -> None:
+    if postgres_binaries() is None:
+        pytest.skip("PostgreSQL is not installed here; apt-get install postgresql")
+    database = PostgresServer()
+    backend = SqlTraceStore(database.uri)
+    try:
+        with serve_in_thread(ServerSettings(database.uri), backend) as url:
+            spanscope.set_tracking_uri(url)
+            spanscope.tracing.configure(delivery_timeout_s=0.5)
+            database.stop()  # the server answers 503 with Retry-After
+            for n in range(200):
+                work(n)
+            assert spanscope.flush(timeout=30)
+            assert spanscope.tracing.stats().traces_spooled == 200
+            database.start()
+            deadline = time.monotonic() + 60
+            while spanscope.tracing.stats().traces_replayed < 200:
+                assert time.monotonic() < deadline, spanscope.tracing.stats()
+                spanscope.flush(timeout=5)
+                time.sleep(0.2)
+        assert _count(backend) == 200
+        assert spanscope.tracing.stats().traces_dropped_export_error == 0
+    finally:
+        spanscope.tracing.reset()
+        backend.close()
+        database.remove()
 
 
 def test_exit_with_the_server_down_spools_within_the_budget(tmp_path: Path) -> None:
