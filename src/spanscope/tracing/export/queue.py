@@ -20,7 +20,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from spanscope.entities.trace import Trace
-from spanscope.safety import logger, report_background_error, warn_once, warn_rate_limited
+from spanscope.safety import logger, report_background_error, warn_rate_limited
 from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_builder import build_trace
@@ -84,12 +84,13 @@ class ExportQueue:
     def _drop(self, buffer: TraceBuffer) -> None:
         with STATE.lock:
             STATE.traces_dropped_queue_full += 1
-        warn_once(
+            total = STATE.traces_dropped_queue_full
+        warn_rate_limited(
             "queue-full",
             f"spanscope: export queue full ({self._max_size} traces waiting); trace "
             f"{buffer.trace_id} was dropped. Exporters are slower than the application makes "
-            "traces: raise SPANSCOPE_EXPORT_QUEUE_SIZE or check the exporter. Dropped traces "
-            "are counted in spanscope.tracing.stats().traces_dropped_queue_full.",
+            "traces: raise SPANSCOPE_EXPORT_QUEUE_SIZE or check the exporter. Totals: "
+            f"{total} trace(s) dropped (spanscope.tracing.stats().traces_dropped_queue_full).",
         )
 
     def _run(self) -> None:
