@@ -130,8 +130,9 @@ def _validation_entry(error: Any) -> dict[str, Any]:
     ]
     message = str(error.get("msg", ""))
     context = error.get("ctx") or {}
-    if error.get("type") == "json_invalid" and isinstance(context.get("error"), str):
-        message = f"{message}: {context['error']}"  # the parser's reason, not the text
+    parser_reason = context.get("error")  # the parser's reason, not the text
+    if isinstance(parser_reason, str) and error.get("type") == "json_invalid":
+        message = message if parser_reason in message else f"{message}: {parser_reason}"
     return {"loc": loc, "msg": _clip(message), "type": str(error.get("type", ""))}
 
 
