@@ -306,7 +306,7 @@ def _error(response: httpx.Response) -> SpanscopeError:
         return AlreadyExistsError(message)
     if status == 400 and isinstance(detail, dict) and detail.get("code") == "INVALID_FILTER":
         return InvalidFilterError(message, position=detail.get("position"))
-    if status in (400, 413, 422):
+    if status in (400, 413, 415, 422):
         return InvalidArgumentError(message)
     if status == 401:
         return SpanscopeError(f"{message} (set {ENV_TRACKING_TOKEN} to the server's token)")
