@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "ClientLossesModel",
     "CreateExperiment",
     "DeleteTraces",
     "DeletedCount",
@@ -113,6 +114,17 @@ class ExperimentModel(_Strict):
     tags: dict[str, str]
     trace_count: int | None = None
     last_trace_time: int | None = None
+
+
+class ClientLossesModel(_Strict):
+    """Traces clients reported losing for an experiment since `since_ms`, by cause:
+    queue_full, export_error, evicted, spool_error (and late_spans: spans, not traces)."""
+
+    experiment_id: str
+    since_ms: int
+    by_cause: dict[str, int]
+    clients: int
+    traces: int
 
 
 class ExperimentPage(_Strict):

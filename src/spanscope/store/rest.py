@@ -20,6 +20,7 @@ import httpx
 import orjson
 
 from spanscope.constants import ENV_TRACKING_TOKEN
+from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
 from spanscope.entities.span import Span
@@ -184,6 +185,13 @@ class RestTraceStore(TraceStore):
 
     def delete_trace_tag(self, trace_id: str, key: str) -> None:
         self._call("DELETE", f"/api/v1/traces/{_q(trace_id)}/tags/{_q(key)}")
+
+    def client_losses(self, experiment_id: str, since_ms: int) -> ClientLosses:
+        hours = max(1, -(-(int(time.time() * 1000) - since_ms) // 3_600_000))
+        body = self._call(
+            "GET", f"/api/v1/experiments/{_q(experiment_id)}/client-losses", params={"hours": hours}
+        )
+        return ClientLosses.from_dict(body)
 
     def search_sessions(
         self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None

@@ -9,9 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from spanscope.constants import DEFAULT_EXPERIMENT_ID, OTLP_TRACES_PATH, ExperimentHeader
+from spanscope.constants import (
+    CLIENT_LOSSES_HEADER,
+    DEFAULT_EXPERIMENT_ID,
+    OTLP_TRACES_PATH,
+    ExperimentHeader,
+)
 from spanscope.entities.span import Span
 from spanscope.exceptions import AlreadyExistsError, NotFoundError
+from spanscope.server.losses import record_losses
 from spanscope.server.responses import ERROR_RESPONSES
 from spanscope.server.routers.deps import get_store
 from spanscope.server.schemas import ErrorBody
@@ -66,6 +72,7 @@ async def ingest(
         settings.max_body_bytes,
         experiment_id,
         experiment_name,
+        request.headers.get(CLIENT_LOSSES_HEADER),
     )
     # An empty ExportTraceServiceResponse: no partial_success to report.
     if content_type != JSON:
@@ -80,6 +87,7 @@ def _store_request(
     max_bytes: int,
     experiment_id: str | None,
     experiment_name: str | None,
+    losses: str | None = None,
 ) -> None:
     from spanscope.otel.decode import decode_request
     from spanscope.otel.ingest import spans_from_request
@@ -99,6 +107,8 @@ def _store_request(
             metadata[item.span.trace_id].update(item.trace_metadata)
     for target, spans in groups.items():
         store.log_spans(target, spans, metadata)
+    if losses is not None and groups:
+        record_losses(store, next(iter(groups)), losses)
 
 
 def _experiment_from_headers(

@@ -9,7 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from spanscope.constants import CLIENT_LOSSES_HEADER
 from spanscope.entities.trace import Trace
+from spanscope.server.losses import record_losses
 from spanscope.server.responses import ERROR_RESPONSES, Json
 from spanscope.server.routers.deps import get_store
 from spanscope.server.schemas import (
@@ -51,18 +53,22 @@ async def write_traces(request: Request, store: StoreDep) -> Response:
     # Already decompressed (capped) and checked to be UTF-8 by RequestBodyMiddleware.
     body = await request.body()
     # Validating and storing are blocking work: off the event loop, so other requests go on.
-    await run_in_threadpool(_write_traces, store, body)
+    losses = request.headers.get(CLIENT_LOSSES_HEADER)
+    await run_in_threadpool(_write_traces, store, body, losses)
     return Response(status_code=204)
 
 
-def _write_traces(store: TraceStore, body: bytes) -> None:
+def _write_traces(store: TraceStore, body: bytes, losses: str | None) -> None:
     try:
         batch = WriteTraces.model_validate_json(body)
     except ValidationError as exc:
         # The same 422 as for any other invalid request body: each error's field.
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         raise RequestValidationError(errors) from None
-    store.write_traces([Trace.from_dict(t.model_dump()) for t in batch.traces])
+    traces = [Trace.from_dict(t.model_dump()) for t in batch.traces]
+    store.write_traces(traces)
+    if losses is not None and traces:
+        record_losses(store, traces[0].info.experiment_id, losses)
 
 
 @router.post("/traces/search", response_model=TracePage)
