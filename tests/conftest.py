@@ -31,8 +31,13 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+_SPOOLS = iter(range(1_000_000))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_tracing(request: pytest.FixtureRequest) -> Iterator[None]:
+    # Each test its own spool, so batches one test leaves for a dead endpoint stay there.
+    os.environ["SPANSCOPE_SPOOL_DIR"] = os.path.join(_HOME, "spools", str(next(_SPOOLS)))
     spanscope.tracing.reset()
     yield
     spanscope.flush()

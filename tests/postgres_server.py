@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["postgres_binaries", "running_postgres"]
+__all__ = ["PostgresServer", "postgres_binaries", "running_postgres"]
 
 
 def postgres_binaries() -> Path | None:
@@ -33,62 +33,52 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class PostgresServer:
+    """One PostgreSQL server in a temporary folder, started and stopped at will (a test can
+    stop it to see what clients do while the database is down, then start it again)."""
+
+    def __init__(self) -> None:
+        binaries = postgres_binaries()
+        if binaries is None:
+            raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
+        self.binaries = binaries
+        self.root = Path(tempfile.mkdtemp(prefix="spanscope-pg-"))
+        self.as_root = os.geteuid() == 0
+        if self.as_root:
+            shutil.chown(self.root, user="postgres")
+        self.data, self.port = self.root / "data", _free_port()
+        self.uri = f"postgresql://spanscope@127.0.0.1:{self.port}/spanscope_test"
+        self._run(
+            "initdb", "-D", str(self.data), "-A", "trust", "-U", "spanscope",
+            "--locale=C.UTF-8", "-E", "UTF8",
+        )  # fmt: skip
+        self.start()
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "spanscope",
+                  "spanscope_test")  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.root / "log")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "stop", check=False)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _run(self, program: str, *args: str, check: bool = True) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
+        command = [*prefix, str(self.binaries / program), *args]
+        subprocess.run(command, check=check, capture_output=True, timeout=120)
+
+
 @contextmanager
 def running_postgres() -> Iterator[str]:
     """Start a server; yields a `postgresql://` URI of an empty database; stops it afterwards."""
-    binaries = postgres_binaries()
-    if binaries is None:
-        raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
-    root = Path(tempfile.mkdtemp(prefix="spanscope-pg-"))
-    as_root = os.geteuid() == 0
-    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
-    if as_root:
-        shutil.chown(root, user="postgres")
-    data, port = root / "data", _free_port()
-
-    def run(*args: str) -> None:
-        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)
-
-    run(
-        str(binaries / "initdb"),
-        "-D",
-        str(data),
-        "-A",
-        "trust",
-        "-U",
-        "spanscope",
-        "--locale=C.UTF-8",
-        "-E",
-        "UTF8",
-    )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run(
-        str(binaries / "pg_ctl"),
-        "-D",
-        str(data),
-        "-l",
-        str(root / "log"),
-        "-o",
-        options,
-        "-w",
-        "start",
-    )
+    server = PostgresServer()
     try:
-        run(
-            str(binaries / "createdb"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-U",
-            "spanscope",
-            "spanscope_test",
-        )
-        yield f"postgresql://spanscope@127.0.0.1:{port}/spanscope_test"
+        yield server.uri
     finally:
-        subprocess.run(
-            [*prefix, str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-            capture_output=True,
-            timeout=120,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        server.remove()

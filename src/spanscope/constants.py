@@ -103,6 +103,10 @@ MAX_CHUNK_EVENTS: Final = 1000
 # The entry point group where other packages register store backends by URI scheme.
 STORE_ENTRY_POINT_GROUP: Final = "spanscope.stores"
 
+# A client's loss counters, sent with every batch of traces it delivers (JSON, see
+# docs/reliability.md): the server keeps them per experiment.
+CLIENT_LOSSES_HEADER: Final = "x-spanscope-client-losses"
+
 # W3C trace context header names.
 TRACEPARENT_HEADER: Final = "traceparent"
 TRACESTATE_HEADER: Final = "tracestate"
@@ -122,3 +126,8 @@ ENV_EXPERIMENT_ID: Final = "SPANSCOPE_EXPERIMENT_ID"
 ENV_EXPERIMENT_NAME: Final = "SPANSCOPE_EXPERIMENT_NAME"
 ENV_OTLP_ENDPOINT: Final = "SPANSCOPE_OTLP_ENDPOINT"
 ENV_EXPORTERS: Final = "SPANSCOPE_EXPORTERS"
+ENV_EXIT_FLUSH_TIMEOUT_S: Final = "SPANSCOPE_EXIT_FLUSH_TIMEOUT_S"
+ENV_DELIVERY_TIMEOUT_S: Final = "SPANSCOPE_DELIVERY_TIMEOUT_S"
+ENV_SPOOL_DIR: Final = "SPANSCOPE_SPOOL_DIR"
+ENV_SPOOL_MAX_BYTES: Final = "SPANSCOPE_SPOOL_MAX_BYTES"
+ENV_SPOOL_DISABLED: Final = "SPANSCOPE_SPOOL_DISABLED"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from spanscope.constants import ENV_STRICT
 
@@ -27,6 +28,7 @@ __all__ = [
     "reset",
     "set_silenced",
     "warn_once",
+    "warn_rate_limited",
 ]
 
 logger = logging.getLogger("spanscope")
@@ -39,6 +41,8 @@ class ErrorState:
         # Reentrant: a garbage-collected stream may report an error while this thread holds it.
         self.lock = threading.RLock()
         self.warned: set[str] = set()
+        # Rate-limited warnings: monotonic time each kind was last logged at WARNING.
+        self.last_warned: dict[str, float] = {}
         self.internal_errors = 0
         # Integration names whose internal errors log at DEBUG only.
         self.silenced: frozenset[str] = frozenset()
@@ -51,6 +55,7 @@ def reset() -> None:
     """Forget warned kinds, zero the error count and un-silence every integration (tests)."""
     with ERRORS.lock:
         ERRORS.warned.clear()
+        ERRORS.last_warned.clear()
         ERRORS.internal_errors = 0
         ERRORS.silenced = frozenset()
 
@@ -91,6 +96,21 @@ def report_background_error(kind: str, exc: BaseException) -> None:
     with ERRORS.lock:
         ERRORS.internal_errors += 1
     logger.warning("spanscope: internal error in %s", kind, exc_info=exc)
+
+
+def warn_rate_limited(kind: str, message: str, interval_s: float = 60.0) -> None:
+    """Log `message` at WARNING at most once per `interval_s` for `kind` (DEBUG otherwise):
+    for conditions that repeat, whose messages carry running totals."""
+    now = time.monotonic()
+    with ERRORS.lock:
+        last = ERRORS.last_warned.get(kind)
+        due = last is None or now - last >= interval_s
+        if due:
+            ERRORS.last_warned[kind] = now
+    if due:
+        logger.warning(message)
+    else:
+        logger.debug(message)
 
 
 def warn_once(kind: str, message: str) -> None:

@@ -176,11 +176,23 @@ def test_connection_errors_are_retried_then_raised(trace: Trace) -> None:
     assert info.value.status_code is None
 
 
-def test_queue_counts_failed_exports() -> None:
+def test_queue_spools_what_the_endpoint_cannot_take_now() -> None:
     with capture_server([(503, {})], repeat_last=True) as server:
         exporter = fast_exporter(server.url, max_retry_time=0.1)
         spanscope.tracing.add_exporter(exporter)
         with strict_mode(False):
             greet("eve")
             assert spanscope.flush(timeout=10)
-    assert spanscope.tracing.stats().traces_dropped_export_error == 1
+    stats = spanscope.tracing.stats()
+    assert (stats.traces_spooled, stats.traces_dropped_export_error) == (1, 0)
+
+
+def test_queue_drops_and_counts_what_the_endpoint_refuses() -> None:
+    with capture_server([(400, {})], repeat_last=True) as server:
+        exporter = fast_exporter(server.url, max_retry_time=0.1)
+        spanscope.tracing.add_exporter(exporter)
+        with strict_mode(False):
+            greet("eve")
+            assert spanscope.flush(timeout=10)
+    stats = spanscope.tracing.stats()
+    assert (stats.traces_spooled, stats.traces_dropped_export_error) == (0, 1)

@@ -11,6 +11,7 @@ from typing import ClassVar
 import pytest
 
 import spanscope
+from spanscope.exceptions import StorageUnavailableError
 from spanscope.store.rest import RestTraceStore
 from spanscope.store.sql.store import SqlTraceStore
 from spanscope.testing import strict_mode
@@ -128,7 +129,7 @@ def test_retries_honour_retry_after_then_succeed(flaky: str) -> None:
     _Flaky.statuses = [503] * 10
     delays.clear()
     store = RestTraceStore(flaky, max_retries=2, sleep=delays.append)
-    with pytest.raises(spanscope.SpanscopeError, match="server error"):
+    with pytest.raises(StorageUnavailableError, match=r"answered HTTP 503 after 3 attempt\(s\)"):
         store.search_experiments()
     assert len(delays) == 2
     store.close()

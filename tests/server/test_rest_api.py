@@ -93,7 +93,10 @@ def test_bad_input_gets_4xx_with_the_reason(server_url: str) -> None:
         assert missing.status_code == 404
         assert http.get("/api/v1/traces/" + "a" * 32).status_code == 404
         assert http.post("/api/v1/traces/search", json={"max_results": 0}).status_code == 422
-        assert http.post("/api/v1/traces/search", content=b"{").status_code == 422
+        truncated = http.post(
+            "/api/v1/traces/search", content=b"{", headers={"content-type": "application/json"}
+        )
+        assert truncated.status_code == 422
 
 
 def test_body_size_limit(backend: SqlTraceStore) -> None:
@@ -109,7 +112,8 @@ def test_body_size_limit(backend: SqlTraceStore) -> None:
             yield b"y" * 5000
             yield b'"}'
 
-        streamed = httpx.post(f"{url}/api/v1/experiments", content=chunks())
+        json_type = {"content-type": "application/json"}
+        streamed = httpx.post(f"{url}/api/v1/experiments", content=chunks(), headers=json_type)
         assert streamed.status_code == 413
         assert httpx.post(f"{url}/api/v1/experiments", json={"name": "ok"}).status_code == 201
 

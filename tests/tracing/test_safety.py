@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -59,3 +61,39 @@ def test_strict_mode_raises_internal_faults(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(processor, "new_span_id", _broken_span_id)
     with strict_mode(True), pytest.raises(RuntimeError, match="injected fault"):
         double(1)
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no str for you")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr either")
+
+
+def test_an_exception_that_cannot_be_printed_still_ends_its_span(
+    spanscope_traces: TraceCapture,
+) -> None:
+    @spanscope.trace
+    def fails() -> None:
+        raise _Unprintable()
+
+    for _ in range(3):
+        with pytest.raises(_Unprintable):
+            fails()
+    assert len(spanscope_traces.traces) == 3  # every trace ended and was exported
+    span = spanscope_traces.traces[0].spans[0]
+    assert span.status.description == "_Unprintable: <unprintable _Unprintable object>"
+    assert span.events[0].attributes["exception.type"] == "_Unprintable"
+
+
+def test_serialising_values_never_imports_numpy() -> None:
+    code = (
+        "import sys, datetime, decimal, spanscope\n"
+        "from spanscope.entities.serialization import dumps\n"
+        "class Thing: pass\n"
+        "dumps({'a': Thing(), 'b': datetime.datetime.now(), 'c': decimal.Decimal(1), 2: {3}})\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

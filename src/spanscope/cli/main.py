@@ -15,6 +15,7 @@ import click
 
 from spanscope.cli.experiments import experiments
 from spanscope.cli.server import server
+from spanscope.cli.spool import spool
 from spanscope.cli.traces import traces
 from spanscope.exceptions import SpanscopeError, StorageUnavailableError
 from spanscope.store.sql.errors import database_errors
@@ -68,6 +69,7 @@ def db_upgrade() -> None:
 cli.add_command(traces)
 cli.add_command(experiments)
 cli.add_command(server)
+cli.add_command(spool)
 
 
 def run(args: Sequence[str] | None = None) -> int:

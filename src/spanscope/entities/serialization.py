@@ -14,6 +14,7 @@ import dataclasses
 import decimal
 import enum
 import pathlib
+import sys
 import types
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import orjson
 
 from spanscope.constants import TRUNCATED_MARKER
+from spanscope.entities.span_event import exception_message
 
 __all__ = ["DEFAULT_MAX_VALUE_BYTES", "dumps", "loads", "to_jsonable"]
 
@@ -29,6 +31,7 @@ _PREVIEW_CHARS = 4096
 _REPR_CHARS = 1000
 _MAX_DEPTH = 64
 _OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_OPTIONS_NO_NUMPY = orjson.OPT_NON_STR_KEYS
 _CYCLE = "<cycle>"
 _TOO_DEEP = "<too deep>"
 _JSON_SCALARS = (str, int, float, bool, type(None))
@@ -36,10 +39,13 @@ _JSON_SCALARS = (str, int, float, bool, type(None))
 
 def dumps(value: Any, max_bytes: int = DEFAULT_MAX_VALUE_BYTES) -> str:
     """Encode `value` as a JSON string, capped at `max_bytes` (a marker replaces larger ones)."""
+    # orjson imports numpy to look for numpy values when asked to encode them: ask only once
+    # the program has imported numpy itself (a value cannot be numpy's before that).
+    options = _OPTIONS if "numpy" in sys.modules else _OPTIONS_NO_NUMPY
     try:
-        raw = orjson.dumps(value, default=_default, option=_OPTIONS)
+        raw = orjson.dumps(value, default=_default, option=options)
     except (TypeError, ValueError):  # cycles, >64-bit ints, keys orjson refuses, hook failures
-        raw = orjson.dumps(to_jsonable(value), option=_OPTIONS)
+        raw = orjson.dumps(to_jsonable(value), option=options)
     if len(raw) > max_bytes:
         return _truncated(raw)
     return raw.decode()
@@ -130,7 +136,7 @@ def _convert(obj: Any) -> Any:
     if isinstance(obj, (decimal.Decimal, pathlib.PurePath)):
         return str(obj)
     if isinstance(obj, BaseException):
-        return {"type": type(obj).__name__, "message": str(obj)}
+        return {"type": type(obj).__name__, "message": exception_message(obj)}
     if isinstance(obj, tuple):  # named tuples and other tuple subclasses
         return list(obj)
     if isinstance(obj, Mapping):

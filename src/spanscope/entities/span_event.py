@@ -9,7 +9,7 @@ from typing import Any
 
 from spanscope.constants import ExceptionEventKey
 
-__all__ = ["SpanEvent"]
+__all__ = ["SpanEvent", "exception_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ class SpanEvent:
             name=ExceptionEventKey.EVENT_NAME,
             attributes={
                 ExceptionEventKey.TYPE: type(exc).__name__,
-                ExceptionEventKey.MESSAGE: str(exc),
+                ExceptionEventKey.MESSAGE: exception_message(exc),
                 ExceptionEventKey.STACKTRACE: stack,
             },
         )
@@ -39,3 +39,15 @@ class SpanEvent:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SpanEvent:
         return cls(data["name"], int(data["timestamp_ns"]), dict(data.get("attributes") or {}))
+
+
+def exception_message(exc: BaseException) -> str:
+    """`str(exc)`, or a stand-in when the exception's own `__str__` (or `__repr__`) raises."""
+    try:
+        return str(exc)
+    except Exception:
+        pass
+    try:
+        return repr(exc)
+    except Exception:
+        return f"<unprintable {type(exc).__name__} object>"

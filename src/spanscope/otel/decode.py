@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from typing import Any
 
 from google.protobuf.message import DecodeError
 
@@ -11,7 +12,13 @@ from spanscope.otel.errors import OtlpDecodeError
 from spanscope.otel.otlp_json import request_from_json
 from spanscope.otel.values import ExportTraceServiceRequest
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "OtlpDecodeError", "decode_request"]
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "Decompressor",
+    "OtlpDecodeError",
+    "decode_request",
+    "decompress",
+]
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 
@@ -21,6 +28,7 @@ _ACCEPTED_ENCODINGS = "gzip, deflate or identity"
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 _ZLIB_WBITS = zlib.MAX_WBITS
 _RAW_DEFLATE_WBITS = -zlib.MAX_WBITS
+_STEP_BYTES = 1 << 20
 
 
 def decode_request(
@@ -38,7 +46,7 @@ def decode_request(
     is_json = _is_json(content_type)
     if len(body) > max_bytes:
         raise _too_large(max_bytes)
-    data = _decompress(body, content_encoding, max_bytes)
+    data = decompress(body, content_encoding, max_bytes)
     if is_json:
         return request_from_json(data)
     request = ExportTraceServiceRequest()
@@ -64,41 +72,95 @@ def _is_json(content_type: str | None) -> bool:
     raise OtlpDecodeError(f"Content-Type is {shown}; accepted are {_ACCEPTED_TYPES}", 415)
 
 
-def _decompress(body: bytes, content_encoding: str | None, max_bytes: int) -> bytes:
-    encoding = (content_encoding or "").strip().lower()
-    if encoding in ("", "identity"):
-        return body
-    if encoding in ("gzip", "x-gzip"):
-        return _inflate(body, _GZIP_WBITS, max_bytes, "gzip")
-    if encoding == "deflate":
+def decompress(body: bytes, content_encoding: str | None, max_bytes: int) -> bytes:
+    """`body` decoded per its Content-Encoding, never more than `max_bytes` once decoded."""
+    decompressor = Decompressor(content_encoding, max_bytes)
+    data = decompressor.feed(body)
+    decompressor.finish()
+    return data
+
+
+class Decompressor:
+    """Decodes a request body as it arrives: gzip (several members allowed), deflate (zlib or
+    raw) or identity, holding no more than `max_bytes` of output at any time.
+
+    `feed(chunk)` returns the decoded bytes of the chunk; `finish()` checks the stream ended.
+    Both raise OtlpDecodeError: 415 for an unsupported encoding, 413 past `max_bytes` (raw or
+    decoded; a gzip bomb stops after inflating at most one byte past the cap) and 400 for data
+    that is not valid, or truncated, in its encoding. The server runs every request body
+    through one of these.
+    """
+
+    def __init__(self, content_encoding: str | None, max_bytes: int) -> None:
+        encoding = (content_encoding or "").strip().lower()
+        if encoding in ("", "identity"):
+            self.name = ""
+        elif encoding in ("gzip", "x-gzip"):
+            self.name = "gzip"
+        elif encoding == "deflate":
+            self.name = "deflate"
+        else:
+            raise OtlpDecodeError(
+                f"Content-Encoding {content_encoding!r} is not supported; accepted are "
+                f"{_ACCEPTED_ENCODINGS}",
+                415,
+            )
+        self.max_bytes = max_bytes
+        self.size = 0  # decoded bytes so far
+        self._inflater: Any = None
+        self._done = False
+
+    @property
+    def identity(self) -> bool:
+        return not self.name
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self.identity:
+            self.size += len(chunk)
+            if self.size > self.max_bytes:
+                raise _too_large(self.max_bytes)
+            return chunk
+        out: list[bytes] = []
+        data = chunk
+        while not self._done:
+            if self._inflater is None or self._inflater.eof:
+                if not data:
+                    break
+                if self._inflater is not None and self.name != "gzip":
+                    self._done = True  # one deflate stream per body: what follows is ignored
+                    break
+                # gzip may hold several members back to back; each gets a new inflater.
+                self._inflater = zlib.decompressobj(self._wbits(data))
+            # Inflate in steps, never more than one byte past the cap: a bomb costs no more
+            # memory than the cap.
+            limit = min(self.max_bytes + 1 - self.size, _STEP_BYTES)
+            try:
+                piece = self._inflater.decompress(data, limit)
+            except zlib.error as exc:
+                raise OtlpDecodeError(f"body is not valid {self.name} data: {exc}") from None
+            self.size += len(piece)
+            if self.size > self.max_bytes:
+                raise _too_large(self.max_bytes, decompressed=True)
+            out.append(piece)
+            if self._inflater.eof:
+                data = self._inflater.unused_data  # the next gzip member, if any
+            else:
+                data = self._inflater.unconsumed_tail
+                if not data and len(piece) < limit:
+                    break  # all the input is taken and no output is pending
+        return b"".join(out)
+
+    def finish(self) -> None:
+        if self.identity or self._done:
+            return
+        if self._inflater is None or not self._inflater.eof:
+            raise OtlpDecodeError(f"body is truncated {self.name} data (the stream has no end)")
+
+    def _wbits(self, data: bytes) -> int:
+        if self.name == "gzip":
+            return _GZIP_WBITS
         # HTTP "deflate" is zlib-wrapped, but some clients send raw deflate: accept both.
-        wbits = _ZLIB_WBITS if body[:1] == b"\x78" else _RAW_DEFLATE_WBITS
-        return _inflate(body, wbits, max_bytes, "deflate")
-    raise OtlpDecodeError(
-        f"Content-Encoding {content_encoding!r} is not supported; accepted are "
-        f"{_ACCEPTED_ENCODINGS}",
-        415,
-    )
-
-
-def _inflate(body: bytes, wbits: int, max_bytes: int, name: str) -> bytes:
-    out = bytearray()
-    rest = body
-    while True:
-        inflater = zlib.decompressobj(wbits)
-        try:
-            # Never inflate more than one byte past the cap, so a bomb costs no more memory.
-            out += inflater.decompress(rest, max_bytes + 1 - len(out))
-        except zlib.error as exc:
-            raise OtlpDecodeError(f"body is not valid {name} data: {exc}") from None
-        if len(out) > max_bytes:
-            raise _too_large(max_bytes, decompressed=True)
-        if not inflater.eof:
-            raise OtlpDecodeError(f"body is truncated {name} data (the stream has no end)")
-        rest = inflater.unused_data
-        if not rest or wbits != _GZIP_WBITS:
-            break  # gzip may hold several members back to back; the others are one stream
-    return bytes(out)
+        return _ZLIB_WBITS if data[:1] == b"\x78" else _RAW_DEFLATE_WBITS
 
 
 def _too_large(max_bytes: int, decompressed: bool = False) -> OtlpDecodeError:

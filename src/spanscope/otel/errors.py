@@ -20,8 +20,15 @@ class OtlpDecodeError(InvalidArgumentError):
 
 
 class OtlpExportError(SpanscopeError):
-    """An export the OTLP endpoint refused, or that still failed when the retries ran out."""
+    """An export the OTLP endpoint refused, or that still failed when the retries ran out.
 
-    def __init__(self, message: str, status_code: int | None = None) -> None:
+    `status_code` is the last HTTP status (None when the endpoint was not reached) and
+    `retry_after_s` what its last Retry-After asked for.
+    """
+
+    def __init__(
+        self, message: str, status_code: int | None = None, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.retry_after_s = retry_after_s

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["OtlpTraceExporter", "request_from_traces", "resolve_endpoint", "resolve_headers"]
 
 DEFAULT_SERVICE_NAME = "spanscope"
-_RETRY_STATUS = frozenset({429, 502, 503, 504})
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _STATUS_CODES = {SpanStatusCode.UNSET: 0, SpanStatusCode.OK: 1, SpanStatusCode.ERROR: 2}
 _KINDS = {"SERVER": 2, "CLIENT": 3, "PRODUCER": 4, "CONSUMER": 5}
 _INTERNAL = 1
@@ -224,30 +224,57 @@ class OtlpTraceExporter:
     def export(self, traces: Sequence[Trace]) -> None:
         if not traces:
             return
+        spans = sum(len(trace.spans) for trace in traces)
+        self._post(self.encode(traces), self.max_retry_time, f"{spans} span(s)")
+
+    # What the spool needs (spanscope.tracing.export.delivery.SpoolingExporter).
+
+    def destination(self) -> str:
+        return "otlp:" + self.endpoint
+
+    def write_ahead(self) -> bool:
+        return True
+
+    def encode(self, traces: Sequence[Trace]) -> bytes:
         request = request_from_traces(
             traces, service_name=self.service_name, resource_attributes=self.resource_attributes
         )
-        body = request.SerializeToString()
+        body: bytes = request.SerializeToString()
         if self.compression:
             body = gzip.compress(body, compresslevel=6)  # most of the gain, far less CPU
-        self._post(body, sum(len(trace.spans) for trace in traces))
+        return body
+
+    def deliver(
+        self,
+        destination: str,
+        payload: bytes,
+        timeout_s: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Send a body `encode` made (for this endpoint), retrying for at most `timeout_s`,
+        with `headers` added."""
+        if destination != self.destination():
+            raise InvalidArgumentError(f"{destination!r} is not this exporter's destination")
+        self._post(payload, min(timeout_s, self.max_retry_time), "a spooled batch", headers)
 
     def shutdown(self) -> None:
         self._client.close()
 
-    def _post(self, body: bytes, span_count: int) -> None:
+    def _post(
+        self, body: bytes, retry_time: float, what: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        sent_headers = {**self.headers, **headers} if headers else self.headers
         start = time.monotonic()
-        deadline = start + self.max_retry_time
+        deadline = start + retry_time
         attempt = 0
         while True:
-            timeout = self.timeout
-            if attempt:  # a retry never runs past the retry limit
-                timeout = max(min(timeout, deadline - time.monotonic()), 0.001)
+            # No attempt runs past the retry limit.
+            timeout = max(min(self.timeout, deadline - time.monotonic()), 0.001)
             status: int | None = None
             retry_after: float | None = None
             try:
                 response = self._client.post(
-                    self.endpoint, content=body, headers=self.headers, timeout=timeout
+                    self.endpoint, content=body, headers=sent_headers, timeout=timeout
                 )
             except self._httpx.TransportError as exc:
                 failure = f"{type(exc).__name__}: {exc}"
@@ -259,7 +286,7 @@ class OtlpTraceExporter:
                 failure = f"HTTP {status}: {response.text[:300]}"
                 if status not in _RETRY_STATUS:
                     raise OtlpExportError(
-                        f"OTLP endpoint {self.endpoint} refused {span_count} span(s): {failure}",
+                        f"OTLP endpoint {self.endpoint} refused {what}: {failure}",
                         status,
                     )
                 retry_after = _retry_after(response.headers.get("retry-after"))
@@ -267,10 +294,11 @@ class OtlpTraceExporter:
             if time.monotonic() + delay >= deadline:
                 elapsed = time.monotonic() - start
                 raise OtlpExportError(
-                    f"gave up exporting {span_count} span(s) to {self.endpoint} after "
+                    f"gave up exporting {what} to {self.endpoint} after "
                     f"{attempt + 1} attempt(s) in {elapsed:.2f}s (retry limit "
-                    f"{self.max_retry_time}s); last error: {failure}",
+                    f"{retry_time}s); last error: {failure}",
                     status,
+                    retry_after,
                 )
             time.sleep(delay)
             attempt += 1

@@ -29,6 +29,7 @@ from spanscope.otel.values import ExportTraceServiceRequest, ProtoSpan, attribut
 __all__ = ["IngestedSpan", "span_from_proto", "spans_from_request"]
 
 _TRACE_ID_BYTES = 16
+_MAX_TIME_NS = 2**63 - 1
 _SPAN_ID_BYTES = 8
 _STATUS_CODES = {0: SpanStatusCode.UNSET, 1: SpanStatusCode.OK, 2: SpanStatusCode.ERROR}
 _KIND_PREFIX = "SPAN_KIND_"
@@ -66,8 +67,8 @@ class IngestedSpan:
 def spans_from_request(request: ExportTraceServiceRequest) -> list[IngestedSpan]:
     """Every span of the request, in order, mapped to the spanscope shape.
 
-    Raises OtlpDecodeError (400) for a span with a missing or malformed id; the request is
-    then rejected as a whole, so nothing is half-ingested.
+    Raises OtlpDecodeError (400) for a span with a missing or malformed id, or a time past
+    2^63 - 1 ns; the request is then rejected as a whole, so nothing is half-ingested.
     """
     ingested = []
     for r, resource_spans in enumerate(request.resource_spans):
@@ -90,10 +91,19 @@ def span_from_proto(
     trace_id = _hex_id(proto.trace_id, _TRACE_ID_BYTES, f"{where}.trace_id")
     span_id = _hex_id(proto.span_id, _SPAN_ID_BYTES, f"{where}.span_id")
     parent_id = _hex_id(proto.parent_span_id, _SPAN_ID_BYTES, f"{where}.parent_span_id", True)
-    events = [
-        SpanEvent(event.name, event.time_unix_nano, attributes_to_dict(event.attributes))
-        for event in proto.events
-    ]
+    start, end = proto.start_time_unix_nano, proto.end_time_unix_nano
+    # OTLP times are fixed64; spanscope's (and every store's) are signed 64-bit integers.
+    if start > _MAX_TIME_NS:
+        raise _time_error(f"{where}.start_time_unix_nano", start)
+    if end > _MAX_TIME_NS:
+        raise _time_error(f"{where}.end_time_unix_nano", end)
+    events = []
+    for e, event in enumerate(proto.events):
+        if event.time_unix_nano > _MAX_TIME_NS:
+            raise _time_error(f"{where}.events[{e}].time_unix_nano", event.time_unix_nano)
+        events.append(
+            SpanEvent(event.name, event.time_unix_nano, attributes_to_dict(event.attributes))
+        )
     draft = SpanDraft(attributes_to_dict(proto.attributes), events)
     apply_conventions(draft)
     _keep_otel_fields(draft.attributes, proto, scope_name, scope_version)
@@ -119,8 +129,8 @@ def span_from_proto(
         span_id=span_id,
         parent_id=parent_id,
         name=proto.name,
-        start_time_ns=proto.start_time_unix_nano,
-        end_time_ns=proto.end_time_unix_nano or None,
+        start_time_ns=start,
+        end_time_ns=end or None,
         status=SpanStatus(code, message) if message else _PLAIN_STATUS[code],
         attributes_json=attrs,
         events=list(draft.events),
@@ -136,6 +146,13 @@ def _json(value: Any) -> str:
     except (TypeError, ValueError):  # > 64-bit integers, keys orjson refuses
         return dumps(value)
     return raw.decode() if len(raw) <= DEFAULT_MAX_VALUE_BYTES else dumps(value)
+
+
+def _time_error(where: str, value: int) -> OtlpDecodeError:
+    return OtlpDecodeError(
+        f"{where} is {value}, past the largest time spanscope stores ({_MAX_TIME_NS} ns, "
+        "in the year 2262); OTLP times are nanoseconds since 1970"
+    )
 
 
 @overload

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Literal
 
 from spanscope.patching.patch import revert
@@ -37,6 +36,8 @@ class Integration:
 
     def installed_version(self) -> str | None:
         """The installed version of the library, or None when it is not installed."""
+        from importlib import metadata  # (and the email package): only when autolog runs
+
         try:
             return metadata.version(self.distribution)
         except metadata.PackageNotFoundError:

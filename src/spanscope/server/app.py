@@ -6,12 +6,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.exceptions import HTTPException
 
 from spanscope import __version__
 from spanscope.exceptions import SpanscopeError
-from spanscope.server.middleware import BodyLimitMiddleware, TokenMiddleware
-from spanscope.server.responses import spanscope_error_handler
+from spanscope.server.middleware import (
+    ErrorMiddleware,
+    RequestBodyMiddleware,
+    SecurityHeadersMiddleware,
+    TokenMiddleware,
+)
+from spanscope.server.responses import (
+    http_exception_handler,
+    spanscope_error_handler,
+    validation_error_handler,
+)
 from spanscope.server.routers import experiments, health, otlp, traces
 from spanscope.server.settings import ServerSettings
 from spanscope.server.ui import mount_ui
@@ -40,22 +51,30 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
     app.state.store = opened
     app.state.settings = settings
     app.add_exception_handler(SpanscopeError, spanscope_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(HTTPException, http_exception_handler)
     app.include_router(health.router)
     app.include_router(experiments.router)
     app.include_router(traces.router)
     app.include_router(otlp.router)
     mount_ui(app)
+    # Starlette runs the last added middleware first. From the outside in: security headers
+    # on every answer, the token check, the body (content type, size, decompression), CORS,
+    # then the catch-all that turns whatever a route raises into a JSON answer (inside CORS,
+    # so a cross-origin client can read its 503).
+    app.add_middleware(ErrorMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
             allow_methods=["*"],
             allow_headers=["*"],
+            expose_headers=["retry-after"],
         )
-    # Starlette runs the last added middleware first: the token check precedes everything.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_body_bytes)
     if settings.token:
         app.add_middleware(TokenMiddleware, token=settings.token)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

@@ -7,12 +7,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "ClientLossesModel",
     "CreateExperiment",
     "DeleteTraces",
     "DeletedCount",
     "ErrorBody",
     "ExperimentModel",
     "ExperimentPage",
+    "InvalidField",
     "RenameExperiment",
     "SearchSessions",
     "SearchTraces",
@@ -21,6 +23,7 @@ __all__ = [
     "SetTag",
     "TraceModel",
     "TracePage",
+    "ValidationErrorBody",
     "WriteTraces",
 ]
 
@@ -113,6 +116,17 @@ class ExperimentModel(_Strict):
     last_trace_time: int | None = None
 
 
+class ClientLossesModel(_Strict):
+    """Traces clients reported losing for an experiment since `since_ms`, by cause:
+    queue_full, export_error, evicted, spool_error (and late_spans: spans, not traces)."""
+
+    experiment_id: str
+    since_ms: int
+    by_cause: dict[str, int]
+    clients: int
+    traces: int
+
+
 class ExperimentPage(_Strict):
     experiments: list[ExperimentModel]
     next_page_token: str | None = None
@@ -190,3 +204,18 @@ class ErrorDetail(_Strict):
 
 class ErrorBody(_Strict):
     error: ErrorDetail
+
+
+class InvalidField(_Strict):
+    """One invalid field of a request: where (`loc`, e.g. `["body", "name"]`) and why."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(_Strict):
+    """A 422: the error, and each invalid field (at most 20); the values sent are not echoed."""
+
+    error: ErrorDetail
+    detail: list[InvalidField]

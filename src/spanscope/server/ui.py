@@ -20,7 +20,7 @@ _SERVER_PREFIXES = ("api/", "v1/", "health", "docs", "redoc", "openapi.json")
 
 _NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>spanscope</title></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto">
+<body>
 <h1>spanscope server</h1>
 <p>The server is running, but the web UI is not built into this installation.</p>
 <p>Build it from a source checkout with <code>make install</code> (it runs

@@ -6,6 +6,7 @@ import abc
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Generic, TypeVar
 
+from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
 from spanscope.entities.span import Span
@@ -105,6 +106,18 @@ class TraceStore(abc.ABC):
     def search_sessions(
         self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
     ) -> PagedList[Session]: ...
+
+    # Client losses (docs/reliability.md): what SDKs report they could not deliver.
+
+    def record_client_losses(  # noqa: B027 - optional: a store that cannot keep them ignores them
+        self, experiment_id: str, client_id: str, totals: Mapping[str, int], at_ms: int
+    ) -> None:
+        """Keep a client's cumulative loss counts (by cause) for an experiment: the increase
+        since its last report is what it lost meanwhile."""
+
+    def client_losses(self, experiment_id: str, since_ms: int) -> ClientLosses:
+        """What clients reported losing for the experiment since `since_ms`."""
+        return ClientLosses(str(experiment_id), since_ms)
 
     def close(self) -> None:  # noqa: B027 - an optional hook, not every store holds resources
         """Release connections."""

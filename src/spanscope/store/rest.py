@@ -1,7 +1,9 @@
 """RestTraceStore: the TraceStore of a spanscope server, over its REST API.
 
-Writes are gzip'd and retried with exponential backoff (honouring Retry-After) on 429, 502,
-503, 504 and connection errors; they are idempotent on the server, so a retry never duplicates.
+Calls are retried with exponential backoff and jitter (honouring Retry-After) on 429, any 5xx
+and connection errors; writes are gzip'd and idempotent on the server, so a retry never
+duplicates. A call that still fails for one of those reasons raises StorageUnavailableError
+(the exporter then keeps the batch in the spool).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import httpx
 import orjson
 
 from spanscope.constants import ENV_TRACKING_TOKEN
+from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
 from spanscope.entities.span import Span
@@ -28,12 +31,13 @@ from spanscope.exceptions import (
     InvalidFilterError,
     NotFoundError,
     SpanscopeError,
+    StorageUnavailableError,
 )
 from spanscope.store.base import PagedList, TraceStore
 
 __all__ = ["RestTraceStore"]
 
-_RETRY_STATUS = frozenset({429, 502, 503, 504})
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _WRITE_CHUNK = 500
 
 
@@ -56,6 +60,7 @@ class RestTraceStore(TraceStore):
         if token:
             headers["authorization"] = f"Bearer {token}"
         self._client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout_s)
+        self._timeout = timeout_s
         self.max_retries = max_retries
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
@@ -104,12 +109,18 @@ class RestTraceStore(TraceStore):
         for start in range(0, len(traces), _WRITE_CHUNK):
             chunk = traces[start : start + _WRITE_CHUNK]
             payload = orjson.dumps({"traces": [t.to_dict() for t in chunk]})
-            self._call(
-                "POST",
-                "/api/v1/traces",
-                content=gzip.compress(payload, compresslevel=5),
-                headers={"content-type": "application/json", "content-encoding": "gzip"},
-            )
+            self.post_encoded_traces(gzip.compress(payload, compresslevel=5))
+
+    def post_encoded_traces(
+        self,
+        payload: bytes,
+        timeout_s: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """POST a gzip'd `{"traces": [...]}` body as it is, retrying for at most `timeout_s`
+        seconds (default: the store's own retry schedule), with `headers` added."""
+        sent = {"content-type": "application/json", "content-encoding": "gzip", **(headers or {})}
+        self._call("POST", "/api/v1/traces", content=payload, headers=sent, budget_s=timeout_s)
 
     def log_spans(
         self,
@@ -175,6 +186,13 @@ class RestTraceStore(TraceStore):
     def delete_trace_tag(self, trace_id: str, key: str) -> None:
         self._call("DELETE", f"/api/v1/traces/{_q(trace_id)}/tags/{_q(key)}")
 
+    def client_losses(self, experiment_id: str, since_ms: int) -> ClientLosses:
+        hours = max(1, -(-(int(time.time() * 1000) - since_ms) // 3_600_000))
+        body = self._call(
+            "GET", f"/api/v1/experiments/{_q(experiment_id)}/client-losses", params={"hours": hours}
+        )
+        return ClientLosses.from_dict(body)
+
     def search_sessions(
         self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
     ) -> PagedList[Session]:
@@ -193,32 +211,51 @@ class RestTraceStore(TraceStore):
 
     # Transport
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._send(method, path, **kwargs)
+    def _call(self, method: str, path: str, budget_s: float | None = None, **kwargs: Any) -> Any:
+        response = self._send(method, path, budget_s, **kwargs)
         if response.status_code >= 300:  # a redirect is not followed: nothing was done
             raise _error(response)
         if response.status_code == 204 or not response.content:
             return None
         return orjson.loads(response.content)
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(
+        self, method: str, path: str, budget_s: float | None, **kwargs: Any
+    ) -> httpx.Response:
+        """The response, after retrying transient failures (for at most `budget_s` seconds
+        when given, else `max_retries` times)."""
+        deadline = None if budget_s is None else time.monotonic() + budget_s
         attempt = 0
         while True:
+            if deadline is not None:  # no single attempt runs past the budget
+                kwargs["timeout"] = max(min(self._timeout, deadline - time.monotonic()), 0.05)
             try:
                 response = self._client.request(method, path, **kwargs)
             except httpx.TransportError as exc:
-                if attempt >= self.max_retries:
-                    raise SpanscopeError(
+                delay = self._backoff(attempt, None)
+                if self._out_of_retries(attempt, deadline, delay):
+                    raise StorageUnavailableError(
                         f"spanscope server {self.base_url} unreachable after {attempt + 1} "
                         f"attempt(s): {type(exc).__name__}: {exc}"
                     ) from exc
-                delay = self._backoff(attempt, None)
             else:
-                if response.status_code not in _RETRY_STATUS or attempt >= self.max_retries:
+                if response.status_code not in _RETRY_STATUS:
                     return response
-                delay = self._backoff(attempt, response.headers.get("retry-after"))
+                retry_after = response.headers.get("retry-after")
+                delay = self._backoff(attempt, retry_after)
+                if self._out_of_retries(attempt, deadline, delay):
+                    raise StorageUnavailableError(
+                        f"spanscope server {self.base_url} answered HTTP {response.status_code} "
+                        f"after {attempt + 1} attempt(s): {_message(response)}",
+                        retry_after_s=_seconds(retry_after),
+                    )
             self._sleep(delay)
             attempt += 1
+
+    def _out_of_retries(self, attempt: int, deadline: float | None, delay: float) -> bool:
+        if deadline is not None:
+            return time.monotonic() + delay >= deadline
+        return attempt >= self.max_retries
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
         if retry_after is not None:
@@ -228,6 +265,27 @@ class RestTraceStore(TraceStore):
                 pass  # an HTTP date: fall back to our own schedule
         delay = min(self.backoff_s * (2.0**attempt), self.max_backoff_s)
         return float(delay * (0.5 + random.random() / 2))  # jitter: clients do not retry in step
+
+
+def _seconds(retry_after: str | None) -> float | None:
+    try:
+        return max(float(retry_after), 0.0) if retry_after is not None else None
+    except ValueError:
+        return None  # an HTTP date
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        body = {}
+    detail = body.get("error") if isinstance(body, dict) else None
+    message = detail.get("message") if isinstance(detail, dict) else None
+    return (
+        message
+        if isinstance(message, str)
+        else f"HTTP {response.status_code}: {response.text[:500]}"
+    )
 
 
 def _q(part: str) -> str:
@@ -248,9 +306,7 @@ def _error(response: httpx.Response) -> SpanscopeError:
     except orjson.JSONDecodeError:
         body = {}
     detail = body.get("error") if isinstance(body, dict) else None
-    message = detail.get("message") if isinstance(detail, dict) else None
-    if message is None:
-        message = f"HTTP {response.status_code}: {response.text[:500]}"
+    message = _message(response)
     status = response.status_code
     if status == 404:
         return NotFoundError(message)
@@ -258,7 +314,7 @@ def _error(response: httpx.Response) -> SpanscopeError:
         return AlreadyExistsError(message)
     if status == 400 and isinstance(detail, dict) and detail.get("code") == "INVALID_FILTER":
         return InvalidFilterError(message, position=detail.get("position"))
-    if status in (400, 413, 422):
+    if status in (400, 413, 415, 422):
         return InvalidArgumentError(message)
     if status == 401:
         return SpanscopeError(f"{message} (set {ENV_TRACKING_TOKEN} to the server's token)")

@@ -20,7 +20,13 @@ class TracingConfig:
     batch_size: int = 256
     export_interval_s: float = 0.5
     max_value_bytes: int = 1_048_576
+    # At exit (and on SIGTERM) traces are delivered for this long; the rest go to the spool.
     exit_flush_timeout_s: float = 10.0
+    # How long one delivery to a destination that can fail may retry before its batch is left
+    # to the spool (and the background replay).
+    delivery_timeout_s: float = 5.0
+    # Keep what a destination cannot take now in the spool ($SPANSCOPE_HOME/spool).
+    spool: bool = True
 
     @classmethod
     def from_env(cls) -> TracingConfig:
@@ -30,6 +36,12 @@ class TracingConfig:
         config.batch_size = _env_int(C.ENV_BATCH_SIZE, config.batch_size)
         config.export_interval_s = _env_int(C.ENV_EXPORT_INTERVAL_MS, 500) / 1000
         config.max_value_bytes = _env_int(C.ENV_MAX_VALUE_BYTES, config.max_value_bytes)
+        config.exit_flush_timeout_s = _env_float(
+            C.ENV_EXIT_FLUSH_TIMEOUT_S, config.exit_flush_timeout_s
+        )
+        config.delivery_timeout_s = _env_float(C.ENV_DELIVERY_TIMEOUT_S, config.delivery_timeout_s)
+        disabled = os.environ.get(C.ENV_SPOOL_DISABLED, "").strip().lower()
+        config.spool = disabled not in ("1", "true", "yes")
         config.validate()
         return config
 
@@ -42,9 +54,14 @@ class TracingConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
-        if self.export_interval_s <= 0:
+        for name in ("export_interval_s", "delivery_timeout_s"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value <= 0:
+                raise InvalidArgumentError(f"{name} must be a positive number, got {value!r}")
+        if not isinstance(self.exit_flush_timeout_s, (int, float)) or self.exit_flush_timeout_s < 0:
             raise InvalidArgumentError(
-                f"export_interval_s must be positive, got {self.export_interval_s!r}"
+                "exit_flush_timeout_s must be zero or a positive number, "
+                f"got {self.exit_flush_timeout_s!r}"
             )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from spanscope.constants import ExceptionEventKey, SpanAttributeKey
 from spanscope.entities.serialization import dumps, to_jsonable
 from spanscope.entities.span import Span
-from spanscope.entities.span_event import SpanEvent
+from spanscope.entities.span_event import SpanEvent, exception_message
 from spanscope.entities.span_status import SpanStatus, SpanStatusCode
 from spanscope.safety import log_internal_error, warn_once
 
@@ -221,7 +221,7 @@ class LiveSpan(Span):
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {exception_message(exc)}"
 
 
 class NoOpSpan:

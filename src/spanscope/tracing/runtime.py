@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from spanscope.constants import (
     DEFAULT_EXPERIMENT_ID,
@@ -20,7 +22,7 @@ from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.export.base import TraceExporter
 from spanscope.tracing.export.memory import InMemoryTraceExporter
 from spanscope.tracing.export.otlp import EnvOtlpExporter, otlp_endpoint_configured
-from spanscope.tracing.export.queue import flush
+from spanscope.tracing.export.queue import flush, install_exit_hooks
 from spanscope.tracing.export.store import StoreExporter
 from spanscope.tracing.state import STATE, SpanProcessor, TracingStats
 
@@ -70,24 +72,33 @@ def configure(
     export_interval_s: float | None = None,
     max_value_bytes: int | None = None,
     exit_flush_timeout_s: float | None = None,
+    delivery_timeout_s: float | None = None,
+    spool: bool | None = None,
 ) -> TracingConfig:
     """Change tracing settings; unspecified ones keep their value. Returns the new settings.
 
     Queue settings take effect after the queued traces are flushed.
     """
     old = STATE.config
-    new = TracingConfig(
-        sampling_ratio=old.sampling_ratio if sampling_ratio is None else sampling_ratio,
-        queue_size=old.queue_size if queue_size is None else queue_size,
-        batch_size=old.batch_size if batch_size is None else batch_size,
-        export_interval_s=old.export_interval_s if export_interval_s is None else export_interval_s,
-        max_value_bytes=old.max_value_bytes if max_value_bytes is None else max_value_bytes,
-        exit_flush_timeout_s=(
-            old.exit_flush_timeout_s if exit_flush_timeout_s is None else exit_flush_timeout_s
-        ),
-    )
+    given: dict[str, Any] = {
+        "sampling_ratio": sampling_ratio,
+        "queue_size": queue_size,
+        "batch_size": batch_size,
+        "export_interval_s": export_interval_s,
+        "max_value_bytes": max_value_bytes,
+        "exit_flush_timeout_s": exit_flush_timeout_s,
+        "delivery_timeout_s": delivery_timeout_s,
+        "spool": spool,
+    }
+    new = dataclasses.replace(old, **{k: v for k, v in given.items() if v is not None})
     new.validate()
     STATE.config = new
+    delivery = STATE.delivery
+    if delivery is not None:
+        delivery.timeout_s = new.delivery_timeout_s
+    if not new.spool and delivery is not None:
+        STATE.delivery = None
+        delivery.stop()
     queue_changed = (new.queue_size, new.batch_size, new.export_interval_s) != (
         old.queue_size,
         old.batch_size,
@@ -135,6 +146,9 @@ def reset() -> None:
     exporters, processors, sampling, tracking URI and open stores, current experiment, stats,
     autolog patches, notebook display and warnings already given."""
     _stop_queue()
+    delivery, STATE.delivery = STATE.delivery, None
+    if delivery is not None:
+        delivery.stop()
     for hook in list(STATE.reset_hooks):
         hook()
     for exporter in STATE.exporters:
@@ -151,6 +165,10 @@ def reset() -> None:
     STATE.traces_exported = 0
     STATE.traces_dropped_queue_full = 0
     STATE.traces_dropped_export_error = 0
+    STATE.traces_spooled = 0
+    STATE.traces_replayed = 0
+    STATE.traces_evicted = 0
+    STATE.traces_dropped_spool_error = 0
     STATE.traces_sampled_out = 0
     STATE.spans_dropped_late = 0
     install_defaults()
@@ -212,3 +230,4 @@ def _check_exporter(exporter: object) -> None:
 
 
 install_defaults()
+install_exit_hooks()

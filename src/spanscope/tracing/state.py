@@ -20,6 +20,7 @@ from spanscope.tracing.config import TracingConfig
 
 if TYPE_CHECKING:
     from spanscope.tracing.export.base import TraceExporter
+    from spanscope.tracing.export.delivery import Delivery
     from spanscope.tracing.export.memory import InMemoryTraceExporter
     from spanscope.tracing.export.queue import ExportQueue
     from spanscope.tracing.live_span import LiveSpan
@@ -37,6 +38,10 @@ class TracingStats:
     traces_exported: int
     traces_dropped_queue_full: int
     traces_dropped_export_error: int
+    traces_spooled: int
+    traces_replayed: int
+    traces_evicted: int
+    traces_dropped_spool_error: int
     traces_sampled_out: int
     spans_dropped_late: int
     internal_errors: int
@@ -58,12 +63,20 @@ class TracingState:
         self.recent: InMemoryTraceExporter | None = None
         self.queue: ExportQueue | None = None
         self.exit_hooks_installed = False
+        # The SIGTERM handler that was in place before spanscope's: it runs after the flush.
+        self.previous_sigterm: Any = None
         self.experiment_id = DEFAULT_EXPERIMENT_ID
         # SPANSCOPE_EXPERIMENT_NAME, looked up (or created) when the first trace starts.
         self.experiment_name_pending: str | None = None
         self.traces_exported = 0
         self.traces_dropped_queue_full = 0
         self.traces_dropped_export_error = 0
+        # Spooled delivery (tracing/export/delivery.py), made with the queue.
+        self.delivery: Delivery | None = None
+        self.traces_spooled = 0
+        self.traces_replayed = 0
+        self.traces_evicted = 0
+        self.traces_dropped_spool_error = 0
         self.traces_sampled_out = 0
         self.spans_dropped_late = 0
         # Resets of the owners above the runtime, run by `spanscope.tracing.reset()`.
@@ -75,6 +88,10 @@ class TracingState:
             traces_exported=self.traces_exported,
             traces_dropped_queue_full=self.traces_dropped_queue_full,
             traces_dropped_export_error=self.traces_dropped_export_error,
+            traces_spooled=self.traces_spooled,
+            traces_replayed=self.traces_replayed,
+            traces_evicted=self.traces_evicted,
+            traces_dropped_spool_error=self.traces_dropped_spool_error,
             traces_sampled_out=self.traces_sampled_out,
             spans_dropped_late=self.spans_dropped_late,
             internal_errors=ERRORS.internal_errors,

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from spanscope.safety import warn_once
+from spanscope.safety import warn_rate_limited
 from spanscope.tracing.export.queue import ensure_queue
 from spanscope.tracing.state import STATE
 
@@ -96,9 +96,10 @@ class TraceBuffer:
     def _late(self, span: LiveSpan) -> None:
         with STATE.lock:
             STATE.spans_dropped_late += 1
-        warn_once(
+            total = STATE.spans_dropped_late
+        warn_rate_limited(
             "late-span",
             f"spanscope: span {span.name!r} ended after the root span of trace {self.trace_id} "
-            "had ended and been exported; it was dropped (counted in "
-            "spanscope.tracing.stats().spans_dropped_late). End child spans before their root.",
+            f"had ended and been exported; it was dropped. Totals: {total} span(s) dropped "
+            "(spanscope.tracing.stats().spans_dropped_late). End child spans before their root.",
         )

@@ -23,17 +23,32 @@ export class ApiError extends Error {
 }
 
 const TOKEN_KEY = "spanscope.token";
+// The token when the browser blocks storage (a notebook's cross-site iframe): this page only.
+let memoryToken: string | null = null;
 
 /** The server's token (a server started with --token), kept in this browser. */
 export function setToken(token: string | null): void {
-  if (token) localStorage.setItem(TOKEN_KEY, token);
-  else localStorage.removeItem(TOKEN_KEY);
+  try {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Storage blocked (a cross-site iframe in a notebook): the token lasts for this page.
+  }
+  memoryToken = token;
+}
+
+function readToken(): string | null {
+  try {
+    return localStorage.getItem(TOKEN_KEY) ?? memoryToken;
+  } catch {
+    return memoryToken; // storage blocked
+  }
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";
-  const token = localStorage.getItem(TOKEN_KEY);
+  const token = readToken();
   if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch(path, {
     method,

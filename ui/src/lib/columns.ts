@@ -54,7 +54,11 @@ export function loadColumns(): ColumnId[] {
 }
 
 export function saveColumns(columns: readonly ColumnId[]): void {
-  localStorage.setItem(STORAGE_KEY, JSON.stringify(columns));
+  try {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(columns));
+  } catch {
+    // Storage blocked (a notebook's cross-site iframe): the choice lasts for this page.
+  }
 }
 
 /** "<field> DESC" <-> field and direction. */

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -10,6 +11,7 @@ from spanscope.exceptions import NotFoundError
 from spanscope.server.responses import ERROR_RESPONSES, Json
 from spanscope.server.routers.deps import get_store
 from spanscope.server.schemas import (
+    ClientLossesModel,
     CreatedExperiment,
     CreateExperiment,
     ExperimentModel,
@@ -56,6 +58,18 @@ def get_experiment_by_name(
 @router.get("/{experiment_id}", response_model=ExperimentModel)
 def get_experiment(experiment_id: str, store: StoreDep) -> Response:
     return Json(store.get_experiment(experiment_id).to_dict())
+
+
+@router.get("/{experiment_id}/client-losses", response_model=ClientLossesModel)
+def get_client_losses(
+    experiment_id: str,
+    store: StoreDep,
+    hours: Annotated[int, Query(ge=1, le=24 * 90)] = 24,
+) -> Response:
+    """What clients reported losing (traces they could not deliver) in the last `hours`."""
+    experiment = store.get_experiment(experiment_id)  # 404 for an unknown id
+    since_ms = int(time.time() * 1000) - hours * 3_600_000
+    return Json(store.client_losses(experiment.experiment_id, since_ms).to_dict())
 
 
 @router.patch("/{experiment_id}", response_model=ExperimentModel)

@@ -9,11 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from spanscope.constants import DEFAULT_EXPERIMENT_ID, OTLP_TRACES_PATH, ExperimentHeader
+from spanscope.constants import (
+    CLIENT_LOSSES_HEADER,
+    DEFAULT_EXPERIMENT_ID,
+    OTLP_TRACES_PATH,
+    ExperimentHeader,
+)
 from spanscope.entities.span import Span
 from spanscope.exceptions import AlreadyExistsError, NotFoundError
-from spanscope.server.responses import error_response
+from spanscope.server.losses import record_losses
+from spanscope.server.responses import ERROR_RESPONSES
 from spanscope.server.routers.deps import get_store
+from spanscope.server.schemas import ErrorBody
 from spanscope.store.base import TraceStore
 
 router = APIRouter(tags=["otlp"])
@@ -35,10 +42,14 @@ JSON = "application/json"
         }
     },
     responses={
-        400: {"description": "Malformed OTLP body"},
-        404: {"description": f"Unknown experiment id in {ExperimentHeader.ID}"},
-        413: {"description": "Body over the size limit"},
-        415: {"description": "Content type other than protobuf or JSON"},
+        **ERROR_RESPONSES,
+        400: {"model": ErrorBody, "description": "Malformed OTLP body (the reason says where)"},
+        404: {"model": ErrorBody, "description": f"Unknown experiment id in {ExperimentHeader.ID}"},
+        415: {
+            "model": ErrorBody,
+            "description": "Content type other than protobuf or JSON, or an unsupported "
+            "Content-Encoding",
+        },
     },
 )
 async def ingest(
@@ -48,29 +59,23 @@ async def ingest(
     experiment_name: Annotated[str | None, Header(alias=ExperimentHeader.NAME)] = None,
 ) -> Response:
     """Spans of one trace may arrive across requests; writes are idempotent."""
+    # RequestBodyMiddleware refused other content types (415) and decompressed the body.
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type not in (PROTOBUF, JSON):
-        return error_response(
-            415,
-            "UNSUPPORTED_MEDIA_TYPE",
-            f"content type {content_type or '(none)'!r} is not OTLP: send {PROTOBUF} or {JSON}",
-        )
     body = await request.body()
     settings = request.app.state.settings
-    encoding = request.headers.get("content-encoding")
     # Decoding and storing are blocking work: off the event loop, so other requests go on.
     await run_in_threadpool(
         _store_request,
         store,
         body,
         content_type,
-        encoding,
         settings.max_body_bytes,
         experiment_id,
         experiment_name,
+        request.headers.get(CLIENT_LOSSES_HEADER),
     )
     # An empty ExportTraceServiceResponse: no partial_success to report.
-    if content_type == PROTOBUF:
+    if content_type != JSON:
         return Response(b"", media_type=PROTOBUF)
     return Response(b"{}", media_type=JSON)
 
@@ -79,15 +84,15 @@ def _store_request(
     store: TraceStore,
     body: bytes,
     content_type: str,
-    encoding: str | None,
     max_bytes: int,
     experiment_id: str | None,
     experiment_name: str | None,
+    losses: str | None = None,
 ) -> None:
     from spanscope.otel.decode import decode_request
     from spanscope.otel.ingest import spans_from_request
 
-    ingested = spans_from_request(decode_request(body, content_type, encoding, max_bytes))
+    ingested = spans_from_request(decode_request(body, content_type, None, max_bytes))
     default = _experiment_from_headers(store, experiment_id, experiment_name)
     groups: dict[str, list[Span]] = defaultdict(list)
     metadata: dict[str, dict[str, str]] = defaultdict(dict)
@@ -102,6 +107,8 @@ def _store_request(
             metadata[item.span.trace_id].update(item.trace_metadata)
     for target, spans in groups.items():
         store.log_spans(target, spans, metadata)
+    if losses is not None and groups:
+        record_losses(store, next(iter(groups)), losses)
 
 
 def _experiment_from_headers(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -11,8 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from spanscope.constants import CLIENT_LOSSES_HEADER
 from spanscope.entities.trace import Trace
-from spanscope.exceptions import InvalidArgumentError
+from spanscope.server.losses import record_losses
 from spanscope.server.responses import ERROR_RESPONSES, Json
 from spanscope.server.routers.deps import get_store
 from spanscope.server.schemas import (
@@ -51,20 +50,25 @@ _WRITE_TRACES_SCHEMA = {
 )
 async def write_traces(request: Request, store: StoreDep) -> Response:
     """Store finished traces (the SDK's remote logging). The body may be gzip-encoded."""
+    # Already decompressed (capped) and checked to be UTF-8 by RequestBodyMiddleware.
     body = await request.body()
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError, zlib.error):
-            raise InvalidArgumentError("the body is not valid gzip") from None
+    # Validating and storing are blocking work: off the event loop, so other requests go on.
+    losses = request.headers.get(CLIENT_LOSSES_HEADER)
+    await run_in_threadpool(_write_traces, store, body, losses)
+    return Response(status_code=204)
+
+
+def _write_traces(store: TraceStore, body: bytes, losses: str | None) -> None:
     try:
         batch = WriteTraces.model_validate_json(body)
     except ValidationError as exc:
-        # The same 422 body FastAPI gives for any other invalid request: each error's field.
-        raise RequestValidationError(exc.errors(include_url=False)) from None
+        # The same 422 as for any other invalid request body: each error's field.
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
     traces = [Trace.from_dict(t.model_dump()) for t in batch.traces]
-    await run_in_threadpool(store.write_traces, traces)  # blocking: off the event loop
-    return Response(status_code=204)
+    store.write_traces(traces)
+    if losses is not None and traces:
+        record_losses(store, traces[0].info.experiment_id, losses)
 
 
 @router.post("/traces/search", response_model=TracePage)

@@ -13,18 +13,20 @@ import contextlib
 import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from spanscope.entities.trace import Trace
-from spanscope.safety import logger, report_background_error, warn_once
+from spanscope.safety import logger, report_background_error, warn_rate_limited
 from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_builder import build_trace
 
 if TYPE_CHECKING:
+    from spanscope.tracing.export.delivery import Delivery, SpoolingExporter
     from spanscope.tracing.trace_buffer import TraceBuffer
 
 __all__ = ["ExportQueue", "ensure_queue", "flush"]
@@ -41,6 +43,8 @@ class ExportQueue:
         self._wake = threading.Event()
         self._stopping = False
         self._export_lock = threading.Lock()
+        # The traces the worker is exporting now: spooled at exit if it cannot finish them.
+        self._current: list[Trace] | None = None
         self._thread = threading.Thread(target=self._run, name="spanscope-export", daemon=True)
 
     def start(self) -> None:
@@ -80,12 +84,13 @@ class ExportQueue:
     def _drop(self, buffer: TraceBuffer) -> None:
         with STATE.lock:
             STATE.traces_dropped_queue_full += 1
-        warn_once(
+            total = STATE.traces_dropped_queue_full
+        warn_rate_limited(
             "queue-full",
             f"spanscope: export queue full ({self._max_size} traces waiting); trace "
             f"{buffer.trace_id} was dropped. Exporters are slower than the application makes "
-            "traces: raise SPANSCOPE_EXPORT_QUEUE_SIZE or check the exporter. Dropped traces "
-            "are counted in spanscope.tracing.stats().traces_dropped_queue_full.",
+            "traces: raise SPANSCOPE_EXPORT_QUEUE_SIZE or check the exporter. Totals: "
+            f"{total} trace(s) dropped (spanscope.tracing.stats().traces_dropped_queue_full).",
         )
 
     def _run(self) -> None:
@@ -117,32 +122,118 @@ class ExportQueue:
     def _export(self, buffers: Sequence[TraceBuffer]) -> None:
         if not buffers:
             return
-        traces: list[Trace] = []
-        for buffer in buffers:
-            try:
-                traces.append(build_trace(buffer))
-            except Exception as exc:
-                report_background_error(f"building trace {buffer.trace_id}", exc)
-                with STATE.lock:
-                    STATE.traces_dropped_export_error += 1
-        exporters = list(STATE.exporters)
-        if STATE.recent is not None:
-            exporters.append(STATE.recent)
-        for exporter in exporters:
-            try:
-                exporter.export(traces)
-            except Exception as exc:
-                failed = getattr(exc, "failed_count", len(traces))
-                with STATE.lock:
-                    STATE.traces_dropped_export_error += failed
-                warn_once(
-                    "export-error-" + type(exporter).__name__,
-                    f"spanscope: {type(exporter).__name__}.export failed for {failed} "
-                    f"trace(s), which it did not store: {type(exc).__name__}: {exc}. Counted in "
-                    "spanscope.tracing.stats().traces_dropped_export_error.",
-                )
+        traces = [t for t in map(_build, buffers) if t is not None]
+        if not traces:
+            return
+        self._current = traces
+        try:
+            self._deliver(traces)
+        finally:
+            self._current = None
+
+    def _deliver(self, traces: list[Trace]) -> None:
+        recent = STATE.recent
+        if recent is not None:
+            recent.export(traces)
+        # A trace counts as exported when every exporter delivered it; what one could not
+        # deliver is counted as spooled or dropped for it (see docs/reliability.md).
+        delivery = _delivery()
+        exported = len(traces)
+        for exporter in list(STATE.exporters):
+            if delivery is not None and _spools(exporter):
+                try:
+                    delivered = delivery.export(exporter, traces)
+                except Exception as exc:  # the spool's own bookkeeping failed
+                    report_background_error("spooled delivery", exc)
+                    _dropped(exporter, len(traces), exc)
+                    delivered = 0
+            else:
+                try:
+                    exporter.export(traces)
+                except Exception as exc:
+                    failed = getattr(exc, "failed_count", len(traces))
+                    _dropped(exporter, failed, exc)
+                    delivered = len(traces) - failed
+                else:
+                    delivered = len(traces)
+            exported = min(exported, delivered)
         with STATE.lock:
-            STATE.traces_exported += len(traces)
+            STATE.traces_exported += exported
+
+    def spool_remaining(self, grace_s: float) -> int:
+        """At exit, past the flush budget: build what is still queued and keep it in the
+        spool (counted as dropped for exporters that cannot spool), with the batch the worker
+        is exporting if it does not finish within `grace_s`. Returns the traces spooled."""
+        buffers: list[TraceBuffer] = []
+        while True:
+            try:
+                item = self._items.popleft()
+            except IndexError:
+                break
+            if isinstance(item, threading.Event):
+                item.set()
+            else:
+                buffers.append(item)
+        traces = [t for t in map(_build, buffers) if t is not None]
+        if self._export_lock.acquire(timeout=grace_s):
+            self._export_lock.release()
+        else:  # still at it: spool its batch too (stores are idempotent on span ids)
+            traces = [*(self._current or ()), *traces]
+        delivery = _delivery()
+        for exporter in list(STATE.exporters):
+            if delivery is not None and _spools(exporter):
+                try:
+                    delivery.spool_only(exporter, traces)
+                except Exception as exc:
+                    report_background_error("spooling at exit", exc)
+                    _dropped(exporter, len(traces), exc)
+            elif traces:
+                _dropped(exporter, len(traces), TimeoutError("exit flush budget spent"))
+        return len(traces)
+
+
+def _build(buffer: TraceBuffer) -> Trace | None:
+    try:
+        return build_trace(buffer)
+    except Exception as exc:
+        report_background_error(f"building trace {buffer.trace_id}", exc)
+        with STATE.lock:
+            STATE.traces_dropped_export_error += 1
+        return None
+
+
+def _dropped(exporter: object, count: int, exc: BaseException) -> None:
+    with STATE.lock:
+        STATE.traces_dropped_export_error += count
+        total = STATE.traces_dropped_export_error
+    warn_rate_limited(
+        "export-error-" + type(exporter).__name__,
+        f"spanscope: {type(exporter).__name__}.export failed for {count} trace(s), which it "
+        f"did not store: {type(exc).__name__}: {exc}. Totals: {total} trace(s) dropped "
+        "(spanscope.tracing.stats().traces_dropped_export_error).",
+    )
+
+
+def _spools(exporter: object) -> TypeGuard[SpoolingExporter]:
+    from spanscope.tracing.export.delivery import SpoolingExporter
+
+    return isinstance(exporter, SpoolingExporter)
+
+
+def _delivery() -> Delivery | None:
+    """The spooled delivery of this process, made at the first export (None: spool off)."""
+    delivery = STATE.delivery
+    if delivery is not None or not STATE.config.spool:
+        return delivery
+    # The spool (and sqlite3) loads at the first export, not at `import spanscope`.
+    from spanscope.tracing.export.delivery import Delivery
+    from spanscope.tracing.spool import Spool
+
+    with STATE.lock:
+        if STATE.delivery is None:
+            STATE.delivery = Delivery(Spool(), STATE.config.delivery_timeout_s)
+            STATE.delivery.start_replay_if_needed()
+        return STATE.delivery
 
 
 def ensure_queue() -> ExportQueue:
@@ -153,46 +244,80 @@ def ensure_queue() -> ExportQueue:
             queue = ExportQueue(STATE.config)
             queue.start()
             STATE.queue = queue
-            first = not STATE.exit_hooks_installed
-            STATE.exit_hooks_installed = True
+            first = True
         else:
             first = False
     if first:
-        atexit.register(_flush_at_exit)
-        _install_sigterm_handler()
+        install_exit_hooks()
     return queue
 
 
 def flush(timeout: float | None = None) -> bool:
-    """Block until every trace ended so far is exported; False if `timeout` passed first."""
+    """Block until every trace ended so far is delivered or in the spool; False if `timeout`
+    passed first. Spooled traces of destinations that are up again are delivered first."""
+    deadline = None if timeout is None else time.monotonic() + timeout
     queue = STATE.queue
-    return True if queue is None else queue.flush(timeout)
+    if queue is not None and not queue.flush(timeout):
+        return False
+    delivery = STATE.delivery
+    if delivery is not None and delivery.has_pending():
+        from spanscope.tracing.export.destinations import open_destination
+
+        budget = delivery.timeout_s if deadline is None else deadline - time.monotonic()
+        delivery.replay(time.monotonic() + max(budget, 0.0), open_destination)
+    return True
 
 
-def _flush_at_exit() -> None:
+def flush_at_exit() -> None:
+    """Deliver within the exit budget (SPANSCOPE_EXIT_FLUSH_TIMEOUT_S); spool the rest."""
     queue = STATE.queue
-    if queue is not None and not queue.flush(STATE.config.exit_flush_timeout_s):
-        logger.warning("spanscope: traces still unexported at exit after the flush timeout")
+    if queue is None:
+        return
+    budget = STATE.config.exit_flush_timeout_s
+    if queue.flush(budget):
+        return
+    spooled = queue.spool_remaining(STATE.config.delivery_timeout_s)
+    if spooled:
+        logger.warning(
+            "spanscope: %d trace(s) not delivered within the exit budget of %ss "
+            "(SPANSCOPE_EXIT_FLUSH_TIMEOUT_S) were kept in the spool; the next spanscope "
+            "process (or `spanscope spool flush`) delivers them",
+            spooled,
+            budget,
+        )
+
+
+def install_exit_hooks() -> None:
+    """Flush at interpreter exit and on SIGTERM. Python lets only the main thread set signal
+    handlers, so this runs at import (and again when the queue starts on the main thread);
+    the application's own SIGTERM handler, set before or after, still runs."""
+    with STATE.lock:
+        if not STATE.exit_hooks_installed:
+            STATE.exit_hooks_installed = True
+            atexit.register(flush_at_exit)
+    _install_sigterm_handler()
 
 
 def _install_sigterm_handler() -> None:
     if threading.current_thread() is not threading.main_thread():
         return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is signal.SIG_IGN or previous is None:
-        return
-
-    def on_sigterm(signum: int, frame: FrameType | None) -> Any:
-        _flush_at_exit()
-        if callable(previous):
-            return previous(signum, frame)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-        return None
-
-    # ValueError / OSError: not the main interpreter, or no signals on this platform.
     with contextlib.suppress(ValueError, OSError):
-        signal.signal(signal.SIGTERM, on_sigterm)
+        previous = signal.getsignal(signal.SIGTERM)
+        if previous is signal.SIG_IGN or previous is None or previous is _on_sigterm:
+            return
+        STATE.previous_sigterm = previous
+        # ValueError / OSError: not the main interpreter, or no signals on this platform.
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> Any:
+    flush_at_exit()
+    previous = STATE.previous_sigterm
+    if callable(previous):
+        return previous(signum, frame)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+    return None
 
 
 def _after_fork_in_child() -> None:
