@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from spanscope import InvalidArgumentError, InvalidFilterError, NotFoundError, Span
+from spanscope.store.sql.migrate import HEAD_REVISION
 from spanscope.store.sql.store import SqlTraceStore
 from tests.store.factory import make_trace, with_time
 
@@ -244,3 +246,21 @@ def test_span_content_is_kept_whole(store: SqlTraceStore) -> None:
     assert isinstance(tool, Span)
     assert tool.status.description == "RuntimeError: tool exploded"
     assert "tool exploded" in tool.events[0].attributes["exception.stacktrace"]
+
+
+def test_a_schema_migrated_by_a_newer_version_is_used_as_it_is(
+    store: SqlTraceStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0999'"))
+    try:
+        newer = SqlTraceStore(store.uri)  # refusing it would drop every trace written here
+        try:
+            newer.write_traces([make_trace("0")])
+            assert len(newer.search_traces(["0"])) == 1
+        finally:
+            newer.close()
+        assert "revision 0999, which this version" in caplog.text
+    finally:
+        with store.engine.begin() as conn:
+            conn.execute(text(f"UPDATE alembic_version SET version_num = '{HEAD_REVISION}'"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
@@ -15,6 +16,8 @@ HEAD_REVISION = "0003"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # A constant key for pg_advisory_xact_lock, so concurrent first uses migrate one at a time.
 _PG_LOCK_KEY = 0x5350414E
+_KNOWN = frozenset(p.name[:4] for p in (_MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+_logger = logging.getLogger("spanscope")
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -27,8 +30,13 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine) -> bool:
-    """Bring the schema to the newest revision; returns True if anything ran."""
-    if current_revision(engine) == HEAD_REVISION:
+    """Bring the schema to the newest revision; returns True if anything ran.
+
+    A database a newer spanscope migrated (a revision this one does not know) is used as it is,
+    with a warning: refusing it would drop every trace of the processes not upgraded yet.
+    """
+    found = current_revision(engine)
+    if found == HEAD_REVISION or _newer(found):
         return False
     from alembic import command  # slow to import; only needed when a migration runs
     from alembic.config import Config
@@ -39,10 +47,22 @@ def upgrade(engine: Engine) -> bool:
         # Another process may have migrated while we waited for the lock.
         if "alembic_version" in inspect(conn).get_table_names():
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-            if row is not None and row[0] == HEAD_REVISION:
+            if row is not None and (row[0] == HEAD_REVISION or _newer(str(row[0]))):
                 return False
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+    return True
+
+
+def _newer(revision: str | None) -> bool:
+    if revision is None or revision in _KNOWN:
+        return False
+    _logger.warning(
+        "spanscope: the store's schema is at revision %s, which this version (up to %s) does "
+        "not know: a newer spanscope migrated it; using it as it is (upgrade spanscope)",
+        revision,
+        HEAD_REVISION,
+    )
     return True
