@@ -1,9 +1,9 @@
 """`spanscope` entry point: the command group and error handling.
 
-Exit statuses (docs/store.md): 0 done; 1 aborted (a declined confirmation, Ctrl-C); 2 a usage
-error (a bad filter, argument or option, an unknown experiment or trace); 3 the store is
-unavailable (database unreachable, disk full, locked...). Errors are one line on stderr, never a
-traceback.
+Exit statuses (docs/store.md): 0 done; 1 aborted (a declined confirmation, Ctrl-C; `spool flush`
+also exits 1 when traces are left undelivered); 2 a usage error (a bad filter, argument or
+option, an unknown experiment or trace); 3 the store is unavailable (database unreachable, disk
+full, locked...). Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ EXIT_ABORTED = 1
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
 _EPILOG = (
-    "Exit status: 0 done, 1 aborted, 2 usage error (bad filter, argument, unknown experiment or "
-    "trace), 3 store unavailable (try again later)."
+    "Exit status: 0 done, 1 aborted (or traces left in the spool by spool flush), 2 usage error "
+    "(bad filter, argument, unknown experiment or trace), 3 store unavailable (try again later)."
 )
 
 
