@@ -26,7 +26,15 @@ class PagedList(list[T], Generic[T]):
 
 
 class TraceStore(abc.ABC):
-    """Experiments and traces, persisted. Writes are idempotent on (trace_id, span_id)."""
+    """Experiments and traces, persisted. Writes are idempotent on (trace_id, span_id).
+
+    Errors, for every method: StorageUnavailableError when the store cannot serve the call
+    right now (unreachable, disk full, locked...; nothing of the call was stored, retrying
+    later may succeed), InvalidArgumentError for arguments it refuses (InvalidFilterError for
+    filters), NotFoundError for unknown ids; never the database's or the transport's own
+    exceptions. Text is kept with U+0000 and lone surrogates replaced by U+FFFD, and searched
+    the same way (spanscope.search.stored_text).
+    """
 
     # Experiments
 
@@ -84,7 +92,10 @@ class TraceStore(abc.ABC):
         max_results: int = 100,
         page_token: str | None = None,
         include_spans: bool = False,
-    ) -> PagedList[Trace]: ...
+    ) -> PagedList[Trace]:
+        """Traces matching `filter_string` (docs/search.md): exactly those the evaluator
+        `spanscope.search.matches` accepts. InvalidFilterError for a filter that does not parse
+        or exceeds the limits, before any query runs."""
 
     @abc.abstractmethod
     def delete_traces(
