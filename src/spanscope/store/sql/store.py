@@ -181,7 +181,11 @@ class SqlTraceStore(TraceStore):
 
     @translated
     def write_traces(self, batch: Sequence[Trace]) -> None:
-        if batch:
+        if not batch:
+            return
+        try:
+            self._writer.write_traces(batch)
+        except rows.UnstorableText:  # rare: write it again, cleaned (nothing was written)
             self._writer.write_traces(clean_traces(batch))
 
     @translated
@@ -191,7 +195,11 @@ class SqlTraceStore(TraceStore):
         new_spans: Sequence[Span],
         trace_metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        if new_spans:
+        if not new_spans:
+            return
+        try:
+            self._writer.log_spans(str(experiment_id), new_spans, trace_metadata or {})
+        except rows.UnstorableText:  # rare: write them again, cleaned (nothing was written)
             self._writer.log_spans(
                 str(experiment_id), clean_spans(new_spans), clean_metadata(trace_metadata or {})
             )
