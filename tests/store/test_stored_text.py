@@ -238,3 +238,20 @@ def test_the_six_characters_backslash_u0000_are_text_not_nul(store: SqlTraceStor
     store.write_traces([original])
     assert store.get_trace(original.trace_id).to_dict() == original.to_dict()
     assert len(store.search_traces(["0"], "span.attributes.`key\\u0000` = 'val\\u0000ue'")) == 1
+
+
+def test_long_ids_keys_and_span_types_are_stored_on_both_backends(store: SqlTraceStore) -> None:
+    # PostgreSQL refused the whole batch past VARCHAR(250) (VARCHAR(100) for span types),
+    # which SQLite stored: revision 0004 lifted the limits.
+    long = "x" * 1_000
+    trace = build("", span_type="T" * 500)
+    trace.info.client_request_id = long
+    trace.info.metadata.update(
+        {TraceMetadataKey.SESSION: long, TraceMetadataKey.USER: long, "m" * 300: long}
+    )
+    trace.info.tags["t" * 300] = long
+    store.write_traces([trace])
+    assert store.get_trace(trace.trace_id).to_dict() == trace.to_dict()
+    for field in ("session_id", "user_id", "client_request_id", "tags." + "t" * 300):
+        assert len(store.search_traces(["0"], f"{field} = '{long}'")) == 1, field
+    assert len(store.search_traces(["0"], "span.type = '" + "T" * 500 + "'")) == 1
