@@ -95,9 +95,10 @@ def run(quick: bool) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
+        command = [sys.executable, "-m", "spanscope.cli.main", "server", "--port", str(port)]
+        command += ["--backend-store-uri", f"sqlite:///{tmp}/server.db", "--log-level", "warning"]
         server = subprocess.Popen(
-            [sys.executable, "-m", "spanscope.cli.main", "server", "--port", str(port)]
-            + ["--backend-store-uri", f"sqlite:///{tmp}/server.db", "--log-level", "warning"],
+            command,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -107,9 +108,9 @@ def run(quick: bool) -> dict[str, Any]:
                 destination = f"http://127.0.0.1:{port if where == 'up' else free_port()}"
                 home = Path(tmp) / label.replace(" ", "_").replace(",", "")
                 env = {**os.environ, "SPANSCOPE_HOME": str(home), "PYTHONPATH": str(ROOT)}
+                child_command = [sys.executable, __file__, "--child", destination, str(spool)]
                 out = subprocess.run(
-                    [sys.executable, __file__, "--child", destination, str(spool)]
-                    + [str(rounds), str(calls)],
+                    [*child_command, str(rounds), str(calls)],
                     env=env,
                     capture_output=True,
                     text=True,

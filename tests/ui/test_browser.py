@@ -298,3 +298,28 @@ def test_a_token_server_asks_for_the_token(
         page.get_by_label("Server token").fill("s3cret")
         page.get_by_role("button", name="Use token").click()
         page.locator("[data-testid=experiments-table]").get_by_text("Default").wait_for()
+
+
+def test_client_losses_show_on_the_experiment(seeded_server: Server, page: Any) -> None:
+    url, _ = seeded_server
+    created = httpx.post(f"{url}/api/v1/experiments", json={"name": "lossy-clients"})
+    experiment_id = created.json()["experiment_id"]
+    span = {
+        "traceId": "ab" * 16,
+        "spanId": "cd" * 8,
+        "name": "op",
+        "startTimeUnixNano": "1700000000000000000",
+        "endTimeUnixNano": "1700000001000000000",
+    }
+    body = {"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}
+    report = '{"client_id": "app-1", "losses": {"queue_full": 12, "evicted": 3}}'
+    headers = {"x-spanscope-experiment-id": experiment_id, "x-spanscope-client-losses": report}
+    assert httpx.post(f"{url}/v1/traces", json=body, headers=headers).status_code == 200
+    page.goto(f"{url}/experiments/{experiment_id}/traces")
+    expect(page.get_by_role("status")).to_have_text(
+        "15 traces lost by 1 client in the last 24 h: export queue full 12, evicted from a "
+        "full spool 3. The clients count and warn about each loss: see docs/reliability.md."
+    )
+    page.goto(f"{url}/experiments/0/traces")  # an experiment whose clients lost nothing
+    expect(page.get_by_test_id("traces-table")).to_be_visible()
+    expect(page.locator(".loss-notice")).to_have_count(0)

@@ -187,7 +187,8 @@ class RestTraceStore(TraceStore):
         self._call("DELETE", f"/api/v1/traces/{_q(trace_id)}/tags/{_q(key)}")
 
     def client_losses(self, experiment_id: str, since_ms: int) -> ClientLosses:
-        hours = max(1, -(-(int(time.time() * 1000) - since_ms) // 3_600_000))
+        # The API takes whole hours back from now, up to 90 days.
+        hours = min(max(1, -(-(int(time.time() * 1000) - since_ms) // 3_600_000)), 24 * 90)
         body = self._call(
             "GET", f"/api/v1/experiments/{_q(experiment_id)}/client-losses", params={"hours": hours}
         )

@@ -1,6 +1,7 @@
 // A thin fetch wrapper over the REST API; every error becomes an ApiError with the server's
 // message (and, for a bad filter, the position it points at).
 import type {
+  ClientLosses,
   DeleteTraces,
   Experiment,
   ExperimentPage,
@@ -85,6 +86,8 @@ const enc = encodeURIComponent;
 export const api = {
   listExperiments: () => request<ExperimentPage>("GET", "/api/v1/experiments?max_results=1000"),
   getExperiment: (id: string) => request<Experiment>("GET", `/api/v1/experiments/${enc(id)}`),
+  getClientLosses: (id: string, hours = 24) =>
+    request<ClientLosses>("GET", `/api/v1/experiments/${enc(id)}/client-losses?hours=${hours}`),
   createExperiment: (name: string) =>
     request<{ experiment_id: string }>("POST", "/api/v1/experiments", { name }),
   renameExperiment: (id: string, name: string) =>

@@ -61,6 +61,26 @@ export interface paths {
         patch: operations["rename_experiment_api_v1_experiments__experiment_id__patch"];
         trace?: never;
     };
+    "/api/v1/experiments/{experiment_id}/client-losses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Client Losses
+         * @description What clients reported losing (traces they could not deliver) in the last `hours`.
+         */
+        get: operations["get_client_losses_api_v1_experiments__experiment_id__client_losses_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions/search": {
         parameters: {
             query?: never;
@@ -217,6 +237,25 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ClientLossesModel
+         * @description Traces clients reported losing for an experiment since `since_ms`, by cause:
+         *     queue_full, export_error, evicted, spool_error (and late_spans: spans, not traces).
+         */
+        ClientLossesModel: {
+            /** By Cause */
+            by_cause: {
+                [key: string]: number;
+            };
+            /** Clients */
+            clients: number;
+            /** Experiment Id */
+            experiment_id: string;
+            /** Since Ms */
+            since_ms: number;
+            /** Traces */
+            traces: number;
+        };
         /** CreateExperiment */
         CreateExperiment: {
             /** Name */
@@ -951,6 +990,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExperimentModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_client_losses_api_v1_experiments__experiment_id__client_losses_get: {
+        parameters: {
+            query?: {
+                hours?: number;
+            };
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientLossesModel"];
                 };
             };
             /** @description Bad input (e.g. a malformed filter, with its position) */

@@ -25,3 +25,4 @@ export type Session = Schemas["SessionModel"];
 export type SessionPage = Schemas["SessionPage"];
 export type SearchTraces = Schemas["SearchTraces"];
 export type DeleteTraces = Schemas["DeleteTraces"];
+export type ClientLosses = Schemas["ClientLossesModel"];

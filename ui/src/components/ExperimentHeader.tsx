@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, NavLink } from "react-router-dom";
 import { api } from "../api/client";
+import { lossNotice } from "../lib/losses";
 import { useTitle } from "../lib/useTitle";
 import { ErrorBox } from "./ErrorBox";
 
@@ -10,6 +11,12 @@ export function ExperimentHeader({ experimentId }: { experimentId: string }) {
     queryKey: ["experiment", experimentId],
     queryFn: () => api.getExperiment(experimentId),
   });
+  const losses = useQuery({
+    queryKey: ["client-losses", experimentId],
+    queryFn: () => api.getClientLosses(experimentId),
+    refetchInterval: 60_000,
+  });
+  const notice = lossNotice(losses.data);
   useTitle(experiment.data?.name);
   return (
     <div className="experiment-header">
@@ -18,6 +25,11 @@ export function ExperimentHeader({ experimentId }: { experimentId: string }) {
         <span className="strong">{experiment.data?.name ?? experimentId}</span>
       </div>
       <ErrorBox error={experiment.error} />
+      {notice && (
+        <p className="loss-notice" role="status">
+          {notice}. The clients count and warn about each loss: see docs/reliability.md.
+        </p>
+      )}
       <nav className="tabs">
         <NavLink to={`/experiments/${experimentId}/traces`}>Traces</NavLink>
         <NavLink to={`/experiments/${experimentId}/sessions`}>Sessions</NavLink>

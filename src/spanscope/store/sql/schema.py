@@ -23,6 +23,8 @@ from sqlalchemy import (
 
 __all__ = [
     "TEXT_TABLE",
+    "client_loss_events",
+    "client_loss_totals",
     "experiments",
     "metadata",
     "spans",
@@ -112,4 +114,29 @@ spans = Table(
     Index("ix_spans_type", "span_type", "trace_id"),
     Index("ix_spans_status", "status", "trace_id"),
     Index("ix_spans_duration", "duration_ns"),
+)
+
+# Clients' loss reports (revision 0004): the last cumulative count each client reported per
+# experiment and cause, and the increases over time (what "lost in the last 24 h" sums).
+client_loss_totals = Table(
+    "client_loss_totals",
+    metadata,
+    Column("experiment_id", Integer, nullable=False),
+    Column("client_id", String(64), nullable=False),
+    Column("cause", String(32), nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("experiment_id", "client_id", "cause", name="pk_client_loss_totals"),
+)
+
+client_loss_events = Table(
+    "client_loss_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("experiment_id", Integer, nullable=False),
+    Column("client_id", String(64), nullable=False),
+    Column("cause", String(32), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Index("ix_client_loss_events_time", "experiment_id", "at_ms"),
 )

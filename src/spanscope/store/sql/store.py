@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, select, text, up
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
+from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
 from spanscope.entities.span import Span
@@ -29,6 +30,7 @@ from spanscope.store.sql.case_folding import sqlite_index_folds, stable_characte
 from spanscope.store.sql.engine import make_engine, write_transaction
 from spanscope.store.sql.errors import translated
 from spanscope.store.sql.filters import FOLD_COLLATION
+from spanscope.store.sql.losses import delete_losses, read_losses, record_losses
 from spanscope.store.sql.migrate import upgrade
 from spanscope.store.sql.rows import experiment_number as _experiment_number
 from spanscope.store.sql.sanitize import (
@@ -173,6 +175,7 @@ class SqlTraceStore(TraceStore):
                 select(traces.c.trace_id).where(traces.c.experiment_id == number)
             ).all()
             self._delete_trace_rows(conn, ids)
+            delete_losses(conn, number)
             result = conn.execute(delete(experiments).where(experiments.c.experiment_id == number))
             if result.rowcount == 0:
                 raise NotFoundError(f"no experiment with id {experiment_id!r}")
@@ -339,6 +342,24 @@ class SqlTraceStore(TraceStore):
                 .where(traces.c.trace_id == trace_id)
                 .values(tags_json=orjson.dumps(tags).decode())
             )
+
+    # Clients' loss reports
+
+    @translated
+    def record_client_losses(
+        self, experiment_id: str, client_id: str, totals: Mapping[str, int], at_ms: int
+    ) -> None:
+        number = _experiment_number(experiment_id)
+        with self._write() as conn:
+            self._check_experiment(conn, number, experiment_id)
+            record_losses(conn, number, client_id, totals, at_ms)
+
+    @translated
+    def client_losses(self, experiment_id: str, since_ms: int) -> ClientLosses:
+        number = _experiment_number(experiment_id)
+        with self.engine.connect() as conn:
+            self._check_experiment(conn, number, experiment_id)
+            return read_losses(conn, number, since_ms)
 
     # Plumbing
 
