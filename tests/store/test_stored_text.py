@@ -242,7 +242,7 @@ def test_the_six_characters_backslash_u0000_are_text_not_nul(store: SqlTraceStor
 
 def test_long_ids_keys_and_span_types_are_stored_on_both_backends(store: SqlTraceStore) -> None:
     # PostgreSQL refused the whole batch past VARCHAR(250) (VARCHAR(100) for span types),
-    # which SQLite stored: revision 0004 lifted the limits.
+    # which SQLite stored: revision 0005 lifted the limits.
     long = "x" * 1_000
     trace = build("", span_type="T" * 500)
     trace.info.client_request_id = long

@@ -1,6 +1,6 @@
 """The SQL schema (SQLAlchemy Core). Migrations create it; queries read it from here.
 
-Text a user or a library writes has no length limit on either backend (revision 0004): only ids
+Text a user or a library writes has no length limit on either backend (revision 0005): only ids
 and enumerations are bounded. The full-text table `trace_text` (one row per trace: its searchable
 texts joined, see fulltext.py) is not in this metadata: it is an FTS5 trigram table whose rowid
 is the trace row's rowid on SQLite, and a trigram-indexed table unique on trace_id on

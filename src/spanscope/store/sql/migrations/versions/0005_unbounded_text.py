@@ -5,16 +5,16 @@ PostgreSQL refused a whole batch for one value past VARCHAR(250) (a long user id
 SQLite, ignoring the length, stored. On PostgreSQL VARCHAR(n) to TEXT rewrites neither the
 table nor its indexes; SQLite's columns have no length to change.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
