@@ -15,7 +15,7 @@ from spanscope import Span, Trace, TraceData
 from spanscope.constants import TraceMetadataKey
 from spanscope.entities import TraceInfo, TraceState
 from spanscope.search import matches, parse_filter
-from spanscope.store.sql import migrate
+from spanscope.store.sql import migrate, rows
 from spanscope.store.sql.engine import make_engine
 from spanscope.store.sql.store import SqlTraceStore
 from spanscope.store.sql.writer import TraceWriter
@@ -186,7 +186,17 @@ def old_uri(store_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         admin.dispose()
 
 
-def test_upgrade_cleans_what_older_versions_stored(old_uri: str) -> None:
+def test_upgrade_cleans_what_older_versions_stored(
+    old_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:  # rows as older versions wrote them, unchecked
+        patch.setattr(rows, "has_nul_escape", lambda text: False)
+        patch.setattr(rows, "has_unstorable", lambda text: False)
+        _write_as_older_versions(old_uri)
+    _check_upgraded(old_uri)
+
+
+def _write_as_older_versions(old_uri: str) -> None:
     engine = make_engine(old_uri)
     sqlite = engine.dialect.name == "sqlite"
     # Written as older versions did: SQLite kept raw NULs; PostgreSQL kept the JSON escapes
@@ -202,6 +212,11 @@ def test_upgrade_cleans_what_older_versions_stored(old_uri: str) -> None:
             {"n": "old" if not sqlite else f"old{NUL}", "t": '{"k\\u0000":"v\\u0000"}'},
         )
     engine.dispose()
+
+
+def _check_upgraded(old_uri: str) -> None:
+    sqlite = old_uri.startswith("sqlite")
+    old = build(NUL) if sqlite else build("", json=NUL)
     store = SqlTraceStore(old_uri)  # migrates to the head revision on first use
     try:
         assert migrate.current_revision(store.engine) == migrate.HEAD_REVISION
@@ -215,3 +230,28 @@ def test_upgrade_cleans_what_older_versions_stored(old_uri: str) -> None:
         assert experiment is not None and experiment.tags == {f"k{FFFD}": f"v{FFFD}"}
     finally:
         store.close()
+
+
+def test_the_six_characters_backslash_u0000_are_text_not_nul(store: SqlTraceStore) -> None:
+    literal = "\\u0000"  # a backslash and "u0000", as a Windows path or a JSON snippet holds
+    original = build(literal, json=literal)
+    store.write_traces([original])
+    assert store.get_trace(original.trace_id).to_dict() == original.to_dict()
+    assert len(store.search_traces(["0"], "span.attributes.`key\\u0000` = 'val\\u0000ue'")) == 1
+
+
+def test_long_ids_keys_and_span_types_are_stored_on_both_backends(store: SqlTraceStore) -> None:
+    # PostgreSQL refused the whole batch past VARCHAR(250) (VARCHAR(100) for span types),
+    # which SQLite stored: revision 0005 lifted the limits.
+    long = "x" * 1_000
+    trace = build("", span_type="T" * 500)
+    trace.info.client_request_id = long
+    trace.info.metadata.update(
+        {TraceMetadataKey.SESSION: long, TraceMetadataKey.USER: long, "m" * 300: long}
+    )
+    trace.info.tags["t" * 300] = long
+    store.write_traces([trace])
+    assert store.get_trace(trace.trace_id).to_dict() == trace.to_dict()
+    for field in ("session_id", "user_id", "client_request_id", "tags." + "t" * 300):
+        assert len(store.search_traces(["0"], f"{field} = '{long}'")) == 1, field
+    assert len(store.search_traces(["0"], "span.type = '" + "T" * 500 + "'")) == 1

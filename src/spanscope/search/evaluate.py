@@ -75,13 +75,15 @@ def trace_text_fields(trace: Trace) -> list[str]:
     and outputs as compact JSON; as stores keep them (U+0000 replaced by U+FFFD).
     """
     info = trace.info
-    texts = [t for t in (info.name, info.request_preview, info.response_preview) if t is not None]
+    plain = (info.name, info.request_preview, info.response_preview)
+    texts = [replace_unstorable(t) for t in plain if t is not None]
     for span in trace.data.spans:
-        texts.append(span.name)
+        texts.append(replace_unstorable(span.name))
         for value in (span.inputs, span.outputs):
             if value is not None:
-                texts.append(replace_unstorable_json(orjson.dumps(value).decode()))
-    return [replace_unstorable(t) for t in texts]
+                encoded = orjson.dumps(value).decode()  # NUL escaped, never raw
+                texts.append(replace_unstorable_json(encoded) if "\\u0000" in encoded else encoded)
+    return texts
 
 
 def _comparison(comparison: Comparison, trace: Trace) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 __all__ = [
     "NUL",
     "REPLACEMENT",
+    "has_nul_escape",
     "has_unstorable",
     "has_unstorable_json",
     "replace_unstorable",
@@ -48,10 +49,17 @@ def replace_unstorable(text: str) -> str:
     return _UNSTORABLE.sub(REPLACEMENT, text)
 
 
+def has_nul_escape(text: str) -> bool:
+    """Whether JSON text encodes U+0000 as `\\u0000` (all a JSON encoder such as orjson, which
+    never writes raw control characters and refuses lone surrogates, can hold)."""
+    if _NUL_ESCAPE not in text:
+        return False
+    return any(match.group(1) != "\\" for match in _JSON_ESCAPES.finditer(text))
+
+
 def has_unstorable_json(text: str) -> bool:
-    """Whether JSON text may encode U+0000 (as `\\u0000`, or raw) or hold a lone surrogate;
-    false positives are fine."""
-    return _NUL_ESCAPE in text or has_unstorable(text)
+    """Whether JSON text encodes U+0000 (as `\\u0000`, or raw) or holds a lone surrogate."""
+    return has_nul_escape(text) or has_unstorable(text)
 
 
 def replace_unstorable_json(text: str) -> str:

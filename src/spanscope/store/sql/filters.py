@@ -17,6 +17,7 @@ PostgreSQL lowers with ICU's root locale (`FOLD_COLLATION`), which follows the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, Scalar, Value
 from spanscope.search.stored_text import replace_unstorable
+from spanscope.store.sql.case_folding import is_case_stable
 from spanscope.store.sql.fulltext import ESCAPE, SEPARATOR, case_stable_runs, literal_runs
 from spanscope.store.sql.schema import TEXT_TABLE, spans, trace_metadata, trace_tags, traces
 
@@ -91,6 +93,10 @@ class _Junction:
 class _Context:
     dialect: str
     fold_collation: str | None
+    case_stable: Callable[[], frozenset[str]] | None
+
+    def is_stable(self, char: str) -> bool:
+        return is_case_stable(char, self.case_stable)
 
     def fold(self, expr: Any) -> Any:
         """Python's str.lower() of a text expression (see the module docstring)."""
@@ -102,14 +108,20 @@ class _Context:
 
 
 def compile_filter(
-    expr: Expr, dialect: str, *, fold_collation: str | None = FOLD_COLLATION
+    expr: Expr,
+    dialect: str,
+    *,
+    fold_collation: str | None = FOLD_COLLATION,
+    case_stable: Callable[[], frozenset[str]] | None = None,
 ) -> ColumnElement[bool]:
     """The WHERE clause (over `traces`) equivalent to `expr`.
 
     `fold_collation` (PostgreSQL): the collation ILIKE lowers with; None for the database's
     default (where ICU is missing; non-ASCII case folding then follows that collation).
+    `case_stable`: the characters with case the store's full-text index folds as str.lower()
+    does (case_folding.py), asked for only when a `text ILIKE` pattern holds one; None: none.
     """
-    context = _Context(dialect, fold_collation)
+    context = _Context(dialect, fold_collation, case_stable)
     node = _normal_form(expr, negated=False)
     if isinstance(node, _Leaf):
         return _leaf(node, context, fence=False)
@@ -330,7 +342,7 @@ def _text(op: Op, value: Value, context: _Context, fence: bool) -> ColumnElement
     # ILIKE: the pattern lowered in Python first (as the evaluator does); the index is then
     # asked only for runs of characters every database folds alike (fulltext.case_stable_runs).
     pattern = canonical_like(str(value).lower() if insensitive else str(value))
-    runs = case_stable_runs(pattern) if insensitive else literal_runs(pattern)
+    runs = case_stable_runs(pattern, context.is_stable) if insensitive else literal_runs(pattern)
     conditions: list[ColumnElement[bool]] = []
     if context.dialect == "sqlite":
         # The trigram index finds rows holding every run of 3+ characters (case folded); the

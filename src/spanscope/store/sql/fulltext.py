@@ -9,7 +9,7 @@ never hold SEPARATOR or ESCAPE (see `literal_runs`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from spanscope.search import like_match
 
@@ -76,20 +76,15 @@ def literal_runs(pattern: str) -> list[str]:
     return [run for run in runs if run]
 
 
-def case_stable_runs(pattern: str) -> list[str]:
+def case_stable_runs(pattern: str, is_stable: Callable[[str], bool]) -> list[str]:
     """The literal runs of a canonical, lowered ILIKE pattern, split further at every character
-    whose case folding may differ between Python's str.lower(), SQLite's FTS5 and a PostgreSQL
-    collation, so the index (which folds its own way) never misses a text ILIKE matches.
-
-    Kept: ASCII but i, I, k, K (İ lowers to "i" and a combining dot, the Kelvin sign to "k";
-    Turkic collations lower I to a dotless i) and characters without case, except the combining
-    dot above. Dropped: every other letter with case (é, Σ, ß...).
-    """
+    `is_stable` rejects: one the index may fold otherwise than Python's str.lower() (see
+    store/sql/case_folding.py), so the index never misses a text ILIKE matches."""
     runs: list[str] = []
     for run in literal_runs(pattern):
         current: list[str] = []
         for char in run:
-            if _case_stable(char):
+            if is_stable(char):
                 current.append(char)
             elif current:
                 runs.append("".join(current))
@@ -97,12 +92,6 @@ def case_stable_runs(pattern: str) -> list[str]:
         if current:
             runs.append("".join(current))
     return runs
-
-
-def _case_stable(char: str) -> bool:
-    if char.isascii():
-        return char not in "iIkK"
-    return char.lower() == char == char.upper() and char != "\u0307"
 
 
 def _escape(text: str) -> str:

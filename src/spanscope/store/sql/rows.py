@@ -12,12 +12,14 @@ from spanscope.constants import SpanAttributeKey, TraceMetadataKey
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.span import Span
 from spanscope.entities.trace_info import TraceInfo, TraceState
-from spanscope.exceptions import NotFoundError
+from spanscope.exceptions import InvalidArgumentError, NotFoundError
+from spanscope.search.stored_text import has_nul_escape, has_unstorable
 from spanscope.store.sql.schema import spans, traces
 
 __all__ = [
     "SPAN_COLUMNS",
     "TRACE_COLUMNS",
+    "UnstorableText",
     "experiment_from_row",
     "experiment_number",
     "info_from_row",
@@ -33,9 +35,29 @@ SPAN_COLUMNS = tuple(c.name for c in spans.columns)
 _RESERVED = (SpanAttributeKey.SPAN_TYPE, SpanAttributeKey.INPUTS, SpanAttributeKey.OUTPUTS)
 
 
+class UnstorableText(InvalidArgumentError):
+    """Raised while building rows of an entity holding U+0000 or a lone surrogate: the store
+    cleans the batch (sanitize.py) and writes it again. Checking the rows' own text is nearly
+    free; checking every entity before would not be."""
+
+
 def trace_values(info: TraceInfo) -> tuple[Any, ...]:
     usage = info.token_usage or {}
     metadata = info.metadata
+    try:
+        metadata_json = orjson.dumps(metadata).decode()
+        tags_json = orjson.dumps(info.tags).decode()
+    except TypeError:  # a lone surrogate
+        raise UnstorableText("a trace holds text UTF-8 cannot encode") from None
+    plain = (
+        info.trace_id,
+        info.name or "",
+        info.request_preview or "",
+        info.response_preview or "",
+        info.client_request_id or "",
+    )
+    if has_unstorable("".join(plain)) or has_nul_escape(metadata_json + tags_json):
+        raise UnstorableText("a trace holds U+0000")
     return (
         info.trace_id,
         experiment_number(info.experiment_id),
@@ -51,8 +73,8 @@ def trace_values(info: TraceInfo) -> tuple[Any, ...]:
         usage.get("input_tokens"),
         usage.get("output_tokens"),
         usage.get("total_tokens"),
-        orjson.dumps(metadata).decode(),
-        orjson.dumps(info.tags).decode(),
+        metadata_json,
+        tags_json,
     )
 
 
@@ -62,6 +84,14 @@ def tag_rows(trace_id: str, values: Mapping[str, str]) -> list[dict[str, Any]]:
 
 def span_values(span: Span) -> tuple[Any, ...]:
     span_type = span.span_type
+    try:
+        content = span_content(span, span_type)
+    except TypeError:  # a lone surrogate
+        raise UnstorableText("a span holds text UTF-8 cannot encode") from None
+    # Everything of the span is in its JSON (ids, name, type, status, attributes, events), and
+    # orjson escapes NUL and refuses lone surrogates.
+    if has_nul_escape(content):
+        raise UnstorableText("a span holds U+0000")
     return (
         span.trace_id,
         span.span_id,
@@ -72,7 +102,7 @@ def span_values(span: Span) -> tuple[Any, ...]:
         span.start_time_ns,
         span.end_time_ns,
         span.duration_ns,
-        span_content(span, span_type),
+        content,
     )
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace, TraceData
-from spanscope.entities.trace_info import TraceInfo
 from spanscope.search.stored_text import (
     has_unstorable,
     has_unstorable_json,
@@ -54,13 +53,10 @@ def clean_metadata(
 
 
 def _trace_has_unstorable(trace: Trace) -> bool:
-    return _info_has_unstorable(trace.info) or any(
-        _span_has_unstorable(s) for s in trace.data.spans
-    )
-
-
-def _info_has_unstorable(info: TraceInfo) -> bool:
-    texts = [
+    """One scan over every text of the trace, joined (the JSON escape of NUL included: a
+    false positive only costs a rebuild that changes nothing)."""
+    info = trace.info
+    parts = [
         info.trace_id,
         info.experiment_id,
         info.name or "",
@@ -72,17 +68,34 @@ def _info_has_unstorable(info: TraceInfo) -> bool:
         *info.tags,
         *info.tags.values(),
     ]
-    return has_unstorable("".join(texts))
+    events = False
+    for span in trace.data.spans:
+        _span_texts(span, parts)
+        events = events or bool(span.events)
+    if _joined_has_unstorable(parts):
+        return True
+    return events and any(_events_have_unstorable(s) for s in trace.data.spans)
 
 
 def _span_has_unstorable(span: Span) -> bool:
+    parts: list[str] = []
+    _span_texts(span, parts)
+    return _joined_has_unstorable(parts) or _events_have_unstorable(span)
+
+
+def _span_texts(span: Span, parts: list[str]) -> None:
     attributes = span.attributes_json
-    plain = [span.trace_id, span.span_id, span.parent_id or "", span.name, *attributes]
-    plain.append(span.status.description)
-    if has_unstorable("".join(plain)):
-        return True
-    if any(has_unstorable_json(value) for value in attributes.values()):
-        return True
+    parts += (span.trace_id, span.span_id, span.parent_id or "", span.name)
+    parts.append(span.status.description)
+    parts += attributes
+    parts += attributes.values()
+
+
+def _joined_has_unstorable(parts: list[str]) -> bool:
+    return has_unstorable_json("".join(parts))
+
+
+def _events_have_unstorable(span: Span) -> bool:
     return any(_holds_unstorable(event.to_dict()) for event in span.events)
 
 

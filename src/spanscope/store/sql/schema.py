@@ -1,9 +1,10 @@
 """The SQL schema (SQLAlchemy Core). Migrations create it; queries read it from here.
 
-The full-text table `trace_text` (one row per trace: its searchable texts joined, see
-fulltext.py) is not in this metadata: it is an FTS5 trigram table whose rowid is the trace row's
-rowid on SQLite, and a trigram-indexed table unique on trace_id on PostgreSQL, created by the
-migrations with dialect-specific DDL.
+Text a user or a library writes has no length limit on either backend (revision 0005): only ids
+and enumerations are bounded. The full-text table `trace_text` (one row per trace: its searchable
+texts joined, see fulltext.py) is not in this metadata: it is an FTS5 trigram table whose rowid
+is the trace row's rowid on SQLite, and a trigram-indexed table unique on trace_id on
+PostgreSQL, created by the migrations with dialect-specific DDL.
 """
 
 from __future__ import annotations
@@ -57,9 +58,9 @@ traces = Table(
     Column("name", Text),
     Column("request_preview", Text),
     Column("response_preview", Text),
-    Column("client_request_id", String(250)),
-    Column("session_id", String(250)),
-    Column("user_id", String(250)),
+    Column("client_request_id", Text),
+    Column("session_id", Text),
+    Column("user_id", Text),
     Column("input_tokens", BigInteger),
     Column("output_tokens", BigInteger),
     Column("total_tokens", BigInteger),
@@ -79,7 +80,7 @@ trace_tags = Table(
     "trace_tags",
     metadata,
     Column("trace_id", String(32), nullable=False),
-    Column("key", String(250), nullable=False),
+    Column("key", Text, nullable=False),
     Column("value", Text, nullable=False),
     PrimaryKeyConstraint("trace_id", "key", name="pk_trace_tags"),
     Index("ix_trace_tags_key_value", "key", "value"),
@@ -89,7 +90,7 @@ trace_metadata = Table(
     "trace_metadata",
     metadata,
     Column("trace_id", String(32), nullable=False),
-    Column("key", String(250), nullable=False),
+    Column("key", Text, nullable=False),
     Column("value", Text, nullable=False),
     PrimaryKeyConstraint("trace_id", "key", name="pk_trace_metadata"),
     Index("ix_trace_metadata_key_value", "key", "value"),
@@ -102,7 +103,7 @@ spans = Table(
     Column("span_id", String(16), nullable=False),
     Column("parent_id", String(16)),
     Column("name", Text, nullable=False),
-    Column("span_type", String(100), nullable=False),
+    Column("span_type", Text, nullable=False),
     Column("status", String(10), nullable=False),
     Column("start_time_ns", BigInteger, nullable=False),
     Column("end_time_ns", BigInteger),

@@ -40,6 +40,7 @@ class SearchQuery:
         dialect: str,
         *,
         fold_collation: str | None = FOLD_COLLATION,
+        case_stable: Callable[[], frozenset[str]] | None = None,
     ) -> None:
         self.experiment_ids = list(experiment_ids)
         self.expr = parse_filter(filter_string)
@@ -50,13 +51,19 @@ class SearchQuery:
         self.keys = keys
         self.dialect = dialect
         self.fold_collation = fold_collation
+        self.case_stable = case_stable
         signature = f"{sorted(self.experiment_ids)}|{filter_string or ''}|{keys}"
         self.context = hashlib.sha256(signature.encode(errors="surrogatepass")).hexdigest()[:16]
 
     def statement(self, limit: int, page_token: str | None) -> Select[Any]:
         stmt = select(traces).where(traces.c.experiment_id.in_(self.experiment_ids))
         if self.expr is not None:
-            where = compile_filter(self.expr, self.dialect, fold_collation=self.fold_collation)
+            where = compile_filter(
+                self.expr,
+                self.dialect,
+                fold_collation=self.fold_collation,
+                case_stable=self.case_stable,
+            )
             stmt = stmt.where(where)
         exprs = [(_SORT_KEYS[name][0], ascending) for name, ascending in self.keys]
         if page_token:

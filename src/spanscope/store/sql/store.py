@@ -26,6 +26,7 @@ from spanscope.entities.trace import Trace, TraceData
 from spanscope.exceptions import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from spanscope.store.base import PagedList, TraceStore
 from spanscope.store.sql import rows
+from spanscope.store.sql.case_folding import sqlite_index_folds, stable_characters
 from spanscope.store.sql.engine import make_engine, write_transaction
 from spanscope.store.sql.errors import translated
 from spanscope.store.sql.filters import FOLD_COLLATION
@@ -70,6 +71,7 @@ class SqlTraceStore(TraceStore):
             raise
         self._upserts: dict[str, Any] = {}
         self._writer = TraceWriter(self.engine)
+        self._case_stable: frozenset[str] | None = None
 
     @translated
     def close(self) -> None:
@@ -182,7 +184,11 @@ class SqlTraceStore(TraceStore):
 
     @translated
     def write_traces(self, batch: Sequence[Trace]) -> None:
-        if batch:
+        if not batch:
+            return
+        try:
+            self._writer.write_traces(batch)
+        except rows.UnstorableText:  # rare: write it again, cleaned (nothing was written)
             self._writer.write_traces(clean_traces(batch))
 
     @translated
@@ -192,7 +198,11 @@ class SqlTraceStore(TraceStore):
         new_spans: Sequence[Span],
         trace_metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        if new_spans:
+        if not new_spans:
+            return
+        try:
+            self._writer.log_spans(str(experiment_id), new_spans, trace_metadata or {})
+        except rows.UnstorableText:  # rare: write them again, cleaned (nothing was written)
             self._writer.log_spans(
                 str(experiment_id), clean_spans(new_spans), clean_metadata(trace_metadata or {})
             )
@@ -222,7 +232,12 @@ class SqlTraceStore(TraceStore):
         _check_max_results(max_results)
         numbers = [_experiment_number(e) for e in experiment_ids]
         query = SearchQuery(
-            numbers, filter_string, order_by, self.dialect, fold_collation=self.fold_collation
+            numbers,
+            filter_string,
+            order_by,
+            self.dialect,
+            fold_collation=self.fold_collation,
+            case_stable=self._case_stable_characters,
         )
         stmt = query.statement(max_results + 1, page_token)
         with self.engine.connect() as conn:
@@ -347,6 +362,24 @@ class SqlTraceStore(TraceStore):
             return read_losses(conn, number, since_ms)
 
     # Plumbing
+
+    def _case_stable_characters(self) -> frozenset[str]:
+        """The characters with case the full-text index folds as str.lower() does (probed on
+        first need: see case_folding.py)."""
+        found = self._case_stable
+        if found is None:
+            fold = sqlite_index_folds if self.dialect == "sqlite" else self._database_folds
+            found = self._case_stable = stable_characters(fold)
+        return found
+
+    def _database_folds(self, chars: list[str]) -> list[str]:
+        """lower() of each character in the database's own collation (ILIKE's and pg_trgm's)."""
+        query = text(
+            "SELECT lower(c) FROM unnest(CAST(:chars AS text[])) WITH ORDINALITY AS t(c, n) "
+            "ORDER BY n"
+        )
+        with self.engine.connect() as conn:
+            return [str(row[0]) for row in conn.execute(query, {"chars": chars})]
 
     def _write(self) -> AbstractContextManager[Connection]:
         return write_transaction(self.engine)
