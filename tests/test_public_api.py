@@ -48,6 +48,7 @@ EXPECTED = [
     "SpanStatusCode",
     "SpanType",
     "SpanscopeError",
+    "StorageUnavailableError",
     "Trace",
     "TraceData",
     "TraceInfo",

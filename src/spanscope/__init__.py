@@ -22,6 +22,7 @@ from spanscope.exceptions import (
     InvalidFilterError,
     NotFoundError,
     SpanscopeError,
+    StorageUnavailableError,
 )
 from spanscope.integrations import *  # noqa: F403  (the registered integration modules)
 from spanscope.store.uri import get_tracking_uri, set_tracking_uri
@@ -68,6 +69,7 @@ __all__ = [
     "SpanStatusCode",
     "SpanType",
     "SpanscopeError",
+    "StorageUnavailableError",
     "Trace",
     "TraceData",
     "TraceInfo",

@@ -325,7 +325,7 @@ def test_a_refused_batch_is_dropped_and_counted(backend: SqlTraceStore) -> None:
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {**os.environ, "SPANSCOPE_SPOOL_DIR": str(tmp_path / "spool"), **extra}
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
     return env
 
 

@@ -152,3 +152,10 @@ def test_bad_configuration_is_a_clear_error() -> None:
         spanscope.tracing.configure(max_value_bytes=0)
     with pytest.raises(spanscope.InvalidArgumentError, match="sampling_ratio must be between"):
         spanscope.tracing.configure(sampling_ratio=1.5)
+
+
+def test_lone_surrogates_become_the_replacement_character() -> None:
+    broken = b"caf\xe9".decode("utf-8", "surrogateescape")  # text from a broken decode
+    assert loads(dumps({broken: [broken, {"k": broken}]})) == {
+        "caf\ufffd": ["caf\ufffd", {"k": "caf\ufffd"}]
+    }

@@ -14,6 +14,7 @@ import dataclasses
 import decimal
 import enum
 import pathlib
+import re
 import sys
 import types
 from collections.abc import Iterator, Mapping
@@ -35,6 +36,8 @@ _OPTIONS_NO_NUMPY = orjson.OPT_NON_STR_KEYS
 _CYCLE = "<cycle>"
 _TOO_DEEP = "<too deep>"
 _JSON_SCALARS = (str, int, float, bool, type(None))
+# Lone surrogates (text from a broken decode) cannot be UTF-8: they become U+FFFD.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def dumps(value: Any, max_bytes: int = DEFAULT_MAX_VALUE_BYTES) -> str:
@@ -71,6 +74,8 @@ def _sanitize(value: Any, seen: set[int], depth: int) -> Any:
     if isinstance(value, _JSON_SCALARS):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
             return str(value)
+        if isinstance(value, str):
+            return _SURROGATE.sub("\ufffd", value)  # not UTF-8; as the stores keep text
         return value
     if depth > _MAX_DEPTH:
         return _TOO_DEEP
@@ -99,7 +104,7 @@ def _sanitize(value: Any, seen: set[int], depth: int) -> Any:
 
 def _key(key: Any) -> str:
     if isinstance(key, str):
-        return key
+        return _SURROGATE.sub("\ufffd", key)
     if isinstance(key, enum.Enum):
         return str(key.value)
     return str(key)
