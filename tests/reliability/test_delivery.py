@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ import spanscope
 from spanscope.server.settings import ServerSettings
 from spanscope.store.sql.store import SqlTraceStore
 from spanscope.testing.server import free_port, serve_in_thread
+from spanscope.tracing import TracingStats
 from spanscope.tracing.spool import Spool
 from tests.postgres_server import PostgresServer, postgres_binaries
 
@@ -63,11 +64,7 @@ def test_a_server_down_30_s_while_10000_traces_are_logged_loses_nothing(
     assert (stats.traces_exported, stats.traces_spooled) == (0, 10_000)
     assert sum(row.traces for row in Spool().status()) == 10_000
     with serve_in_thread(ServerSettings(backend.uri), backend, port=port):
-        deadline = time.monotonic() + 120
-        while spanscope.tracing.stats().traces_replayed < 10_000:
-            assert time.monotonic() < deadline, spanscope.tracing.stats()
-            spanscope.flush(timeout=10)  # replays what the server can take now
-            time.sleep(0.1)
+        _replay_until(lambda stats: stats.traces_replayed >= 10_000, timeout_s=120)
         for n in range(10):
             work(n)  # the destination is up again: straight through
         assert spanscope.flush(timeout=30)
@@ -93,11 +90,7 @@ def test_the_database_behind_a_server_down_loses_nothing() -> None:
             assert spanscope.flush(timeout=30)
             assert spanscope.tracing.stats().traces_spooled == 200
             database.start()
-            deadline = time.monotonic() + 60
-            while spanscope.tracing.stats().traces_replayed < 200:
-                assert time.monotonic() < deadline, spanscope.tracing.stats()
-                spanscope.flush(timeout=5)
-                time.sleep(0.2)
+            _replay_until(lambda stats: stats.traces_replayed >= 200)
         assert _count(backend) == 200
         assert spanscope.tracing.stats().traces_dropped_export_error == 0
     finally:
@@ -323,6 +316,16 @@ def test_a_refused_batch_is_dropped_and_counted(backend: SqlTraceStore) -> None:
     assert (stats.traces_dropped_export_error, stats.traces_spooled) == (1, 0)
 
 
+def _replay_until(done: Callable[[TracingStats], bool], timeout_s: float = 60.0) -> TracingStats:
+    """Flush (which replays what destinations can take now) until `done(stats)`."""
+    deadline = time.monotonic() + timeout_s
+    while not done(stats := spanscope.tracing.stats()):
+        assert time.monotonic() < deadline, stats
+        spanscope.flush(timeout=5)
+        time.sleep(0.1)
+    return stats
+
+
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {**os.environ, "SPANSCOPE_SPOOL_DIR": str(tmp_path / "spool"), **extra}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
@@ -377,11 +380,8 @@ def test_a_full_disk_under_the_local_store_loses_nothing(small_disk: Path) -> No
     assert stats.traces_spooled > 0
     assert stats.traces_dropped_export_error == 0
     filler.unlink()  # room again: the spool is replayed into the store
-    deadline = time.monotonic() + 60
-    while spanscope.tracing.stats().traces_replayed < stats.traces_spooled:
-        assert time.monotonic() < deadline, spanscope.tracing.stats()
-        spanscope.flush(timeout=5)
-        time.sleep(0.2)
+    spooled = stats.traces_spooled
+    _replay_until(lambda stats: stats.traces_replayed >= spooled)
     store = SqlTraceStore(uri)
     assert _count(store) == 300
     store.close()
@@ -407,14 +407,7 @@ def test_postgresql_restarted_under_load_loses_nothing() -> None:
                 if n % 100 == 0:
                     time.sleep(0.05)  # a steady load, batches leaving while it runs
             spanscope.flush(timeout=30)
-        deadline = time.monotonic() + 60
-        while True:
-            stats = spanscope.tracing.stats()
-            if stats.traces_exported + stats.traces_replayed >= made:
-                break
-            assert time.monotonic() < deadline, stats
-            spanscope.flush(timeout=5)
-            time.sleep(0.2)
+        stats = _replay_until(lambda stats: stats.traces_exported + stats.traces_replayed >= made)
         assert stats.traces_spooled > 0  # the outage was seen
         assert stats.traces_dropped_export_error == stats.traces_dropped_queue_full == 0
         store = SqlTraceStore(database.uri)

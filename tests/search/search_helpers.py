@@ -13,8 +13,6 @@ from spanscope.search import (
     And,
     Comparison,
     Expr,
-    Field,
-    FieldKind,
     Not,
     Op,
     Or,
@@ -23,6 +21,7 @@ from spanscope.search import (
     ValueType,
     field_spec,
 )
+from spanscope.testing.conformance.store_filters import filter_fields, like_pattern
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 
@@ -74,37 +73,6 @@ NUMBERS: st.SearchStrategy[Scalar] = st.one_of(
 )
 
 
-def fix_like_pattern(pattern: str) -> str:
-    """Make `pattern` a valid LIKE pattern: a dangling trailing escape gets a character."""
-    trailing = len(pattern) - len(pattern.rstrip("\\"))
-    return pattern + "x" if trailing % 2 else pattern
-
-
-def _fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
-    return st.one_of(
-        st.sampled_from(
-            [
-                Field.trace(name)
-                for name in (
-                    "trace_id",
-                    "name",
-                    "status",
-                    "timestamp_ms",
-                    "execution_time_ms",
-                    "session_id",
-                    "user_id",
-                    "client_request_id",
-                    "request_preview",
-                    "response_preview",
-                )
-            ]
-            + [Field.span("name"), Field.span("type"), Field.span("status"), Field.text()]
-        ),
-        st.builds(Field, st.sampled_from([FieldKind.TAG, FieldKind.METADATA]), keys),
-        st.builds(Field.span_attribute, keys),
-    )
-
-
 @st.composite
 def _comparison(
     draw: st.DrawFn,
@@ -112,13 +80,13 @@ def _comparison(
     strings: st.SearchStrategy[str],
     numbers: st.SearchStrategy[Scalar],
 ) -> Comparison:
-    field = draw(_fields(keys))
+    field = draw(filter_fields(keys))
     spec = field_spec(field)
     op = draw(st.sampled_from(spec.ops))
     if op in (Op.IS_NULL, Op.IS_NOT_NULL):
         return Comparison(field, op)
     if op in (Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE):
-        return Comparison(field, op, fix_like_pattern(draw(strings)))
+        return Comparison(field, op, like_pattern(draw(strings)))
     scalar: st.SearchStrategy[Scalar]
     if spec.value_type is ValueType.NUMBER:
         scalar = numbers

@@ -25,11 +25,11 @@ from spanscope.search import (
     parse_filter,
     to_filter_string,
 )
+from spanscope.testing.conformance.store_filters import like_pattern
 from tests.search.search_helpers import (
     SETTINGS,
     SMALL_TEXT,
     expressions,
-    fix_like_pattern,
     small_expressions,
     traces,
 )
@@ -126,7 +126,7 @@ def test_missing_values_only_match_is_null(expr: Expr, trace: Trace) -> None:
 @SETTINGS
 @given(st.text(alphabet="ab%_\\\n", max_size=8), st.text(alphabet="ab%_\\\n", max_size=10))
 def test_like_match_agrees_with_like_to_regex(pattern: str, value: str) -> None:
-    pattern = fix_like_pattern(pattern)
+    pattern = like_pattern(pattern)
     regex = like_to_regex(pattern)
     assert like_match(value, pattern) is (regex.fullmatch(value) is not None)
 

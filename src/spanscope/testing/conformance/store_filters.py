@@ -29,7 +29,7 @@ from spanscope.search import (
 )
 from spanscope.testing.conformance.store_traces import DEFAULT
 
-__all__ = ["BATCHES", "BATCH_IDS", "EXPRESSIONS"]
+__all__ = ["BATCHES", "BATCH_IDS", "EXPRESSIONS", "filter_fields", "like_pattern"]
 
 
 # -- the filter-language strategies (a small vocabulary, so filters often match) ----------------
@@ -47,31 +47,37 @@ _JSON_VALUES = st.one_of(
     st.lists(_JSON_SCALARS, max_size=2),
     st.dictionaries(_KEYS, _JSON_SCALARS, max_size=2),
 )
-_FIELDS: st.SearchStrategy[Field] = st.one_of(
-    st.sampled_from(
-        [
-            Field.trace(name)
-            for name in (
-                "trace_id",
-                "name",
-                "status",
-                "timestamp_ms",
-                "execution_time_ms",
-                "session_id",
-                "user_id",
-                "client_request_id",
-                "request_preview",
-                "response_preview",
-            )
-        ]
-        + [Field.span("name"), Field.span("type"), Field.span("status"), Field.text()]
-    ),
-    st.builds(Field, st.sampled_from([FieldKind.TAG, FieldKind.METADATA]), _KEYS),
-    st.builds(Field.span_attribute, _KEYS),
-)
 
 
-def _like_pattern(pattern: str) -> str:
+def filter_fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
+    """Every kind of filter field: trace fields, span fields, text, and tags, metadata and
+    span attributes named by `keys`."""
+    trace_fields = (
+        "trace_id",
+        "name",
+        "status",
+        "timestamp_ms",
+        "execution_time_ms",
+        "session_id",
+        "user_id",
+        "client_request_id",
+        "request_preview",
+        "response_preview",
+    )
+    return st.one_of(
+        st.sampled_from(
+            [Field.trace(name) for name in trace_fields]
+            + [Field.span("name"), Field.span("type"), Field.span("status"), Field.text()]
+        ),
+        st.builds(Field, st.sampled_from([FieldKind.TAG, FieldKind.METADATA]), keys),
+        st.builds(Field.span_attribute, keys),
+    )
+
+
+_FIELDS = filter_fields(_KEYS)
+
+
+def like_pattern(pattern: str) -> str:
     """A valid LIKE pattern: a dangling trailing escape gets a character to escape."""
     trailing = len(pattern) - len(pattern.rstrip("\\"))
     return pattern + "x" if trailing % 2 else pattern
@@ -85,7 +91,7 @@ def _comparisons(draw: st.DrawFn) -> Comparison:
     if op in (Op.IS_NULL, Op.IS_NOT_NULL):
         return Comparison(field, op)
     if op in (Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE):
-        return Comparison(field, op, _like_pattern(draw(_SMALL_TEXT)))
+        return Comparison(field, op, like_pattern(draw(_SMALL_TEXT)))
     scalar: st.SearchStrategy[Scalar]
     if spec.value_type is ValueType.NUMBER:
         scalar = _NUMBERS
