@@ -12,7 +12,6 @@ values, and nesting and chains around the parser's limits.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,7 +36,6 @@ from tests.store.test_stored_text import build
 
 pytest.importorskip("fastapi")
 
-SECONDS_PER_CALL = 5.0
 ODD_TEXT = st.text(
     st.characters(exclude_categories=[])  # surrogates included
     | st.sampled_from("\x00\ufffdİ\u0131Σ\u03c3ς\u212aß\u0307\u200f\u202e🦜'\"`%_\\"),
@@ -110,35 +108,25 @@ def backends(
         admin.dispose()
 
 
-def _timed(label: str, start: float) -> None:
-    elapsed = time.perf_counter() - start
-    assert elapsed < SECONDS_PER_CALL, f"{label} took {elapsed:.1f} s"
-
-
 def _python(backend: Backend, filter_string: str) -> list[str] | InvalidArgumentError:
     spanscope.set_tracking_uri(backend.uri)
-    start = time.perf_counter()
     try:
         found = spanscope.search_traces(
             experiment_ids=["0"], filter_string=filter_string, max_results=100
         )
     except InvalidArgumentError as error:  # anything else fails the test, as raised
         return error
-    finally:
-        _timed(f"search_traces on {backend.name}", start)
     return sorted(t.info.trace_id for t in found)
 
 
 def _rest(backend: Backend, filter_string: str) -> tuple[int, list[str]]:
     body = {"experiment_ids": ["0"], "filter": filter_string, "max_results": 100}
-    start = time.perf_counter()
     response = httpx.post(
         f"{backend.url}/api/v1/traces/search",
         content=json.dumps(body),  # ASCII escapes: lone surrogates travel too
         headers={"content-type": "application/json"},
         timeout=30,
     )
-    _timed(f"REST on {backend.name}", start)
     assert response.status_code < 500, (response.status_code, response.text)
     if response.status_code != 200:
         return response.status_code, []
@@ -146,10 +134,8 @@ def _rest(backend: Backend, filter_string: str) -> tuple[int, list[str]]:
 
 
 def _cli(backend: Backend, filter_string: str) -> tuple[int, list[str]]:
-    start = time.perf_counter()
     args = ["--tracking-uri", backend.uri, "traces", "search", f"--filter={filter_string}"]
     outcome = run_cli([*args, "--json", "--max-results", "100"])
-    _timed(f"CLI on {backend.name}", start)
     assert "Traceback" not in outcome.stderr
     if outcome.status != 0:
         lines = outcome.stderr.splitlines()

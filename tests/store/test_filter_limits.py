@@ -4,7 +4,6 @@ comparisons); one past a limit is an InvalidFilterError before any SQL runs."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,9 +14,6 @@ from spanscope.exceptions import InvalidFilterError
 from spanscope.search import MAX_COMPARISONS, MAX_DEPTH, MAX_FILTER_LENGTH
 from spanscope.store.sql.store import SqlTraceStore
 from tests.store.factory import make_trace
-
-# A filter at a limit may take this long on the test databases (the slowest measured: 0.6 s).
-SECONDS = 5.0
 
 
 def _alternating(levels: int, leaf: str) -> str:
@@ -137,9 +133,9 @@ def test_at_the_limit_runs_and_one_past_is_rejected_before_sql(
     filled: SqlTraceStore, statements: list[str], label: str, at_limit: str, past: str
 ) -> None:
     assert len(at_limit) <= MAX_FILTER_LENGTH, label
-    start = time.perf_counter()
+    # A plan that explodes with the number of terms (PostgreSQL took minutes to plan 100 text
+    # terms before subqueries were fenced) trips the suite's per-test timeout.
     filled.search_traces(["0"], at_limit, max_results=100)
-    assert time.perf_counter() - start < SECONDS, label
     assert statements
     statements.clear()
     with pytest.raises(InvalidFilterError) as info:
