@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,8 +16,7 @@ import spanscope
 from spanscope.entities import Span, TraceState
 from spanscope.entities.derivation import compute_trace_info, trace_roots
 from spanscope.otel import OtlpTraceExporter, request_from_json
-from spanscope.store.sql.store import SqlTraceStore
-from spanscope.testing.server import serve_in_thread
+from tests.live_server import server_process
 
 TRACE = "5b8efff798038103d269b633813fc60c"
 T0 = 1_544_712_660_000_000_000  # ns
@@ -110,22 +108,25 @@ def test_the_sdk_root_id_decides_when_given() -> None:
     assert (info.name, info.execution_duration) == ("local", 1_000)
 
 
-# -- over OTLP, through a real server --------------------------------------------------------
+# -- over OTLP, through a real `spanscope server` ----------------------------------------------
+# Each test its own trace id: they share one server, and read it through the REST API only.
+
+LATE_ROOT_TRACE = "6c9f" * 8
+DOWNSTREAM_TRACE = "7d0a" * 8
+JSON = {"content-type": "application/json"}
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, SqlTraceStore]]:
-    store = SqlTraceStore(f"sqlite:///{tmp_path}/server.db")
-    with serve_in_thread(store.uri, store) as url:
-        yield url, store
-    store.close()
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db = tmp_path_factory.mktemp("local-roots") / "server.db"
+    with server_process(f"sqlite:///{db}") as url:
+        yield url
 
 
-@pytest.fixture
-def proto_example() -> dict[str, Any]:
-    """A request in the shape of opentelemetry-proto's examples/trace.json (written here by
-    hand): one SERVER span whose parent is not in the request, with attributes and an event,
-    under a resource and an instrumentation scope."""
+def proto_example(trace_id: str = TRACE) -> dict[str, Any]:
+    """A request in the shape of opentelemetry-proto's examples/trace.json (written here from
+    the OTLP/JSON format): one SERVER span whose parent is not in the request, under a resource
+    and an instrumentation scope, ids in upper-case hex."""
     return {
         "resourceSpans": [
             {
@@ -146,7 +147,7 @@ def proto_example() -> dict[str, Any]:
                         },
                         "spans": [
                             {
-                                "traceId": TRACE.upper(),
+                                "traceId": trace_id.upper(),
                                 "spanId": "EEE19B7EC3C1B174",
                                 "parentSpanId": "EEE19B7EC3C1B173",
                                 "name": "I'm a server span",
@@ -155,15 +156,6 @@ def proto_example() -> dict[str, Any]:
                                 "kind": 2,
                                 "attributes": [
                                     {"key": "my.span.attr", "value": {"stringValue": "some value"}}
-                                ],
-                                "events": [
-                                    {
-                                        "timeUnixNano": str(T0 + 500 * MS),
-                                        "name": "my.event",
-                                        "attributes": [
-                                            {"key": "my.event.attr", "value": {"intValue": "7"}}
-                                        ],
-                                    }
                                 ],
                             }
                         ],
@@ -174,22 +166,34 @@ def proto_example() -> dict[str, Any]:
     }
 
 
-def test_the_opentelemetry_proto_example_trace_completes(
-    server: tuple[str, SqlTraceStore], proto_example: dict[str, Any]
-) -> None:
-    url, _ = server
-    body = orjson.dumps(proto_example)
-    response = httpx.post(
-        f"{url}/v1/traces", content=body, headers={"content-type": "application/json"}
-    )
+def _post_json(url: str, request: dict[str, Any]) -> httpx.Response:
+    return httpx.post(f"{url}/v1/traces", content=orjson.dumps(request), headers=JSON)
+
+
+def _trace(url: str, trace_id: str) -> dict[str, Any]:
+    response = httpx.get(f"{url}/api/v1/traces/{trace_id}")
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def _search(url: str, filter_string: str, experiment_id: str = "0") -> list[str]:
+    search = {"experiment_ids": [experiment_id], "filter": filter_string}
+    page = httpx.post(f"{url}/api/v1/traces/search", json=search).json()
+    return [t["info"]["trace_id"] for t in page["traces"]]
+
+
+def test_the_opentelemetry_proto_example_trace_completes(server: str) -> None:
+    request = proto_example()
+    response = _post_json(server, request)
     assert (response.status_code, response.json()) == (200, {})
     # The same request as protobuf: idempotent.
-    protobuf = request_from_json(body).SerializeToString()
+    protobuf = request_from_json(orjson.dumps(request)).SerializeToString()
     response = httpx.post(
-        f"{url}/v1/traces", content=protobuf, headers={"content-type": "application/x-protobuf"}
+        f"{server}/v1/traces", content=protobuf, headers={"content-type": "application/x-protobuf"}
     )
-    assert response.status_code == 200
-    found = httpx.get(f"{url}/api/v1/traces/{TRACE}").json()
+    assert (response.status_code, response.content) == (200, b"")
+    found = _trace(server, TRACE)
     info = found["info"]
     assert (info["state"], info["name"]) == ("OK", "I'm a server span")
     assert (info["request_time"], info["execution_duration"]) == (T0 // MS, 1_000)
@@ -201,20 +205,14 @@ def test_the_opentelemetry_proto_example_trace_completes(
         "otel.scope.name": "my.library",
         "otel.scope.version": "1.0.0",
     }
-    assert stored["events"] == [
-        {"name": "my.event", "timestamp_ns": T0 + 500 * MS, "attributes": {"my.event.attr": 7}}
-    ]
-    search = {"experiment_ids": ["0"], "filter": "status = 'OK' AND execution_time_ms = 1000"}
-    page = httpx.post(f"{url}/api/v1/traces/search", json=search).json()
-    assert [t["info"]["trace_id"] for t in page["traces"]] == [TRACE]
+    assert _search(server, "status = 'OK' AND execution_time_ms = 1000") == [TRACE]
+    assert TRACE not in _search(server, "status = 'IN_PROGRESS'")
 
 
-def test_children_first_then_a_late_true_root_over_otlp(
-    server: tuple[str, SqlTraceStore], proto_example: dict[str, Any]
-) -> None:
-    url, store = server
+def test_a_local_root_then_its_true_parent_over_otlp(server: str) -> None:
+    first = proto_example(LATE_ROOT_TRACE)
     # The example span's parent arrives later, in another request: it is the true root.
-    root_request = copy.deepcopy(proto_example)
+    root_request = copy.deepcopy(first)
     (root,) = root_request["resourceSpans"][0]["scopeSpans"][0]["spans"]
     root.update(
         spanId="EEE19B7EC3C1B173",
@@ -224,29 +222,30 @@ def test_children_first_then_a_late_true_root_over_otlp(
         endTimeUnixNano=str(T0 + 1_200 * MS),
         status={"code": 2, "message": "upstream failed"},
     )
-    del root["parentSpanId"], root["events"]
-    headers = {"content-type": "application/json"}
-    for request in (proto_example, root_request):
-        response = httpx.post(f"{url}/v1/traces", content=orjson.dumps(request), headers=headers)
-        assert response.status_code == 200
-        if request is proto_example:
-            assert store.get_trace(TRACE).info.state is TraceState.OK
-    info = store.get_trace(TRACE).info
-    assert (info.state, info.name) == (TraceState.ERROR, "client call")
-    assert (info.request_time, info.execution_duration) == (T0 // MS - 100, 1_300)
+    del root["parentSpanId"]
+    assert _post_json(server, first).status_code == 200
+    info = _trace(server, LATE_ROOT_TRACE)["info"]
+    assert (info["state"], info["name"]) == ("OK", "I'm a server span")
+    assert _post_json(server, root_request).status_code == 200
+    found = _trace(server, LATE_ROOT_TRACE)
+    info = found["info"]
+    assert (info["state"], info["name"]) == ("ERROR", "client call")
+    assert (info["request_time"], info["execution_duration"]) == (T0 // MS - 100, 1_300)
+    parents = {s["name"]: s["parent_id"] for s in found["data"]["spans"]}
+    assert parents == {"client call": None, "I'm a server span": "eee19b7ec3c1b173"}
+    # The former local root sent again changes nothing.
+    assert _post_json(server, first).status_code == 200
+    assert _trace(server, LATE_ROOT_TRACE)["info"] == info
 
 
-def test_a_continued_trace_exported_over_otlp_completes(
-    server: tuple[str, SqlTraceStore],
-) -> None:
-    url, store = server
+def test_a_continued_trace_exported_over_otlp_completes(server: str) -> None:
     # The downstream service: it continues the caller's trace and sends only its own spans,
-    # with spanscope's OTLP exporter, in place of the store.
+    # with spanscope's OTLP exporter.
     exporter = OtlpTraceExporter(
-        f"{url}/v1/traces", headers={"x-spanscope-experiment-name": "downstream"}
+        f"{server}/v1/traces", headers={"x-spanscope-experiment-name": "downstream"}
     )
     spanscope.tracing.set_exporters([exporter])
-    upstream = f"00-{TRACE}-{'ab' * 8}-01"
+    upstream = f"00-{DOWNSTREAM_TRACE}-{'ab' * 8}-01"
 
     @spanscope.trace(name="handle_order", span_type="AGENT")
     def handle(order: str) -> str:
@@ -257,17 +256,20 @@ def test_a_continued_trace_exported_over_otlp_completes(
     with spanscope.tracing.continue_trace({"traceparent": upstream}):
         assert handle("A-1") == "shipped A-1"
     assert spanscope.flush(timeout=30)
-    experiment = store.get_experiment_by_name("downstream")
-    assert experiment is not None and experiment.trace_count == 1
-    found = store.get_trace(TRACE)
-    by_name = {s.name: s for s in found.data.spans}
+    experiment = httpx.get(
+        f"{server}/api/v1/experiments/by-name", params={"name": "downstream"}
+    ).json()
+    found = _trace(server, DOWNSTREAM_TRACE)
+    by_name = {s["name"]: s for s in found["data"]["spans"]}
     local_root = by_name["handle_order"]
-    assert local_root.parent_id == "ab" * 8
-    assert by_name["lookup"].parent_id == local_root.span_id
-    assert local_root.end_time_ns is not None
-    info = found.info
-    assert (info.state, info.name) == (TraceState.OK, "handle_order")
-    assert info.execution_duration == (local_root.end_time_ns - local_root.start_time_ns) // MS
-    assert info.request_time == local_root.start_time_ns // MS
-    assert info.response_preview == "shipped A-1"
-    assert store.search_traces([experiment.experiment_id], "status = 'IN_PROGRESS'") == []
+    assert local_root["parent_id"] == "ab" * 8
+    assert by_name["lookup"]["parent_id"] == local_root["span_id"]
+    start, end = local_root["start_time_ns"], local_root["end_time_ns"]
+    info = found["info"]
+    assert (info["state"], info["name"]) == ("OK", "handle_order")
+    assert info["experiment_id"] == experiment["experiment_id"]
+    assert (info["request_time"], info["execution_duration"]) == (start // MS, (end - start) // MS)
+    assert info["response_preview"] == "shipped A-1"
+    assert (experiment["trace_count"], experiment["last_trace_time"]) == (1, start // MS)
+    experiment_id = experiment["experiment_id"]
+    assert _search(server, "status = 'OK'", experiment_id) == [DOWNSTREAM_TRACE]
