@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from langchain_core.language_models.fake_chat_models import (
     FakeListChatModel,
     FakeListChatModelError,
+    GenericFakeChatModel,
 )
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
@@ -191,6 +193,55 @@ def test_error_in_the_middle_of_a_stream(traces: TraceCapture) -> None:
             status="ERROR",
             error="FakeListChatModelError: ",
             events=["stream.chunk", "exception"],
+        )
+    ]
+
+
+class ProviderError(Exception):
+    """What provider SDKs raise for an HTTP error: the response rides on the exception (which
+    LangChain turns into an empty assistant message carrying the response's metadata)."""
+
+    def __init__(self) -> None:
+        super().__init__("rate limited")
+        request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+        self.response = httpx.Response(429, json={"error": "slow down"}, request=request)
+
+
+class FailingChatModel(GenericFakeChatModel):
+    error: type[Exception] = ProviderError
+
+    def _generate(self, *args: Any, **kwargs: Any) -> Any:
+        raise self.error()
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Any:
+        raise self.error()
+
+
+@pytest.mark.parametrize("error", [ProviderError, ValueError], ids=["http-error", "plain-error"])
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+def test_a_failed_call_records_no_output_messages(
+    traces: TraceCapture, error: type[Exception], stream: bool
+) -> None:
+    model = FailingChatModel(messages=iter([]), error=error)
+    with pytest.raises(error):
+        if stream:
+            list(model.stream("Capital?"))
+        else:
+            model.invoke("Capital?")
+    assert tree(traces.single(), *GENAI) == [
+        leaf(
+            "FailingChatModel",
+            "CHAT_MODEL",
+            [{"role": "user", "content": "Capital?"}],
+            None,
+            status="ERROR",
+            error=f"{error.__name__}: {error()}",
+            events=["exception"],
+            attributes={
+                "gen_ai.provider.name": "failingchatmodel",
+                "gen_ai.operation.name": "chat",
+                "gen_ai.input.messages": [text("user", "Capital?")],
+            },
         )
     ]
 

@@ -105,12 +105,21 @@ async def test_astream(server: FakeLLMServer, traces: TraceCapture, http: Any) -
     check_nesting(traces, events=["stream.chunk"] * (len(chunks)))
 
 
-def test_provider_error_marks_both_spans(server: FakeLLMServer, traces: TraceCapture) -> None:
+@pytest.mark.parametrize("stream", [False, True], ids=["invoke", "stream"])
+def test_provider_error_marks_both_spans(
+    server: FakeLLMServer, traces: TraceCapture, stream: bool
+) -> None:
     openai = pytest.importorskip("openai")
     server.fail_next(429)
     with pytest.raises(openai.RateLimitError):
-        model(server).invoke("hello")
-    (chat,) = tree(traces.single(), events=True)
+        if stream:
+            list(model(server).stream("hello"))
+        else:
+            model(server).invoke("hello")
+    (chat,) = tree(traces.single(), "gen_ai.output.messages", events=True)
+    # No reply came: no empty assistant message stands for one.
+    assert (chat["inputs"], chat["outputs"]) == ([{"role": "user", "content": "hello"}], None)
+    assert "attributes" not in chat  # no gen_ai.output.messages either
     (sdk,) = chat["children"]
     assert (chat["status"], chat["events"], chat["error"].split(":")[0]) == (
         "ERROR",

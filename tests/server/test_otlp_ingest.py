@@ -17,6 +17,7 @@ from spanscope.server.settings import ServerSettings
 from spanscope.store.sql.store import SqlTraceStore
 from spanscope.testing import capture_traces
 from tests.live_server import server_thread
+from tests.otel.otlp_helpers import proto_request
 
 
 def _provider(url: str, headers: dict[str, str] | None = None, **resource: str) -> TracerProvider:
@@ -125,3 +126,57 @@ def test_resource_attribute_picks_the_experiment(server_url: str, backend: SqlTr
     experiment = backend.get_experiment_by_name("from-resource")
     assert experiment is not None
     assert len(backend.search_traces([experiment.experiment_id])) == 1
+
+
+def test_experiments_named_in_requests_are_resolved_once_and_again_when_deleted(
+    server_url: str, backend: SqlTraceStore
+) -> None:
+    # The id found for a name is kept a while (reading an experiment counts its traces, too
+    # slow for every request); a write to an experiment deleted meanwhile resolves it afresh.
+    headers = {"content-type": "application/x-protobuf", "x-spanscope-experiment-name": "app"}
+
+    def send(trace_id: str) -> None:
+        body = proto_request({"trace_id": trace_id}).SerializeToString()
+        response = httpx.post(f"{server_url}/v1/traces", content=body, headers=headers)
+        assert response.status_code == 200
+
+    send("1" * 32)
+    first = backend.get_experiment_by_name("app")
+    assert first is not None
+    send("2" * 32)
+    assert [e.trace_count for e in backend.search_experiments() if e.name == "app"] == [2]
+    backend.delete_experiment(first.experiment_id)
+    send("3" * 32)
+    again = backend.get_experiment_by_name("app")
+    assert again is not None
+    assert [t.info.trace_id for t in backend.search_traces([again.experiment_id])] == ["3" * 32]
+    # Renamed through the API: the name is free again, and the next request takes it.
+    renamed = httpx.patch(
+        f"{server_url}/api/v1/experiments/{again.experiment_id}", json={"name": "app-old"}
+    )
+    assert renamed.status_code == 200
+    send("4" * 32)
+    newest = backend.get_experiment_by_name("app")
+    assert newest is not None and newest.experiment_id != again.experiment_id
+    assert [t.info.trace_id for t in backend.search_traces([newest.experiment_id])] == ["4" * 32]
+    assert [t.info.trace_id for t in backend.search_traces([again.experiment_id])] == ["3" * 32]
+
+
+def test_an_unknown_experiment_id_in_a_resource_is_ignored(
+    server_url: str, backend: SqlTraceStore
+) -> None:
+    known = backend.create_experiment("known")
+    request = proto_request({"trace_id": "1" * 32}, resource={"spanscope.experiment.id": "77"})
+    request.resource_spans.extend(
+        proto_request(
+            {"trace_id": "2" * 32}, resource={"spanscope.experiment.id": known}
+        ).resource_spans
+    )
+    response = httpx.post(
+        f"{server_url}/v1/traces",
+        content=request.SerializeToString(),
+        headers={"content-type": "application/x-protobuf"},
+    )
+    assert response.status_code == 200
+    assert [t.info.trace_id for t in backend.search_traces(["0"])] == ["1" * 32]
+    assert [t.info.trace_id for t in backend.search_traces([known])] == ["2" * 32]

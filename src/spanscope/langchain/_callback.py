@@ -204,8 +204,10 @@ class SpanscopeCallbackHandler(BaseCallbackHandler):
 
     @_guarded
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        partial = kwargs.get("response")  # what a stream produced before it failed
-        if isinstance(partial, LLMResult) and partial.generations:
+        # What a stream produced before it failed; a failed call without one records no
+        # output messages.
+        partial = _messages.partial_reply(kwargs.get("response"))
+        if partial is not None:
             self._close(run_id, lambda run: _record_result(run, partial), error)
         else:
             self._close(run_id, lambda run: None, error)

@@ -23,6 +23,7 @@ __all__ = [
     "finish_reasons",
     "message_to_dict",
     "output_messages",
+    "partial_reply",
     "request_model",
     "response_model_and_id",
     "split_system",
@@ -122,6 +123,28 @@ def output_messages(response: LLMResult) -> list[dict[str, Any]]:
         else:
             out.append({"role": "assistant", "content": generation.text})
     return out
+
+
+def partial_reply(response: Any) -> LLMResult | None:
+    """What a failed run replied before it failed (a stream's first chunks), or None.
+
+    LangChain hands `on_llm_error` an LLMResult even when nothing came back: no generation at
+    all, or one empty assistant message holding the error's HTTP response as metadata. That is
+    no reply, and a span recording it would show an empty assistant turn.
+    """
+    if not isinstance(response, LLMResult):
+        return None
+    if any(_has_reply(g) for g in _first_generations(response)):
+        return response
+    return None
+
+
+def _has_reply(generation: Generation) -> bool:
+    if not isinstance(generation, ChatGeneration):
+        return bool(generation.text)
+    message = generation.message
+    calls = getattr(message, "tool_calls", None) or getattr(message, "invalid_tool_calls", None)
+    return bool(message.content) or bool(calls)
 
 
 def finish_reasons(response: LLMResult) -> list[str | None]:

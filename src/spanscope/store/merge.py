@@ -4,27 +4,99 @@ Spans reach a store as whole traces (the SDK) or piecemeal (OTLP ingest, a trace
 another process). Whatever the backend, a trace's row is derived from all of its spans known
 so far, keeping the tags and metadata stored before; writes are idempotent on
 (trace_id, span_id). A backend stores and loads; the decisions are made here.
+
+A trace's state, name, previews and duration come from its root, or, while no span without a
+parent is known, from its local roots: the spans whose parent is not among its spans (the top
+span of a downstream service, OpenTelemetry spans whose parent was never sent, children that
+arrived first). See `spanscope.entities.derivation.trace_roots`.
+
+A trace belongs to one experiment, the one it was first stored in: spans of it sent for another
+experiment are refused (`TraceExperimentConflictError`), never moved and never merged into the
+first one; `experiment_conflicts` finds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from spanscope.entities.derivation import compute_trace_info
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
 from spanscope.entities.trace_info import TraceInfo
+from spanscope.exceptions import AlreadyExistsError
 
 __all__ = [
+    "TraceExperimentConflictError",
     "add_new_spans",
+    "check_experiments",
     "continued_spans",
     "covers",
     "derive_trace_info",
+    "describe_conflicts",
+    "experiment_conflicts",
     "group_by_experiment",
     "remote_parent",
     "split_batch",
     "unique_spans",
 ]
+
+# How many conflicting traces a message names (a batch may hold thousands).
+_NAMED_CONFLICTS = 5
+
+
+class TraceExperimentConflictError(AlreadyExistsError):
+    """Spans of traces that belong to another experiment than the one they were sent for.
+
+    Nothing of the call was stored. `conflicts` maps each such trace id to `(the experiment it
+    belongs to, the experiment it was sent for)`. A server answers it with 409 (REST) or an
+    OTLP partial success rejecting those traces' spans.
+    """
+
+    def __init__(self, conflicts: Mapping[str, tuple[str, str]]) -> None:
+        self.conflicts = dict(conflicts)
+        super().__init__(describe_conflicts(self.conflicts))
+
+
+def describe_conflicts(
+    conflicts: Mapping[str, tuple[str, str]], label: Callable[[str], str] = repr
+) -> str:
+    """What a conflict error says: the first few trace ids with both experiments (each shown
+    by `label`)."""
+    named = [
+        f"trace {trace_id} belongs to experiment {label(stored)}, not {label(sent)}"
+        for trace_id, (stored, sent) in list(conflicts.items())[:_NAMED_CONFLICTS]
+    ]
+    more = len(conflicts) - len(named)
+    if more:
+        named.append(f"and {more} more trace(s)")
+    return (
+        "; ".join(named) + ": a trace stays in the experiment it was first stored in, and "
+        "nothing of these traces was stored (send them for that experiment, or under new "
+        "trace ids)"
+    )
+
+
+def experiment_conflicts(
+    sent: Iterable[tuple[str, str]], stored: Mapping[str, str]
+) -> dict[str, tuple[str, str]]:
+    """The traces `sent` (trace id, experiment id pairs, in the order they would be stored)
+    for another experiment than the one they belong to: the one `stored` says, else the first
+    one this call names for them. By trace id: (that experiment, the other)."""
+    owners = dict(stored)
+    conflicts: dict[str, tuple[str, str]] = {}
+    for trace_id, experiment_id in sent:
+        owner = owners.setdefault(trace_id, experiment_id)
+        if owner != experiment_id and trace_id not in conflicts:
+            conflicts[trace_id] = (owner, experiment_id)
+    return conflicts
+
+
+def check_experiments(sent: Iterable[tuple[str, str]], stored: Mapping[str, str]) -> None:
+    """Raise TraceExperimentConflictError if any trace is sent for another experiment than
+    its own (see `experiment_conflicts`); call it before writing anything."""
+    conflicts = experiment_conflicts(sent, stored)
+    if conflicts:
+        raise TraceExperimentConflictError(conflicts)
 
 
 def remote_parent(trace: Trace) -> str | None:
@@ -92,7 +164,11 @@ def derive_trace_info(
     extra_metadata: Mapping[str, str] | None = None,
 ) -> TraceInfo:
     """The trace row derived from all of a trace's spans, keeping its stored tags and metadata
-    (`previous`), then those of the continued trace (`extra`) and of the ingest request."""
+    (`previous`), then those of the continued trace (`extra`) and of the ingest request.
+
+    State, name, previews and duration come from the root, else from the local roots, so a
+    trace whose top span has a remote parent completes as soon as that span has ended.
+    """
     metadata = dict(previous.metadata) if previous else {}
     tags = dict(previous.tags) if previous else {}
     if extra is not None:

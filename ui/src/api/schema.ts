@@ -224,7 +224,8 @@ export interface paths {
         put?: never;
         /**
          * OTLP/HTTP trace ingest
-         * @description Spans of one trace may arrive across requests; writes are idempotent.
+         * @description Spans of one trace may arrive across requests; writes are idempotent. Spans of a trace
+         *     that belongs to another experiment are rejected (an OTLP partial success), the rest stored.
          */
         post: operations["ingest_v1_traces_post"];
         delete?: never;
@@ -1809,13 +1810,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description Stored. Spans of traces that belong to another experiment than the one they were sent for are rejected, the others stored: `partial_success` then says how many (`rejected_spans`) and which traces (`error_message`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        partialSuccess?: {
+                            errorMessage?: string;
+                            /** @description int64, as OTLP/JSON */
+                            rejectedSpans?: string;
+                        };
+                    };
+                    "application/x-protobuf": string;
                 };
             };
             /** @description Malformed OTLP body (the reason says where) */

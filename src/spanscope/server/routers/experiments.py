@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from spanscope.exceptions import NotFoundError
 from spanscope.server.responses import ERROR_RESPONSES, Json
 from spanscope.server.routers.deps import get_store
+from spanscope.server.routers.otlp import experiment_names
 from spanscope.server.schemas import (
     ClientLossesModel,
     CreatedExperiment,
@@ -73,12 +74,16 @@ def get_client_losses(
 
 
 @router.patch("/{experiment_id}", response_model=ExperimentModel)
-def rename_experiment(experiment_id: str, body: RenameExperiment, store: StoreDep) -> Response:
+def rename_experiment(
+    experiment_id: str, body: RenameExperiment, store: StoreDep, request: Request
+) -> Response:
     store.rename_experiment(experiment_id, body.name)
+    experiment_names(request).clear()  # OTLP ingest finds experiments by name afresh
     return Json(store.get_experiment(experiment_id).to_dict())
 
 
 @router.delete("/{experiment_id}", status_code=204)
-def delete_experiment(experiment_id: str, store: StoreDep) -> Response:
+def delete_experiment(experiment_id: str, store: StoreDep, request: Request) -> Response:
     store.delete_experiment(experiment_id)
+    experiment_names(request).clear()
     return Response(status_code=204)

@@ -1,4 +1,5 @@
-"""The SELECTs behind search_traces and search_sessions: filter, order, keyset paging."""
+"""The SELECTs behind search_traces and search_sessions (filter, order, keyset paging), and
+the experiments' trace counts."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from sqlalchemy import ColumnElement, Select, func, select
 from spanscope.search import parse_filter, parse_order_by
 from spanscope.store.sql.filters import FOLD_COLLATION, compile_filter
 from spanscope.store.sql.pagination import after_token, decode_token, encode_token
-from spanscope.store.sql.schema import traces
+from spanscope.store.sql.schema import experiments, traces
 
-__all__ = ["SearchQuery", "session_query"]
+__all__ = ["SearchQuery", "experiments_with_counts", "session_query"]
 
 # Sort keys: never NULL, so keyset comparisons stay two-valued.
 _SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
@@ -74,6 +75,23 @@ class SearchQuery:
 
     def token_after(self, row: dict[str, Any]) -> str:
         return encode_token([_SORT_KEYS[name][1](row) for name, _ in self.keys], self.context)
+
+
+def experiments_with_counts() -> Select[Any]:
+    """Experiments with `trace_count` and `last_trace_time` (None without traces), for one
+    experiment or a page of them, in one statement: per experiment row, a count over an
+    index led by experiment_id (that experiment's entries only) and the last request time
+    read from the end of its range in ix_traces_exp_time (one index probe)."""
+    of_experiment = traces.c.experiment_id == experiments.c.experiment_id
+    count = select(func.count()).where(of_experiment).scalar_subquery()
+    last = (
+        select(traces.c.request_time)
+        .where(of_experiment)
+        .order_by(traces.c.request_time.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(experiments, count.label("trace_count"), last.label("last_trace_time"))
 
 
 def session_query(

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Table, delete, func, select, text, update
+from sqlalchemy import Connection, Engine, Table, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
@@ -45,7 +45,7 @@ from spanscope.store.sql.schema import (
     trace_tags,
     traces,
 )
-from spanscope.store.sql.search import SearchQuery, session_query
+from spanscope.store.sql.search import SearchQuery, experiments_with_counts, session_query
 from spanscope.store.sql.writer import TraceWriter, delete_trace_rows, load_spans
 
 __all__ = ["SqlTraceStore"]
@@ -102,18 +102,17 @@ class SqlTraceStore(TraceStore):
     @translated
     def get_experiment(self, experiment_id: str) -> Experiment:
         number = _experiment_number(experiment_id)
+        stmt = experiments_with_counts().where(experiments.c.experiment_id == number)
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(experiments).where(experiments.c.experiment_id == number)
-            ).first()
+            row = conn.execute(stmt).first()
         if row is None:
             raise NotFoundError(f"no experiment with id {experiment_id!r}")
         return rows.experiment_from_row(row._mapping)
 
     @translated
     def get_experiment_by_name(self, name: str) -> Experiment | None:
+        stmt = experiments_with_counts().where(experiments.c.name == clean_text(name))
         with self.engine.connect() as conn:
-            stmt = select(experiments).where(experiments.c.name == clean_text(name))
             row = conn.execute(stmt).first()
         return None if row is None else rows.experiment_from_row(row._mapping)
 
@@ -122,20 +121,8 @@ class SqlTraceStore(TraceStore):
         self, name_like: str | None = None, max_results: int = 1000, page_token: str | None = None
     ) -> PagedList[Experiment]:
         _check_max_results(max_results)
-        counts = (
-            select(
-                traces.c.experiment_id,
-                func.count().label("trace_count"),
-                func.max(traces.c.request_time).label("last_trace_time"),
-            )
-            .group_by(traces.c.experiment_id)
-            .subquery()
-        )
         stmt = (
-            select(experiments, counts.c.trace_count, counts.c.last_trace_time)
-            .outerjoin(counts, counts.c.experiment_id == experiments.c.experiment_id)
-            .order_by(experiments.c.experiment_id)
-            .limit(max_results + 1)
+            experiments_with_counts().order_by(experiments.c.experiment_id).limit(max_results + 1)
         )
         if name_like:
             stmt = stmt.where(experiments.c.name.like(clean_text(str(name_like))))
@@ -143,8 +130,6 @@ class SqlTraceStore(TraceStore):
             stmt = stmt.where(experiments.c.experiment_id > _page_number(page_token))
         with self.engine.connect() as conn:
             found = [dict(r._mapping) for r in conn.execute(stmt)]
-        for row in found:
-            row["trace_count"] = row["trace_count"] or 0
         items = [rows.experiment_from_row(r) for r in found[:max_results]]
         token = items[-1].experiment_id if len(found) > max_results else None
         return PagedList(items, token)

@@ -64,7 +64,14 @@ class TraceWriter:
             )
         with write_transaction(self.engine) as conn:
             _require_experiments(conn, {t.info.experiment_id for t in batch})
-            stored = self._existing(conn, list(whole))
+            trace_ids = sorted({t.info.trace_id for t in batch})
+            self._lock_traces(conn, trace_ids)
+            owners = self._owners(conn, trace_ids)
+            # A trace stays in its experiment: a batch moving one is refused as a whole.
+            merge.check_experiments(
+                ((t.info.trace_id, _experiment_key(t.info.experiment_id)) for t in batch), owners
+            )
+            stored = {i for i in whole if i in owners}
             partial = self._partial(conn, stored, whole) if stored else set()
             if partial:  # rare: their rows were built for a plain write, merged instead
                 _, span_rows = _split(span_rows, partial)
@@ -110,12 +117,13 @@ class TraceWriter:
         extra_metadata: Mapping[str, Mapping[str, str]],
     ) -> None:
         trace_ids = sorted({s.trace_id for s in new_spans})
-        if self.dialect == "postgresql":
-            # Two servers merging spans of one trace at once would each derive the trace row
-            # from what it alone sees; a lock per trace (taken in one global order, so never a
-            # deadlock) makes the second wait and then read the first one's spans.
-            conn.exec_driver_sql(_PG_TRACE_LOCKS, (trace_ids,))
+        self._lock_traces(conn, trace_ids)
         previous = self._previous_infos(conn, trace_ids)
+        # Spans of a trace stored in another experiment are refused, before anything is written.
+        merge.check_experiments(
+            ((i, _experiment_key(experiment_id)) for i in trace_ids),
+            {i: _experiment_key(p.experiment_id) for i, p in previous.items()},
+        )
         # Traces stored before: derive from all their spans (the new ones written first).
         # New traces: every span they have is in this batch.
         by_trace: dict[str, list[Span]] = {}
@@ -199,6 +207,15 @@ class TraceWriter:
             return False
         return True
 
+    def _lock_traces(self, conn: Connection, trace_ids: list[str]) -> None:
+        """PostgreSQL: lock each trace until the transaction ends. Two servers writing spans
+        of one trace at once would each derive the trace row from what it alone sees, or both
+        find it new (and store it in two experiments); with a lock per trace the second waits,
+        then reads what the first stored. Taken in one global order, so never a deadlock; a
+        transaction takes them all at once before it reads (taking one again is free)."""
+        if self.dialect == "postgresql" and trace_ids:
+            conn.exec_driver_sql(_PG_TRACE_LOCKS, (trace_ids,))
+
     def _previous_infos(self, conn: Connection, trace_ids: list[str]) -> dict[str, TraceInfo]:
         found: dict[str, TraceInfo] = {}
         for chunk in _chunks(trace_ids):
@@ -216,13 +233,14 @@ class TraceWriter:
                 span_ids.setdefault(trace_id, set()).add(span_id)
         return {i for i in stored if not merge.covers(whole[i], span_ids.get(i, set()))}
 
-    def _existing(self, conn: Connection, trace_ids: list[str]) -> set[str]:
-        """Which of `trace_ids` already have a trace row (an indexed lookup)."""
-        found: set[str] = set()
+    def _owners(self, conn: Connection, trace_ids: list[str]) -> dict[str, str]:
+        """The experiment of each of `trace_ids` that has a trace row (an indexed lookup)."""
+        found: dict[str, str] = {}
         for chunk in _chunks(trace_ids):
-            found.update(
-                conn.scalars(select(traces.c.trace_id).where(traces.c.trace_id.in_(chunk)))
+            stmt = select(traces.c.trace_id, traces.c.experiment_id).where(
+                traces.c.trace_id.in_(chunk)
             )
+            found.update((i, _experiment_key(e)) for i, e in conn.execute(stmt))
         return found
 
     def _upsert(self, conn: Connection, table: Table, values: list[Row]) -> None:
@@ -313,6 +331,11 @@ def load_spans(conn: Connection, trace_ids: Sequence[str]) -> dict[str, list[Spa
         for trace_id, content in conn.execute(stmt):
             found.setdefault(trace_id, []).append(Span.from_dict(orjson.loads(content)))
     return found
+
+
+def _experiment_key(experiment_id: str | int) -> str:
+    """An experiment id as the stored number writes it ("07" and "7" are one experiment)."""
+    return str(rows.experiment_number(str(experiment_id)))
 
 
 def _require_experiments(conn: Connection, experiment_ids: set[str]) -> None:

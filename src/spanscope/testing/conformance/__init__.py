@@ -9,7 +9,9 @@ import pytest
 
 # The kit's asserts are rewritten like a test module's, so its failures show the values compared.
 pytest.register_assert_rewrite(
-    "spanscope.testing.conformance.store", "spanscope.testing.conformance.store_search"
+    "spanscope.testing.conformance.store",
+    "spanscope.testing.conformance.store_merging",
+    "spanscope.testing.conformance.store_search",
 )
 
 from spanscope.testing.conformance.store import StoreConformance  # noqa: E402 - after the hook
@@ -17,6 +19,13 @@ from spanscope.testing.conformance.store_traces import (  # noqa: E402
     clear_store,
     continued_trace,
     make_trace,
+    service_called_twice,
 )
 
-__all__ = ["StoreConformance", "clear_store", "continued_trace", "make_trace"]
+__all__ = [
+    "StoreConformance",
+    "clear_store",
+    "continued_trace",
+    "make_trace",
+    "service_called_twice",
+]

@@ -26,6 +26,7 @@ from spanscope.exceptions import (
     SpanscopeError,
 )
 from spanscope.store.base import TraceStore
+from spanscope.testing.conformance.store_merging import MergeConformance
 from spanscope.testing.conformance.store_search import SearchConformance
 from spanscope.testing.conformance.store_traces import (
     DEFAULT,
@@ -40,7 +41,7 @@ from spanscope.testing.conformance.store_traces import (
 __all__ = ["StoreConformance"]
 
 
-class StoreConformance(SearchConformance):
+class StoreConformance(SearchConformance, MergeConformance):
     """The TraceStore contract. Subclass it as `class TestMyStore(StoreConformance)` and
     provide a `store` fixture: an emptied store whose default experiment is "0".
 
@@ -51,8 +52,9 @@ class StoreConformance(SearchConformance):
     #: backend that only takes whole traces: its `log_spans` must then raise SpanscopeError and
     #: store nothing, and the piecemeal tests check exactly that.
     supports_log_spans: bool = True
-    #: search_experiments fills `Experiment.trace_count` and `last_trace_time`. False for a
-    #: backend that leaves them None (the entity allows it: "when the store knows").
+    #: search_experiments, get_experiment and get_experiment_by_name fill
+    #: `Experiment.trace_count` and `last_trace_time`. False for a backend that leaves them
+    #: None (the entity allows it: "when the store knows").
     experiment_trace_counts: bool = True
     #: Examples hypothesis tries for the filter-equivalence property (each writes a batch of
     #: traces and runs one search).
@@ -132,12 +134,21 @@ class StoreConformance(SearchConformance):
             [make_trace(eid, request_time=5_000), make_trace(eid, request_time=7_000)]
         )
         listed = {e.experiment_id: e for e in store.search_experiments()}
+        single = store.get_experiment(eid)
         if not self.experiment_trace_counts:
             assert listed[eid].trace_count in (None, 2)
+            assert single.trace_count in (None, 2)
             return
         assert listed[eid].trace_count == 2
         assert listed[eid].last_trace_time == 7_000
         assert listed[DEFAULT].trace_count == 0
+        assert listed[DEFAULT].last_trace_time is None
+        # A single experiment's reads carry them too.
+        assert single == listed[eid] == store.get_experiment_by_name("counted")
+        assert (single.trace_count, single.last_trace_time) == (2, 7_000)
+        default = store.get_experiment(DEFAULT)
+        assert (default.trace_count, default.last_trace_time) == (0, None)
+        assert store.get_experiment_by_name("Default") == default == listed[DEFAULT]
 
     def test_delete_experiment_deletes_its_traces(self, store: TraceStore) -> None:
         eid = store.create_experiment("doomed")
@@ -248,14 +259,22 @@ class StoreConformance(SearchConformance):
         if self._log_spans_refused(store, children):
             return
         store.log_spans(DEFAULT, children[:2])
+        # Until their parent arrives, the children are the trace's local roots: the earliest
+        # names it, and it lasts until the latest of them ends.
+        retrieve, chat, tool = children
         partial = store.get_trace(tid)
-        assert partial.info.state is TraceState.IN_PROGRESS
-        assert partial.info.execution_duration is None
         assert len(partial.data.spans) == 2
-        assert ids_of(store.search_traces([DEFAULT], "status = 'IN_PROGRESS'")) == [tid]
+        assert (partial.info.state, partial.info.name) == (TraceState.OK, "retrieve")
+        assert partial.info.request_time == retrieve.start_time_ns // 1_000_000
+        assert chat.end_time_ns is not None
+        expected = (chat.end_time_ns - retrieve.start_time_ns) // 1_000_000
+        assert partial.info.execution_duration == expected
         store.log_spans(DEFAULT, children)  # one already stored, one new
-        assert store.get_trace(tid).info.state is TraceState.IN_PROGRESS
-        store.log_spans(DEFAULT, [root])  # the root comes last
+        partial = store.get_trace(tid)
+        assert tool.end_time_ns is not None
+        expected = (tool.end_time_ns - retrieve.start_time_ns) // 1_000_000
+        assert (partial.info.state, partial.info.execution_duration) == (TraceState.OK, expected)
+        store.log_spans(DEFAULT, [root])  # the root comes last, and takes over
         store.log_spans(DEFAULT, [root, *children])  # and again: idempotent
         whole = store.get_trace(tid)
         assert spans_by_id(whole) == spans_by_id(trace)
@@ -319,8 +338,10 @@ class StoreConformance(SearchConformance):
         if self._log_spans_refused(store, continuation.data.spans):
             return
         store.log_spans(DEFAULT, continuation.data.spans)
-        # The continuation's local root has a parent: the trace is not complete yet.
-        assert store.get_trace(tid).info.state is TraceState.IN_PROGRESS
+        # The continuation's local root (its parent is in the other process) makes the trace.
+        alone = store.get_trace(tid).info
+        assert (alone.state, alone.name) == (TraceState.OK, "server_handler")
+        assert alone.execution_duration == continuation.info.execution_duration
         store.log_spans(DEFAULT, origin.data.spans)
         found = store.get_trace(tid)
         assert found.info.state is TraceState.OK
@@ -362,6 +383,7 @@ class StoreConformance(SearchConformance):
     def test_continued_trace_written_before_its_origin(self, store: TraceStore) -> None:
         origin, continuation = continued_trace()
         store.write_traces([continuation])
-        assert store.get_trace(origin.info.trace_id).info.state is TraceState.IN_PROGRESS
+        alone = store.get_trace(origin.info.trace_id).info
+        assert (alone.state, alone.name) == (TraceState.OK, "server_handler")
         store.write_traces([origin])
         self._check_continued_trace(store, origin, continuation)

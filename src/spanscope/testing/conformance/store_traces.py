@@ -21,6 +21,7 @@ __all__ = [
     "clear_store",
     "continued_trace",
     "make_trace",
+    "service_called_twice",
     "spans_by_id",
     "ids_of",
 ]
@@ -109,6 +110,38 @@ def continued_trace(experiment_id: str = DEFAULT) -> tuple[Trace, Trace]:
     for trace in (origin, continuation):
         trace.info.experiment_id = experiment_id
     return origin, continuation
+
+
+def service_called_twice(experiment_id: str = DEFAULT) -> tuple[Trace, Trace, Trace]:
+    """One trace made by a client calling a service twice: `(origin, first, second)`.
+
+    The origin's root `client_request` calls the service twice; each call continues the trace
+    from the same `traceparent` header, so `first` (local root `handle_first`) and `second`
+    (`handle_second`, which fails: ERROR, caught by the client) both have the origin's root as
+    their remote parent. The origin's root ends OK.
+    """
+    with capture_traces() as captured:
+        with spanscope.start_span("client_request", span_type="CHAIN") as root:
+            root.set_inputs({"question": "two calls"})
+            headers = spanscope.tracing.inject_trace_headers({})
+            for call in ("first", "second"):
+                with (
+                    contextlib.suppress(RuntimeError),
+                    spanscope.tracing.continue_trace(headers),  # as the service process would
+                    spanscope.start_span(f"handle_{call}", span_type="AGENT") as handler,
+                ):
+                    handler.set_inputs({"call": f"{call} call"})
+                    with spanscope.start_span(f"query_{call}", span_type="RETRIEVER") as db:
+                        db.set_outputs(f"{call} rows")
+                    if call == "second":
+                        raise RuntimeError("service failed")
+                    handler.set_outputs(f"{call} answer")
+            root.set_outputs("client done")
+    by_root = {t.data.spans[0].name: t for t in captured.traces}
+    found = by_root["client_request"], by_root["handle_first"], by_root["handle_second"]
+    for trace in found:
+        trace.info.experiment_id = experiment_id
+    return found
 
 
 def clear_store(store: TraceStore) -> None:
