@@ -42,6 +42,10 @@ def run_agent(question: str) -> str:
         pass
     with spanscope.start_span("search_docs", span_type="RETRIEVER"):
         pass
+    with spanscope.start_span("complete", span_type="LLM"):
+        pass
+    with spanscope.start_span("nightly", span_type="WORKFLOW"):
+        pass
     get_weather("Köln")
     # Names a GenAI instrumentation gives: the operation in front of the tool / agent name.
     with spanscope.start_span("execute_tool lookup_order", span_type="TOOL"):
@@ -74,7 +78,9 @@ EXPECTED: dict[str, tuple[int, dict[str, Any]]] = {
     "weather-agent": (INTERNAL, {OPERATION: "invoke_agent", AGENT_NAME: "weather-agent"}),
     "chat gpt-4o-mini": (CLIENT, {OPERATION: "chat"}),
     "embeddings text-embedding-3-small": (CLIENT, {OPERATION: "embeddings"}),
-    "search_docs": (INTERNAL, {OPERATION: "retrieval"}),
+    "search_docs": (CLIENT, {OPERATION: "retrieval"}),
+    "complete": (CLIENT, {OPERATION: "text_completion"}),
+    "nightly": (INTERNAL, {OPERATION: "invoke_workflow"}),
     "get_weather": (INTERNAL, {OPERATION: "execute_tool", TOOL_NAME: "get_weather"}),
     "execute_tool lookup_order": (INTERNAL, {OPERATION: "execute_tool", TOOL_NAME: "lookup_order"}),
     "invoke_agent helper": (INTERNAL, {OPERATION: "invoke_agent", AGENT_NAME: "helper"}),
@@ -156,7 +162,9 @@ def test_every_genai_span_by_operation(trace: Trace) -> None:
         "weather-agent": ("invoke_agent", INTERNAL),
         "chat gpt-4o-mini": ("chat", CLIENT),
         "embeddings text-embedding-3-small": ("embeddings", CLIENT),
-        "search_docs": ("retrieval", INTERNAL),
+        "search_docs": ("retrieval", CLIENT),
+        "complete": ("text_completion", CLIENT),
+        "nightly": ("invoke_workflow", INTERNAL),
         "get_weather": ("execute_tool", INTERNAL),
         "execute_tool lookup_order": ("execute_tool", INTERNAL),
         "invoke_agent helper": ("invoke_agent", INTERNAL),

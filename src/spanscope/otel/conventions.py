@@ -229,7 +229,10 @@ EXPORT_OPERATIONS: Final[dict[str, str]] = {
     SpanType.RETRIEVER: "retrieval",
     SpanType.WORKFLOW: "invoke_workflow",
 }
-# Span types exported as OTLP CLIENT spans (calls to a model), unless the span names its kind.
-EXPORT_CLIENT_SPAN_TYPES: Final = frozenset({SpanType.LLM, SpanType.CHAT_MODEL, SpanType.EMBEDDING})
+# Span types exported as OTLP CLIENT spans, unless the span names its kind: calls to a model and
+# retrievals, as the GenAI conventions have them (tools, agents and workflows are INTERNAL).
+EXPORT_CLIENT_SPAN_TYPES: Final = frozenset(
+    {SpanType.LLM, SpanType.CHAT_MODEL, SpanType.EMBEDDING, SpanType.RETRIEVER}
+)
 
 __all__ += ["EXPORT_CLIENT_SPAN_TYPES", "EXPORT_OPERATIONS", "ExportKey"]

@@ -7,8 +7,9 @@ resource names the service and the experiment; the root span carries the trace's
 user as `session.id` and `user.id`, its other metadata in `spanscope.trace.metadata` and its
 tags in `spanscope.trace.tags`.
 
-Spans speak the OpenTelemetry GenAI conventions: model calls (LLM, CHAT_MODEL, EMBEDDING) are
-CLIENT spans, every other span INTERNAL, unless the span names its kind in `otel.span.kind`;
+Spans speak the OpenTelemetry GenAI conventions: model calls (LLM, CHAT_MODEL, EMBEDDING) and
+retrievals (RETRIEVER) are CLIENT spans, every other span INTERNAL, unless the span names its
+kind in `otel.span.kind`;
 a GenAI span without `gen_ai.operation.name` gets the one of its type (`chat`,
 `text_completion`, `embeddings`, `execute_tool`, `invoke_agent`, `retrieval`,
 `invoke_workflow`), a TOOL span its `gen_ai.tool.name` and an AGENT span its
