@@ -198,3 +198,41 @@ OPENINFERENCE_SPAN_TYPES: Final[dict[str, str]] = {
     "EVALUATOR": SpanType.EVALUATOR,
     "UNKNOWN": SpanType.UNKNOWN,
 }
+
+
+# --- OTLP export --------------------------------------------------------------------------
+# What `otel/export.py` writes beyond the span's own attributes so that other OpenTelemetry
+# tools read spanscope's spans by the GenAI conventions, and what spanscope's ingest takes out
+# again (so a trace sent over OTLP is stored as it would be written directly).
+
+
+class ExportKey:
+    """Keys spanscope's OTLP export writes; the last two are read back by ingest."""
+
+    # GenAI's agent name (set on AGENT spans, like `gen_ai.tool.name` on TOOL spans).
+    AGENT_NAME: Final = "gen_ai.agent.name"
+    # The keys the exporter derived for a span (absent from the span itself), as a string
+    # array; `otel.span.kind` among them when the exporter chose the OTLP span kind.
+    DERIVED: Final = "spanscope.otel.derived"
+    # On a root span: the trace's tags, a key-value list (metadata travels in
+    # `spanscope.trace.metadata`).
+    TRACE_TAGS: Final = "spanscope.trace.tags"
+
+
+# `gen_ai.operation.name` by span type, for spans that do not name their operation.
+EXPORT_OPERATIONS: Final[dict[str, str]] = {
+    SpanType.CHAT_MODEL: "chat",
+    SpanType.LLM: "text_completion",
+    SpanType.EMBEDDING: "embeddings",
+    SpanType.TOOL: "execute_tool",
+    SpanType.AGENT: "invoke_agent",
+    SpanType.RETRIEVER: "retrieval",
+    SpanType.WORKFLOW: "invoke_workflow",
+}
+# Span types exported as OTLP CLIENT spans, unless the span names its kind: calls to a model and
+# retrievals, as the GenAI conventions have them (tools, agents and workflows are INTERNAL).
+EXPORT_CLIENT_SPAN_TYPES: Final = frozenset(
+    {SpanType.LLM, SpanType.CHAT_MODEL, SpanType.EMBEDDING, SpanType.RETRIEVER}
+)
+
+__all__ += ["EXPORT_CLIENT_SPAN_TYPES", "EXPORT_OPERATIONS", "ExportKey"]

@@ -1,10 +1,20 @@
 """spanscope traces -> OTLP, and an exporter that POSTs them to an OTLP/HTTP endpoint.
 
-Each span carries its type, inputs and outputs in the reserved attributes as JSON text (what
-spanscope's ingest reads back exactly); every other attribute, the GenAI ones included, is a
-native OTLP value (arrays and key-value lists for structured values). The resource names the
-service and the experiment; the root span carries the trace's session and user as `session.id`
-and `user.id`.
+Each span carries its inputs and outputs in the reserved attributes as JSON text and its type
+as plain text (what spanscope's ingest reads back exactly); every other attribute, the GenAI
+ones included, is a native OTLP value (arrays and key-value lists for structured values). The
+resource names the service and the experiment; the root span carries the trace's session and
+user as `session.id` and `user.id`, its other metadata in `spanscope.trace.metadata` and its
+tags in `spanscope.trace.tags`.
+
+Spans speak the OpenTelemetry GenAI conventions: model calls (LLM, CHAT_MODEL, EMBEDDING) and
+retrievals (RETRIEVER) are CLIENT spans, every other span INTERNAL, unless the span names its
+kind in `otel.span.kind`;
+a GenAI span without `gen_ai.operation.name` gets the one of its type (`chat`,
+`text_completion`, `embeddings`, `execute_tool`, `invoke_agent`, `retrieval`,
+`invoke_workflow`), a TOOL span its `gen_ai.tool.name` and an AGENT span its
+`gen_ai.agent.name` (from the span's name). What the exporter derived is listed in
+`spanscope.otel.derived`, so spanscope's ingest removes it again (`take_export_additions`).
 """
 
 from __future__ import annotations
@@ -16,13 +26,17 @@ import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
+
+import orjson
 
 from spanscope.constants import ENV_OTLP_ENDPOINT, SpanAttributeKey, TraceMetadataKey
 from spanscope.entities.serialization import dumps
 from spanscope.entities.span import Span
 from spanscope.entities.span_status import SpanStatusCode
+from spanscope.entities.span_type import SpanType
 from spanscope.entities.trace import Trace
 from spanscope.exceptions import InvalidArgumentError
 from spanscope.otel.conventions import (
@@ -33,8 +47,11 @@ from spanscope.otel.conventions import (
     ENV_OTEL_SERVICE_NAME,
     ENV_OTEL_TRACES_ENDPOINT,
     ENV_OTEL_TRACES_HEADERS,
+    EXPORT_CLIENT_SPAN_TYPES,
+    EXPORT_OPERATIONS,
     OTLP_TRACES_PATH,
     SPANSCOPE_SCOPE_NAME,
+    ExportKey,
     OtelKey,
     ResourceKey,
 )
@@ -51,17 +68,41 @@ from spanscope.safety import warn_once
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["OtlpTraceExporter", "request_from_traces", "resolve_endpoint", "resolve_headers"]
+__all__ = [
+    "OtlpTraceExporter",
+    "request_from_traces",
+    "resolve_endpoint",
+    "resolve_headers",
+    "span_type_from_attribute",
+    "take_export_additions",
+]
 
 DEFAULT_SERVICE_NAME = "spanscope"
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _STATUS_CODES = {SpanStatusCode.UNSET: 0, SpanStatusCode.OK: 1, SpanStatusCode.ERROR: 2}
 _KINDS = {"SERVER": 2, "CLIENT": 3, "PRODUCER": 4, "CONSUMER": 5}
 _INTERNAL = 1
+_CLIENT = _KINDS["CLIENT"]
 _SESSION_KEYS = (
     (TraceMetadataKey.SESSION, OtelKey.SESSION_ID),
     (TraceMetadataKey.USER, OtelKey.USER_ID),
 )
+# Metadata the root span does not carry in `spanscope.trace.metadata`: session and user travel
+# as `session.id` / `user.id`; the schema version and token usage every store derives itself.
+_NOT_EXPORTED_METADATA = frozenset(
+    {
+        TraceMetadataKey.SESSION,
+        TraceMetadataKey.USER,
+        TraceMetadataKey.SCHEMA_VERSION,
+        TraceMetadataKey.TOKEN_USAGE,
+    }
+)
+# The name a TOOL / AGENT span gets as `gen_ai.tool.name` / `gen_ai.agent.name`: its own name,
+# without the operation GenAI instrumentations put in front of it.
+_NAMED_SPANS = {
+    SpanType.TOOL: (SpanAttributeKey.GEN_AI_TOOL_NAME, "execute_tool "),
+    SpanType.AGENT: (ExportKey.AGENT_NAME, "invoke_agent "),
+}
 
 
 def request_from_traces(
@@ -90,37 +131,61 @@ def request_from_traces(
             scope_spans.scope.name = SPANSCOPE_SCOPE_NAME
             by_experiment[experiment] = scope_spans
         root = trace.data.root
-        root_extra = {
-            otel_key: trace.info.metadata[key]
-            for key, otel_key in _SESSION_KEYS
-            if trace.info.metadata.get(key)
-        }
+        root_extra = _root_attributes(trace)
         for span in trace.spans:
             _fill_span(scope_spans.spans.add(), span, root_extra if span is root else None)
     return request
 
 
-def _fill_span(out: ProtoSpan, span: Span, extra: Mapping[str, str] | None) -> None:
+def _root_attributes(trace: Trace) -> dict[str, Any]:
+    metadata = trace.info.metadata
+    extra: dict[str, Any] = {
+        otel_key: metadata[key] for key, otel_key in _SESSION_KEYS if metadata.get(key)
+    }
+    others = {k: v for k, v in metadata.items() if k not in _NOT_EXPORTED_METADATA}
+    if others:
+        extra[SpanAttributeKey.TRACE_METADATA] = others
+    if trace.info.tags:
+        extra[ExportKey.TRACE_TAGS] = dict(trace.info.tags)
+    return extra
+
+
+def _fill_span(out: ProtoSpan, span: Span, extra: Mapping[str, Any] | None) -> None:
     out.trace_id = bytes.fromhex(span.trace_id)
     out.span_id = bytes.fromhex(span.span_id)
     if span.parent_id is not None:
         out.parent_span_id = bytes.fromhex(span.parent_id)
     out.name = span.name
     attrs = span.attributes
+    span_type = span.span_type
+    derived: dict[str, Any] = {}
     kind = attrs.get(OtelKey.SPAN_KIND)
     if isinstance(kind, str) and kind in _KINDS:
         out.kind = _KINDS[attrs.pop(OtelKey.SPAN_KIND)]  # type: ignore[assignment]
-    else:
+    elif kind is None and span_type in EXPORT_CLIENT_SPAN_TYPES:
+        out.kind = _CLIENT  # type: ignore[assignment]
+        derived[OtelKey.SPAN_KIND] = None  # chosen here: ingest must not record it
+    else:  # INTERNAL, or a kind OTLP does not know, kept as the attribute it is
         out.kind = _INTERNAL  # type: ignore[assignment]
+    operation = EXPORT_OPERATIONS.get(span_type)
+    if operation is not None and SpanAttributeKey.GEN_AI_OPERATION not in attrs:
+        derived[SpanAttributeKey.GEN_AI_OPERATION] = operation
+    named = _NAMED_SPANS.get(span_type)
+    if named is not None and named[0] not in attrs:
+        key, prefix = named
+        derived[key] = span.name.removeprefix(prefix) or span.name
     out.start_time_unix_nano = span.start_time_ns
     out.end_time_unix_nano = span.end_time_ns or 0
-    reserved = {SpanAttributeKey.SPAN_TYPE: dumps(span.span_type)}
+    reserved = {SpanAttributeKey.SPAN_TYPE: _span_type_text(span_type)}
     if span.inputs is not None:
         reserved[SpanAttributeKey.INPUTS] = dumps(span.inputs)
     if span.outputs is not None:
         reserved[SpanAttributeKey.OUTPUTS] = dumps(span.outputs)
     fill_attributes(out.attributes, reserved)
     fill_attributes(out.attributes, attrs)
+    if derived:
+        fill_attributes(out.attributes, {k: v for k, v in derived.items() if v is not None})
+        fill_attributes(out.attributes, {ExportKey.DERIVED: list(derived)})
     if extra:
         fill_attributes(out.attributes, extra)
     for event in span.events:
@@ -130,6 +195,47 @@ def _fill_span(out: ProtoSpan, span: Span, extra: Mapping[str, str] | None) -> N
         fill_attributes(proto_event.attributes, event.attributes)
     out.status.code = _STATUS_CODES[span.status.status_code]  # type: ignore[assignment]
     out.status.message = span.status.description
+
+
+@lru_cache(maxsize=256)
+def _span_type_text(span_type: str) -> str:
+    """The span type as plain text; as JSON text (the older form) only when the plain text
+    would read as another JSON value (a custom type such as "null" or "42")."""
+    try:
+        orjson.loads(span_type)
+    except orjson.JSONDecodeError:
+        return span_type
+    return dumps(span_type)
+
+
+def span_type_from_attribute(value: Any) -> str:
+    """The span type of a `spanscope.span.type` attribute in either form: plain text (this
+    exporter) or JSON text (older exporters, the TypeScript SDK). Plain text that reads as
+    another JSON value ("42", "null") is a type of that name."""
+    if not isinstance(value, str):
+        return orjson.dumps(value).decode()
+    try:
+        decoded = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+    return decoded if isinstance(decoded, str) else value
+
+
+def take_export_additions(attributes: dict[str, Any]) -> dict[str, str]:
+    """Ingest's half of `request_from_traces`, on the attributes of one ingested span once the
+    OTLP span kind is recorded as `otel.span.kind`: removes what the exporter derived (the keys
+    listed in `spanscope.otel.derived`, and the list) and a root span's `spanscope.trace.tags`;
+    returns those tags (empty for every other span). A span without them is left as it is.
+    """
+    derived = attributes.pop(ExportKey.DERIVED, None)
+    if isinstance(derived, list):
+        for key in derived:
+            if isinstance(key, str):
+                attributes.pop(key, None)
+    tags = attributes.pop(ExportKey.TRACE_TAGS, None)
+    if not isinstance(tags, Mapping):
+        return {}
+    return {str(k): v if isinstance(v, str) else dumps(v) for k, v in tags.items()}
 
 
 def _resource(service_name: str | None, extra: Mapping[str, Any] | None) -> dict[str, Any]:

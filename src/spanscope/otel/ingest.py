@@ -23,6 +23,7 @@ from spanscope.entities.span_type import SpanType
 from spanscope.otel.conventions import SPANSCOPE_SCOPE_NAME, OtelKey, ResourceKey
 from spanscope.otel.draft import SpanDraft
 from spanscope.otel.errors import OtlpDecodeError
+from spanscope.otel.export import take_export_additions
 from spanscope.otel.mapping import apply_conventions
 from spanscope.otel.values import ExportTraceServiceRequest, ProtoSpan, attributes_to_dict
 
@@ -49,7 +50,8 @@ class IngestedSpan:
     the experiment on first use); the id wins when both are set, and a request header
     overrides both. `resource` is shared by the spans of one resource: do not mutate it.
     `trace_metadata` holds the trace-level values the span carried (session, user), keyed by
-    `TraceMetadataKey`, for the server to merge into the trace's metadata.
+    `TraceMetadataKey`, for the server to merge into the trace's metadata. `trace_tags` holds
+    the trace's tags a spanscope root span carried (`spanscope.trace.tags`).
     """
 
     span: Span
@@ -57,6 +59,7 @@ class IngestedSpan:
     experiment_id: str | None = None
     experiment_name: str | None = None
     trace_metadata: dict[str, str] = field(default_factory=dict)
+    trace_tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def experiment(self) -> str | None:
@@ -79,8 +82,10 @@ def spans_from_request(request: ExportTraceServiceRequest) -> list[IngestedSpan]
             scope = scope_spans.scope
             for n, proto in enumerate(scope_spans.spans):
                 where = f"resource_spans[{r}].scope_spans[{s}].spans[{n}]"
-                span, metadata = span_from_proto(proto, scope.name, scope.version, where)
-                ingested.append(IngestedSpan(span, resource, experiment, experiment_name, metadata))
+                span, metadata, tags = _ingest(proto, scope.name, scope.version, where)
+                ingested.append(
+                    IngestedSpan(span, resource, experiment, experiment_name, metadata, tags)
+                )
     return ingested
 
 
@@ -88,6 +93,13 @@ def span_from_proto(
     proto: ProtoSpan, scope_name: str = "", scope_version: str = "", where: str = "span"
 ) -> tuple[Span, dict[str, str]]:
     """One OTLP span as a spanscope Span, and the trace metadata it carried."""
+    span, metadata, _ = _ingest(proto, scope_name, scope_version, where)
+    return span, metadata
+
+
+def _ingest(
+    proto: ProtoSpan, scope_name: str, scope_version: str, where: str
+) -> tuple[Span, dict[str, str], dict[str, str]]:
     trace_id = _hex_id(proto.trace_id, _TRACE_ID_BYTES, f"{where}.trace_id")
     span_id = _hex_id(proto.span_id, _SPAN_ID_BYTES, f"{where}.span_id")
     parent_id = _hex_id(proto.parent_span_id, _SPAN_ID_BYTES, f"{where}.parent_span_id", True)
@@ -107,6 +119,8 @@ def span_from_proto(
     draft = SpanDraft(attributes_to_dict(proto.attributes), events)
     apply_conventions(draft)
     _keep_otel_fields(draft.attributes, proto, scope_name, scope_version)
+    # What spanscope's exporter added for other tools (GenAI operation, names, CLIENT kind).
+    tags = take_export_additions(draft.attributes)
     code = _STATUS_CODES.get(proto.status.code, SpanStatusCode.UNSET)
     message = proto.status.message
     if code is SpanStatusCode.ERROR and not message:
@@ -135,7 +149,7 @@ def span_from_proto(
         attributes_json=attrs,
         events=list(draft.events),
     )
-    return span, draft.trace_metadata
+    return span, draft.trace_metadata, tags
 
 
 def _json(value: Any) -> str:
