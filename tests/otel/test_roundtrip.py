@@ -34,10 +34,6 @@ from tests.live_server import server_thread
 # names, the CLIENT kind) and sends the trace's tags on the root span; ingest takes them out
 # again (`IngestedSpan.trace_tags`), and the server is to store those tags on the trace.
 # Remove this mark once `server/routers/otlp.py` does.
-PENDING_SERVER_TAGS = pytest.mark.xfail(
-    strict=True,
-    reason="server/routers/otlp.py does not yet store IngestedSpan.trace_tags on the trace",
-)
 
 MESSAGES = [
     {"role": "user", "parts": [{"type": "text", "content": "Wetter in Köln?"}]},
@@ -297,7 +293,6 @@ def test_otlp_round_trip_through_a_server_stores_what_a_direct_write_stores(
         assert got_span.keys() == want_span.keys()
 
 
-@PENDING_SERVER_TAGS
 @pytest.mark.parametrize("encoding", ["protobuf", "json"])
 def test_otlp_round_trip_through_a_server_keeps_the_trace_tags(
     trace: Trace, servers: tuple[SqlTraceStore, str, str], encoding: str

@@ -154,10 +154,13 @@ def _store_request(
     names = names or ExperimentNames()
     groups: dict[_Target, list[Span]] = defaultdict(list)
     metadata: dict[str, dict[str, str]] = defaultdict(dict)
+    tags: dict[str, dict[str, str]] = defaultdict(dict)
     for item in ingested:
         groups[_target(experiment_id, experiment_name, item)].append(item.span)
         if item.trace_metadata:
             metadata[item.span.trace_id].update(item.trace_metadata)
+        if item.trace_tags:
+            tags[item.span.trace_id].update(item.trace_tags)
     conflicts: dict[str, tuple[str, str]] = {}
     rejected = 0
     first: str | None = None
@@ -165,6 +168,11 @@ def _store_request(
         written, left_out = _write_group(store, names, target, spans, metadata, conflicts)
         first = first or written
         rejected += left_out
+    # Tags a spanscope root span carried (its exporter's): set once the trace exists.
+    for trace_id, trace_tags in tags.items():
+        if trace_id not in conflicts:
+            for key, value in trace_tags.items():
+                store.set_trace_tag(trace_id, key, value)
     if losses is not None and first is not None:
         record_losses(store, first, losses)
     if not rejected:
