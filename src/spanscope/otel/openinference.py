@@ -1,11 +1,13 @@
 """OpenInference (Arize) attributes mapped onto the spanscope span.
 
-The span kind gives the type; `input.value` / `output.value` give inputs and outputs (decoded
-when the mime type is JSON); flattened `llm.input_messages.N.message.*` become structured
-`gen_ai.input.messages` (the GenAI step then derives inputs from them); token counts, model,
-provider, finish reason and tools move to their `gen_ai.*` keys; `retrieval.documents.N.*`
-become a RETRIEVER's outputs in the retriever schema. Consumed keys are removed; keys inside a
-flattened group that are not understood stay where they were.
+The span kind gives the type (PROMPT, a template being rendered, becomes a CHAIN and DECISION,
+a decision model's call, an LLM; both keep their `openinference.span.kind`); `input.value` /
+`output.value` give inputs and outputs (decoded when the mime type is JSON); flattened
+`llm.input_messages.N.message.*` become structured `gen_ai.input.messages` (the GenAI step then
+derives inputs from them); token counts, model (`llm.model_name`, else `embedding.model_name`
+or `decision.*`), provider, finish reason and tools move to their `gen_ai.*` keys;
+`retrieval.documents.N.*` become a RETRIEVER's outputs in the retriever schema. Consumed keys
+are removed; keys inside a flattened group that are not understood stay where they were.
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ _MOVES = (
     # llm.model_name is "the model" (often the response's); request.model is the GenAI key
     # every LLM span has, so it lands there unless the span names a request model itself.
     (OI.MODEL_NAME, K.GEN_AI_REQUEST_MODEL),
+    (OI.EMBEDDING_MODEL_NAME, K.GEN_AI_REQUEST_MODEL),
+    (OI.DECISION_TOKEN_INPUT, K.GEN_AI_INPUT_TOKENS),
+    (OI.DECISION_TOKEN_OUTPUT, K.GEN_AI_OUTPUT_TOKENS),
+    (OI.DECISION_REQUEST_MODEL_NAME, K.GEN_AI_REQUEST_MODEL),
+    (OI.DECISION_RESPONSE_MODEL_NAME, K.GEN_AI_RESPONSE_MODEL),
+    (OI.DECISION_MODEL_NAME, K.GEN_AI_REQUEST_MODEL),
+    (OI.DECISION_PROVIDER, K.GEN_AI_PROVIDER),
+    (OI.DECISION_SYSTEM, K.GEN_AI_PROVIDER),
     (OI.PROVIDER, K.GEN_AI_PROVIDER),
     (OI.SYSTEM, K.GEN_AI_PROVIDER),
 )
@@ -46,7 +56,17 @@ _MOVES = (
 
 # Every key this module reads starts with one of these; a span with none is left as it is
 # (most foreign spans: OpenTelemetry GenAI ones), without the per-prefix scans below.
-_PREFIXES = ("openinference.", "input.", "output.", "llm.", "retrieval.", "reranker.", "metadata")
+_PREFIXES = (
+    "openinference.",
+    "input.",
+    "output.",
+    "llm.",
+    "embedding.",
+    "decision.",
+    "retrieval.",
+    "reranker.",
+    "metadata",
+)
 
 
 def apply_openinference(draft: SpanDraft) -> None:
@@ -57,9 +77,12 @@ def apply_openinference(draft: SpanDraft) -> None:
             break
     else:
         return
-    kind = attrs.pop(OI.SPAN_KIND, None)
+    kind = attrs.get(OI.SPAN_KIND)
     if isinstance(kind, str) and draft.span_type is None:
         draft.span_type = OPENINFERENCE_SPAN_TYPES.get(kind.upper(), kind)
+        # The kind is the type: dropped, unless it was mapped onto another (PROMPT -> CHAIN).
+        if draft.span_type in (kind, kind.upper()):
+            del attrs[OI.SPAN_KIND]
     _documents(draft)
     if draft.inputs is None:
         draft.inputs = _value(attrs, OI.INPUT_VALUE, OI.INPUT_MIME_TYPE)
