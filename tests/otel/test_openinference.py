@@ -160,7 +160,8 @@ def test_tool_and_chain_spans() -> None:
         span_type="TOOL",
         inputs={"city": "Paris"},
         outputs="rain",
-        attributes={"tool.name": "weather", "tool.description": "Get the weather"},
+        # The tool's own name and description under their GenAI keys.
+        attributes={"gen_ai.tool.name": "weather", "gen_ai.tool.description": "Get the weather"},
     )
     chain = _mapped(
         {

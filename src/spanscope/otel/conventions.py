@@ -89,6 +89,7 @@ class GenAIKey:
     CACHE_WRITE_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
     REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
     TOOL_NAME: Final = SpanAttributeKey.GEN_AI_TOOL_NAME
+    TOOL_DESCRIPTION: Final = "gen_ai.tool.description"
     TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
     TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
     TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
@@ -194,6 +195,8 @@ class OpenInferenceKey:
     DOCUMENT_SCORE: Final = "document.score"
     DOCUMENT_URL: Final = "document.url"
     TOOL_JSON_SCHEMA: Final = "tool.json_schema"
+    TOOL_NAME: Final = "tool.name"
+    TOOL_DESCRIPTION: Final = "tool.description"
     # Embedding spans name their model here, not in llm.model_name.
     EMBEDDING_MODEL_NAME: Final = "embedding.model_name"
     # DECISION spans: a model answering typed questions, with its own model and usage keys.

@@ -4,8 +4,9 @@ The span kind gives the type (PROMPT, a template being rendered, becomes a CHAIN
 a decision model's call, an LLM; both keep their `openinference.span.kind`); `input.value` /
 `output.value` give inputs and outputs (decoded when the mime type is JSON); flattened
 `llm.input_messages.N.message.*` become structured `gen_ai.input.messages` (the GenAI step then
-derives inputs from them); token counts, model (`llm.model_name`, else `embedding.model_name`
-or `decision.*`), provider, finish reason and tools move to their `gen_ai.*` keys;
+derives inputs from them; a message of a role alone is dropped); token counts, model
+(`llm.model_name`, else `embedding.model_name` or `decision.*`), provider, finish reason, tools
+and a TOOL span's `tool.name` / `tool.description` move to their `gen_ai.*` keys;
 `retrieval.documents.N.*` become a RETRIEVER's outputs in the retriever schema. Consumed keys
 are removed; keys inside a flattened group that are not understood stay where they were.
 """
@@ -24,7 +25,7 @@ from spanscope.entities.chat import (
     tool_response_part,
 )
 from spanscope.entities.span_type import SpanType
-from spanscope.otel.conventions import OPENINFERENCE_SPAN_TYPES
+from spanscope.otel.conventions import OPENINFERENCE_SPAN_TYPES, GenAIKey
 from spanscope.otel.conventions import OpenInferenceKey as OI
 from spanscope.otel.draft import SpanDraft, move, parse_json, pop_indexed, put_back
 
@@ -51,6 +52,9 @@ _MOVES = (
     (OI.DECISION_SYSTEM, K.GEN_AI_PROVIDER),
     (OI.PROVIDER, K.GEN_AI_PROVIDER),
     (OI.SYSTEM, K.GEN_AI_PROVIDER),
+    # A TOOL span's own tool (`tool.*`, not the `llm.tools.N.tool.*` an LLM was offered).
+    (OI.TOOL_NAME, K.GEN_AI_TOOL_NAME),
+    (OI.TOOL_DESCRIPTION, GenAIKey.TOOL_DESCRIPTION),
 )
 
 
@@ -66,6 +70,7 @@ _PREFIXES = (
     "retrieval.",
     "reranker.",
     "metadata",
+    "tool.",
 )
 
 
@@ -135,9 +140,13 @@ def _messages(attrs: dict[str, Any], prefix: str, role: str) -> list[dict[str, A
         return None
     messages = []
     for index, rest in groups:
-        messages.append(_message(rest, role))
+        message = _message(rest, role)
+        # A role alone (what LangChain's instrumentation records for a call that failed)
+        # says nothing: no empty message is shown.
+        if message["parts"] or "name" in message:
+            messages.append(message)
         put_back(attrs, prefix, index, rest)
-    return messages
+    return messages or None
 
 
 def _message(rest: dict[str, Any], default_role: str) -> dict[str, Any]:
