@@ -87,7 +87,6 @@ class GenAIKey:
     CACHE_READ_TOKENS_OLD: Final = "gen_ai.usage.cache_read_input_tokens"
     CACHE_CREATION_TOKENS_OLD: Final = "gen_ai.usage.cache_creation_input_tokens"
     CACHE_WRITE_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
-    REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
     TOOL_NAME: Final = SpanAttributeKey.GEN_AI_TOOL_NAME
     TOOL_DESCRIPTION: Final = "gen_ai.tool.description"
     TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
