@@ -214,7 +214,7 @@ def test_indexed_attributes_of_openllmetry() -> None:
             "gen_ai.prompt.1.x_custom": "kept",  # not understood: stays where it was
             "gen_ai.usage.input_tokens": 7,
             "gen_ai.usage.output_tokens": 2,
-            "llm.usage.total_tokens": 9,
+            # llm.usage.total_tokens is dropped: it says input + output.
             "gen_ai.input.messages": inputs,
             "gen_ai.output.messages": outputs,
             "gen_ai.tool.definitions": [
@@ -322,3 +322,14 @@ def test_any_values_become_json() -> None:
     items.add().array_value.SetInParent()
     items.add().bool_value = False
     assert any_to_json(value) == {"blob": "AAE=", "list": [-(2**63), "nan", None, {}, [], False]}
+
+
+def test_usage_under_its_current_keys_is_kept_as_it_is() -> None:
+    usage = {
+        "gen_ai.usage.input_tokens": 9,
+        "gen_ai.usage.output_tokens": 4,
+        "gen_ai.usage.reasoning.output_tokens": 2,
+        "gen_ai.usage.cache_read.input_tokens": 3,
+    }
+    span = _mapped({"attributes": {"gen_ai.operation.name": "chat", **usage}})
+    assert span["attributes"] == {"gen_ai.operation.name": "chat", **usage}

@@ -17,6 +17,7 @@ from openinference.semconv.trace import (
 )
 
 from spanscope.constants import TraceMetadataKey
+from spanscope.entities.span_type import SpanType
 from spanscope.otel import spans_from_request
 from tests.otel.otlp_helpers import expected_span, proto_request
 
@@ -31,6 +32,7 @@ PART_TYPE = MessageContentAttributes.MESSAGE_CONTENT_TYPE
 PART_TEXT = MessageContentAttributes.MESSAGE_CONTENT_TEXT
 ARGUMENTS = ToolCallAttributes.TOOL_CALL_FUNCTION_ARGUMENTS_JSON
 DOCS = SpanAttributes.RETRIEVAL_DOCUMENTS
+KNOWN_TYPES = {value for name, value in vars(SpanType).items() if name.isupper()}
 
 
 def _mapped(attributes: dict[str, Any], **spec: Any) -> Any:
@@ -158,7 +160,8 @@ def test_tool_and_chain_spans() -> None:
         span_type="TOOL",
         inputs={"city": "Paris"},
         outputs="rain",
-        attributes={"tool.name": "weather", "tool.description": "Get the weather"},
+        # The tool's own name and description under their GenAI keys.
+        attributes={"gen_ai.tool.name": "weather", "gen_ai.tool.description": "Get the weather"},
     )
     chain = _mapped(
         {
@@ -196,7 +199,27 @@ def test_reranker_and_other_kinds() -> None:
     }
     assert reranker.span.outputs == [{"page_content": "b", "metadata": {"score": 0.7}, "id": None}]
     assert reranker.span.attributes == {"reranker.query": "refunds", "reranker.top_k": 1}
-    for kind in ("EMBEDDING", "AGENT", "GUARDRAIL", "EVALUATOR"):
-        assert _mapped({SpanAttributes.OPENINFERENCE_SPAN_KIND: kind}).span.span_type == kind
+    # Every kind of the official enum maps onto a span type spanscope knows.
+    for value in OpenInferenceSpanKindValues:
+        span = _mapped({SpanAttributes.OPENINFERENCE_SPAN_KIND: value.value}).span
+        assert span.span_type in KNOWN_TYPES, value
+        if value.value in ("PROMPT", "DECISION"):  # mapped onto another type: kind kept
+            assert span.span_type == {"PROMPT": "CHAIN", "DECISION": "LLM"}[value.value]
+            assert span.attributes == {SpanAttributes.OPENINFERENCE_SPAN_KIND: value.value}
+        else:
+            assert (span.span_type, span.attributes) == (value.value, {})
     # A kind spanscope has no constant for is kept as it is.
-    assert _mapped({SpanAttributes.OPENINFERENCE_SPAN_KIND: "PROMPT"}).span.span_type == "PROMPT"
+    assert _mapped({SpanAttributes.OPENINFERENCE_SPAN_KIND: "CUSTOM"}).span.span_type == "CUSTOM"
+
+
+def test_embedding_model_name_is_the_model() -> None:
+    span = _mapped(
+        {
+            SpanAttributes.OPENINFERENCE_SPAN_KIND: "EMBEDDING",
+            SpanAttributes.EMBEDDING_MODEL_NAME: "text-embedding-3-small",
+            SpanAttributes.INPUT_VALUE: "hello",
+        }
+    ).span
+    assert span.span_type == "EMBEDDING"
+    assert span.inputs == "hello"
+    assert span.attributes == {"gen_ai.request.model": "text-embedding-3-small"}

@@ -1,8 +1,8 @@
 """Attribute keys of the conventions the OTLP bridge reads and writes.
 
 spanscope's own reserved keys live in `spanscope.constants`; this module holds the keys of
-other conventions (OpenTelemetry GenAI and general, OpenInference, OpenLLMetry) and the few
-OTLP-specific names of the bridge itself.
+other conventions (OpenTelemetry GenAI and general, OpenInference, OpenLLMetry, Logfire and
+Pydantic AI, the Vercel AI SDK) and the few OTLP-specific names of the bridge itself.
 """
 
 from __future__ import annotations
@@ -26,12 +26,18 @@ __all__ = [
     "GenAIEvent",
     "GenAIKey",
     "LLM_REQUEST_TYPE_SPAN_TYPES",
+    "LogfireKey",
     "OPENINFERENCE_SPAN_TYPES",
     "OTLP_TRACES_PATH",
     "OpenInferenceKey",
     "OtelKey",
+    "PydanticAIKey",
     "ResourceKey",
     "SPANSCOPE_SCOPE_NAME",
+    "TRACELOOP_SPAN_TYPES",
+    "TraceloopKey",
+    "VERCEL_OPERATION_SPAN_TYPES",
+    "VercelKey",
 ]
 
 CONTENT_TYPE_PROTOBUF: Final = "application/x-protobuf"
@@ -81,11 +87,14 @@ class GenAIKey:
     CACHE_READ_TOKENS_OLD: Final = "gen_ai.usage.cache_read_input_tokens"
     CACHE_CREATION_TOKENS_OLD: Final = "gen_ai.usage.cache_creation_input_tokens"
     CACHE_WRITE_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
-    REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
     TOOL_NAME: Final = SpanAttributeKey.GEN_AI_TOOL_NAME
+    TOOL_DESCRIPTION: Final = "gen_ai.tool.description"
     TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
     TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
     TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
+    # Not in the conventions: OpenLLMetry's (and others') totals and reasoning count.
+    TOTAL_TOKENS: Final = "gen_ai.usage.total_tokens"
+    REASONING_TOKENS_OLD: Final = "gen_ai.usage.reasoning_tokens"
     RETRIEVAL_QUERY: Final = "gen_ai.retrieval.query.text"
     # Flattened messages of OpenLLMetry-era instrumentations: gen_ai.prompt.0.role, ...
     PROMPT_PREFIX: Final = "gen_ai.prompt"
@@ -97,6 +106,7 @@ class GenAIKey:
     # OpenLLMetry's request kind and flattened tool definitions.
     LLM_REQUEST_TYPE: Final = "llm.request.type"
     LLM_REQUEST_FUNCTIONS: Final = "llm.request.functions"
+    AGENT_NAME: Final = "gen_ai.agent.name"
 
 
 class GenAIEvent:
@@ -184,6 +194,18 @@ class OpenInferenceKey:
     DOCUMENT_SCORE: Final = "document.score"
     DOCUMENT_URL: Final = "document.url"
     TOOL_JSON_SCHEMA: Final = "tool.json_schema"
+    TOOL_NAME: Final = "tool.name"
+    TOOL_DESCRIPTION: Final = "tool.description"
+    # Embedding spans name their model here, not in llm.model_name.
+    EMBEDDING_MODEL_NAME: Final = "embedding.model_name"
+    # DECISION spans: a model answering typed questions, with its own model and usage keys.
+    DECISION_MODEL_NAME: Final = "decision.model_name"
+    DECISION_REQUEST_MODEL_NAME: Final = "decision.request.model_name"
+    DECISION_RESPONSE_MODEL_NAME: Final = "decision.response.model_name"
+    DECISION_PROVIDER: Final = "decision.provider"
+    DECISION_SYSTEM: Final = "decision.system"
+    DECISION_TOKEN_INPUT: Final = "decision.token_count.input"
+    DECISION_TOKEN_OUTPUT: Final = "decision.token_count.output"
 
 
 OPENINFERENCE_SPAN_TYPES: Final[dict[str, str]] = {
@@ -196,6 +218,11 @@ OPENINFERENCE_SPAN_TYPES: Final[dict[str, str]] = {
     "AGENT": SpanType.AGENT,
     "GUARDRAIL": SpanType.GUARDRAIL,
     "EVALUATOR": SpanType.EVALUATOR,
+    # A prompt template being rendered: a step of the chain, not a model call. The kind itself
+    # stays as an attribute, so a PROMPT span can still be told apart.
+    "PROMPT": SpanType.CHAIN,
+    # A decision model's call (typed answers instead of text): a model call, kind kept too.
+    "DECISION": SpanType.LLM,
     "UNKNOWN": SpanType.UNKNOWN,
 }
 
@@ -236,3 +263,106 @@ EXPORT_CLIENT_SPAN_TYPES: Final = frozenset(
 )
 
 __all__ += ["EXPORT_CLIENT_SPAN_TYPES", "EXPORT_OPERATIONS", "ExportKey"]
+
+
+class TraceloopKey:
+    """OpenLLMetry (Traceloop): decorator spans and the legacy `llm.*` attributes."""
+
+    SPAN_KIND: Final = "traceloop.span.kind"
+    ENTITY_NAME: Final = "traceloop.entity.name"
+    ENTITY_INPUT: Final = "traceloop.entity.input"
+    ENTITY_OUTPUT: Final = "traceloop.entity.output"
+    WORKFLOW_NAME: Final = "traceloop.workflow.name"
+    # traceloop.association.properties.<key>: ids the application set (user, session, ...).
+    ASSOCIATION_PREFIX: Final = "traceloop.association.properties."
+    SESSION_PROPERTIES: Final = ("session_id", "sessionId", "thread_id", "conversation_id")
+    USER_PROPERTIES: Final = ("user_id", "userId")
+    USAGE_TOTAL_TOKENS: Final = "llm.usage.total_tokens"
+    USAGE_REASONING_TOKENS: Final = "llm.usage.reasoning_tokens"
+    USAGE_CACHE_READ_TOKENS: Final = "llm.usage.cache_read_input_tokens"
+    RESPONSE_FINISH_REASON: Final = "llm.response.finish_reason"
+    RESPONSE_FINISH_REASON_NEW: Final = "gen_ai.response.finish_reason"
+
+
+# traceloop.span.kind, set by the @workflow / @task / @agent / @tool decorators.
+TRACELOOP_SPAN_TYPES: Final[dict[str, str]] = {
+    "workflow": SpanType.WORKFLOW,
+    "task": SpanType.TASK,
+    "agent": SpanType.AGENT,
+    "tool": SpanType.TOOL,
+    "session": SpanType.CHAIN,  # the JavaScript SDK's conversation span
+    "unknown": SpanType.UNKNOWN,
+}
+
+
+class LogfireKey:
+    """Pydantic Logfire span attributes."""
+
+    MSG_TEMPLATE: Final = "logfire.msg_template"
+    MSG: Final = "logfire.msg"
+    JSON_SCHEMA: Final = "logfire.json_schema"
+    SPAN_TYPE: Final = "logfire.span_type"
+    TAGS: Final = "logfire.tags"
+
+
+class PydanticAIKey:
+    """Pydantic AI's own attributes (beside the GenAI ones it writes)."""
+
+    ALL_MESSAGES: Final = "pydantic_ai.all_messages"
+    FINAL_RESULT: Final = "final_result"
+    MODEL_NAME: Final = "model_name"
+    AGENT_NAME: Final = "agent_name"
+    AGGREGATED_USAGE_PREFIX: Final = "gen_ai.aggregated_usage."
+    # Instrumentation format 1-2 (Pydantic AI before 1.0): tool spans named "running tool".
+    TOOL_ARGUMENTS: Final = "tool_arguments"
+    TOOL_RESPONSE: Final = "tool_response"
+
+
+class VercelKey:
+    """Vercel AI SDK telemetry (`ai.*` spans: ai.generateText, ...doGenerate, ai.toolCall)."""
+
+    OPERATION_ID: Final = "ai.operationId"
+    MODEL_ID: Final = "ai.model.id"
+    MODEL_PROVIDER: Final = "ai.model.provider"
+    PROMPT: Final = "ai.prompt"
+    PROMPT_MESSAGES: Final = "ai.prompt.messages"
+    PROMPT_TOOLS: Final = "ai.prompt.tools"
+    # ai.response.* since AI SDK 4; ai.result.* before it.
+    RESPONSE_TEXT: Final = ("ai.response.text", "ai.result.text")
+    RESPONSE_OBJECT: Final = ("ai.response.object", "ai.result.object")
+    RESPONSE_TOOL_CALLS: Final = ("ai.response.toolCalls", "ai.result.toolCalls")
+    RESPONSE_REASONING: Final = "ai.response.reasoning"
+    FINISH_REASON: Final = ("ai.response.finishReason", "ai.finishReason")
+    RESPONSE_ID: Final = "ai.response.id"
+    RESPONSE_MODEL: Final = "ai.response.model"
+    TOOL_CALL_NAME: Final = "ai.toolCall.name"
+    TOOL_CALL_ID: Final = "ai.toolCall.id"
+    TOOL_CALL_ARGS: Final = "ai.toolCall.args"
+    TOOL_CALL_RESULT: Final = "ai.toolCall.result"
+    VALUE: Final = "ai.value"
+    VALUES: Final = "ai.values"
+    # Usage: promptTokens / completionTokens (AI SDK 4, generateText in 5-6) or
+    # inputTokens / outputTokens (streamText in 5-6, 7); ai.usage.tokens on embeddings.
+    INPUT_TOKENS: Final = ("ai.usage.inputTokens", "ai.usage.promptTokens", "ai.usage.tokens")
+    OUTPUT_TOKENS: Final = ("ai.usage.outputTokens", "ai.usage.completionTokens")
+    TOTAL_TOKENS: Final = "ai.usage.totalTokens"
+    REASONING_TOKENS: Final = "ai.usage.reasoningTokens"
+    CACHED_INPUT_TOKENS: Final = "ai.usage.cachedInputTokens"
+
+
+# ai.operationId (else the span name): the outer calls are chains, their provider calls models.
+VERCEL_OPERATION_SPAN_TYPES: Final[dict[str, str]] = {
+    "ai.generateText": SpanType.CHAIN,
+    "ai.streamText": SpanType.CHAIN,
+    "ai.generateObject": SpanType.CHAIN,
+    "ai.streamObject": SpanType.CHAIN,
+    "ai.embed": SpanType.CHAIN,
+    "ai.embedMany": SpanType.CHAIN,
+    "ai.generateText.doGenerate": SpanType.CHAT_MODEL,
+    "ai.streamText.doStream": SpanType.CHAT_MODEL,
+    "ai.generateObject.doGenerate": SpanType.CHAT_MODEL,
+    "ai.streamObject.doStream": SpanType.CHAT_MODEL,
+    "ai.embed.doEmbed": SpanType.EMBEDDING,
+    "ai.embedMany.doEmbed": SpanType.EMBEDDING,
+    "ai.toolCall": SpanType.TOOL,
+}

@@ -48,7 +48,7 @@ def put_back(attributes: dict[str, Any], prefix: str, index: int, rest: dict[str
 
 def move(attributes: dict[str, Any], old: str, new: str) -> None:
     """Rename `old` to `new`; when both are set to different values, both stay."""
-    if old not in attributes:
+    if old == new or old not in attributes:
         return
     if new not in attributes:
         attributes[new] = attributes.pop(old)

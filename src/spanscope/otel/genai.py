@@ -6,6 +6,12 @@ per-message span events (`gen_ai.user.message`, ..., `gen_ai.choice`, or the old
 `gen_ai.content.prompt` / `gen_ai.content.completion`), then OpenLLMetry's flattened
 `gen_ai.prompt.N.*` / `gen_ai.completion.N.*`. Whatever source is used is replaced by the
 normalised structured attribute (consumed events and flattened keys are removed).
+
+Message parts are brought to one dialect whoever wrote them (`tidy_messages`): tool-call
+arguments sent as JSON text become objects, a `tool_call_response` part's `result` (Pydantic
+AI, some semconv examples) becomes `response`, and a `user` message holding only tool results
+(Pydantic AI before its format 6) becomes a `tool` message; Pydantic AI's `thinking`,
+`binary` and `*-url` parts become `reasoning`, `blob` and `uri`.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from spanscope.otel.conventions import (
 )
 from spanscope.otel.draft import SpanDraft, move, parse_json, pop_indexed, put_back
 
-__all__ = ["apply_genai", "decode_genai_content"]
+__all__ = ["apply_genai", "decode_genai_content", "drop_consistent_total", "tidy_messages"]
 
 # Old names first mapped onto the current ones; a conflicting value keeps both keys.
 _ALIASES = (
@@ -40,7 +46,7 @@ _ALIASES = (
     (GenAIKey.CACHE_READ_TOKENS_OLD, K.GEN_AI_CACHE_READ_TOKENS),
     (GenAIKey.CACHE_CREATION_TOKENS_OLD, K.GEN_AI_CACHE_CREATION_TOKENS),
     (GenAIKey.CACHE_WRITE_TOKENS, K.GEN_AI_CACHE_CREATION_TOKENS),
-    (GenAIKey.REASONING_OUTPUT_TOKENS, K.GEN_AI_REASONING_TOKENS),
+    (GenAIKey.REASONING_TOKENS_OLD, K.GEN_AI_REASONING_TOKENS),
 )
 _STRUCTURED = (
     K.GEN_AI_INPUT_MESSAGES,
@@ -67,6 +73,7 @@ def apply_genai(draft: SpanDraft) -> None:
     for old, new in _ALIASES:
         if old in attrs:
             move(attrs, old, new)
+    drop_consistent_total(attrs, GenAIKey.TOTAL_TOKENS)
     decode_genai_content(attrs)
     _system_instructions(attrs)
     # One scan for the flattened forms instead of one per prefix: most spans have none.
@@ -92,6 +99,75 @@ def apply_genai(draft: SpanDraft) -> None:
         draft.inputs = {"messages": messages}
     if draft.outputs is None and outputs:
         draft.outputs = outputs
+
+
+def drop_consistent_total(attrs: dict[str, Any], key: str) -> None:
+    """Remove a total token count that says exactly input + output (it is derivable)."""
+    total = attrs.get(key)
+    if total is None:
+        return
+    counts = [attrs.get(K.GEN_AI_INPUT_TOKENS), attrs.get(K.GEN_AI_OUTPUT_TOKENS)]
+    numbers = [c for c in counts if isinstance(c, int) and not isinstance(c, bool)]
+    if len(numbers) == len(counts) and total == sum(numbers):
+        del attrs[key]
+
+
+def tidy_messages(messages: list[Any]) -> list[Any]:
+    """GenAI messages with their parts in the one dialect (see the module docstring)."""
+    return [_tidy_message(message) for message in messages]
+
+
+def _tidy_message(message: Any) -> Any:
+    if not isinstance(message, Mapping) or not isinstance(message.get("parts"), list):
+        return message
+    parts = [_tidy_part(part) for part in message["parts"]]
+    tidy = {**message, "parts": parts}
+    if tidy.get("role") == "user" and parts and all(_is_tool_result(p) for p in parts):
+        tidy["role"] = "tool"
+    return tidy
+
+
+def _is_tool_result(part: Any) -> bool:
+    return isinstance(part, Mapping) and part.get("type") == "tool_call_response"
+
+
+_MEDIA_URL_PARTS = {
+    "image-url": "image",
+    "audio-url": "audio",
+    "video-url": "video",
+    "document-url": "document",
+}
+
+
+def _tidy_part(part: Any) -> Any:
+    if not isinstance(part, Mapping):
+        return part
+    kind = part.get("type")
+    if kind == "tool_call":
+        arguments = part.get("arguments")
+        parsed = parse_json(arguments)
+        return part if parsed is arguments else {**part, "arguments": parsed}
+    if kind == "tool_call_response":
+        if "response" in part or "result" not in part:
+            return part
+        tidy = dict(part)
+        tidy["response"] = tidy.pop("result")
+        return tidy
+    if kind == "thinking":
+        return {**part, "type": "reasoning"}
+    if kind == "binary":
+        mime = part.get("media_type")
+        blob: dict[str, Any] = {"type": "blob"}
+        if isinstance(mime, str):
+            modality = mime.partition("/")[0]
+            if modality in ("image", "audio", "video"):
+                blob["modality"] = modality
+            blob["mime_type"] = mime
+        blob["content"] = part.get("content")
+        return blob
+    if kind in _MEDIA_URL_PARTS:
+        return {"type": "uri", "modality": _MEDIA_URL_PARTS[kind], "uri": part.get("url")}
+    return part
 
 
 def decode_genai_content(attrs: dict[str, Any]) -> None:
@@ -125,13 +201,12 @@ def _input_messages(draft: SpanDraft, flattened: bool) -> list[dict[str, Any]] |
     attrs = draft.attributes
     if K.GEN_AI_INPUT_MESSAGES in attrs:
         messages = normalize_messages(attrs[K.GEN_AI_INPUT_MESSAGES], "user")
-        if messages is not None:
-            attrs[K.GEN_AI_INPUT_MESSAGES] = messages
-        return messages
-    messages = _from_events(draft, output=False)
-    if messages is None and flattened:
-        messages = _from_flattened(attrs, GenAIKey.PROMPT_PREFIX, "user")
+    else:
+        messages = _from_events(draft, output=False)
+        if messages is None and flattened:
+            messages = _from_flattened(attrs, GenAIKey.PROMPT_PREFIX, "user")
     if messages is not None:
+        messages = tidy_messages(messages)
         attrs[K.GEN_AI_INPUT_MESSAGES] = messages
     return messages
 
@@ -140,13 +215,12 @@ def _output_messages(draft: SpanDraft, flattened: bool) -> list[dict[str, Any]] 
     attrs = draft.attributes
     if K.GEN_AI_OUTPUT_MESSAGES in attrs:
         messages = normalize_messages(attrs[K.GEN_AI_OUTPUT_MESSAGES], "assistant")
-        if messages is not None:
-            attrs[K.GEN_AI_OUTPUT_MESSAGES] = messages
-        return messages
-    messages = _from_events(draft, output=True)
-    if messages is None and flattened:
-        messages = _from_flattened(attrs, GenAIKey.COMPLETION_PREFIX, "assistant")
+    else:
+        messages = _from_events(draft, output=True)
+        if messages is None and flattened:
+            messages = _from_flattened(attrs, GenAIKey.COMPLETION_PREFIX, "assistant")
     if messages is not None:
+        messages = tidy_messages(messages)
         attrs[K.GEN_AI_OUTPUT_MESSAGES] = messages
     return messages
 

@@ -24,7 +24,7 @@ from spanscope.otel.conventions import SPANSCOPE_SCOPE_NAME, OtelKey, ResourceKe
 from spanscope.otel.draft import SpanDraft
 from spanscope.otel.errors import OtlpDecodeError
 from spanscope.otel.export import take_export_additions
-from spanscope.otel.mapping import apply_conventions
+from spanscope.otel.mapping import apply_conventions, span_name
 from spanscope.otel.values import ExportTraceServiceRequest, ProtoSpan, attributes_to_dict
 
 __all__ = ["IngestedSpan", "span_from_proto", "spans_from_request"]
@@ -142,7 +142,7 @@ def _ingest(
         trace_id=trace_id,
         span_id=span_id,
         parent_id=parent_id,
-        name=proto.name,
+        name=span_name(proto.name, draft.attributes),
         start_time_ns=start,
         end_time_ns=end or None,
         status=SpanStatus(code, message) if message else _PLAIN_STATUS[code],

@@ -3,8 +3,13 @@
 * A span written by spanscope (it has `spanscope.span.type`: the Python SDK's OTLP export, the
   TypeScript SDK) is taken as it is: type, inputs and outputs come from the reserved keys
   (JSON text), structured GenAI attributes sent as JSON text are decoded, nothing else changes.
-* Any other span goes through OpenInference, then OpenTelemetry GenAI; for each field the
-  first convention that provides it wins.
+* Any other span goes through the mappers whose attributes it carries, chosen per span by the
+  keys present: OpenLLMetry (`traceloop.*`, `llm.*`), Logfire / Pydantic AI (`logfire.*`,
+  `pydantic_ai.*`, `gen_ai.aggregated_usage.*`), the Vercel AI SDK (`ai.*`), OpenInference
+  (its own check), then OpenTelemetry GenAI, which every span goes through last; for each field
+  (type, inputs, outputs, a GenAI attribute) the first mapper that provides it wins.
+* `span_name` gives the name a span is shown under: a Logfire span is named by its message
+  template (`app run {who}`) and gets the formatted message (`app run alice`).
 * A spanscope root span may carry the trace's other metadata in `spanscope.trace.metadata` (a
   key-value list, what the TypeScript SDK's `updateCurrentTrace({ metadata })` sets): it is
   reported as trace metadata, not kept as an attribute.
@@ -24,9 +29,19 @@ from spanscope.constants import SpanAttributeKey, TraceMetadataKey
 from spanscope.otel.conventions import GenAIKey, OtelKey
 from spanscope.otel.draft import SpanDraft
 from spanscope.otel.genai import apply_genai, decode_genai_content
+from spanscope.otel.logfire import apply_logfire, is_logfire, span_name
 from spanscope.otel.openinference import apply_openinference
+from spanscope.otel.openllmetry import apply_openllmetry, is_openllmetry
+from spanscope.otel.vercel import apply_vercel, is_vercel
 
-__all__ = ["apply_conventions"]
+__all__ = ["apply_conventions", "span_name"]
+
+# Mappers of one source each, in the order they run: (does this key belong to it, mapper).
+_MAPPERS = (
+    (is_openllmetry, apply_openllmetry),
+    (is_logfire, apply_logfire),
+    (is_vercel, apply_vercel),
+)
 
 _TRACE_METADATA = (
     (OtelKey.SESSION_ID, TraceMetadataKey.SESSION),
@@ -57,8 +72,22 @@ def apply_conventions(draft: SpanDraft) -> None:
             draft.outputs = _reserved(attrs.pop(SpanAttributeKey.OUTPUTS))
         decode_genai_content(attrs)
         return
+    found = _mappers_for(attrs)
+    for index, (_, apply) in enumerate(_MAPPERS):
+        if found[index]:
+            apply(draft)
     apply_openinference(draft)
     apply_genai(draft)
+
+
+def _mappers_for(attrs: dict[str, Any]) -> list[bool]:
+    """Which of `_MAPPERS` apply: one pass over the keys (this runs for every foreign span)."""
+    found = [False] * len(_MAPPERS)
+    for key in attrs:
+        for index, (belongs, _) in enumerate(_MAPPERS):
+            if not found[index] and belongs(key):
+                found[index] = True
+    return found
 
 
 def _reserved(value: Any) -> Any:

@@ -1,11 +1,14 @@
 """OpenInference (Arize) attributes mapped onto the spanscope span.
 
-The span kind gives the type; `input.value` / `output.value` give inputs and outputs (decoded
-when the mime type is JSON); flattened `llm.input_messages.N.message.*` become structured
-`gen_ai.input.messages` (the GenAI step then derives inputs from them); token counts, model,
-provider, finish reason and tools move to their `gen_ai.*` keys; `retrieval.documents.N.*`
-become a RETRIEVER's outputs in the retriever schema. Consumed keys are removed; keys inside a
-flattened group that are not understood stay where they were.
+The span kind gives the type (PROMPT, a template being rendered, becomes a CHAIN and DECISION,
+a decision model's call, an LLM; both keep their `openinference.span.kind`); `input.value` /
+`output.value` give inputs and outputs (decoded when the mime type is JSON); flattened
+`llm.input_messages.N.message.*` become structured `gen_ai.input.messages` (the GenAI step then
+derives inputs from them; a message of a role alone is dropped); token counts, model
+(`llm.model_name`, else `embedding.model_name` or `decision.*`), provider, finish reason, tools
+and a TOOL span's `tool.name` / `tool.description` move to their `gen_ai.*` keys;
+`retrieval.documents.N.*` become a RETRIEVER's outputs in the retriever schema. Consumed keys
+are removed; keys inside a flattened group that are not understood stay where they were.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from spanscope.entities.chat import (
     tool_response_part,
 )
 from spanscope.entities.span_type import SpanType
-from spanscope.otel.conventions import OPENINFERENCE_SPAN_TYPES
+from spanscope.otel.conventions import OPENINFERENCE_SPAN_TYPES, GenAIKey
 from spanscope.otel.conventions import OpenInferenceKey as OI
 from spanscope.otel.draft import SpanDraft, move, parse_json, pop_indexed, put_back
 
@@ -39,14 +42,36 @@ _MOVES = (
     # llm.model_name is "the model" (often the response's); request.model is the GenAI key
     # every LLM span has, so it lands there unless the span names a request model itself.
     (OI.MODEL_NAME, K.GEN_AI_REQUEST_MODEL),
+    (OI.EMBEDDING_MODEL_NAME, K.GEN_AI_REQUEST_MODEL),
+    (OI.DECISION_TOKEN_INPUT, K.GEN_AI_INPUT_TOKENS),
+    (OI.DECISION_TOKEN_OUTPUT, K.GEN_AI_OUTPUT_TOKENS),
+    (OI.DECISION_REQUEST_MODEL_NAME, K.GEN_AI_REQUEST_MODEL),
+    (OI.DECISION_RESPONSE_MODEL_NAME, K.GEN_AI_RESPONSE_MODEL),
+    (OI.DECISION_MODEL_NAME, K.GEN_AI_REQUEST_MODEL),
+    (OI.DECISION_PROVIDER, K.GEN_AI_PROVIDER),
+    (OI.DECISION_SYSTEM, K.GEN_AI_PROVIDER),
     (OI.PROVIDER, K.GEN_AI_PROVIDER),
     (OI.SYSTEM, K.GEN_AI_PROVIDER),
+    # A TOOL span's own tool (`tool.*`, not the `llm.tools.N.tool.*` an LLM was offered).
+    (OI.TOOL_NAME, K.GEN_AI_TOOL_NAME),
+    (OI.TOOL_DESCRIPTION, GenAIKey.TOOL_DESCRIPTION),
 )
 
 
 # Every key this module reads starts with one of these; a span with none is left as it is
 # (most foreign spans: OpenTelemetry GenAI ones), without the per-prefix scans below.
-_PREFIXES = ("openinference.", "input.", "output.", "llm.", "retrieval.", "reranker.", "metadata")
+_PREFIXES = (
+    "openinference.",
+    "input.",
+    "output.",
+    "llm.",
+    "embedding.",
+    "decision.",
+    "retrieval.",
+    "reranker.",
+    "metadata",
+    "tool.",
+)
 
 
 def apply_openinference(draft: SpanDraft) -> None:
@@ -57,9 +82,12 @@ def apply_openinference(draft: SpanDraft) -> None:
             break
     else:
         return
-    kind = attrs.pop(OI.SPAN_KIND, None)
+    kind = attrs.get(OI.SPAN_KIND)
     if isinstance(kind, str) and draft.span_type is None:
         draft.span_type = OPENINFERENCE_SPAN_TYPES.get(kind.upper(), kind)
+        # The kind is the type: dropped, unless it was mapped onto another (PROMPT -> CHAIN).
+        if draft.span_type in (kind, kind.upper()):
+            del attrs[OI.SPAN_KIND]
     _documents(draft)
     if draft.inputs is None:
         draft.inputs = _value(attrs, OI.INPUT_VALUE, OI.INPUT_MIME_TYPE)
@@ -112,9 +140,13 @@ def _messages(attrs: dict[str, Any], prefix: str, role: str) -> list[dict[str, A
         return None
     messages = []
     for index, rest in groups:
-        messages.append(_message(rest, role))
+        message = _message(rest, role)
+        # A role alone (what LangChain's instrumentation records for a call that failed)
+        # says nothing: no empty message is shown.
+        if message["parts"] or "name" in message:
+            messages.append(message)
         put_back(attrs, prefix, index, rest)
-    return messages
+    return messages or None
 
 
 def _message(rest: dict[str, Any], default_role: str) -> dict[str, Any]:
