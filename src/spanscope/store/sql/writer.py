@@ -24,6 +24,7 @@ from spanscope.store import merge
 from spanscope.store.sql import rows
 from spanscope.store.sql.engine import write_transaction
 from spanscope.store.sql.fulltext import join_texts
+from spanscope.store.sql.log_records import apply_to_written_spans
 from spanscope.store.sql.schema import (
     TEXT_TABLE,
     experiments,
@@ -87,6 +88,7 @@ class TraceWriter:
             self._write_rows(conn, stored, span_rows, trace_rows, infos, texts)
             for experiment_id, merged, merged_rows, extras in merges:
                 self._merge(conn, experiment_id, merged, merged_rows, extras, {})
+            apply_to_written_spans(conn, self, (s for t in batch for s in t.data.spans))
 
     def log_spans(
         self,
@@ -99,6 +101,7 @@ class TraceWriter:
         with write_transaction(self.engine) as conn:
             _require_experiments(conn, {str(experiment_id)})
             self._merge(conn, str(experiment_id), new_spans, span_rows, {}, extra_metadata)
+            apply_to_written_spans(conn, self, new_spans)
 
     def _merge(
         self,
