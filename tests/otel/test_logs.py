@@ -7,6 +7,7 @@ import base64
 import gzip
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -313,26 +314,32 @@ def test_other_log_records_become_span_events() -> None:
     assert records[2].attributes == {"event.name": 7}  # not a name: an attribute as it came
 
 
-def test_records_without_a_span_are_counted_by_reason() -> None:
+def test_records_without_a_trace_are_counted_by_reason_and_trace_only_ones_go_to_the_root() -> None:
     batch = records_from_request(
         log_request(
-            {"event": "gen_ai.user.message", "body": {"content": "x"}, "span_id": None},
+            {"event": "gen_ai.user.message", "body": {"content": "x"}, "trace_id": None},
             {"body": "no trace at all", "trace_id": None, "span_id": None},
             {"body": "a trace but no span", "span_id": None},
             {"body": "a span but no trace", "trace_id": None},
             {"body": "all-zero ids", "trace_id": "0" * 32, "span_id": "0" * 16},
             {"body": "kept"},
+            {"event": "gen_ai.user.message", "body": {"content": "q"}, "span_id": None},
         )
     )
-    assert [r.attributes["log.body"] for r in batch.records] == ["kept"]
+    assert [(r.span_id, r.index, r.kind) for r in batch.records] == [
+        ("", 0, "event"),
+        (ROOT_ID, 0, "event"),
+        ("", 1, "messages"),
+    ]
+    assert batch.records[0].attributes == {"log.body": "a trace but no span"}
     assert batch.rejected == {
-        "GenAI event(s) without a span id": 1,
-        "log record(s) without a span id": 4,
+        "GenAI event(s) without a trace id": 1,
+        "log record(s) without a trace id": 3,
     }
-    assert batch.rejected_count == 5
+    assert batch.rejected_count == 4
     message = batch.rejection_message()
-    assert message.startswith("5 log record(s) dropped: 1 GenAI event(s) without a span id; 4 ")
-    assert "trace and span id" in message
+    assert message.startswith("4 log record(s) dropped: 1 GenAI event(s) without a trace id; 3 ")
+    assert "needs the trace id" in message
 
 
 def test_indexes_count_per_span_and_the_time_falls_back_to_the_observed_time() -> None:
@@ -454,7 +461,7 @@ def test_the_response_reports_what_was_dropped() -> None:
     empty = LogBatch()
     assert logs_response(empty, as_json=True) == b"{}"
     assert logs_response(empty, as_json=False) == b""
-    dropped = LogBatch(rejected={"log record(s) without a span id": 2})
+    dropped = LogBatch(rejected={"log record(s) without a trace id": 2})
     answer = json.loads(logs_response(dropped, as_json=True))
     assert answer["partialSuccess"]["rejectedLogRecords"] == "2"
     assert answer["partialSuccess"]["errorMessage"] == dropped.rejection_message()
@@ -544,3 +551,11 @@ def test_plain_records_become_events_once_in_time_order() -> None:
     ]
     assert rebuilt.events[2].attributes == {"log.body": "late"}
     assert span_with_records(rebuilt, records) is rebuilt
+
+
+def test_trace_records_and_the_spans_own_records_with_the_same_key_both_apply() -> None:
+    [item] = spans_from_request(proto_request({"name": "root"}))
+    own, of_trace = _stored(_records({"body": "own"}, {"body": "of the trace", "span_id": None}))
+    assert (own.time_ns, own.index) == (of_trace.time_ns, of_trace.index)
+    rebuilt = span_with_records(item.span, [own, replace(of_trace, root=True)])
+    assert sorted(e.attributes["log.body"] for e in rebuilt.events) == ["of the trace", "own"]

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from spanscope.otel.logs import ExportLogsServiceRequest, ExportLogsServiceResponse, logs_to_json
 from spanscope.otel.values import ExportTraceServiceRequest
+from spanscope.server.routers import otlp_logs
 from spanscope.server.settings import ServerSettings
 from spanscope.store.sql.store import SqlTraceStore
 from tests.live_server import server_thread
@@ -174,20 +175,29 @@ def test_the_same_batch_twice_stores_the_messages_once(
     assert [(e.name, e.attributes) for e in span.events] == [("log", {"log.body": "cache miss"})]
 
 
-def test_other_records_become_events_and_records_without_a_span_are_reported(
-    server_url: str, backend: SqlTraceStore
+def test_other_records_become_events_and_records_without_a_trace_are_reported(
+    server_url: str,
+    backend: SqlTraceStore,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(otlp_logs, "_warned", {"at": float("-inf")})  # none logged lately
     post_spans(server_url, proto_request({"name": "job"}))
     request = log_request(
         {"event": "retry", "body": {"attempt": 2}, "severity": ("WARN", 13), "offset": 7},
-        {"body": "no span", "span_id": None},
-        {"event": "gen_ai.user.message", "body": {"content": "lost"}, "span_id": None},
+        {"body": "no trace", "trace_id": None, "span_id": None},
+        {"event": "gen_ai.user.message", "body": {"content": "lost"}, "trace_id": None},
     )
-    response = post_logs(server_url, request, as_json=True)
+    with caplog.at_level("WARNING", logger="spanscope.server"):
+        response = post_logs(server_url, request, as_json=True)
     assert response.status_code == 200
     success = response.json()["partialSuccess"]
     assert success["rejectedLogRecords"] == "2"
     assert success["errorMessage"].startswith("2 log record(s) dropped: 1 log record(s) without")
+    # The operator hears of it too: exporters seldom read partial_success.
+    assert [r.getMessage() for r in caplog.records if "OTLP logs" in r.getMessage()] == [
+        f"OTLP logs: {success['errorMessage']} (logged at most once a minute)"
+    ]
     protobuf = post_logs(server_url, request)
     assert protobuf.status_code == 200
     answer = ExportLogsServiceResponse()
@@ -201,6 +211,31 @@ def test_other_records_become_events_and_records_without_a_span_are_reported(
         "log.severity_text": "WARN",
         "log.severity_number": 13,
     }
+
+
+@pytest.mark.parametrize("spans_first", [False, True], ids=["logs first", "spans first"])
+def test_records_with_a_trace_but_no_span_go_to_the_root_span(
+    server_url: str, backend: SqlTraceStore, spans_first: bool
+) -> None:
+    spans = proto_request({"name": "agent"}, chat_span(CHILD_ID, ROOT_ID))
+    request = log_request(
+        {"body": "of the trace", "span_id": None, "offset": 3},
+        {"body": "of the chat", "span_id": CHILD_ID, "offset": 3},
+    )
+    if spans_first:
+        post_spans(server_url, spans)
+    assert post_logs(server_url, request).content == b""  # nothing dropped
+    if not spans_first:
+        pending = sorted((s, applied) for s, _, applied, _ in _records(backend))
+        assert pending == [("", 0), (CHILD_ID, 0)]
+        post_spans(server_url, spans)
+    by_id = {s.span_id: s for s in backend.get_trace(TRACE_ID).data.spans}
+    assert [e.attributes for e in by_id[ROOT_ID].events] == [{"log.body": "of the trace"}]
+    assert [e.attributes for e in by_id[CHILD_ID].events] == [{"log.body": "of the chat"}]
+    assert [applied for *_, applied, _ in _records(backend)] == [1, 1]
+    post_spans(server_url, spans)  # sent again: the root keeps its event
+    root = backend.get_trace(TRACE_ID).data.spans
+    assert [len(s.events) for s in sorted(root, key=lambda s: s.parent_id or "")] == [1, 1]
 
 
 def test_experiment_routing_as_for_traces(server_url: str, backend: SqlTraceStore) -> None:

@@ -15,8 +15,9 @@ Each becomes a `SpanLogRecord` of kind "messages" whose `messages` are in spansc
 set on the span's `gen_ai.*` attributes, inputs and outputs. Any other log record with a span
 id becomes a record of kind "event": a span event named after the event (else "log") with the
 record's attributes, plus its body and severity under `log.body`, `log.severity_text` and
-`log.severity_number`. A record without a trace and span id cannot be placed: it is counted
-in `LogBatch.rejected`, by reason.
+`log.severity_number`. A record with a trace id but no span id belongs to its trace as a
+whole: it is bound to the trace's root span (`span_id` is `TRACE_ROOT_SPAN_ID`). A record
+without a trace id cannot be placed: it is counted in `LogBatch.rejected`, by reason.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ __all__ = [
     "LogKey",
     "OTLP_LOGS_PATH",
     "SpanLogRecord",
+    "TRACE_ROOT_SPAN_ID",
     "decode_logs_request",
     "logs_from_json",
     "logs_response",
@@ -74,6 +76,9 @@ __all__ = [
 OTLP_LOGS_PATH: Final = "/v1/logs"
 # Where log records of older SDKs carry their event name (newer ones have the event_name field).
 EVENT_NAME_KEY: Final = "event.name"
+# The span id of a record bound to its trace's root span (spanscope.store.base.SpanLogRecord;
+# the store cannot be imported from here).
+TRACE_ROOT_SPAN_ID: Final = ""
 _TRACE_ID_BYTES = 16
 _SPAN_ID_BYTES = 8
 _MAX_TIME_NS = 2**63 - 1
@@ -164,8 +169,8 @@ class LogBatch:
         reasons = "; ".join(f"{count} {reason}" for reason, count in self.rejected.items())
         return (
             f"{self.rejected_count} log record(s) dropped: {reasons}. spanscope keeps a log "
-            "record as an event of its span (GenAI events as the span's chat messages), so it "
-            "needs the trace and span id of the span it belongs to"
+            "record as an event of its span (GenAI events as the span's chat messages), or of "
+            "its trace's root span, so it needs the trace id (and span id) it belongs to"
         )
 
 
@@ -271,15 +276,16 @@ def records_from_request(request: ExportLogsServiceRequest) -> LogBatch:
             for n, proto in enumerate(scope_logs.log_records):
                 where = f"resource_logs[{r}].scope_logs[{s}].log_records[{n}]"
                 trace_id, span_id, fields = _map_record(proto, where)
-                if trace_id is None or span_id is None:
+                if trace_id is None:
                     genai = fields["kind"] == "messages" or fields["name"].startswith("gen_ai.")
                     reason = (
-                        "GenAI event(s) without a span id"
+                        "GenAI event(s) without a trace id"
                         if genai
-                        else "log record(s) without a span id"
+                        else "log record(s) without a trace id"
                     )
                     batch.rejected[reason] = batch.rejected.get(reason, 0) + 1
                     continue
+                span_id = span_id or TRACE_ROOT_SPAN_ID
                 index = positions.get((trace_id, span_id), 0)
                 positions[trace_id, span_id] = index + 1
                 batch.records.append(SpanLogRecord(trace_id, span_id, index=index, **fields))

@@ -32,7 +32,8 @@ class PagedList(list[T], Generic[T]):
 
 class SpanLogRecord(Protocol):
     """A log record bound to a span, as `log_span_records` takes it (spanscope.otel.logs makes
-    them from OTLP log records). `(trace_id, span_id, time_ns, index)` identifies it.
+    them from OTLP log records). `(trace_id, span_id, time_ns, index)` identifies it. A
+    `span_id` of "" binds it to its trace's root span (the span without a parent).
 
     Kind "messages": `messages` holds chat messages (spanscope.entities.chat) under the span
     attribute keys `gen_ai.input.messages` / `gen_ai.output.messages` (each record's lists are

@@ -224,7 +224,7 @@ export interface paths {
         put?: never;
         /**
          * OTLP/HTTP log ingest
-         * @description GenAI events become the chat messages of their span, other log records with a span id its events; records without a span id are dropped and counted in the answer's `partial_success` (`rejected_log_records`, `error_message`).
+         * @description GenAI events become the chat messages of their span, other log records its events (with a trace id but no span id: of the trace's root span); records without a trace id are dropped and counted in the answer's `partial_success` (`rejected_log_records`, `error_message`).
          */
         post: operations["ingest_logs_v1_logs_post"];
         delete?: never;

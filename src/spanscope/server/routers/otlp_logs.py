@@ -2,12 +2,17 @@
 
 GenAI events sent as log records become the chat messages of their span, other log records
 with a span id its events (spanscope.otel.logs); whichever of the span and its log records
-arrives first, the store puts them together (store/sql/log_records.py). Records without a span
-id are dropped and reported in the answer's `partial_success`.
+arrives first, the store puts them together (store/sql/log_records.py). Records with a trace
+id but no span id go to the trace's root span; records without a trace id are dropped, reported
+in the answer's `partial_success` (which OpenTelemetry's Python exporter does not read) and in
+the server's log.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -25,6 +30,11 @@ from spanscope.store.base import TraceStore
 __all__ = ["OTLP_LOGS_PATH", "OTLP_METRICS_PATH", "UNSUPPORTED_SIGNAL_MESSAGE", "router"]
 
 router = APIRouter(tags=["otlp"])
+_logger = logging.getLogger("spanscope.server")
+# Drops are logged at most once a minute: a client sending plain logs would fill the log.
+_WARN_EVERY_S = 60.0
+_warned = {"at": float("-inf")}
+_warned_lock = threading.Lock()
 
 # spanscope.otel.logs.OTLP_LOGS_PATH; not imported from there so that loading the app does not
 # load protobuf before a request needs it.
@@ -42,8 +52,9 @@ UNSUPPORTED_SIGNAL_MESSAGE = (
     OTLP_LOGS_PATH,
     summary="OTLP/HTTP log ingest",
     description="GenAI events become the chat messages of their span, other log records "
-    "with a span id its events; records without a span id are dropped and counted in the "
-    "answer's `partial_success` (`rejected_log_records`, `error_message`).",
+    "its events (with a trace id but no span id: of the trace's root span); records without "
+    "a trace id are dropped and counted in the answer's `partial_success` "
+    "(`rejected_log_records`, `error_message`).",
     openapi_extra={
         "requestBody": {
             "content": {
@@ -130,7 +141,20 @@ def _store_logs(
         store.log_span_records(batch.records)
         if losses is not None:
             record_losses(store, target or DEFAULT_EXPERIMENT_ID, losses)
+    if batch.rejected:
+        _warn_dropped(batch.rejection_message())
     return logs_response(batch, as_json=content_type == JSON)
+
+
+def _warn_dropped(message: str) -> None:
+    """Exporters rarely surface partial_success: the operator hears of dropped records here."""
+    now = time.monotonic()
+    with _warned_lock:
+        due = now - _warned["at"] >= _WARN_EVERY_S
+        if due:
+            _warned["at"] = now
+    if due:
+        _logger.warning("OTLP logs: %s (logged at most once a minute)", message)
 
 
 class _Routing:

@@ -14,6 +14,9 @@ are not added again, so a record or a span written twice changes nothing, and a 
 (which replaces the stored one) gets its messages back. Rebuilt spans go through the writer's
 merge, so their traces' rows (previews, full text) are derived again. The records stay until
 their trace is deleted; those whose span never came are purged after a bound.
+
+A record stored with span id "" belongs to its trace as a whole and is applied to the trace's
+root span (the span without a parent; the earliest started, should there be several).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ _MESSAGE_KEYS = frozenset(
 )
 _APPENDED = frozenset({_INPUT, _OUTPUT})
 _COLUMNS = tuple(c.name for c in span_log_records.columns)
+_ROOT = ""  # the span id of records bound to their trace's root span
 SpanKey = tuple[str, str]
 
 
@@ -69,6 +73,7 @@ class StoredRecord:
     messages: dict[str, Any]
     complete: bool
     attributes: dict[str, Any]
+    root: bool = False  # bound to the trace's root span rather than to this span by id
 
 
 def add_log_records(
@@ -93,9 +98,10 @@ def add_log_records(
 
         conn.exec_driver_sql(_PG_TRACE_LOCKS, (trace_ids,))
     _insert(conn, writer.dialect, values)
-    stored = _stored_spans(conn, keys)
+    stored = _stored_spans(conn, [key for key in keys if key[1] != _ROOT])
+    stored.update(_root_spans(conn, sorted({t for t, s in keys if s == _ROOT})))
     if stored:
-        _rebuild(conn, writer, stored, _records_of(conn, list(stored)))
+        _rebuild(conn, writer, stored, _records_of(conn, stored))
 
 
 def apply_to_written_spans(conn: Connection, writer: TraceWriter, written: Iterable[Span]) -> None:
@@ -104,6 +110,10 @@ def apply_to_written_spans(conn: Connection, writer: TraceWriter, written: Itera
     by_key = {(span.trace_id, span.span_id): span for span in written}
     if not by_key:
         return
+    roots: dict[str, SpanKey] = {}
+    for key, span in sorted(by_key.items(), key=lambda item: item[1].start_time_ns):
+        if span.parent_id is None:
+            roots.setdefault(span.trace_id, key)
     trace_ids = sorted({trace_id for trace_id, _ in by_key})
     found: dict[SpanKey, list[StoredRecord]] = {}
     table = span_log_records
@@ -113,7 +123,9 @@ def apply_to_written_spans(conn: Connection, writer: TraceWriter, written: Itera
         )
         for row in conn.execute(stmt):
             key = (row[0], row[1])
-            if key in by_key:
+            if key[1] == _ROOT and row[0] in roots:
+                found.setdefault(roots[row[0]], []).append(_record(row[2:], root=True))
+            elif key in by_key:
                 found.setdefault(key, []).append(_record(row[2:]))
     if found:
         _rebuild(conn, writer, {key: by_key[key] for key in found}, found)
@@ -145,9 +157,9 @@ def span_with_records(span: Span, records: Sequence[StoredRecord]) -> Span:
     inputs / outputs of another shape; a span of unknown type becomes LLM. Events: those not
     on the span yet are added, in time order.
     """
-    keyed: dict[tuple[int, int], StoredRecord] = {}
-    for record in records:
-        keyed.setdefault((record.time_ns, record.index), record)  # one per key, as stored
+    keyed: dict[tuple[int, bool, int], StoredRecord] = {}
+    for record in records:  # one per key, as stored
+        keyed.setdefault((record.time_ns, record.root, record.index), record)
     ordered = [keyed[key] for key in sorted(keyed)]
     attrs = dict(span.attributes_json)
     values = _messages(ordered)
@@ -257,6 +269,8 @@ def _rebuild(
             span_rows = [rows.span_values(s) for s in group]
             writer._merge(conn, experiment_id, group, span_rows, {}, {})
     table = span_log_records
+    applied = [{"t": trace_id, "s": span_id} for trace_id, span_id in stored]
+    applied += [{"t": s.trace_id, "s": _ROOT} for s in stored.values() if s.parent_id is None]
     conn.execute(
         table.update()
         .where(
@@ -265,7 +279,7 @@ def _rebuild(
             table.c.span_id == bindparam("s"),
         )
         .values(applied=1),
-        [{"t": trace_id, "s": span_id} for trace_id, span_id in stored],
+        applied,
     )
 
 
@@ -288,22 +302,47 @@ def _stored_spans(conn: Connection, keys: list[SpanKey]) -> dict[SpanKey, Span]:
     return found
 
 
-def _records_of(conn: Connection, keys: list[SpanKey]) -> dict[SpanKey, list[StoredRecord]]:
+def _root_spans(conn: Connection, trace_ids: list[str]) -> dict[SpanKey, Span]:
+    """The stored root span of each trace (without a parent; the earliest, if several)."""
+    rows: dict[str, tuple[int, str, str]] = {}
+    for chunk in _chunks(trace_ids):
+        stmt = select(
+            spans.c.trace_id, spans.c.start_time_ns, spans.c.span_id, spans.c.content
+        ).where(spans.c.trace_id.in_(chunk), spans.c.parent_id.is_(None))
+        for trace_id, start, span_id, content in conn.execute(stmt):
+            candidate = (int(start), span_id, content)
+            if trace_id not in rows or candidate[:2] < rows[trace_id][:2]:
+                rows[trace_id] = candidate
+    return {
+        (trace_id, span_id): Span.from_dict(orjson.loads(content))
+        for trace_id, (_, span_id, content) in rows.items()
+    }
+
+
+def _records_of(
+    conn: Connection, stored: Mapping[SpanKey, Span]
+) -> dict[SpanKey, list[StoredRecord]]:
+    """The records of `stored` spans: their own, and their trace's for a root span."""
     found: dict[SpanKey, list[StoredRecord]] = {}
+    roots = {s.trace_id: key for key, s in stored.items() if s.parent_id is None}
+    keys = [*stored, *((trace_id, _ROOT) for trace_id in roots)]
     table = span_log_records
     for chunk in _key_chunks(keys):
         stmt = select(table.c.trace_id, table.c.span_id, *_RECORD_COLUMNS).where(
             tuple_(table.c.trace_id, table.c.span_id).in_(chunk)
         )
         for row in conn.execute(stmt):
-            found.setdefault((row[0], row[1]), []).append(_record(row[2:]))
+            if row[1] == _ROOT:
+                found.setdefault(roots[row[0]], []).append(_record(row[2:], root=True))
+            else:
+                found.setdefault((row[0], row[1]), []).append(_record(row[2:]))
     return found
 
 
 _RECORD_COLUMNS = (span_log_records.c.time_ns, span_log_records.c.idx, span_log_records.c.content)
 
 
-def _record(row: Sequence[Any]) -> StoredRecord:
+def _record(row: Sequence[Any], root: bool = False) -> StoredRecord:
     time_ns, index, content = row
     data = orjson.loads(content)
     return StoredRecord(
@@ -314,6 +353,7 @@ def _record(row: Sequence[Any]) -> StoredRecord:
         dict(data.get("messages") or {}),
         bool(data.get("complete")),
         dict(data.get("attributes") or {}),
+        root,
     )
 
 
