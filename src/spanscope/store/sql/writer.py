@@ -65,6 +65,12 @@ class TraceWriter:
             )
         with write_transaction(self.engine) as conn:
             _require_experiments(conn, {t.info.experiment_id for t in batch})
+            if self.dialect == "postgresql":
+                # Log records of these traces arriving meanwhile take the same locks
+                # (log_records.add_log_records): taken before any row is written, the span
+                # write either sees them or is seen by them, and neither waits on the other's
+                # rows while holding a lock.
+                conn.exec_driver_sql(_PG_TRACE_LOCKS, (sorted({t.info.trace_id for t in batch}),))
             stored = self._existing(conn, list(whole))
             partial = self._partial(conn, stored, whole) if stored else set()
             if partial:  # rare: their rows were built for a plain write, merged instead
