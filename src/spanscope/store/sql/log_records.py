@@ -4,9 +4,11 @@ A record reaches the store before or after its span, whichever comes first:
 
 * `add_log_records` (the `/v1/logs` write) keeps every record, keyed (trace_id, span_id,
   time_ns, idx), and rebuilds the spans already stored from all of their records;
-* `apply_to_written_spans` runs at the end of every span write's transaction
-  (`TraceWriter.write_traces` / `log_spans`): one indexed query finds the records of the
-  written spans' traces, usually none; spans that have records are rebuilt from them.
+* a span write looks for the records of its spans' traces with one indexed query, usually
+  finding none: `with_log_records` applies them before the spans are written
+  (`TraceWriter.log_spans`, the OTLP path, so a span is written once), `apply_to_written_spans`
+  rebuilds the spans after (`TraceWriter.write_traces`, whose merging of continued traces
+  happens in the write).
 
 A span is rebuilt from its own content and *all* its records (`span_with_records`): chat
 messages are recomputed from the records rather than appended, and events already on the span
@@ -26,14 +28,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, select, tuple_
+from sqlalchemy import Connection, select, tuple_
 
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.serialization import dumps
 from spanscope.entities.span import Span
 from spanscope.entities.span_event import SpanEvent
 from spanscope.entities.span_type import SpanType
-from spanscope.search.stored_text import replace_unstorable, replace_unstorable_deep
+from spanscope.search.stored_text import (
+    has_nul_escape,
+    replace_unstorable,
+    replace_unstorable_deep,
+)
 from spanscope.store.base import SpanLogRecord
 from spanscope.store.sql import rows
 from spanscope.store.sql.schema import span_log_records, spans, traces
@@ -45,6 +51,7 @@ __all__ = [
     "StoredRecord",
     "add_log_records",
     "apply_to_written_spans",
+    "with_log_records",
     "delete_log_records",
     "purge_pending",
     "span_with_records",
@@ -104,12 +111,36 @@ def add_log_records(
         _rebuild(conn, writer, stored, _records_of(conn, stored))
 
 
+def with_log_records(conn: Connection, spans: Sequence[Span]) -> list[Span] | None:
+    """`spans`, about to be written, with their stored log records applied (so that a span
+    whose records came first is written once), and those records marked applied; None when no
+    span has records. One indexed query over the spans' traces. On PostgreSQL the caller holds
+    the traces' locks (see `add_log_records`)."""
+    by_key = {(span.trace_id, span.span_id): span for span in spans}
+    found = _records_for(conn, by_key)
+    if not found:
+        return None
+    rebuilt = {key: span_with_records(by_key[key], records) for key, records in found.items()}
+    _mark_applied(conn, rebuilt)
+    return [rebuilt.get((span.trace_id, span.span_id), span) for span in spans]
+
+
 def apply_to_written_spans(conn: Connection, writer: TraceWriter, written: Iterable[Span]) -> None:
     """Rebuild the spans just written that have log records; at the end of the write's
     transaction. One indexed query over the written traces when none has records."""
     by_key = {(span.trace_id, span.span_id): span for span in written}
+    found = _records_for(conn, by_key)
+    if found:
+        _rebuild(conn, writer, {key: by_key[key] for key in found}, found)
+
+
+def _records_for(
+    conn: Connection, by_key: Mapping[SpanKey, Span]
+) -> dict[SpanKey, list[StoredRecord]]:
+    """The stored records of these spans: their own, and their trace's for a root span (the
+    earliest started of those without a parent)."""
     if not by_key:
-        return
+        return {}
     roots: dict[str, SpanKey] = {}
     for key, span in sorted(by_key.items(), key=lambda item: item[1].start_time_ns):
         if span.parent_id is None:
@@ -127,8 +158,7 @@ def apply_to_written_spans(conn: Connection, writer: TraceWriter, written: Itera
                 found.setdefault(roots[row[0]], []).append(_record(row[2:], root=True))
             elif key in by_key:
                 found.setdefault(key, []).append(_record(row[2:]))
-    if found:
-        _rebuild(conn, writer, {key: by_key[key] for key in found}, found)
+    return found
 
 
 def purge_pending(conn: Connection, received_before_ms: int) -> int:
@@ -268,19 +298,21 @@ def _rebuild(
         for experiment_id, group in by_experiment.items():
             span_rows = [rows.span_values(s) for s in group]
             writer._merge(conn, experiment_id, group, span_rows, {}, {})
+    _mark_applied(conn, stored)
+
+
+def _mark_applied(conn: Connection, spans: Mapping[SpanKey, Span]) -> None:
+    """Mark the records of `spans` applied (and their trace's, for a root span)."""
+    keys = [*spans, *((s.trace_id, _ROOT) for s in spans.values() if s.parent_id is None)]
     table = span_log_records
-    applied = [{"t": trace_id, "s": span_id} for trace_id, span_id in stored]
-    applied += [{"t": s.trace_id, "s": _ROOT} for s in stored.values() if s.parent_id is None]
-    conn.execute(
-        table.update()
-        .where(
-            table.c.applied == 0,
-            table.c.trace_id == bindparam("t"),
-            table.c.span_id == bindparam("s"),
+    for chunk in _key_chunks(keys):
+        # By key, one statement per chunk: the primary key finds the rows (an `applied = 0`
+        # condition could lead the planner to the pending-records index instead).
+        conn.execute(
+            table.update()
+            .where(tuple_(table.c.trace_id, table.c.span_id).in_(chunk))
+            .values(applied=1)
         )
-        .values(applied=1),
-        applied,
-    )
 
 
 def _experiments(conn: Connection, trace_ids: list[str]) -> dict[str, str]:
@@ -367,7 +399,12 @@ def _row(record: SpanLogRecord, now_ms: int) -> tuple[Any, ...]:
         "complete": record.complete,
         "attributes": dict(record.attributes),
     }
-    text = orjson.dumps(replace_unstorable_deep(content), option=orjson.OPT_NON_STR_KEYS)
+    try:  # nearly always clean: check the JSON text rather than walk the record
+        text = orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        if has_nul_escape(text.decode()):
+            raise TypeError("U+0000")
+    except TypeError:  # orjson refuses lone surrogates
+        text = orjson.dumps(replace_unstorable_deep(content), option=orjson.OPT_NON_STR_KEYS)
     return (
         replace_unstorable(record.trace_id),
         replace_unstorable(record.span_id),

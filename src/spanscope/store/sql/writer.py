@@ -24,7 +24,7 @@ from spanscope.store import merge
 from spanscope.store.sql import rows
 from spanscope.store.sql.engine import write_transaction
 from spanscope.store.sql.fulltext import join_texts
-from spanscope.store.sql.log_records import apply_to_written_spans
+from spanscope.store.sql.log_records import apply_to_written_spans, with_log_records
 from spanscope.store.sql.schema import (
     TEXT_TABLE,
     experiments,
@@ -106,8 +106,15 @@ class TraceWriter:
         span_rows = _unique([rows.span_values(s) for s in new_spans])
         with write_transaction(self.engine) as conn:
             _require_experiments(conn, {str(experiment_id)})
+            if self.dialect == "postgresql":  # before the log records are read: see _merge
+                trace_ids = sorted({s.trace_id for s in new_spans})
+                conn.exec_driver_sql(_PG_TRACE_LOCKS, (trace_ids,))
+            # Log records that came before their spans: applied now, so each is written once.
+            with_records = with_log_records(conn, new_spans)
+            if with_records is not None:
+                new_spans = with_records
+                span_rows = _unique([rows.span_values(s) for s in new_spans])
             self._merge(conn, str(experiment_id), new_spans, span_rows, {}, extra_metadata)
-            apply_to_written_spans(conn, self, new_spans)
 
     def _merge(
         self,
