@@ -5,6 +5,9 @@ make the same spans with the OpenTelemetry SDK before the clock starts, then at 
 to a BatchSpanProcessor + OTLPSpanExporter (protobuf over HTTP). The clock runs from "go" until
 every generator's force_flush() has returned, i.e. every export request was answered; then the
 spans stored are counted in the database and the traces through each server's search API.
+With `--logs` the chat spans carry no message content: each sends it as two GenAI log events
+(gen_ai.user.message, gen_ai.choice) to /v1/logs, exported alongside the spans, as the official
+openai-v2 instrumentation does by default (spanscope servers only).
 benchmarks/server_results.md has the method and the figures.
 """
 
@@ -84,6 +87,8 @@ class Result:
     search_chat_ms: float = 0.0  # the same with the filter span.type = 'CHAT_MODEL'
     search_keepalive_ms: float = 0.0  # unfiltered, on one keep-alive connection
     search_hits: int = 0  # traces on the filtered first page (expected: min(100, traces))
+    log_records: int = 0  # --logs: log records exported / applied to their stored span
+    applied_log_records: int = 0
     note: str = ""
 
 
@@ -107,21 +112,28 @@ TOOL: dict[str, Any] = {
 }
 
 
-def loadgen(endpoint: str, headers: dict[str, str], traces: int, client: int) -> None:
+def loadgen(endpoint: str, headers: dict[str, str], traces: int, client: int,
+            logs_endpoint: str | None = None) -> None:  # fmt: skip
     """Make the traces, print "ready", wait for "go" on stdin, export them, print a summary.
 
     The spans are made and ended before "ready", recorded by a list processor: the benchmark
     measures the server's ingest rate, not the application's cost of creating spans. At "go"
     they are handed to a real BatchSpanProcessor(OTLPSpanExporter) (default batching) through
     on_end(), as the SDK does when a span ends, so the exporter's encoding and HTTP stay in
-    the timed window.
+    the timed window. With `logs_endpoint`, the chat spans' messages are log records, handed
+    to a BatchLogRecordProcessor(OTLPLogExporter) in the order they were emitted among the
+    spans (a chat span's records before its end).
     """
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk._logs import LoggerProvider, LogRecordProcessor
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExportResult
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExportResult
 
-    counts = {"exported": 0, "failed": 0}
+    counts = {"exported": 0, "failed": 0, "logs_exported": 0, "logs_failed": 0}
+    ended: list[tuple[str, Any]] = []  # ("span" | "log", record), in the order they came
 
     class CountingExporter(OTLPSpanExporter):
         def export(self, spans: Any) -> SpanExportResult:
@@ -129,20 +141,38 @@ def loadgen(endpoint: str, headers: dict[str, str], traces: int, client: int) ->
             counts["exported" if result is SpanExportResult.SUCCESS else "failed"] += len(spans)
             return result
 
-    class Recorder(SpanProcessor):
-        def __init__(self) -> None:
-            self.ended: list[ReadableSpan] = []
+    class CountingLogExporter(OTLPLogExporter):
+        def export(self, batch: Any) -> LogRecordExportResult:
+            result = super().export(batch)
+            ok = result is LogRecordExportResult.SUCCESS
+            counts["logs_exported" if ok else "logs_failed"] += len(batch)
+            return result
 
+    class Recorder(SpanProcessor):
         def on_end(self, span: ReadableSpan) -> None:
-            self.ended.append(span)
+            ended.append(("span", span))
+
+    class LogRecorder(LogRecordProcessor):
+        def on_emit(self, log_record: Any) -> None:
+            ended.append(("log", log_record))
+
+        def shutdown(self) -> None:
+            pass
+
+        def force_flush(self, timeout_millis: int = 30_000) -> bool:
+            return True
 
     total = traces * SPANS_PER_TRACE
-    provider = TracerProvider(resource=Resource.create({"service.name": f"bench-{client}"}))
-    recorder = Recorder()
-    provider.add_span_processor(recorder)
+    resource = Resource.create({"service.name": f"bench-{client}"})
+    provider = TracerProvider(resource=resource)
+    provider.add_span_processor(Recorder())
     tracer = provider.get_tracer("spanscope-bench")
+    logger_provider = LoggerProvider(resource=resource)
+    logger_provider.add_log_record_processor(LogRecorder())
+    logger = logger_provider.get_logger("spanscope-bench")
     for i in range(traces):
-        question = messages("user", f"client {client} question {i}: where is my order?")
+        text = f"client {client} question {i}: where is my order?"
+        question = messages("user", text)
         root = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "support-bot",
                 "gen_ai.input.messages": question,
                 "gen_ai.output.messages": messages("assistant", "It ships tomorrow.")}  # fmt: skip
@@ -150,27 +180,45 @@ def loadgen(endpoint: str, headers: dict[str, str], traces: int, client: int) ->
             for j in range(SPANS_PER_TRACE - 1):
                 if j % 2 == 0:
                     name, attrs = "chat gpt-bench", {**CHAT, "gen_ai.usage.input_tokens": 40 + j}
-                    attrs["gen_ai.input.messages"] = question
-                    attrs["gen_ai.output.messages"] = messages("assistant", f"step {j} done")
+                    if not logs_endpoint:
+                        attrs["gen_ai.input.messages"] = question
+                        attrs["gen_ai.output.messages"] = messages("assistant", f"step {j} done")
                 else:
                     name, attrs = "execute_tool lookup_order", dict(TOOL)
                     attrs["gen_ai.tool.call.arguments"] = json.dumps({"order": i})
                 with tracer.start_as_current_span(name, attributes=attrs):
-                    pass
+                    if logs_endpoint and j % 2 == 0:
+                        logger.emit(event_name="gen_ai.user.message", body={"content": text})
+                        answer = {"role": "assistant", "content": f"step {j} done"}
+                        choice = {"index": 0, "finish_reason": "stop", "message": answer}
+                        logger.emit(event_name="gen_ai.choice", body=choice)
     provider.shutdown()
     exporter = CountingExporter(endpoint=endpoint, headers=headers, timeout=120)
     # The default batch (512 spans, 5 s), with a queue that holds the whole run: none dropped.
     batch = BatchSpanProcessor(exporter, max_queue_size=max(total, 2048),
                                max_export_batch_size=512)  # fmt: skip
+    log_batch = None
+    if logs_endpoint:
+        log_exporter = CountingLogExporter(endpoint=logs_endpoint, headers=headers, timeout=120)
+        log_batch = BatchLogRecordProcessor(log_exporter, max_queue_size=max(len(ended), 2048),
+                                            max_export_batch_size=512)  # fmt: skip
     print("ready", flush=True)
     sys.stdin.readline()
     cpu = time.process_time()
-    for span in recorder.ended:
-        batch.on_end(span)
+    for kind, item in ended:
+        if kind == "span":
+            batch.on_end(item)
+        elif log_batch is not None:
+            log_batch.on_emit(item)
     batch.force_flush(timeout_millis=600_000)
+    if log_batch is not None:
+        log_batch.force_flush(timeout_millis=600_000)
     client_cpu = time.process_time() - cpu
     batch.shutdown()  # type: ignore[no-untyped-call]
-    summary = {"sent": len(recorder.ended), **counts, "client_cpu_s": client_cpu}
+    if log_batch is not None:
+        log_batch.shutdown()
+    sent = sum(1 for kind, _ in ended if kind == "span")
+    summary = {"sent": sent, **counts, "client_cpu_s": client_cpu}
     print(json.dumps(summary), flush=True)
 
 
@@ -243,12 +291,14 @@ def server_cmd(result: Result, uri: str, tmp: Path) -> list[str]:
 
 
 def ingest(endpoint: str, headers: dict[str, str], traces: int, clients: int,
-           env: dict[str, str], tmp: Path, pgid: int) -> dict[str, Any]:  # fmt: skip
+           env: dict[str, str], tmp: Path, pgid: int,
+           logs_endpoint: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Start the generators, say go, wait until all have flushed; summed counts and times."""
     procs = []
     for c in range(clients):
         share = traces // clients + (1 if c < traces % clients else 0)
-        job = {"endpoint": endpoint, "headers": headers, "traces": share, "client": c}
+        job = {"endpoint": endpoint, "headers": headers, "traces": share, "client": c,
+               "logs_endpoint": logs_endpoint}  # fmt: skip
         cmd = [sys.executable, __file__, "--loadgen", json.dumps(job)]
         procs.append(subprocess.Popen(cmd, env=env, cwd=tmp, text=True, stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE))  # fmt: skip
@@ -258,7 +308,8 @@ def ingest(endpoint: str, headers: dict[str, str], traces: int, clients: int,
     for p in procs:
         p.stdin.write("go\n")  # type: ignore[union-attr]
         p.stdin.flush()  # type: ignore[union-attr]
-    totals: dict[str, Any] = dict.fromkeys(("sent", "exported", "failed", "client_cpu_s"), 0.0)
+    keys = ("sent", "exported", "failed", "logs_exported", "logs_failed", "client_cpu_s")
+    totals: dict[str, Any] = dict.fromkeys(keys, 0.0)
     for p in procs:
         summary = json.loads(p.stdout.readline() or "{}")  # type: ignore[union-attr]
         for key in totals:  # KeyError if a generator died
@@ -284,15 +335,18 @@ def median_ms(post: Any, url: str, body: dict[str, Any], runs: int) -> tuple[flo
     return statistics.median(times), reply.json()
 
 
-def count_spans(uri: str) -> int:
+def count_spans(uri: str, query: str = "SELECT count(*) FROM spans") -> int:
     """Rows in the `spans` table (both stores have one), read from the database itself."""
     import sqlalchemy
 
     engine = sqlalchemy.create_engine(uri.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
-        count = int(conn.execute(sqlalchemy.text("SELECT count(*) FROM spans")).scalar_one())
+        count = int(conn.execute(sqlalchemy.text(query)).scalar_one())
     engine.dispose()
     return count
+
+
+APPLIED_LOGS = "SELECT count(*) FROM span_log_records WHERE applied = 1"
 
 
 def run_server(result: Result, uri: str, args: argparse.Namespace, env: dict[str, str],
@@ -319,10 +373,13 @@ def run_server(result: Result, uri: str, args: argparse.Namespace, env: dict[str
         # Warm-up: lazy imports and first connections, one client per worker (best effort: the
         # kernel picks the worker that accepts each connection).
         conns = max(args.clients, result.workers)
-        ingest(f"{url}/v1/traces", {header: warm}, WARMUP_TRACES * conns, conns, env, tmp, pgid)
+        logs = f"{url}/v1/logs" if args.logs and result.system == "spanscope" else None
+        ingest(f"{url}/v1/traces", {header: warm}, WARMUP_TRACES * conns, conns, env, tmp, pgid,
+               logs)  # fmt: skip
         before = count_spans(uri)
+        applied_before = count_spans(uri, APPLIED_LOGS) if logs else 0
         totals = ingest(f"{url}/v1/traces", {header: exp}, args.traces, args.clients, env, tmp,
-                        pgid)  # fmt: skip
+                        pgid, logs)  # fmt: skip
         token: dict[str, str] = {}
         for _ in range(args.traces // 100 + 5):  # count the stored traces, page by page
             page = http.post(url + search, json=body(exp, page_size, **token), timeout=120).json()
@@ -342,6 +399,13 @@ def run_server(result: Result, uri: str, args: argparse.Namespace, env: dict[str
         result.search_hits = len(found.get("traces", []))
     result.sent, result.exported = int(totals["sent"]), int(totals["exported"])
     result.stored_spans, result.seconds = count_spans(uri) - before, totals["seconds"]
+    if logs:
+        result.log_records = int(totals["logs_exported"])
+        result.applied_log_records = count_spans(uri, APPLIED_LOGS) - applied_before
+        result.backend += " + logs"
+        if totals["logs_failed"] or result.applied_log_records != result.log_records:
+            result.note += (f"{int(totals['logs_failed'])} log records failed to export, "
+                            f"{result.applied_log_records} applied; ")  # fmt: skip
     result.spans_per_s = result.stored_spans / result.seconds
     result.server_cpu_s, result.client_cpu_s = totals["server_cpu_s"], totals["client_cpu_s"]
     result.spans_per_cpu_s = result.stored_spans / max(result.server_cpu_s, 0.01)
@@ -443,6 +507,8 @@ def main() -> None:
     parser.add_argument("--mlflow-workers", type=int, default=4, help="4 is mlflow's default")
     parser.add_argument("--json", metavar="PATH")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--logs", action="store_true",
+                        help="chat messages as GenAI log events (spanscope only)")  # fmt: skip
     parser.add_argument("--loadgen", metavar="JSON", help=argparse.SUPPRESS)  # a child
     args = parser.parse_args()
     if args.loadgen:
@@ -451,7 +517,8 @@ def main() -> None:
         args.spans, args.search_runs = 2_000, 5
     args.traces = max(1, args.spans // SPANS_PER_TRACE)
     meta: dict[str, Any] = {**versions(), "spans": args.traces * SPANS_PER_TRACE,
-                            "clients": args.clients, "search_runs": args.search_runs}  # fmt: skip
+                            "clients": args.clients, "search_runs": args.search_runs,
+                            "logs": args.logs}  # fmt: skip
     print(json.dumps(meta), flush=True)
     root = Path(tempfile.mkdtemp(prefix="spanscope-bench-server-"))
     (root / "guard").mkdir()
@@ -475,7 +542,8 @@ def main() -> None:
     if args.json:
         output = {"meta": meta, "results": [asdict(r) for r in results]}
         Path(args.json).write_text(json.dumps(output, indent=2) + "\n")
-    lost = any(r.stored_spans < r.sent or "FAILED" in r.note for r in results)
+    lost = any(r.stored_spans < r.sent or r.applied_log_records < r.log_records
+               or "FAILED" in r.note for r in results)  # fmt: skip
     sys.exit(1 if lost or meta["network_attempts"] else 0)
 
 

@@ -23,7 +23,7 @@ from spanscope.server.responses import (
     spanscope_error_handler,
     validation_error_handler,
 )
-from spanscope.server.routers import experiments, health, otlp, traces
+from spanscope.server.routers import experiments, health, otlp, otlp_logs, traces
 from spanscope.server.settings import ServerSettings
 from spanscope.server.ui import mount_ui
 from spanscope.store.base import TraceStore
@@ -57,6 +57,7 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
     app.include_router(experiments.router)
     app.include_router(traces.router)
     app.include_router(otlp.router)
+    app.include_router(otlp_logs.router)
     mount_ui(app)
     # Starlette runs the last added middleware first. From the outside in: security headers
     # on every answer, the token check, the body (content type, size, decompression), CORS,

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
+from spanscope.exceptions import InvalidArgumentError
 
-__all__ = ["PagedList", "TraceStore"]
+__all__ = ["PENDING_LOG_RECORDS_TTL_MS", "PagedList", "SpanLogRecord", "TraceStore"]
+
+# How long log records wait for a span that has not arrived (OTLP logs ingest) before they are
+# purged.
+PENDING_LOG_RECORDS_TTL_MS = 3_600_000
 
 T = TypeVar("T")
 
@@ -23,6 +28,38 @@ class PagedList(list[T], Generic[T]):
     def __init__(self, items: Iterable[T], next_page_token: str | None) -> None:
         super().__init__(items)
         self.next_page_token = next_page_token
+
+
+class SpanLogRecord(Protocol):
+    """A log record bound to a span, as `log_span_records` takes it (spanscope.otel.logs makes
+    them from OTLP log records). `(trace_id, span_id, time_ns, index)` identifies it. A
+    `span_id` of "" binds it to its trace's root span (the span without a parent).
+
+    Kind "messages": `messages` holds chat messages (spanscope.entities.chat) under the span
+    attribute keys `gen_ai.input.messages` / `gen_ai.output.messages` (each record's lists are
+    appended in (time_ns, index) order) and `gen_ai.system_instructions` /
+    `gen_ai.tool.definitions`; a `complete` record holds the whole conversation and replaces
+    what the records before it held. Kind "event": a span event `name` with `attributes`.
+    """
+
+    @property
+    def trace_id(self) -> str: ...
+    @property
+    def span_id(self) -> str: ...
+    @property
+    def time_ns(self) -> int: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def kind(self) -> Literal["messages", "event"]: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def messages(self) -> Mapping[str, Sequence[Any]]: ...
+    @property
+    def complete(self) -> bool: ...
+    @property
+    def attributes(self) -> Mapping[str, Any]: ...
 
 
 class TraceStore(abc.ABC):
@@ -129,6 +166,18 @@ class TraceStore(abc.ABC):
     def client_losses(self, experiment_id: str, since_ms: int) -> ClientLosses:
         """What clients reported losing for the experiment since `since_ms`."""
         return ClientLosses(str(experiment_id), since_ms)
+
+    # Log records bound to spans (OTLP logs ingest, docs/server.md)
+
+    def log_span_records(
+        self, records: Sequence[SpanLogRecord], pending_ttl_ms: int = PENDING_LOG_RECORDS_TTL_MS
+    ) -> None:
+        """Attach log records to their spans: a stored span is updated at once (its messages,
+        inputs, outputs and events, and its trace's previews); the records of a span not
+        stored yet wait for it, and are applied when it is written. Idempotent on
+        (trace_id, span_id, time_ns, index). Records that waited longer than `pending_ttl_ms`
+        for their span are purged."""
+        raise InvalidArgumentError(f"{type(self).__name__} does not keep log records")
 
     def close(self) -> None:  # noqa: B027 - an optional hook, not every store holds resources
         """Release connections."""

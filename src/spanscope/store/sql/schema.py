@@ -27,6 +27,7 @@ __all__ = [
     "client_loss_totals",
     "experiments",
     "metadata",
+    "span_log_records",
     "spans",
     "trace_metadata",
     "trace_tags",
@@ -139,4 +140,21 @@ client_loss_events = Table(
     Column("count", BigInteger, nullable=False),
     Column("at_ms", BigInteger, nullable=False),
     Index("ix_client_loss_events_time", "experiment_id", "at_ms"),
+)
+
+# Log records bound to spans (revision 0006, OTLP logs ingest: store/sql/log_records.py): kept
+# with their span, which is rebuilt from them when it is written again; `applied` is 0 while the
+# span has not arrived (such records are purged after a bound). `content` is the record's JSON.
+span_log_records = Table(
+    "span_log_records",
+    metadata,
+    Column("trace_id", String(32), nullable=False),
+    Column("span_id", String(16), nullable=False),
+    Column("time_ns", BigInteger, nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("received_at", BigInteger, nullable=False),
+    Column("applied", Integer, nullable=False),
+    Column("content", Text, nullable=False),
+    PrimaryKeyConstraint("trace_id", "span_id", "time_ns", "idx", name="pk_span_log_records"),
+    Index("ix_span_log_records_pending", "applied", "received_at"),
 )

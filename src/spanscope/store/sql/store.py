@@ -24,12 +24,18 @@ from spanscope.entities.session import Session
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace, TraceData
 from spanscope.exceptions import AlreadyExistsError, InvalidArgumentError, NotFoundError
-from spanscope.store.base import PagedList, TraceStore
+from spanscope.store.base import (
+    PENDING_LOG_RECORDS_TTL_MS,
+    PagedList,
+    SpanLogRecord,
+    TraceStore,
+)
 from spanscope.store.sql import rows
 from spanscope.store.sql.case_folding import sqlite_index_folds, stable_characters
 from spanscope.store.sql.engine import make_engine, write_transaction
 from spanscope.store.sql.errors import translated
 from spanscope.store.sql.filters import FOLD_COLLATION
+from spanscope.store.sql.log_records import add_log_records, delete_log_records
 from spanscope.store.sql.losses import delete_losses, read_losses, record_losses
 from spanscope.store.sql.migrate import upgrade
 from spanscope.store.sql.rows import experiment_number as _experiment_number
@@ -346,6 +352,15 @@ class SqlTraceStore(TraceStore):
             self._check_experiment(conn, number, experiment_id)
             return read_losses(conn, number, since_ms)
 
+    # Log records bound to spans (OTLP logs ingest: store/sql/log_records.py)
+
+    @translated
+    def log_span_records(
+        self, records: Sequence[SpanLogRecord], pending_ttl_ms: int = PENDING_LOG_RECORDS_TTL_MS
+    ) -> None:
+        with self._write() as conn:
+            add_log_records(conn, self._writer, records, _now_ms(), pending_ttl_ms)
+
     # Plumbing
 
     def _case_stable_characters(self) -> frozenset[str]:
@@ -404,6 +419,7 @@ class SqlTraceStore(TraceStore):
 
     def _delete_trace_rows(self, conn: Connection, trace_ids: Sequence[str]) -> None:
         delete_trace_rows(conn, self.dialect, trace_ids)
+        delete_log_records(conn, trace_ids)
 
 
 def _now_ms() -> int:

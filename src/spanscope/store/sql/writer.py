@@ -24,6 +24,7 @@ from spanscope.store import merge
 from spanscope.store.sql import rows
 from spanscope.store.sql.engine import write_transaction
 from spanscope.store.sql.fulltext import join_texts
+from spanscope.store.sql.log_records import apply_to_written_spans, with_log_records
 from spanscope.store.sql.schema import (
     TEXT_TABLE,
     experiments,
@@ -94,6 +95,7 @@ class TraceWriter:
             self._write_rows(conn, stored, span_rows, trace_rows, infos, texts)
             for experiment_id, merged, merged_rows, extras in merges:
                 self._merge(conn, experiment_id, merged, merged_rows, extras, {})
+            apply_to_written_spans(conn, self, (s for t in batch for s in t.data.spans))
 
     def log_spans(
         self,
@@ -105,6 +107,13 @@ class TraceWriter:
         span_rows = _unique([rows.span_values(s) for s in new_spans])
         with write_transaction(self.engine) as conn:
             _require_experiments(conn, {str(experiment_id)})
+            # The traces' locks before the log records are read (see _lock_traces).
+            self._lock_traces(conn, sorted({s.trace_id for s in new_spans}))
+            # Log records that came before their spans: applied now, so each is written once.
+            with_records = with_log_records(conn, new_spans)
+            if with_records is not None:
+                new_spans = with_records
+                span_rows = _unique([rows.span_values(s) for s in new_spans])
             self._merge(conn, str(experiment_id), new_spans, span_rows, {}, extra_metadata)
 
     def _merge(
