@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -307,6 +307,31 @@ class ExperimentNames:
     def clear(self) -> None:
         with self._lock:
             self._found.clear()
+
+
+def routed_experiment(
+    store: TraceStore,
+    names: ExperimentNames,
+    header_id: str | None,
+    header_name: str | None,
+    resources: Iterable[tuple[str | None, str | None]],
+) -> str:
+    """The experiment a request is routed to as /v1/traces routes it: a header's (an unknown
+    id is a NotFoundError), else the first resource's (id, name) that names one, else the
+    default experiment."""
+    if header_id:
+        return store.get_experiment(header_id).experiment_id
+    if header_name:
+        return names.resolve(store, header_name)
+    for resource_id, resource_name in resources:
+        if resource_id:
+            try:
+                return store.get_experiment(resource_id).experiment_id
+            except NotFoundError:
+                continue
+        if resource_name:
+            return names.resolve(store, resource_name)
+    return DEFAULT_EXPERIMENT_ID
 
 
 def experiment_names(request: Request) -> ExperimentNames:

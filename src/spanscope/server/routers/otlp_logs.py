@@ -18,12 +18,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from spanscope.constants import CLIENT_LOSSES_HEADER, DEFAULT_EXPERIMENT_ID, ExperimentHeader
+from spanscope.constants import CLIENT_LOSSES_HEADER, ExperimentHeader
 from spanscope.otel.errors import OtlpDecodeError
 from spanscope.server.losses import record_losses
 from spanscope.server.responses import ERROR_RESPONSES, error_response
 from spanscope.server.routers.deps import get_store
-from spanscope.server.routers.otlp import _experiment_from_headers, _experiment_from_resource
+from spanscope.server.routers.otlp import ExperimentNames, experiment_names, routed_experiment
 from spanscope.server.schemas import ErrorBody
 from spanscope.store.base import TraceStore
 
@@ -103,6 +103,7 @@ async def ingest_logs(
         experiment_id,
         experiment_name,
         request.headers.get(CLIENT_LOSSES_HEADER),
+        experiment_names(request),
     )
     return Response(answer, media_type=JSON if content_type == JSON else PROTOBUF)
 
@@ -127,6 +128,7 @@ def _store_logs(
     experiment_id: str | None,
     experiment_name: str | None,
     losses: str | None,
+    names: ExperimentNames,
 ) -> bytes:
     from spanscope.otel.logs import decode_logs_request, logs_response, records_from_request
 
@@ -134,13 +136,11 @@ def _store_logs(
     # Routing as for /v1/traces: an unknown experiment id in a header is a 404, a name is
     # created on first use. The records go with their span, wherever its trace is; the
     # experiment only receives the client's loss report.
-    target = _experiment_from_headers(store, experiment_id, experiment_name)
-    for routing in batch.experiments:
-        target = target or _experiment_from_resource(store, _Routing(*routing))
+    target = routed_experiment(store, names, experiment_id, experiment_name, batch.experiments)
     if batch.records:
         store.log_span_records(batch.records)
         if losses is not None:
-            record_losses(store, target or DEFAULT_EXPERIMENT_ID, losses)
+            record_losses(store, target, losses)
     if batch.rejected:
         _warn_dropped(batch.rejection_message())
     return logs_response(batch, as_json=content_type == JSON)
@@ -155,11 +155,3 @@ def _warn_dropped(message: str) -> None:
             _warned["at"] = now
     if due:
         _logger.warning("OTLP logs: %s (logged at most once a minute)", message)
-
-
-class _Routing:
-    """The experiment a resource names, as `_experiment_from_resource` reads it."""
-
-    def __init__(self, experiment_id: str | None, experiment_name: str | None) -> None:
-        self.experiment_id = experiment_id
-        self.experiment_name = experiment_name
