@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -23,6 +25,7 @@ from sqlalchemy import (
 
 __all__ = [
     "TEXT_TABLE",
+    "assessments",
     "client_loss_events",
     "client_loss_totals",
     "experiments",
@@ -139,4 +142,33 @@ client_loss_events = Table(
     Column("count", BigInteger, nullable=False),
     Column("at_ms", BigInteger, nullable=False),
     Index("ix_client_loss_events_time", "experiment_id", "at_ms"),
+)
+
+# Feedback and expectations (revision 0006). The value is kept as JSON, and typed for search:
+# booleans and numbers in value_number (1/0 for booleans), strings in value_text.
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("assessment_id", String(64), primary_key=True),
+    Column("trace_id", String(32), nullable=False),
+    Column("experiment_id", Integer, nullable=False),
+    Column("span_id", String(16)),
+    Column("name", String(250), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value_json", Text),
+    Column("value_type", String(10), nullable=False),
+    Column("value_number", Float),
+    Column("value_text", Text),
+    Column("rationale", Text),
+    Column("source_type", String(16), nullable=False),
+    Column("source_id", Text, nullable=False),
+    Column("metadata_json", Text, nullable=False),
+    Column("error_json", Text),
+    Column("create_time", BigInteger, nullable=False),
+    Column("update_time", BigInteger, nullable=False),
+    Column("overrides", String(64)),
+    Column("valid", Boolean, nullable=False),
+    Index("ix_assessments_trace", "trace_id"),
+    Index("ix_assessments_number", "name", "kind", "value_number", "trace_id"),
+    Index("ix_assessments_type", "name", "kind", "value_type", "trace_id"),
 )

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, Table, delete, func, select, text, up
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
+from spanscope.entities.assessment import Assessment
 from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
@@ -26,6 +27,14 @@ from spanscope.entities.trace import Trace, TraceData
 from spanscope.exceptions import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from spanscope.store.base import PagedList, TraceStore
 from spanscope.store.sql import rows
+from spanscope.store.sql.assessments import (
+    delete_assessment_row,
+    insert_assessment,
+    load_assessments,
+    mark_overridden,
+    read_assessment,
+    update_assessment_row,
+)
 from spanscope.store.sql.case_folding import sqlite_index_folds, stable_characters
 from spanscope.store.sql.engine import make_engine, write_transaction
 from spanscope.store.sql.errors import translated
@@ -217,7 +226,10 @@ class SqlTraceStore(TraceStore):
             if row is None:
                 raise NotFoundError(f"no trace with id {trace_id!r}")
             found = self._spans(conn, [trace_id]).get(trace_id, []) if include_spans else []
-        return Trace(rows.info_from_row(row._mapping), TraceData(found))
+            judged = load_assessments(conn, [trace_id]).get(trace_id, [])
+        info = rows.info_from_row(row._mapping)
+        info.assessments = judged
+        return Trace(info, TraceData(found))
 
     @translated
     def search_traces(
@@ -245,10 +257,13 @@ class SqlTraceStore(TraceStore):
             page = found[:max_results]
             ids = [r["trace_id"] for r in page]
             by_trace = self._spans(conn, ids) if include_spans and ids else {}
+            judged = load_assessments(conn, ids) if ids else {}
         token = query.token_after(page[-1]) if len(found) > max_results else None
-        result = [
-            Trace(rows.info_from_row(r), TraceData(by_trace.get(r["trace_id"], []))) for r in page
-        ]
+        result = []
+        for r in page:
+            info = rows.info_from_row(r)
+            info.assessments = judged.get(info.trace_id, [])
+            result.append(Trace(info, TraceData(by_trace.get(info.trace_id, []))))
         return PagedList(result, token)
 
     @translated
@@ -342,6 +357,56 @@ class SqlTraceStore(TraceStore):
                 .where(traces.c.trace_id == trace_id)
                 .values(tags_json=orjson.dumps(tags).decode())
             )
+
+    # Assessments
+
+    @translated
+    def log_assessment(self, assessment: Assessment) -> Assessment:
+        stored = assessment.validated().with_new_id()
+        with self._write() as conn:
+            experiment = self._trace_experiment(conn, stored.trace_id)
+            insert_assessment(conn, experiment, stored)
+        return stored
+
+    @translated
+    def get_assessment(self, trace_id: str, assessment_id: str) -> Assessment:
+        with self.engine.connect() as conn:
+            return read_assessment(conn, str(trace_id), str(assessment_id))
+
+    @translated
+    def update_assessment(
+        self, trace_id: str, assessment_id: str, changes: Mapping[str, Any]
+    ) -> Assessment:
+        with self._write() as conn:
+            changed = read_assessment(conn, str(trace_id), str(assessment_id)).updated(changes)
+            update_assessment_row(conn, changed)
+        return changed
+
+    @translated
+    def override_feedback(
+        self, trace_id: str, assessment_id: str, replacement: Assessment
+    ) -> Assessment:
+        with self._write() as conn:
+            old = read_assessment(conn, str(trace_id), str(assessment_id))
+            if not old.feedback:
+                raise InvalidArgumentError("only a feedback can be overridden")
+            stored = replacement.validated().with_new_id()
+            stored.overrides = old.assessment_id
+            insert_assessment(conn, self._trace_experiment(conn, old.trace_id), stored)
+            mark_overridden(conn, str(assessment_id))
+        return stored
+
+    @translated
+    def delete_assessment(self, trace_id: str, assessment_id: str) -> None:
+        with self._write() as conn:
+            self._trace_experiment(conn, str(trace_id))
+            delete_assessment_row(conn, str(trace_id), str(assessment_id))
+
+    def _trace_experiment(self, conn: Connection, trace_id: str) -> int:
+        number = conn.scalar(select(traces.c.experiment_id).where(traces.c.trace_id == trace_id))
+        if number is None:
+            raise NotFoundError(f"no trace with id {trace_id!r}")
+        return int(number)
 
     # Clients' loss reports
 

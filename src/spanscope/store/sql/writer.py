@@ -26,6 +26,7 @@ from spanscope.store.sql.engine import write_transaction
 from spanscope.store.sql.fulltext import join_texts
 from spanscope.store.sql.schema import (
     TEXT_TABLE,
+    assessments,
     experiments,
     spans,
     trace_metadata,
@@ -285,7 +286,7 @@ def delete_trace_rows(conn: Connection, dialect: str, trace_ids: Sequence[str]) 
     """Delete traces with their spans, tags, metadata and full-text row."""
     for chunk in _chunks(list(trace_ids)):
         _delete_text(conn, dialect, chunk)  # first: SQLite finds text rows by the trace rows
-        for table in (spans, trace_tags, trace_metadata, traces):
+        for table in (spans, trace_tags, trace_metadata, assessments, traces):
             conn.execute(table.delete().where(table.c.trace_id.in_(chunk)))
 
 

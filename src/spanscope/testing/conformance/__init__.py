@@ -9,7 +9,9 @@ import pytest
 
 # The kit's asserts are rewritten like a test module's, so its failures show the values compared.
 pytest.register_assert_rewrite(
-    "spanscope.testing.conformance.store", "spanscope.testing.conformance.store_search"
+    "spanscope.testing.conformance.store",
+    "spanscope.testing.conformance.store_search",
+    "spanscope.testing.conformance.store_assessments",
 )
 
 from spanscope.testing.conformance.store import StoreConformance  # noqa: E402 - after the hook
