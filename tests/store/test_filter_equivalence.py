@@ -7,12 +7,14 @@ from typing import Any
 
 from hypothesis import event, given
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from spanscope import Span, Trace, TraceData
 from spanscope.entities import Expectation, Feedback
 from spanscope.search import Expr, matches, to_filter_string
 from spanscope.search.stored_text import replace_unstorable_deep
+from spanscope.store.sql.filters import compile_filter
+from spanscope.store.sql.schema import traces as trace_rows
 from spanscope.store.sql.store import SqlTraceStore
 from tests.search.search_helpers import KEYS, SETTINGS, SMALL_TEXT, small_expressions, traces
 
@@ -101,3 +103,9 @@ def test_sql_results_equal_python_evaluation(
     event("some match" if expected else "no match")
     found = store.search_traces(["0"], to_filter_string(expr), max_results=100)
     assert sorted(t.info.trace_id for t in found) == expected, to_filter_string(expr)
+    # The other plan for assessment filters (probing each trace's judgements, which SQLite
+    # takes when a judgement is common) gives the same answer.
+    probing = compile_filter(expr, store.dialect, many_judged=lambda ids: True)
+    with store.engine.connect() as conn:
+        probed = sorted(conn.scalars(select(trace_rows.c.trace_id).where(probing)))
+    assert probed == expected, to_filter_string(expr)

@@ -109,6 +109,7 @@ class _Context:
     dialect: str
     fold_collation: str | None
     case_stable: Callable[[], frozenset[str]] | None
+    many_judged: Callable[[Select[Any]], bool] | None = None
 
     def is_stable(self, char: str) -> bool:
         return is_case_stable(char, self.case_stable)
@@ -128,6 +129,7 @@ def compile_filter(
     *,
     fold_collation: str | None = FOLD_COLLATION,
     case_stable: Callable[[], frozenset[str]] | None = None,
+    many_judged: Callable[[Select[Any]], bool] | None = None,
 ) -> ColumnElement[bool]:
     """The WHERE clause (over `traces`) equivalent to `expr`.
 
@@ -135,8 +137,9 @@ def compile_filter(
     default (where ICU is missing; non-ASCII case folding then follows that collation).
     `case_stable`: the characters with case the store's full-text index folds as str.lower()
     does (case_folding.py), asked for only when a `text ILIKE` pattern holds one; None: none.
+    `many_judged` (SQLite): whether a query of assessment trace ids finds many (see _judged).
     """
-    context = _Context(dialect, fold_collation, case_stable)
+    context = _Context(dialect, fold_collation, case_stable, many_judged)
     node = _normal_form(expr, negated=False)
     if isinstance(node, _Leaf):
         return _leaf(node, context, fence=False)
@@ -356,14 +359,13 @@ def _assessment(
     # value_number, strings in value_text; value_type says which, so 1 never equals true.
     table = assessments
     scope: list[ColumnElement[bool]] = [
-        table.c.trace_id == traces.c.trace_id,
         table.c.name == replace_unstorable(comp.field.key),
         table.c.kind == ("feedback" if comp.field.kind is FieldKind.FEEDBACK else "expectation"),
         table.c.valid.is_(true()),
     ]
     op = comp.op
     if op in (Op.IS_NULL, Op.IS_NOT_NULL):
-        present = _exists([*scope, table.c.value_type != "null"], fence)
+        present = _judged([*scope, table.c.value_type != "null"], context, fence)
         return present if op is Op.IS_NOT_NULL else not_(present)
     values = _values(value)
     by_type: dict[str, list[Scalar]] = {}
@@ -382,7 +384,25 @@ def _assessment(
     if len(by_type) > 1 and op is Op.NOT_IN:  # a mixed list: comparable values not in it
         comparable = table.c.value_type.in_(list(by_type))
         condition = and_(comparable, not_(condition))
-    return _exists([*scope, condition], fence)
+    return _judged([*scope, condition], context, fence)
+
+
+def _judged(
+    where: list[ColumnElement[bool]], context: _Context, fence: bool
+) -> ColumnElement[bool]:
+    if context.many_judged is not None:
+        ids = select(assessments.c.trace_id).where(*where)
+        if context.many_judged(ids):
+            # SQLite plans IN without knowing how many ids it holds. When they are many, walk
+            # traces in order and probe each one's judgements (an index on trace_id covers
+            # the test), which finds a page long before the whole set could be built.
+            return _exists([assessments.c.trace_id == traces.c.trace_id, *where], fence)
+    # An uncorrelated IN, as for text: the database may drive the search from the
+    # assessments index (a rare judgement) or probe the set while walking traces.
+    judged = traces.c.trace_id.in_(select(assessments.c.trace_id).where(*where))
+    # PostgreSQL pulls an IN subquery up into a join even with OFFSET 0; under IS TRUE it
+    # stays a subquery, run once and hashed.
+    return judged.is_(true()) if fence else judged
 
 
 def _text(op: Op, value: Value, context: _Context, fence: bool) -> ColumnElement[bool]:

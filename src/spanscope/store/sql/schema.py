@@ -168,7 +168,13 @@ assessments = Table(
     Column("update_time", BigInteger, nullable=False),
     Column("overrides", String(64)),
     Column("valid", Boolean, nullable=False),
-    Index("ix_assessments_trace", "trace_id"),
-    Index("ix_assessments_number", "name", "kind", "value_number", "trace_id"),
-    Index("ix_assessments_type", "name", "kind", "value_type", "trace_id"),
+    # A trace's judgements; covers the test of a filter probing them trace by trace.
+    Index(
+        "ix_assessments_trace", "trace_id", "name", "kind", "valid", "value_type", "value_number"
+    ),
+    # Search (store/sql/filters.py): the valid judgements of a name, by value, covering the
+    # trace id. value_text stays out of it: a long string would pass the index's entry limit.
+    Index(
+        "ix_assessments_search", "name", "kind", "valid", "value_type", "value_number", "trace_id"
+    ),
 )

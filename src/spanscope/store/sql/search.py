@@ -45,6 +45,7 @@ class SearchQuery:
         *,
         fold_collation: str | None = FOLD_COLLATION,
         case_stable: Callable[[], frozenset[str]] | None = None,
+        many_judged: Callable[[Select[Any]], bool] | None = None,
     ) -> None:
         self.experiment_ids = list(experiment_ids)
         self.expr = parse_filter(filter_string)
@@ -56,6 +57,7 @@ class SearchQuery:
         self.dialect = dialect
         self.fold_collation = fold_collation
         self.case_stable = case_stable
+        self.many_judged = many_judged
         signature = f"{sorted(self.experiment_ids)}|{filter_string or ''}|{keys}"
         self.context = hashlib.sha256(signature.encode(errors="surrogatepass")).hexdigest()[:16]
 
@@ -67,6 +69,7 @@ class SearchQuery:
                 self.dialect,
                 fold_collation=self.fold_collation,
                 case_stable=self.case_stable,
+                many_judged=self.many_judged,
             )
             stmt = stmt.where(where)
         exprs = []

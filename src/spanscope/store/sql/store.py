@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Table, delete, func, select, text, update
+from sqlalchemy import Connection, Engine, Select, Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
@@ -52,6 +53,8 @@ from spanscope.store.sql.writer import TraceWriter, delete_trace_rows, load_span
 __all__ = ["SqlTraceStore"]
 
 MAX_RESULTS = 10_000
+# Past this many assessment matches SQLite walks traces in order (filters.py, _judged).
+MANY_JUDGED = 1_000
 _CHUNK = 500
 _logger = logging.getLogger("spanscope")
 
@@ -235,16 +238,17 @@ class SqlTraceStore(SqlAssessments, TraceStore):
     ) -> PagedList[Trace]:
         _check_max_results(max_results)
         numbers = [_experiment_number(e) for e in experiment_ids]
-        query = SearchQuery(
-            numbers,
-            filter_string,
-            order_by,
-            self.dialect,
-            fold_collation=self.fold_collation,
-            case_stable=self._case_stable_characters,
-        )
-        stmt = query.statement(max_results + 1, page_token)
         with self.engine.connect() as conn:
+            query = SearchQuery(
+                numbers,
+                filter_string,
+                order_by,
+                self.dialect,
+                fold_collation=self.fold_collation,
+                case_stable=self._case_stable_characters,
+                many_judged=partial(_many_judged, conn) if self.dialect == "sqlite" else None,
+            )
+            stmt = query.statement(max_results + 1, page_token)
             found = [dict(r._mapping) for r in conn.execute(stmt)]
             page = found[:max_results]
             ids = [r["trace_id"] for r in page]
@@ -423,6 +427,12 @@ class SqlTraceStore(SqlAssessments, TraceStore):
 
     def _delete_trace_rows(self, conn: Connection, trace_ids: Sequence[str]) -> None:
         delete_trace_rows(conn, self.dialect, trace_ids)
+
+
+def _many_judged(conn: Connection, ids: Select[Any]) -> bool:
+    """Whether `ids` (a filter's assessment trace ids) holds MANY_JUDGED or more."""
+    probe = select(func.count()).select_from(ids.limit(MANY_JUDGED).subquery())
+    return int(conn.scalar(probe) or 0) >= MANY_JUDGED
 
 
 def _now_ms() -> int:
