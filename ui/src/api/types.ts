@@ -12,7 +12,13 @@ export type Span = Required<Omit<Schemas["SpanModel"], "status" | "events">> & {
   status: SpanStatus;
   events: SpanEvent[];
 };
-export type TraceInfo = Required<Schemas["TraceInfoModel"]>;
+export type AssessmentSource = Required<Schemas["AssessmentSourceModel"]>;
+export type Assessment = Required<Omit<Schemas["AssessmentModel"], "source">> & {
+  source: AssessmentSource;
+};
+export type TraceInfo = Required<Omit<Schemas["TraceInfoModel"], "assessments">> & {
+  assessments: Assessment[];
+};
 export interface Trace {
   info: TraceInfo;
   data: { spans: Span[] };
@@ -26,3 +32,23 @@ export type SessionPage = Schemas["SessionPage"];
 export type SearchTraces = Schemas["SearchTraces"];
 export type DeleteTraces = Schemas["DeleteTraces"];
 export type ClientLosses = Schemas["ClientLossesModel"];
+export type CreateAssessment = Schemas["CreateAssessment"];
+export type UpdateAssessment = Schemas["UpdateAssessment"];
+export type OverrideFeedback = Schemas["OverrideFeedback"];
+
+/** GET /experiments/{id}/assessments/summary: one entry per (name, kind) of valid ones. */
+export interface AssessmentSummaryEntry {
+  name: string;
+  kind: "feedback" | "expectation";
+  count: number;
+  value_type: "boolean" | "number" | "string" | "mixed" | "other";
+  /** Booleans: the share that is true. */
+  pass_rate: number | null;
+  /** Numbers: their mean. */
+  mean: number | null;
+  /** Strings: how many of each value. */
+  values: Record<string, number>;
+}
+export interface AssessmentSummary {
+  assessments: AssessmentSummaryEntry[];
+}
