@@ -5,6 +5,7 @@ from spanscope.entities.assessment import (
     AssessmentError,
     AssessmentSource,
     AssessmentSourceType,
+    AssessmentSummary,
     Expectation,
     Feedback,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "AssessmentError",
     "AssessmentSource",
     "AssessmentSourceType",
+    "AssessmentSummary",
     "Expectation",
     "Feedback",
     "Document",

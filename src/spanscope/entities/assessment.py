@@ -24,6 +24,7 @@ __all__ = [
     "AssessmentError",
     "AssessmentSource",
     "AssessmentSourceType",
+    "AssessmentSummary",
     "Expectation",
     "Feedback",
     "new_assessment_id",
@@ -315,3 +316,47 @@ def _check_json(value: Any, what: str, depth: int = 0) -> None:
             _check_json(item, what, depth + 1)
         return
     raise InvalidArgumentError(f"{what} must be JSON (got {type(value).__name__})")
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentSummary:
+    """The valid assessments of one name and kind across an experiment's traces.
+
+    `value_type` is "boolean", "number", "string", "mixed" (several of those) or "other"
+    (lists, objects, errors only). `pass_rate` is the share of true among booleans, `mean` the
+    mean of numbers, `values` the count of each string value (the most frequent first).
+    """
+
+    name: str
+    kind: Kind
+    count: int
+    value_type: str
+    pass_rate: float | None = None
+    mean: float | None = None
+    values: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "count": self.count,
+            "value_type": self.value_type,
+            "pass_rate": self.pass_rate,
+            "mean": self.mean,
+            "values": dict(self.values),
+            "errors": self.errors,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AssessmentSummary:
+        return cls(
+            name=str(data["name"]),
+            kind="expectation" if data.get("kind") == "expectation" else "feedback",
+            count=int(data["count"]),
+            value_type=str(data["value_type"]),
+            pass_rate=data.get("pass_rate"),
+            mean=data.get("mean"),
+            values={str(k): int(v) for k, v in (data.get("values") or {}).items()},
+            errors=int(data.get("errors") or 0),
+        )

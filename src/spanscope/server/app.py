@@ -57,6 +57,7 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
     app.include_router(experiments.router)
     app.include_router(traces.router)
     app.include_router(assessments.router)
+    app.include_router(assessments.summary_router)
     app.include_router(otlp.router)
     mount_ui(app)
     # Starlette runs the last added middleware first. From the outside in: security headers

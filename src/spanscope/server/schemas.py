@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 __all__ = [
     "AssessmentList",
     "AssessmentModel",
+    "AssessmentSummaryList",
     "CreateAssessment",
     "OverrideFeedback",
     "UpdateAssessment",
@@ -138,6 +139,23 @@ class OverrideFeedback(_Strict):
 
 class AssessmentList(_Strict):
     assessments: list[AssessmentModel]
+
+
+class AssessmentSummaryModel(_Strict):
+    """The valid assessments of one name and kind across an experiment's traces."""
+
+    name: str
+    kind: Literal["feedback", "expectation"]
+    count: int
+    value_type: Literal["boolean", "number", "string", "mixed", "other"]
+    pass_rate: float | None = None  # the share of true among boolean values
+    mean: float | None = None  # the mean of number values
+    values: dict[str, int] = Field(default_factory=dict)  # string value -> count, top 20
+    errors: int = 0  # feedback that holds a judge's error instead of a value
+
+
+class AssessmentSummaryList(_Strict):
+    assessments: list[AssessmentSummaryModel]
 
 
 class TraceInfoModel(_Strict):

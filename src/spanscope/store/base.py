@@ -6,7 +6,7 @@ import abc
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from spanscope.entities.assessment import Assessment
+from spanscope.entities.assessment import Assessment, AssessmentSummary
 from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
@@ -148,6 +148,12 @@ class TraceStore(abc.ABC):
     def delete_assessment(self, trace_id: str, assessment_id: str) -> None:
         """Delete an assessment; the one it overrode becomes valid again. Unknown ids are a
         no-op (NotFoundError for an unknown trace)."""
+
+    @abc.abstractmethod
+    def summarize_assessments(self, experiment_id: str) -> list[AssessmentSummary]:
+        """Per assessment name and kind, over the experiment's valid assessments: count and
+        pass rate, mean or value counts (AssessmentSummary). NotFoundError for an unknown
+        experiment."""
 
     # Client losses (docs/reliability.md): what SDKs report they could not deliver.
 

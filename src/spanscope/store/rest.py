@@ -20,7 +20,7 @@ import httpx
 import orjson
 
 from spanscope.constants import ENV_TRACKING_TOKEN
-from spanscope.entities.assessment import Assessment, AssessmentError
+from spanscope.entities.assessment import Assessment, AssessmentError, AssessmentSummary
 from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
@@ -233,6 +233,11 @@ class RestTraceStore(TraceStore):
 
     def delete_assessment(self, trace_id: str, assessment_id: str) -> None:
         self._call("DELETE", f"{self._assessments(trace_id)}/{_q(assessment_id)}")
+
+    def summarize_assessments(self, experiment_id: str) -> list[AssessmentSummary]:
+        path = f"/api/v1/experiments/{_q(experiment_id)}/assessments/summary"
+        found = self._call("GET", path)["assessments"]
+        return [AssessmentSummary.from_dict(item) for item in found]
 
     @staticmethod
     def _assessments(trace_id: str) -> str:

@@ -1,4 +1,5 @@
-"""/api/v1/traces/{trace_id}/assessments: feedback and expectations on a trace."""
+"""/api/v1/traces/{trace_id}/assessments: feedback and expectations on a trace; and their
+summary per experiment."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from spanscope.server.routers.deps import get_store
 from spanscope.server.schemas import (
     AssessmentList,
     AssessmentModel,
+    AssessmentSummaryList,
     CreateAssessment,
     OverrideFeedback,
     UpdateAssessment,
@@ -23,7 +25,20 @@ router = APIRouter(
     tags=["assessments"],
     responses=ERROR_RESPONSES,
 )
+summary_router = APIRouter(
+    prefix="/api/v1/experiments/{experiment_id}/assessments",
+    tags=["assessments"],
+    responses=ERROR_RESPONSES,
+)
 StoreDep = Annotated[TraceStore, Depends(get_store)]
+
+
+@summary_router.get("/summary", response_model=AssessmentSummaryList)
+def summarize_assessments(experiment_id: str, store: StoreDep) -> Response:
+    """Per feedback / expectation name: count, pass rate (booleans), mean (numbers), value
+    counts (strings), over the experiment's valid assessments."""
+    found = store.summarize_assessments(experiment_id)
+    return Json({"assessments": [s.to_dict() for s in found]})
 
 
 @router.post("", response_model=AssessmentModel, status_code=201)

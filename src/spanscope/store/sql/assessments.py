@@ -10,19 +10,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, RowMapping, delete, select, update
+from sqlalchemy import Connection, RowMapping, delete, func, select, true, update
 
-from spanscope.entities.assessment import Assessment, AssessmentSource
+from spanscope.entities.assessment import Assessment, AssessmentSource, AssessmentSummary
 from spanscope.exceptions import NotFoundError
 from spanscope.search.stored_text import replace_unstorable, replace_unstorable_json
 from spanscope.store.sql.schema import assessments
 
 __all__ = [
     "delete_assessment_row",
-    "delete_for_traces",
     "insert_assessment",
     "load_assessments",
     "read_assessment",
+    "summarize",
     "typed_value",
     "update_assessment_row",
 ]
@@ -109,9 +109,53 @@ def load_assessments(conn: Connection, trace_ids: Sequence[str]) -> dict[str, li
     return found
 
 
-def delete_for_traces(conn: Connection, trace_ids: Iterable[str]) -> None:
-    for chunk in _chunks(list(trace_ids)):
-        conn.execute(delete(assessments).where(assessments.c.trace_id.in_(chunk)))
+_SUMMARY_TYPES = {"bool": "boolean", "number": "number", "string": "string"}
+_TOP_VALUES = 20
+
+
+def summarize(conn: Connection, experiment: int) -> list[AssessmentSummary]:
+    """Per name and kind, over the experiment's valid assessments (see AssessmentSummary)."""
+    valid = [assessments.c.experiment_id == experiment, assessments.c.valid.is_(true())]
+    key = (assessments.c.name, assessments.c.kind, assessments.c.value_type)
+    grouped = conn.execute(
+        select(*key, func.count(), func.avg(assessments.c.value_number))
+        .where(*valid)
+        .group_by(*key)
+    ).all()
+    strings = conn.execute(
+        select(assessments.c.name, assessments.c.kind, assessments.c.value_text, func.count())
+        .where(*valid, assessments.c.value_type == "string")
+        .group_by(assessments.c.name, assessments.c.kind, assessments.c.value_text)
+    ).all()
+    parts: dict[tuple[str, str], dict[str, tuple[int, float | None]]] = {}
+    for name, kind, value_type, count, average in grouped:
+        parts.setdefault((name, kind), {})[value_type] = (int(count), average)
+    values: dict[tuple[str, str], dict[str, int]] = {}
+    for name, kind, text, count in strings:
+        values.setdefault((name, kind), {})[text] = int(count)
+    summaries = []
+    for (name, kind), by_type in sorted(parts.items()):
+        comparable = [_SUMMARY_TYPES[t] for t in by_type if t in _SUMMARY_TYPES]
+        top = sorted(values.get((name, kind), {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        summaries.append(
+            AssessmentSummary(
+                name=name,
+                kind="expectation" if kind == "expectation" else "feedback",
+                count=sum(count for count, _ in by_type.values()),
+                value_type=(
+                    comparable[0] if len(comparable) == 1 else "mixed" if comparable else "other"
+                ),
+                pass_rate=_average(by_type.get("bool")),
+                mean=_average(by_type.get("number")),
+                values=dict(top[:_TOP_VALUES]),
+                errors=by_type.get("null", (0, None))[0],
+            )
+        )
+    return summaries
+
+
+def _average(found: tuple[int, float | None] | None) -> float | None:
+    return None if found is None or found[1] is None else float(found[1])
 
 
 def _row(experiment: int, a: Assessment) -> dict[str, Any]:

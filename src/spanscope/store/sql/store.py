@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
@@ -18,7 +17,6 @@ from sqlalchemy import Connection, Engine, Table, delete, func, select, text, up
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
-from spanscope.entities.assessment import Assessment
 from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
@@ -27,16 +25,10 @@ from spanscope.entities.trace import Trace, TraceData
 from spanscope.exceptions import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from spanscope.store.base import PagedList, TraceStore
 from spanscope.store.sql import rows
-from spanscope.store.sql.assessments import (
-    delete_assessment_row,
-    insert_assessment,
-    load_assessments,
-    mark_overridden,
-    read_assessment,
-    update_assessment_row,
-)
+from spanscope.store.sql.assessment_store import SqlAssessments
+from spanscope.store.sql.assessments import load_assessments
 from spanscope.store.sql.case_folding import sqlite_index_folds, stable_characters
-from spanscope.store.sql.engine import make_engine, write_transaction
+from spanscope.store.sql.engine import make_engine
 from spanscope.store.sql.errors import translated
 from spanscope.store.sql.filters import FOLD_COLLATION
 from spanscope.store.sql.losses import delete_losses, read_losses, record_losses
@@ -64,7 +56,7 @@ _CHUNK = 500
 _logger = logging.getLogger("spanscope")
 
 
-class SqlTraceStore(TraceStore):
+class SqlTraceStore(SqlAssessments, TraceStore):
     """Traces in SQLite (WAL) or PostgreSQL; the schema is migrated on first use."""
 
     @translated
@@ -358,56 +350,6 @@ class SqlTraceStore(TraceStore):
                 .values(tags_json=orjson.dumps(tags).decode())
             )
 
-    # Assessments
-
-    @translated
-    def log_assessment(self, assessment: Assessment) -> Assessment:
-        stored = assessment.validated().with_new_id()
-        with self._write() as conn:
-            experiment = self._trace_experiment(conn, stored.trace_id)
-            insert_assessment(conn, experiment, stored)
-        return stored
-
-    @translated
-    def get_assessment(self, trace_id: str, assessment_id: str) -> Assessment:
-        with self.engine.connect() as conn:
-            return read_assessment(conn, str(trace_id), str(assessment_id))
-
-    @translated
-    def update_assessment(
-        self, trace_id: str, assessment_id: str, changes: Mapping[str, Any]
-    ) -> Assessment:
-        with self._write() as conn:
-            changed = read_assessment(conn, str(trace_id), str(assessment_id)).updated(changes)
-            update_assessment_row(conn, changed)
-        return changed
-
-    @translated
-    def override_feedback(
-        self, trace_id: str, assessment_id: str, replacement: Assessment
-    ) -> Assessment:
-        with self._write() as conn:
-            old = read_assessment(conn, str(trace_id), str(assessment_id))
-            if not old.feedback:
-                raise InvalidArgumentError("only a feedback can be overridden")
-            stored = replacement.validated().with_new_id()
-            stored.overrides = old.assessment_id
-            insert_assessment(conn, self._trace_experiment(conn, old.trace_id), stored)
-            mark_overridden(conn, str(assessment_id))
-        return stored
-
-    @translated
-    def delete_assessment(self, trace_id: str, assessment_id: str) -> None:
-        with self._write() as conn:
-            self._trace_experiment(conn, str(trace_id))
-            delete_assessment_row(conn, str(trace_id), str(assessment_id))
-
-    def _trace_experiment(self, conn: Connection, trace_id: str) -> int:
-        number = conn.scalar(select(traces.c.experiment_id).where(traces.c.trace_id == trace_id))
-        if number is None:
-            raise NotFoundError(f"no trace with id {trace_id!r}")
-        return int(number)
-
     # Clients' loss reports
 
     @translated
@@ -445,9 +387,6 @@ class SqlTraceStore(TraceStore):
         )
         with self.engine.connect() as conn:
             return [str(row[0]) for row in conn.execute(query, {"chars": chars})]
-
-    def _write(self) -> AbstractContextManager[Connection]:
-        return write_transaction(self.engine)
 
     def _upsert(
         self, conn: Connection, table: Table, values: list[dict[str, Any]], keys: list[str]

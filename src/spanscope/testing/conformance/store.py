@@ -26,6 +26,7 @@ from spanscope.exceptions import (
     SpanscopeError,
 )
 from spanscope.store.base import TraceStore
+from spanscope.testing.conformance.store_assessment_search import AssessmentSearchConformance
 from spanscope.testing.conformance.store_assessments import AssessmentConformance
 from spanscope.testing.conformance.store_search import SearchConformance
 from spanscope.testing.conformance.store_traces import (
@@ -41,7 +42,7 @@ from spanscope.testing.conformance.store_traces import (
 __all__ = ["StoreConformance"]
 
 
-class StoreConformance(SearchConformance, AssessmentConformance):
+class StoreConformance(SearchConformance, AssessmentConformance, AssessmentSearchConformance):
     """The TraceStore contract. Subclass it as `class TestMyStore(StoreConformance)` and
     provide a `store` fixture: an emptied store whose default experiment is "0".
 

@@ -154,3 +154,42 @@ class AssessmentConformance:
         assert store.get_trace(tid).info.assessments == []
         with pytest.raises(NotFoundError):
             store.get_assessment(tid, stored.assessment_id)
+
+    def test_summary_counts_valid_assessments_per_name(self, store: TraceStore) -> None:
+        traces = [make_trace(DEFAULT, f"q{i}") for i in range(4)]
+        store.write_traces(traces)
+        ids = [t.info.trace_id for t in traces]
+        for tid, ok in zip(ids, (True, True, False, True), strict=True):
+            store.log_assessment(Feedback(trace_id=tid, name="correct", value=ok))
+        first = store.log_assessment(Feedback(trace_id=ids[0], name="score", value=1))
+        assert first.assessment_id is not None
+        store.override_feedback(ids[0], first.assessment_id, first.overridden_by(4, None, None, {}))
+        store.log_assessment(Feedback(trace_id=ids[1], name="score", value=2))
+        for tid, tone in zip(ids[:3], ("polite", "curt", "polite"), strict=True):
+            store.log_assessment(Feedback(trace_id=tid, name="tone", value=tone))
+        store.log_assessment(Feedback(trace_id=ids[3], name="tone", error=AssessmentError("E")))
+        store.log_assessment(Expectation(trace_id=ids[0], name="answer", value={"a": 1}))
+        summary = {(s.name, s.kind): s for s in store.summarize_assessments(DEFAULT)}
+        assert set(summary) == {
+            ("correct", "feedback"),
+            ("score", "feedback"),
+            ("tone", "feedback"),
+            ("answer", "expectation"),
+        }
+        correct = summary["correct", "feedback"]
+        assert (correct.count, correct.value_type, correct.pass_rate) == (4, "boolean", 0.75)
+        score = summary["score", "feedback"]  # the overridden 1 does not count
+        assert (score.count, score.value_type, score.mean) == (2, "number", 3.0)
+        tone = summary["tone", "feedback"]
+        assert (tone.count, tone.value_type, tone.values, tone.errors) == (
+            4,
+            "string",
+            {"polite": 2, "curt": 1},
+            1,
+        )
+        answer = summary["answer", "expectation"]
+        assert (answer.count, answer.value_type, answer.mean) == (1, "other", None)
+        empty = store.create_experiment("no judgements yet")
+        assert store.summarize_assessments(empty) == []
+        with pytest.raises(NotFoundError):
+            store.summarize_assessments("987654")
