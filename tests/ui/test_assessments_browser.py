@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 
-from tests.ui.conftest import ConsoleWatch
 from tests.ui.seed import Seeded
 from tests.ui.test_browser import open_span, span_id, table_rows, wait_rows
 
@@ -28,20 +26,6 @@ def log_feedback(url: str, trace_id: str, name: str, value: Any) -> None:
     body = {"name": name, "value": value, "source": {"source_type": "CODE", "source_id": "test"}}
     response = httpx.post(f"{url}/api/v1/traces/{trace_id}/assessments", json=body)
     assert response.status_code == 201, response.text
-
-
-@pytest.fixture(autouse=True)
-def _missing_backend_allowed(seeded_server: Server, console: ConsoleWatch) -> None:
-    """A server without the summary endpoint answers 404, one without feedback filters 400;
-    Chromium logs both. Allowed only while the server lacks them (the UI then shows no
-    summary, or the filter's error)."""
-    url, seeded = seeded_server
-    summary = httpx.get(f"{url}/api/v1/experiments/{seeded.experiment_id}/assessments/summary")
-    if summary.status_code == 404:
-        console.allow("status of 404")
-    search = httpx.post(f"{url}/api/v1/traces/search", json={"filter": "feedback.x = true"})
-    if search.status_code == 400:
-        console.allow("status of 400")
 
 
 def test_thumbs_down_on_a_span_shows_on_the_trace_and_in_the_table(
@@ -97,10 +81,6 @@ def test_thumbs_down_on_a_span_shows_on_the_trace_and_in_the_table(
     expect(page.get_by_label("Filter", exact=True)).to_have_value(f"feedback.{THUMBS} = false")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the filter language's feedback.<name> is on the backend branch, not merged yet",
-)
 def test_table_filters_by_a_feedback_value(seeded_server: Server, page: Any) -> None:
     url, seeded = seeded_server
     log_feedback(url, seeded.agent_trace_id, "grounded", True)
@@ -176,10 +156,6 @@ def test_named_feedback_override_history_expectation_and_delete(
     assert [a for a in assessments(url, trace_id) if a["kind"] == "expectation"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GET /experiments/{id}/assessments/summary is on the backend branch, not merged yet",
-)
 def test_experiment_summary_counts_feedback(seeded_server: Server, page: Any) -> None:
     url, seeded = seeded_server
     for trace_id, value in [(seeded.agent_trace_id, True), (seeded.xss_trace_id, True)]:

@@ -61,6 +61,27 @@ export interface paths {
         patch: operations["rename_experiment_api_v1_experiments__experiment_id__patch"];
         trace?: never;
     };
+    "/api/v1/experiments/{experiment_id}/assessments/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summarize Assessments
+         * @description Per feedback / expectation name: count, pass rate (booleans), mean (numbers), value
+         *     counts (strings), over the experiment's valid assessments.
+         */
+        get: operations["summarize_assessments_api_v1_experiments__experiment_id__assessments_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/{experiment_id}/client-losses": {
         parameters: {
             query?: never;
@@ -372,6 +393,44 @@ export interface components {
              * @enum {string}
              */
             source_type: "HUMAN" | "LLM_JUDGE" | "CODE";
+        };
+        /** AssessmentSummaryList */
+        AssessmentSummaryList: {
+            /** Assessments */
+            assessments: components["schemas"]["AssessmentSummaryModel"][];
+        };
+        /**
+         * AssessmentSummaryModel
+         * @description The valid assessments of one name and kind across an experiment's traces.
+         */
+        AssessmentSummaryModel: {
+            /** Count */
+            count: number;
+            /**
+             * Errors
+             * @default 0
+             */
+            errors: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "feedback" | "expectation";
+            /** Mean */
+            mean?: number | null;
+            /** Name */
+            name: string;
+            /** Pass Rate */
+            pass_rate?: number | null;
+            /**
+             * Value Type
+             * @enum {string}
+             */
+            value_type: "boolean" | "number" | "string" | "mixed" | "other";
+            /** Values */
+            values?: {
+                [key: string]: number;
+            };
         };
         /**
          * ClientLossesModel
@@ -1187,6 +1246,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExperimentModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    summarize_assessments_api_v1_experiments__experiment_id__assessments_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentSummaryList"];
                 };
             };
             /** @description Bad input (e.g. a malformed filter, with its position) */

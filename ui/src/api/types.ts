@@ -36,19 +36,8 @@ export type CreateAssessment = Schemas["CreateAssessment"];
 export type UpdateAssessment = Schemas["UpdateAssessment"];
 export type OverrideFeedback = Schemas["OverrideFeedback"];
 
-/** GET /experiments/{id}/assessments/summary: one entry per (name, kind) of valid ones. */
-export interface AssessmentSummaryEntry {
-  name: string;
-  kind: "feedback" | "expectation";
-  count: number;
-  value_type: "boolean" | "number" | "string" | "mixed" | "other";
-  /** Booleans: the share that is true. */
-  pass_rate: number | null;
-  /** Numbers: their mean. */
-  mean: number | null;
-  /** Strings: how many of each value. */
-  values: Record<string, number>;
-}
+/** One entry of GET /experiments/{id}/assessments/summary: a (name, kind) of valid ones. */
+export type AssessmentSummaryEntry = Required<Schemas["AssessmentSummaryModel"]>;
 export interface AssessmentSummary {
   assessments: AssessmentSummaryEntry[];
 }

@@ -191,8 +191,23 @@ describe("summaries", () => {
     expect(summaryHeadline(byName.topic!)).toBe("x 2 · y 1");
   });
 
-  it("call values of several types mixed", () => {
-    const [entry] = summarize([info([assessment({ value: 1 }), assessment({ value: "a" })])]);
-    expect(entry).toMatchObject({ value_type: "mixed", pass_rate: null, mean: null });
+  it("call values of several types mixed, and count errors", () => {
+    const failed = assessment({
+      value: null,
+      error: { error_code: "Timeout", error_message: null, stack_trace: null },
+    });
+    const [entry] = summarize([
+      info([assessment({ value: 1 }), assessment({ value: "a" }), assessment({ value: true })]),
+      info([failed]),
+    ]);
+    expect(entry).toMatchObject({
+      count: 4,
+      value_type: "mixed",
+      pass_rate: 1,
+      mean: 1,
+      values: { a: 1 },
+      errors: 1,
+    });
+    expect(summaryHeadline(entry!)).toBe("100% ✓ · mean 1 · a 1 · 1 error");
   });
 });

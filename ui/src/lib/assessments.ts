@@ -188,41 +188,47 @@ export function summarize(infos: readonly TraceInfo[]): AssessmentSummaryEntry[]
     .sort((a, b) => (a.kind === b.kind ? (a.name < b.name ? -1 : 1) : a.kind < b.kind ? 1 : -1));
 }
 
+// As the server counts (AssessmentSummary in spanscope/entities/assessment.py).
 function summaryOf(
   name: string,
   kind: "feedback" | "expectation",
   values: unknown[],
 ): AssessmentSummaryEntry {
-  const present = values.filter((v) => v != null);
-  const types = new Set(present.map((v) => (Array.isArray(v) ? "other" : typeof v)));
-  const only = types.size === 1 ? [...types][0] : types.size === 0 ? "other" : "mixed";
-  const valueType =
-    only === "boolean" || only === "number" || only === "string" || only === "mixed"
-      ? only
-      : "other";
+  const booleans = values.filter((v): v is boolean => typeof v === "boolean");
+  const numbers = values.filter((v): v is number => typeof v === "number");
+  const strings = values.filter((v): v is string => typeof v === "string");
+  const comparable = (
+    [
+      [booleans, "boolean"],
+      [numbers, "number"],
+      [strings, "string"],
+    ] as const
+  ).flatMap(([found, type]) => (found.length ? [type] : []));
   const counts: Record<string, number> = {};
-  if (valueType === "string") for (const v of present as string[]) counts[v] = (counts[v] ?? 0) + 1;
-  const numbers = present as number[];
+  for (const v of strings) counts[v] = (counts[v] ?? 0) + 1;
   return {
     name,
     kind,
     count: values.length,
-    value_type: valueType,
-    pass_rate:
-      valueType === "boolean" ? present.filter((v) => v === true).length / present.length : null,
-    mean: valueType === "number" ? numbers.reduce((s, n) => s + n, 0) / numbers.length : null,
+    value_type:
+      comparable.length === 1 ? comparable[0]! : comparable.length > 1 ? "mixed" : "other",
+    pass_rate: booleans.length ? booleans.filter((v) => v).length / booleans.length : null,
+    mean: numbers.length ? numbers.reduce((sum, n) => sum + n, 0) / numbers.length : null,
     values: counts,
+    errors: values.filter((v) => v == null).length,
   };
 }
 
 /** "75% ✓", "mean 3.5", "good 3 · bad 1": the headline of one summary entry. */
 export function summaryHeadline(entry: AssessmentSummaryEntry): string {
-  if (entry.pass_rate != null) return `${Math.round(entry.pass_rate * 100)}% ✓`;
-  if (entry.mean != null) return `mean ${Number(entry.mean.toFixed(2))}`;
-  const values = Object.entries(entry.values).sort((a, b) => b[1] - a[1]);
-  if (values.length === 0) return entry.value_type;
-  const shown = values.slice(0, 3).map(([v, n]) => `${v} ${n}`);
-  return values.length > 3 ? `${shown.join(" · ")} · …` : shown.join(" · ");
+  const parts: string[] = [];
+  if (entry.pass_rate != null) parts.push(`${Math.round(entry.pass_rate * 100)}% ✓`);
+  if (entry.mean != null) parts.push(`mean ${Number(entry.mean.toFixed(2))}`);
+  const values = Object.entries(entry.values ?? {}).sort((a, b) => b[1] - a[1]);
+  parts.push(...values.slice(0, 3).map(([v, n]) => `${v} ${n}`));
+  if (values.length > 3) parts.push("…");
+  if (entry.errors) parts.push(`${entry.errors} ${entry.errors === 1 ? "error" : "errors"}`);
+  return parts.length ? parts.join(" · ") : entry.value_type;
 }
 
 const REVIEWER_KEY = "spanscope.reviewer";
