@@ -165,8 +165,8 @@ class AssessmentConformance:
         assert first.assessment_id is not None
         store.override_feedback(ids[0], first.assessment_id, first.overridden_by(4, None, None, {}))
         store.log_assessment(Feedback(trace_id=ids[1], name="score", value=2))
-        for tid, tone in zip(ids[:3], ("polite", "curt", "polite"), strict=True):
-            store.log_assessment(Feedback(trace_id=tid, name="tone", value=tone))
+        for tid, said in zip(ids[:3], ("polite", "curt", "polite"), strict=True):
+            store.log_assessment(Feedback(trace_id=tid, name="tone", value=said))
         store.log_assessment(Feedback(trace_id=ids[3], name="tone", error=AssessmentError("E")))
         store.log_assessment(Expectation(trace_id=ids[0], name="answer", value={"a": 1}))
         summary = {(s.name, s.kind): s for s in store.summarize_assessments(DEFAULT)}
