@@ -106,7 +106,7 @@ def test_table_filters_by_a_feedback_value(seeded_server: Server, page: Any) -> 
 
 
 def test_named_feedback_override_history_expectation_and_delete(
-    seeded_server: Server, page: Any
+    seeded_server: Server, page: Any, screenshot: Any
 ) -> None:
     url, seeded = seeded_server
     trace_id = seeded.failing_trace_id
@@ -148,6 +148,7 @@ def test_named_feedback_override_history_expectation_and_delete(
     form.get_by_role("button", name="Add expectation").click()
     expected = panel.get_by_test_id("assessment").filter(has_text="expected_facts")
     expect(expected).to_contain_text("SKU-42 is out of stock")
+    screenshot("trace-assessments")
     [stored_expectation] = [a for a in assessments(url, trace_id) if a["kind"] == "expectation"]
     assert stored_expectation["value"] == {"facts": ["SKU-42 is out of stock"]}
 

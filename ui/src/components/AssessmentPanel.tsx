@@ -40,7 +40,13 @@ export function AssessmentPanel({ traceId, spanId, assessments }: Props) {
       data-target={target}
       aria-label={`Assessments of the ${target}`}
     >
-      <Thumbs traceId={traceId} spanId={spanId} assessments={assessments} reviewer={reviewer} />
+      <Thumbs
+        traceId={traceId}
+        spanId={spanId}
+        assessments={assessments}
+        reviewer={reviewer}
+        target={target}
+      />
       {threads.length > 0 && (
         <ul className="assessment-list">
           {threads.map((t) => (
@@ -68,17 +74,19 @@ export function AssessmentPanel({ traceId, spanId, assessments }: Props) {
   );
 }
 
-/** 👍 / 👎 with an optional comment; a second click by the same person overrides the first. */
+/** Thumbs up / down with an optional comment; a second click by the same person overrides the first. */
 function Thumbs({
   traceId,
   spanId,
   assessments,
   reviewer,
+  target,
 }: {
   traceId: string;
   spanId: string | null;
   assessments: readonly Assessment[];
   reviewer: string;
+  target: string;
 }) {
   const refresh = useRefreshAssessments(traceId);
   const [comment, setComment] = useState("");
@@ -106,6 +114,7 @@ function Thumbs({
   });
   return (
     <div className="thumbs inline-form">
+      <span className="fact-label">Rate this {target}</span>
       <button
         type="button"
         className={`secondary small thumb${mine?.value === true ? " chosen" : ""}`}
@@ -115,7 +124,7 @@ function Thumbs({
         disabled={give.isPending}
         onClick={() => give.mutate(true)}
       >
-        👍
+        <ThumbIcon />
       </button>
       <button
         type="button"
@@ -126,17 +135,35 @@ function Thumbs({
         disabled={give.isPending}
         onClick={() => give.mutate(false)}
       >
-        👎
+        <ThumbIcon down />
       </button>
       <input
         aria-label="Comment"
         className="thumbs-comment"
-        placeholder="Comment (optional), then 👍 or 👎"
+        placeholder="Comment (optional)"
         value={comment}
         onChange={(e) => setComment(e.target.value)}
       />
       <ErrorBox error={give.error} />
     </div>
+  );
+}
+
+// Drawn, not an emoji: emoji fonts are missing on many Linux desktops and in headless browsers.
+function ThumbIcon({ down = false }: { down?: boolean }) {
+  return (
+    <svg
+      viewBox="0 0 16 16"
+      width="15"
+      height="15"
+      aria-hidden="true"
+      style={down ? { transform: "rotate(180deg)" } : undefined}
+    >
+      <path
+        fill="currentColor"
+        d="M1.5 7h3v7.5h-3zM6 14.5V7l3-5.5c1.2 0 2 .8 1.8 2L10.3 6H14c.9 0 1.5.8 1.3 1.7l-1.2 5.6c-.2.7-.8 1.2-1.5 1.2z"
+      />
+    </svg>
   );
 }
 

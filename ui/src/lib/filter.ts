@@ -132,14 +132,16 @@ export function feedbackFilterOptions(
       const field = assessmentField(e.name);
       const options: FilterOption[] = [];
       if (e.value_type === "boolean") {
-        options.push({ label: `${e.name}: ✓ yes`, clause: `${field} = true` });
-        options.push({ label: `${e.name}: ✗ no`, clause: `${field} = false` });
+        options.push({ label: "✓ yes", clause: `${field} = true` });
+        options.push({ label: "✗ no", clause: `${field} = false` });
       }
       for (const value of Object.keys(e.values).sort()) {
-        options.push({ label: `${e.name}: ${value}`, clause: `${field} = ${quote(value)}` });
+        const label = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+        options.push({ label, clause: `${field} = ${quote(value)}` });
       }
-      options.push({ label: `${e.name}: any value`, clause: `${field} IS NOT NULL` });
-      options.push({ label: `${e.name}: none`, clause: `${field} IS NULL` });
+      // The option's group names the feedback; the labels say only the value.
+      options.push({ label: "any value", clause: `${field} IS NOT NULL` });
+      options.push({ label: "none", clause: `${field} IS NULL` });
       return { name: e.name, options };
     });
 }
