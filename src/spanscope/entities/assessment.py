@@ -44,6 +44,9 @@ class AssessmentSourceType(str, enum.Enum):
     LLM_JUDGE = "LLM_JUDGE"
     CODE = "CODE"
 
+    def __str__(self) -> str:  # "HUMAN", as on Python 3.11's StrEnum
+        return self.value
+
 
 @dataclass(frozen=True, slots=True)
 class AssessmentSource:

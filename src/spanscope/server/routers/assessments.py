@@ -3,11 +3,14 @@ summary per experiment."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
 from spanscope.entities.assessment import Assessment, AssessmentError, AssessmentSource
+from spanscope.exceptions import InvalidArgumentError
 from spanscope.server.responses import ERROR_RESPONSES, Json
 from spanscope.server.routers.deps import get_store
 from spanscope.server.schemas import (
@@ -44,20 +47,22 @@ def summarize_assessments(experiment_id: str, store: StoreDep) -> Response:
 @router.post("", response_model=AssessmentModel, status_code=201)
 def log_assessment(trace_id: str, body: CreateAssessment, store: StoreDep) -> Response:
     """Log a feedback or an expectation; answers the stored assessment (with its id)."""
-    source = _source(body.source) or (
-        AssessmentSource("HUMAN") if body.kind == "expectation" else AssessmentSource()
-    )
-    assessment = Assessment(
-        trace_id=trace_id,
-        name=body.name,
-        kind=body.kind,
-        value=body.value,
-        rationale=body.rationale,
-        source=source,
-        span_id=body.span_id,
-        metadata=dict(body.metadata),
-        error=None if body.error is None else AssessmentError(**body.error.model_dump()),
-    )
+    with _unprocessable():
+        source = _source(body.source) or (
+            AssessmentSource("HUMAN") if body.kind == "expectation" else AssessmentSource()
+        )
+        error = None if body.error is None else AssessmentError(**body.error.model_dump())
+        assessment = Assessment(
+            trace_id=trace_id,
+            name=body.name,
+            kind=body.kind,
+            value=body.value,
+            rationale=body.rationale,
+            source=source,
+            span_id=body.span_id,
+            metadata=dict(body.metadata),
+            error=error,
+        ).validated()
     return Json(store.log_assessment(assessment).to_dict(), status_code=201)
 
 
@@ -83,7 +88,8 @@ def update_assessment(
     }
     if "error" in body.model_fields_set:
         changes["error"] = None if body.error is None else body.error.model_dump()
-    return Json(store.update_assessment(trace_id, assessment_id, changes).to_dict())
+    with _unprocessable():
+        return Json(store.update_assessment(trace_id, assessment_id, changes).to_dict())
 
 
 @router.post("/{assessment_id}/override", response_model=AssessmentModel, status_code=201)
@@ -92,16 +98,29 @@ def override_feedback(
 ) -> Response:
     """Replace a feedback; the old one stays as history, no longer valid."""
     old = store.get_assessment(trace_id, assessment_id)
-    replacement = old.overridden_by(
-        body.value, body.rationale, _source(body.source), dict(body.metadata)
-    )
-    return Json(store.override_feedback(trace_id, assessment_id, replacement).to_dict(), 201)
+    with _unprocessable():
+        replacement = old.overridden_by(
+            body.value, body.rationale, _source(body.source), dict(body.metadata)
+        )
+        stored = store.override_feedback(trace_id, assessment_id, replacement)
+    return Json(stored.to_dict(), 201)
 
 
 @router.delete("/{assessment_id}", status_code=204)
 def delete_assessment(trace_id: str, assessment_id: str, store: StoreDep) -> Response:
     store.delete_assessment(trace_id, assessment_id)
     return Response(status_code=204)
+
+
+@contextmanager
+def _unprocessable() -> Iterator[None]:
+    """An assessment the body describes but the model refuses (a value of the wrong type, no
+    value and no error, ...) is a 422, as a body of the wrong shape is."""
+    try:
+        yield
+    except InvalidArgumentError as exc:
+        exc.http_status = 422  # type: ignore[attr-defined]
+        raise
 
 
 def _source(model: Any) -> AssessmentSource | None:
