@@ -90,6 +90,11 @@ def test_table_filters_by_a_feedback_value(seeded_server: Server, page: Any) -> 
     row = table_rows(page).filter(has=page.locator(f"a[href='/traces/{seeded.agent_trace_id}']"))
     page.locator("summary", has_text="Columns").click()
     page.locator(".dropdown-menu label", has_text="grounded").locator("input").check()
+    # The column sorts by the feedback's value: true before false, traces without it last.
+    page.locator("[data-testid=traces-table] thead").get_by_role("button", name="grounded").click()
+    expect(table_rows(page).first).to_contain_text(seeded.agent_trace_id[:8])
+    expect(table_rows(page).nth(1)).to_contain_text(seeded.failing_trace_id[:8])
+    assert "sort=feedback.grounded+DESC" in page.url
     row.locator("td[data-feedback=grounded]").get_by_role("button", name="✓").click()
     wait_rows(page, 1)
     assert seeded.agent_trace_id[:8] in table_rows(page).first.inner_text()
