@@ -144,7 +144,7 @@ client_loss_events = Table(
     Index("ix_client_loss_events_time", "experiment_id", "at_ms"),
 )
 
-# Feedback and expectations (revision 0006). The value is kept as JSON, and typed for search:
+# Feedback and expectations (revision 0007). The value is kept as JSON, and typed for search:
 # booleans and numbers in value_number (1/0 for booleans), strings in value_text.
 assessments = Table(
     "assessments",

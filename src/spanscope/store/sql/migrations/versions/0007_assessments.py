@@ -3,8 +3,8 @@
 Revision 0001 creates every table of the current schema, so on a new database it exists
 already; on an older one it is created here.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from spanscope.store.sql.schema import assessments, metadata
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
