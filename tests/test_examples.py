@@ -48,6 +48,7 @@ def test_every_example_is_seeded() -> None:
         "chat_session.py",
         "dspy_program.py",
         "failing_tool.py",
+        "feedback.py",
         "langgraph_rag.py",
         "litellm_completion.py",
         "llama_index_query.py",
@@ -103,6 +104,25 @@ def test_demo_has_a_conversation(seeded: demo.SeedResult, demo_traces: list[Trac
     assert {t.info.user_id for t in turns} == {"user-ana"}
     sessions = {s.session_id: s for s in spanscope.search_sessions([seeded.experiment_id])}
     assert sessions[str(turns[0].info.session_id)].trace_count == 3
+
+
+def test_demo_holds_human_and_code_feedback(
+    seeded: demo.SeedResult, demo_traces: list[Trace]
+) -> None:
+    judged = [t for t in demo_traces if t.info.name == "faq_bot"]
+    assert len(judged) == 3
+    sources = {a.source.to_dict()["source_type"] for t in judged for a in t.info.assessments}
+    assert sources == {"HUMAN", "CODE"}
+    liked = spanscope.search_traces(
+        [seeded.experiment_id], filter_string="feedback.user_thumbs = true"
+    )
+    assert len(liked) == 3
+    (corrected,) = [t for t in judged if not all(a.valid for a in t.info.assessments)]
+    assert [a.value for a in corrected.info.assessments if a.name == "user_thumbs"] == [
+        False,
+        True,
+    ]
+    assert "traces with a thumbs up: 3 of 3" in _run(seeded, "feedback.py").stdout
 
 
 def test_seeding_starts_from_a_fresh_store(tmp_path: Path) -> None:

@@ -18,6 +18,18 @@ from spanscope.integrations import registered
 ROOT = Path(__file__).resolve().parent.parent
 
 EXPECTED = [
+    "Assessment",
+    "AssessmentError",
+    "AssessmentSource",
+    "AssessmentSourceType",
+    "Expectation",
+    "Feedback",
+    "delete_assessment",
+    "get_assessment",
+    "log_expectation",
+    "log_feedback",
+    "override_feedback",
+    "update_assessment",
     "Document",
     "Experiment",
     "InvalidFilterError",

@@ -4,8 +4,14 @@ from spanscope import integrations, tracing
 from spanscope.autologging import autolog
 from spanscope.display import disable_notebook_display, display_traces, enable_notebook_display
 from spanscope.entities import (
+    Assessment,
+    AssessmentError,
+    AssessmentSource,
+    AssessmentSourceType,
     Document,
+    Expectation,
     Experiment,
+    Feedback,
     Session,
     Span,
     SpanEvent,
@@ -26,6 +32,14 @@ from spanscope.exceptions import (
 )
 from spanscope.integrations import *  # noqa: F403  (the registered integration modules)
 from spanscope.store.uri import get_tracking_uri, set_tracking_uri
+from spanscope.tracing.assessments import (
+    delete_assessment,
+    get_assessment,
+    log_expectation,
+    log_feedback,
+    override_feedback,
+    update_assessment,
+)
 from spanscope.tracing.client import TracingClient
 from spanscope.tracing.fluent import (
     flush,
@@ -55,7 +69,19 @@ from spanscope.tracing.store_fluent import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Assessment",
+    "AssessmentError",
+    "AssessmentSource",
+    "AssessmentSourceType",
     "Document",
+    "Expectation",
+    "Feedback",
+    "delete_assessment",
+    "get_assessment",
+    "log_expectation",
+    "log_feedback",
+    "override_feedback",
+    "update_assessment",
     "Experiment",
     "InvalidArgumentError",
     "InvalidFilterError",

@@ -11,17 +11,12 @@ from spanscope.constants import TraceMetadataKey
 from spanscope.entities import Span, Trace, TraceData, TraceInfo, TraceState
 from spanscope.search import (
     And,
-    Comparison,
     Expr,
     Not,
-    Op,
     Or,
     Scalar,
-    Value,
-    ValueType,
-    field_spec,
 )
-from spanscope.testing.conformance.store_filters import filter_fields, like_pattern
+from spanscope.testing.conformance.store_filters import comparisons
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 
@@ -73,37 +68,6 @@ NUMBERS: st.SearchStrategy[Scalar] = st.one_of(
 )
 
 
-@st.composite
-def _comparison(
-    draw: st.DrawFn,
-    keys: st.SearchStrategy[str],
-    strings: st.SearchStrategy[str],
-    numbers: st.SearchStrategy[Scalar],
-) -> Comparison:
-    field = draw(filter_fields(keys))
-    spec = field_spec(field)
-    op = draw(st.sampled_from(spec.ops))
-    if op in (Op.IS_NULL, Op.IS_NOT_NULL):
-        return Comparison(field, op)
-    if op in (Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE):
-        return Comparison(field, op, like_pattern(draw(strings)))
-    scalar: st.SearchStrategy[Scalar]
-    if spec.value_type is ValueType.NUMBER:
-        scalar = numbers
-    elif spec.value_type is ValueType.ENUM:
-        scalar = st.sampled_from(spec.values)
-    elif spec.value_type is ValueType.JSON:
-        scalar = numbers if op in (Op.LT, Op.LE, Op.GT, Op.GE) else st.one_of(strings, numbers)
-    else:
-        scalar = strings
-    value: Value
-    if op in (Op.IN, Op.NOT_IN):
-        value = tuple(draw(st.lists(scalar, min_size=1, max_size=3)))
-    else:
-        value = draw(scalar)
-    return Comparison(field, op, value)
-
-
 ANY_KEY = st.text(min_size=1, max_size=8)
 ANY_TEXT = st.text(max_size=8)
 
@@ -114,7 +78,7 @@ def expressions(
     numbers: st.SearchStrategy[Scalar] = NUMBERS,
 ) -> st.SearchStrategy[Expr]:
     """Random valid ASTs (any keys and strings by default)."""
-    leaves = _comparison(keys, strings, numbers)
+    leaves = comparisons(keys, strings, numbers)
 
     def extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
         many = st.lists(children, min_size=2, max_size=3).map(tuple)

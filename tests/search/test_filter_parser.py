@@ -53,6 +53,8 @@ def test_field_table_is_what_the_language_documents() -> None:
         "span.type",
         "span.status",
         "span.attributes.<key>",
+        "feedback.<name>",
+        "expectation.<name>",
         "text",
     )
     ops = {name: [op.value for op in field_spec(f).ops] for name, f in _sample_fields().items()}
@@ -68,12 +70,18 @@ def test_field_table_is_what_the_language_documents() -> None:
         "IS NULL", "IS NOT NULL",
     ]  # fmt: skip
     assert ops["text"] == ["LIKE", "ILIKE"]
+    assert ops["feedback.<name>"] == ops["expectation.<name>"] == [
+        "=", "!=", "<", "<=", ">", ">=", "LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE", "IN", "NOT IN",
+        "IS NULL", "IS NOT NULL",
+    ]  # fmt: skip
     assert field_spec(STATUS).values == ("OK", "ERROR", "IN_PROGRESS")
     assert field_spec(Field.span("status")).values == ("UNSET", "OK", "ERROR")
 
 
 def _sample_fields() -> dict[str, Field]:
-    return {name: _field_of(name.replace("<key>", "k")) for name in FIELD_NAMES}
+    return {
+        name: _field_of(name.replace("<key>", "k").replace("<name>", "k")) for name in FIELD_NAMES
+    }
 
 
 def _field_of(text: str) -> Field:
@@ -92,7 +100,12 @@ def _sample_value(field: Field, op: Op) -> str:
         return "5"
     if spec.value_type is ValueType.ENUM:
         return f"'{spec.values[0]}'"
-    if spec.value_type is ValueType.JSON and op in (Op.LT, Op.LE, Op.GT, Op.GE):
+    if spec.value_type in (ValueType.JSON, ValueType.ASSESSMENT) and op in (
+        Op.LT,
+        Op.LE,
+        Op.GT,
+        Op.GE,
+    ):
         return "5"
     return "'v'"
 
@@ -100,14 +113,14 @@ def _sample_value(field: Field, op: Op) -> str:
 def _every_field_and_accepted_op() -> list[tuple[str, Op]]:
     pairs: list[tuple[str, Op]] = []
     for name in FIELD_NAMES:
-        field = _field_of(name.replace("<key>", "k"))
+        field = _field_of(name.replace("<key>", "k").replace("<name>", "k"))
         pairs.extend((name, op) for op in field_spec(field).ops)
     return pairs
 
 
 @pytest.mark.parametrize(("name", "op"), _every_field_and_accepted_op())
 def test_every_field_parses_with_every_operator_it_accepts(name: str, op: Op) -> None:
-    text = name.replace("<key>", "k")
+    text = name.replace("<key>", "k").replace("<name>", "k")
     field = _field_of(text)
     if op in (Op.IS_NULL, Op.IS_NOT_NULL):
         source = f"{text} {op.value}"

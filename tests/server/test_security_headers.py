@@ -182,3 +182,13 @@ def test_a_notebook_page_frames_the_trace_view_and_nothing_else(backend: SqlTrac
                 assert page.frame_locator("#page").get_by_test_id("span-tree").count() == 0
             finally:
                 browser.close()
+
+
+def test_a_revalidated_page_keeps_the_page_policy(client: TestClient) -> None:
+    """A reload asks with If-None-Match; the 304's headers replace the cached page's, so an
+    API policy there would block the app's own scripts."""
+    first = client.get(TRACE_PAGE)
+    again = client.get(TRACE_PAGE, headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.headers["content-security-policy"] == UI_CSP
+    assert client.get("/api/v1/experiments").headers["content-security-policy"] == API_CSP

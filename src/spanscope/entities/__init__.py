@@ -1,5 +1,14 @@
 """Plain typed data of spanscope: traces, spans, events, statuses, documents."""
 
+from spanscope.entities.assessment import (
+    Assessment,
+    AssessmentError,
+    AssessmentSource,
+    AssessmentSourceType,
+    AssessmentSummary,
+    Expectation,
+    Feedback,
+)
 from spanscope.entities.document import Document
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
@@ -11,6 +20,13 @@ from spanscope.entities.trace import Trace, TraceData
 from spanscope.entities.trace_info import TraceInfo, TraceState
 
 __all__ = [
+    "Assessment",
+    "AssessmentError",
+    "AssessmentSource",
+    "AssessmentSourceType",
+    "AssessmentSummary",
+    "Expectation",
+    "Feedback",
     "Document",
     "Experiment",
     "Session",

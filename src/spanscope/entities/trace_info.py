@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID, TraceMetadataKey
+from spanscope.entities.assessment import Assessment
 from spanscope.entities.serialization import loads
 
 __all__ = ["TraceInfo", "TraceState"]
@@ -35,6 +36,8 @@ class TraceInfo:
     client_request_id: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    # Feedback and expectations on the trace and its spans, the overridden ones included.
+    assessments: list[Assessment] = field(default_factory=list)
 
     @property
     def session_id(self) -> str | None:
@@ -62,6 +65,7 @@ class TraceInfo:
             "client_request_id": self.client_request_id,
             "metadata": dict(self.metadata),
             "tags": dict(self.tags),
+            "assessments": [a.to_dict() for a in self.assessments],
         }
 
     @classmethod
@@ -79,4 +83,23 @@ class TraceInfo:
             client_request_id=data.get("client_request_id"),
             metadata=dict(data.get("metadata") or {}),
             tags=dict(data.get("tags") or {}),
+            assessments=[Assessment.from_dict(a) for a in data.get("assessments") or []],
         )
+
+    def search_assessments(
+        self,
+        name: str | None = None,
+        *,
+        span_id: str | None = None,
+        kind: str | None = None,
+        all: bool = False,
+    ) -> list[Assessment]:
+        """The valid assessments (every one with `all=True`) of a name, span or kind."""
+        return [
+            a
+            for a in self.assessments
+            if (all or a.valid)
+            and (name is None or a.name == name)
+            and (span_id is None or a.span_id == span_id)
+            and (kind is None or a.kind == kind)
+        ]

@@ -2,7 +2,8 @@
 
 The tree is small on purpose so a SQL compiler maps it one node to one clause:
 
-* `Comparison(field, op, value)`: one predicate. `value` is a `str`, `int` or `float` literal,
+* `Comparison(field, op, value)`: one predicate. `value` is a `str`, `int` or `float` literal
+  (a `bool` only for feedback / expectation fields),
   a non-empty tuple of them for IN / NOT IN, and None for IS NULL / IS NOT NULL. Every value is a
   bound parameter; nothing in the tree is SQL text.
 * `And(operands)` / `Or(operands)`: n-ary (two or more operands), flattened within one level of
@@ -30,6 +31,8 @@ class FieldKind(str, enum.Enum):
     SPAN = "span"  # a span column, existential over spans; key is "name", "type" or "status"
     SPAN_ATTRIBUTE = "span_attribute"  # span.attributes.<key>, a JSON value, existential
     TEXT = "text"  # full text over trace_text_fields(); key is ""
+    FEEDBACK = "feedback"  # feedback.<name>: the valid feedback values of that name, existential
+    EXPECTATION = "expectation"  # expectation.<name>: likewise for expectations
 
 
 class Op(str, enum.Enum):
@@ -85,6 +88,14 @@ class Field:
     @classmethod
     def text(cls) -> Field:
         return cls(FieldKind.TEXT, "")
+
+    @classmethod
+    def feedback(cls, name: str) -> Field:
+        return cls(FieldKind.FEEDBACK, name)
+
+    @classmethod
+    def expectation(cls, name: str) -> Field:
+        return cls(FieldKind.EXPECTATION, name)
 
 
 @dataclass(frozen=True, slots=True)

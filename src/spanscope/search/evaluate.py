@@ -7,6 +7,10 @@ Semantics (two-valued):
   span field means no span has a value; IS NOT NULL means some span has one.
 * span attributes are JSON: numbers (bool excluded) compare only with number literals, strings
   only with string literals; any other pairing is false.
+* feedback.<name> / expectation.<name> are existential over the trace's valid (not overridden)
+  assessments of that kind and name, on the trace or any span. Booleans compare only with
+  true / false, numbers with numbers, strings with strings; lists, objects and errors (no value)
+  compare with nothing. IS NULL: no such assessment has a value.
 * LIKE is case-sensitive, ILIKE compares str.lower() of both sides; `%` matches any run of
   characters (newlines too), `_` one character, `\\` makes the next character literal.
 * U+0000 and lone surrogates read as U+FFFD on both sides, in values and keys, as every store
@@ -34,7 +38,14 @@ from spanscope.search.stored_text import (
     replace_unstorable_json,
 )
 
-__all__ = ["like_match", "like_to_regex", "matches", "trace_field_value", "trace_text_fields"]
+__all__ = [
+    "assessment_values",
+    "like_match",
+    "like_to_regex",
+    "matches",
+    "trace_field_value",
+    "trace_text_fields",
+]
 
 _TRACE_GETTERS: dict[str, Callable[[TraceInfo], Any]] = {
     "trace_id": lambda info: info.trace_id,
@@ -91,19 +102,37 @@ def _comparison(comparison: Comparison, trace: Trace) -> bool:
     kind = field.kind
     if kind is FieldKind.TEXT:
         return any(_test(op, text, expected) for text in trace_text_fields(trace))
+    if kind is FieldKind.FEEDBACK or kind is FieldKind.EXPECTATION:
+        return _existential(op, assessment_values(trace.info, field), expected, booleans=True)
     if kind is FieldKind.SPAN or kind is FieldKind.SPAN_ATTRIBUTE:
-        values = (_span_value(span, field) for span in trace.data.spans)
-        if op is Op.IS_NULL:
-            return all(v is None for v in values)
-        if op is Op.IS_NOT_NULL:
-            return any(v is not None for v in values)
-        return any(_test(op, v, expected) for v in values)
+        values = [_span_value(span, field) for span in trace.data.spans]
+        return _existential(op, values, expected)
     value = _trace_value(trace.info, field)
     if op is Op.IS_NULL:
         return value is None
     if op is Op.IS_NOT_NULL:
         return value is not None
     return _test(op, value, expected)
+
+
+def _existential(op: Op, values: list[Any], expected: Value, *, booleans: bool = False) -> bool:
+    if op is Op.IS_NULL:
+        return all(v is None for v in values)
+    if op is Op.IS_NOT_NULL:
+        return any(v is not None for v in values)
+    return any(_test(op, v, expected, booleans=booleans) for v in values)
+
+
+def assessment_values(info: TraceInfo, field: Field) -> list[Any]:
+    """The values of the trace's valid assessments that `field` (feedback.<name> or
+    expectation.<name>) names; names compare as stored (U+0000 read as U+FFFD)."""
+    kind = "feedback" if field.kind is FieldKind.FEEDBACK else "expectation"
+    wanted = replace_unstorable(field.key)
+    return [
+        a.value
+        for a in info.assessments
+        if a.valid and a.kind == kind and replace_unstorable(a.name) == wanted
+    ]
 
 
 def _trace_value(info: TraceInfo, field: Field) -> Any:
@@ -135,18 +164,21 @@ def _span_value(span: Span, field: Field) -> Any:
     return _get(span.attributes, field.key)
 
 
-def _class(value: Any) -> str | None:
-    """'number', 'string' or None (missing, bool, list, dict): only equal classes compare."""
+def _class(value: Any, booleans: bool = False) -> str | None:
+    """'number', 'string', 'bool' (with `booleans`) or None (missing, bool, list, dict): only
+    equal classes compare."""
     if isinstance(value, str):
         return "string"
+    if isinstance(value, bool):
+        return "bool" if booleans else None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return "number"
     return None
 
 
-def _test(op: Op, actual: Any, expected: Value) -> bool:
+def _test(op: Op, actual: Any, expected: Value, *, booleans: bool = False) -> bool:
     """One comparison of a present-or-missing value; false on missing or mismatched types."""
-    actual_class = _class(actual)
+    actual_class = _class(actual, booleans)
     if actual_class is None or expected is None:
         return False
     if actual_class == "string":
@@ -156,12 +188,12 @@ def _test(op: Op, actual: Any, expected: Value) -> bool:
         elif isinstance(expected, tuple):
             expected = tuple(replace_unstorable(x) if isinstance(x, str) else x for x in expected)
     if isinstance(expected, tuple):
-        same_class = [x for x in expected if _class(x) == actual_class]
+        same_class = [x for x in expected if _class(x, booleans) == actual_class]
         if not same_class:
             return False
         hit = actual in same_class
         return hit if op is Op.IN else not hit
-    if _class(expected) != actual_class:
+    if _class(expected, booleans) != actual_class:
         return False
     if op is Op.EQ:
         return bool(actual == expected)

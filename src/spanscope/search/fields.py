@@ -30,6 +30,7 @@ class ValueType(str, enum.Enum):
     ENUM = "enum"  # a string from FieldSpec.values
     JSON = "json"  # a string or a number, matched against a JSON attribute value
     TEXT = "text"  # a LIKE / ILIKE pattern over the full-text fields
+    ASSESSMENT = "boolean, number or string"  # true / false, a number or a string
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ _NUMBER_OPS = (Op.EQ, Op.NE, *_ORDER, Op.IN, Op.NOT_IN)
 _ENUM_OPS = (Op.EQ, Op.NE, Op.IN, Op.NOT_IN)
 _JSON_OPS = (Op.EQ, Op.NE, *_ORDER, *_LIKE, *_NULL)
 _TEXT_OPS = (Op.LIKE, Op.ILIKE)
+_ASSESSMENT_OPS = (Op.EQ, Op.NE, *_ORDER, *_LIKE, Op.IN, Op.NOT_IN, *_NULL)
 
 _TRACE_STATES = tuple(s.value for s in TraceState)
 _SPAN_STATUSES = tuple(s.value for s in SpanStatusCode)
@@ -101,6 +103,12 @@ _KEYED: dict[FieldKind, FieldSpec] = {
     FieldKind.SPAN_ATTRIBUTE: FieldSpec(
         "span.attributes.<key>", FieldKind.SPAN_ATTRIBUTE, ValueType.JSON, _JSON_OPS
     ),
+    FieldKind.FEEDBACK: FieldSpec(
+        "feedback.<name>", FieldKind.FEEDBACK, ValueType.ASSESSMENT, _ASSESSMENT_OPS
+    ),
+    FieldKind.EXPECTATION: FieldSpec(
+        "expectation.<name>", FieldKind.EXPECTATION, ValueType.ASSESSMENT, _ASSESSMENT_OPS
+    ),
 }
 _TEXT = FieldSpec("text", FieldKind.TEXT, ValueType.TEXT, _TEXT_OPS)
 
@@ -109,6 +117,8 @@ KEYED_PREFIXES: dict[str, FieldKind] = {
     "tags.": FieldKind.TAG,
     "metadata.": FieldKind.METADATA,
     "span.attributes.": FieldKind.SPAN_ATTRIBUTE,
+    "feedback.": FieldKind.FEEDBACK,
+    "expectation.": FieldKind.EXPECTATION,
 }
 
 FIELD_NAMES: tuple[str, ...] = (
@@ -117,6 +127,8 @@ FIELD_NAMES: tuple[str, ...] = (
     "metadata.<key>",
     *(spec.spelling for spec in _SPAN_FIELDS.values()),
     "span.attributes.<key>",
+    "feedback.<name>",
+    "expectation.<name>",
     "text",
 )
 

@@ -193,7 +193,7 @@ def _operator(text: str, start: int) -> Token:
             return Token(TokenKind.OP, start, op, "!=" if op == "<>" else op)
     char = text[start]
     hint = (
-        "backticks quote a key after tags., metadata. or span.attributes."
+        "backticks quote a key after tags., metadata., span.attributes., feedback. or expectation."
         if char == "`"
         else ("operators are = != <> < <= > >= LIKE ILIKE IN IS NULL, combined with AND, OR, NOT")
     )

@@ -18,23 +18,43 @@ ORDER_BY_FIELDS: tuple[str, ...] = (
     "status",
     "trace_id",
 )
-_WORD = re.compile(r"\S+")
+# A word, or feedback.`a quoted name` (a doubled backtick stands for one).
+_WORD = re.compile(r"(?i:feedback\.)`(?:[^`]|``)+`|\S+")
+_FEEDBACK = "feedback."
 _ACCEPTED = (
     "accepted: <field> [ASC|DESC] with <field> one of "
     + ", ".join(ORDER_BY_FIELDS)
-    + "; the default direction is ASC"
+    + ", or feedback.<name> (its numeric or true / false value; traces without one sort lowest);"
+    " the default direction is ASC"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class OrderBy:
-    """Sort by the trace field `field` (one of ORDER_BY_FIELDS)."""
+    """Sort by the trace field `field` (one of ORDER_BY_FIELDS), or, with field "feedback", by
+    the value of the feedback named `key`."""
 
     field: str
     ascending: bool = True
+    key: str = ""
 
     def to_string(self) -> str:
-        return f"{self.field} {'ASC' if self.ascending else 'DESC'}"
+        direction = "ASC" if self.ascending else "DESC"
+        if self.field != "feedback":
+            return f"{self.field} {direction}"
+        plain = self.key and not any(c.isspace() or c == "`" for c in self.key)
+        name = self.key if plain else "`" + self.key.replace("`", "``") + "`"
+        return f"feedback.{name} {direction}"
+
+
+def _feedback_key(word: str) -> str | None:
+    """The feedback name of `feedback.<name>`, None for another word."""
+    if word[: len(_FEEDBACK)].lower() != _FEEDBACK or len(word) == len(_FEEDBACK):
+        return None
+    name = word[len(_FEEDBACK) :]
+    if len(name) > 1 and name.startswith("`") and name.endswith("`"):
+        return name[1:-1].replace("``", "`")
+    return name
 
 
 def parse_order_by(order_by: Sequence[str] | str | None) -> list[OrderBy]:
@@ -56,8 +76,9 @@ def parse_order_by(order_by: Sequence[str] | str | None) -> list[OrderBy]:
         words = list(_WORD.finditer(clause))
         if not words:
             raise filter_error(clause, 0, "empty clause", _ACCEPTED, "order_by")
-        field = words[0].group().lower()
-        if field not in ORDER_BY_FIELDS:
+        key = _feedback_key(words[0].group())
+        field = "feedback" if key is not None else words[0].group().lower()
+        if key is None and field not in ORDER_BY_FIELDS:
             raise filter_error(
                 clause,
                 words[0].start(),
@@ -85,9 +106,13 @@ def parse_order_by(order_by: Sequence[str] | str | None) -> list[OrderBy]:
                 _ACCEPTED,
                 "order_by",
             )
-        if any(o.field == field for o in result):
+        if any(o.field == field and o.key == (key or "") for o in result):
             raise filter_error(
-                clause, words[0].start(), f"{field} is listed twice", _ACCEPTED, "order_by"
+                clause,
+                words[0].start(),
+                f"{field if key is None else words[0].group()} is listed twice",
+                _ACCEPTED,
+                "order_by",
             )
-        result.append(OrderBy(field, ascending))
+        result.append(OrderBy(field, ascending, key or ""))
     return result

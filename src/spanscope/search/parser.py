@@ -7,6 +7,7 @@
     primary    := '(' or_expr ')' | comparison
     comparison := field (cmp_op literal | [NOT] LIKE string | [NOT] ILIKE string
                          | [NOT] IN '(' literal (',' literal)* ')' | IS [NOT] NULL)
+    literal    := string | number | true | false   (true / false: feedback. and expectation.)
 
 AND binds tighter than OR; NOT applies to the primary after it. Every error is an
 InvalidFilterError pointing at the offending token.
@@ -45,6 +46,7 @@ _LIKE_OPS = frozenset({Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE})
 _ORDER_OPS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
 _LIST_OPS = frozenset({Op.IN, Op.NOT_IN})
 _NULL_OPS = frozenset({Op.IS_NULL, Op.IS_NOT_NULL})
+_BOOLEANS = ("true", "false")
 _ACCEPTED_FIELDS = "accepted fields: " + ", ".join(FIELD_NAMES)
 _LIKE_HELP = "LIKE patterns: % matches any run of characters, _ one character, \\ escapes them"
 
@@ -70,6 +72,10 @@ def parse_filter(filter_string: str | None) -> Expr | None:
     if not filter_string.strip():
         return None
     return _Parser(filter_string, tokenize(filter_string)).parse()
+
+
+def _is_number(value: Scalar) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _describe(token: Token) -> str:
@@ -100,7 +106,7 @@ def _suggest(name: str) -> str | None:
     segments = name.lower().split(".")
     best, best_ratio = None, 0.0
     for candidate in FIELD_NAMES:
-        fixed = candidate.removesuffix(".<key>")
+        fixed = candidate.split(".<")[0]
         probe = ".".join(segments[: fixed.count(".") + 1])
         ratio = SequenceMatcher(None, probe, fixed).ratio()
         if ratio > best_ratio:
@@ -234,7 +240,8 @@ class _Parser:
             if kind is None:
                 self._fail(
                     token,
-                    f"a quoted key must follow tags., metadata. or span.attributes., "
+                    "a quoted key must follow tags., metadata., span.attributes., feedback. "
+                    f"or expectation., "
                     f"not {token.value!r}",
                     _ACCEPTED_FIELDS,
                 )
@@ -311,6 +318,15 @@ class _Parser:
             return self._check(field, spec, op, token, token.value)
         if token.kind is TokenKind.NUMBER:
             return self._check(field, spec, op, token, token.number)
+        if token.kind is TokenKind.PATH and token.value.lower() in _BOOLEANS:
+            if spec.value_type is ValueType.ASSESSMENT:
+                return self._check(field, spec, op, token, token.value.lower() == "true")
+            self._fail(
+                token,
+                f"{field_to_string(field)} does not take true or false",
+                "true and false compare with feedback.<name> and expectation.<name>; "
+                f"to compare with the text {token.text}, quote it: '{token.text}'",
+            )
         if token.kind is TokenKind.KEYWORD and token.value == "NULL":
             self._fail(
                 token,
@@ -318,6 +334,8 @@ class _Parser:
                 "test for a missing value with IS NULL or IS NOT NULL",
             )
         accepted = "values are quoted strings ('abc', \"abc\") or numbers (42, -1.5)"
+        if spec.value_type is ValueType.ASSESSMENT:
+            accepted += ", or true / false"
         if token.kind is TokenKind.PATH:
             accepted += f"; to compare with the text {token.text}, quote it: '{token.text}'"
         self._fail(token, f"expected a value after {op.value}, got {_describe(token)}", accepted)
@@ -327,8 +345,11 @@ class _Parser:
         name = field_to_string(field)
         if op in _LIKE_OPS:
             if not isinstance(value, str):
+                kind_name = "boolean" if isinstance(value, bool) else "number"
                 self._fail(
-                    token, f"{op.value} takes a string pattern, got number {token.text}", _LIKE_HELP
+                    token,
+                    f"{op.value} takes a string pattern, got {kind_name} {token.text}",
+                    _LIKE_HELP,
                 )
             self._check_pattern(token, value)
             return value
@@ -350,6 +371,13 @@ class _Parser:
                 f"{op.value} on {name} takes a number, got string {token.text}",
                 "span attributes compare with numbers by = != < <= > >=, "
                 "with strings by = != LIKE ILIKE",
+            )
+        if kind is ValueType.ASSESSMENT and op in _ORDER_OPS and not _is_number(value):
+            self._fail(
+                token,
+                f"{op.value} on {name} takes a number, got {token.text}",
+                "feedback and expectations compare with numbers by = != < <= > >=, "
+                "with true / false and strings by = != IN (and strings by LIKE ILIKE)",
             )
         if kind in (ValueType.STRING, ValueType.TEXT) and not isinstance(value, str):
             self._fail(

@@ -43,9 +43,9 @@ def _comparison(comparison: Comparison) -> str:
 
 
 def literal_to_string(value: Scalar) -> str:
-    """A literal as the lexer reads it: 'it''s', 42, -1.5 (never an exponent)."""
+    """A literal as the lexer reads it: 'it''s', 42, -1.5 (never an exponent), true."""
     if isinstance(value, bool):
-        raise TypeError("booleans are not filter values")
+        return "true" if value else "false"
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     if isinstance(value, int):

@@ -23,7 +23,7 @@ from spanscope.server.responses import (
     spanscope_error_handler,
     validation_error_handler,
 )
-from spanscope.server.routers import experiments, health, otlp, otlp_logs, traces
+from spanscope.server.routers import assessments, experiments, health, otlp, otlp_logs, traces
 from spanscope.server.settings import ServerSettings
 from spanscope.server.ui import mount_ui
 from spanscope.store.base import TraceStore
@@ -56,6 +56,8 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
     app.include_router(health.router)
     app.include_router(experiments.router)
     app.include_router(traces.router)
+    app.include_router(assessments.router)
+    app.include_router(assessments.summary_router)
     app.include_router(otlp.router)
     app.include_router(otlp_logs.router)
     mount_ui(app)

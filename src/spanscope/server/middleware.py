@@ -97,6 +97,10 @@ class SecurityHeadersMiddleware:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 content_type = dict(headers).get(b"content-type", b"")
+                if message["status"] == 304 and not content_type:
+                    # A revalidated page: the browser keeps the cached body and takes these
+                    # headers as the page's own, so they must be the page's policy.
+                    content_type = b"text/html"
                 for name, value in _security_headers(path, scope, content_type):
                     if name not in present:
                         headers.append((name, value))

@@ -7,6 +7,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "AssessmentList",
+    "AssessmentModel",
+    "AssessmentSummaryList",
+    "CreateAssessment",
+    "OverrideFeedback",
+    "UpdateAssessment",
     "ClientLossesModel",
     "CreateExperiment",
     "DeleteTraces",
@@ -67,6 +73,91 @@ class SpanModel(_Strict):
     events: list[SpanEventModel] = Field(default_factory=list)
 
 
+class AssessmentSourceModel(_Strict):
+    source_type: Literal["HUMAN", "LLM_JUDGE", "CODE"] = "CODE"
+    source_id: Annotated[str, Field(min_length=1, max_length=250)] = "default"
+
+
+class AssessmentErrorModel(_Strict):
+    error_code: Annotated[str, Field(min_length=1, max_length=250)]
+    error_message: str | None = None
+    stack_trace: str | None = None
+
+
+class AssessmentModel(_Strict):
+    """A feedback (bool, number, string, list of strings; or an error) or an expectation (any
+    JSON value) on a trace or one of its spans."""
+
+    assessment_id: str | None = None
+    trace_id: TraceId
+    span_id: SpanId | None = None
+    name: Key
+    kind: Literal["feedback", "expectation"] = "feedback"
+    value: Any = None
+    rationale: str | None = None
+    source: AssessmentSourceModel = Field(default_factory=AssessmentSourceModel)
+    metadata: dict[str, str] = Field(default_factory=dict)
+    error: AssessmentErrorModel | None = None
+    create_time_ms: Int64 | None = None
+    update_time_ms: Int64 | None = None
+    overrides: str | None = None
+    valid: bool = True
+
+
+class CreateAssessment(_Strict):
+    """A new feedback (value: bool, number, string or list of strings; or an error) or
+    expectation (value: any JSON value)."""
+
+    name: Key
+    kind: Literal["feedback", "expectation"] = "feedback"
+    value: Any = None
+    rationale: str | None = None
+    source: AssessmentSourceModel | None = None
+    span_id: SpanId | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    error: AssessmentErrorModel | None = None
+
+
+class UpdateAssessment(_Strict):
+    """The fields to change; metadata is merged into the old. Absent fields stay."""
+
+    name: Key | None = None
+    value: Any = None
+    rationale: str | None = None
+    metadata: dict[str, str] | None = None
+    error: AssessmentErrorModel | None = None
+
+
+class OverrideFeedback(_Strict):
+    """The feedback that replaces another (which stays as history, no longer valid)."""
+
+    value: Any
+    rationale: str | None = None
+    source: AssessmentSourceModel | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class AssessmentList(_Strict):
+    assessments: list[AssessmentModel]
+
+
+class AssessmentSummaryModel(_Strict):
+    """The valid assessments of one name and kind across an experiment's traces."""
+
+    name: str
+    kind: Literal["feedback", "expectation"]
+    count: int
+    value_type: Literal["boolean", "number", "string", "mixed", "other"]
+    pass_rate: float | None = None  # the share of true among boolean values
+    mean: float | None = None  # the mean of number values
+    values: dict[str, int] = Field(default_factory=dict)  # string value -> count, top 20
+    errors: int = 0  # feedback that holds a judge's error instead of a value
+
+
+class AssessmentSummaryList(_Strict):
+    assessments: list[AssessmentSummaryModel]
+
+
 class TraceInfoModel(_Strict):
     trace_id: TraceId
     experiment_id: ExperimentId = "0"
@@ -79,6 +170,7 @@ class TraceInfoModel(_Strict):
     client_request_id: str | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
+    assessments: list[AssessmentModel] = Field(default_factory=list)
 
 
 class TraceDataModel(_Strict):

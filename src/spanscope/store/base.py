@@ -6,6 +6,7 @@ import abc
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
+from spanscope.entities.assessment import Assessment, AssessmentSummary
 from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
@@ -154,6 +155,42 @@ class TraceStore(abc.ABC):
     def search_sessions(
         self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
     ) -> PagedList[Session]: ...
+
+    # Assessments: feedback and expectations on traces and spans (docs/assessments.md).
+
+    @abc.abstractmethod
+    def log_assessment(self, assessment: Assessment) -> Assessment:
+        """Store a new assessment (checked; given an id and times) and return it.
+        NotFoundError for an unknown trace."""
+
+    @abc.abstractmethod
+    def get_assessment(self, trace_id: str, assessment_id: str) -> Assessment:
+        """NotFoundError for an unknown trace or assessment."""
+
+    @abc.abstractmethod
+    def update_assessment(
+        self, trace_id: str, assessment_id: str, changes: Mapping[str, Any]
+    ) -> Assessment:
+        """Change an assessment in place (`Assessment.updated`: name, value, rationale,
+        error; metadata merged) and return it."""
+
+    @abc.abstractmethod
+    def override_feedback(
+        self, trace_id: str, assessment_id: str, replacement: Assessment
+    ) -> Assessment:
+        """Store `replacement` (built by `Assessment.overridden_by`) and mark the feedback it
+        overrides invalid, keeping it as history; returns the stored replacement."""
+
+    @abc.abstractmethod
+    def delete_assessment(self, trace_id: str, assessment_id: str) -> None:
+        """Delete an assessment; the one it overrode becomes valid again. Unknown ids are a
+        no-op (NotFoundError for an unknown trace)."""
+
+    @abc.abstractmethod
+    def summarize_assessments(self, experiment_id: str) -> list[AssessmentSummary]:
+        """Per assessment name and kind, over the experiment's valid assessments: count and
+        pass rate, mean or value counts (AssessmentSummary). NotFoundError for an unknown
+        experiment."""
 
     # Client losses (docs/reliability.md): what SDKs report they could not deliver.
 

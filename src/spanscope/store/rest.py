@@ -20,6 +20,7 @@ import httpx
 import orjson
 
 from spanscope.constants import ENV_TRACKING_TOKEN
+from spanscope.entities.assessment import Assessment, AssessmentError, AssessmentSummary
 from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
@@ -185,6 +186,62 @@ class RestTraceStore(TraceStore):
 
     def delete_trace_tag(self, trace_id: str, key: str) -> None:
         self._call("DELETE", f"/api/v1/traces/{_q(trace_id)}/tags/{_q(key)}")
+
+    # Assessments
+
+    def log_assessment(self, assessment: Assessment) -> Assessment:
+        checked = assessment.validated()
+        body = {
+            "name": checked.name,
+            "kind": checked.kind,
+            "value": checked.value,
+            "rationale": checked.rationale,
+            "source": checked.source.to_dict(),
+            "span_id": checked.span_id,
+            "metadata": checked.metadata,
+            "error": None if checked.error is None else checked.error.to_dict(),
+        }
+        return Assessment.from_dict(
+            self._call("POST", self._assessments(checked.trace_id), json=body)
+        )
+
+    def get_assessment(self, trace_id: str, assessment_id: str) -> Assessment:
+        path = f"{self._assessments(trace_id)}/{_q(assessment_id)}"
+        return Assessment.from_dict(self._call("GET", path))
+
+    def update_assessment(
+        self, trace_id: str, assessment_id: str, changes: Mapping[str, Any]
+    ) -> Assessment:
+        body = dict(changes)
+        error = body.get("error")
+        if isinstance(error, AssessmentError):
+            body["error"] = error.to_dict()
+        path = f"{self._assessments(trace_id)}/{_q(assessment_id)}"
+        return Assessment.from_dict(self._call("PATCH", path, json=body))
+
+    def override_feedback(
+        self, trace_id: str, assessment_id: str, replacement: Assessment
+    ) -> Assessment:
+        body = {
+            "value": replacement.value,
+            "rationale": replacement.rationale,
+            "source": replacement.source.to_dict(),
+            "metadata": replacement.metadata,
+        }
+        path = f"{self._assessments(trace_id)}/{_q(assessment_id)}/override"
+        return Assessment.from_dict(self._call("POST", path, json=body))
+
+    def delete_assessment(self, trace_id: str, assessment_id: str) -> None:
+        self._call("DELETE", f"{self._assessments(trace_id)}/{_q(assessment_id)}")
+
+    def summarize_assessments(self, experiment_id: str) -> list[AssessmentSummary]:
+        path = f"/api/v1/experiments/{_q(experiment_id)}/assessments/summary"
+        found = self._call("GET", path)["assessments"]
+        return [AssessmentSummary.from_dict(item) for item in found]
+
+    @staticmethod
+    def _assessments(trace_id: str) -> str:
+        return f"/api/v1/traces/{_q(trace_id)}/assessments"
 
     def client_losses(self, experiment_id: str, since_ms: int) -> ClientLosses:
         # The API takes whole hours back from now, up to 90 days.

@@ -97,21 +97,31 @@ def search_traces(
     page_token: str | None = None,
     return_type: Literal["list", "pandas"] = "list",
     include_spans: bool = True,
+    feedback_columns: bool | Sequence[str] = False,
 ) -> Any:
     """Find traces with the filter language (docs/search.md), newest first by default.
 
-    Returns a list of Trace with `.next_page_token`, or a pandas DataFrame. Traces ended
-    before the call are flushed to the store first, so they are found.
+    Returns a list of Trace with `.next_page_token`, or a pandas DataFrame (with an
+    `assessments` column; `feedback_columns=True` adds a `feedback.<name>` column per feedback
+    name found, or pass the names). Traces ended before the call are flushed to the store
+    first, so they are found.
     """
     if return_type not in ("list", "pandas"):
         raise InvalidArgumentError(f"return_type is 'list' or 'pandas', got {return_type!r}")
+    if isinstance(feedback_columns, str) or (
+        not isinstance(feedback_columns, bool)
+        and not all(isinstance(n, str) for n in feedback_columns)
+    ):
+        raise InvalidArgumentError(
+            f"feedback_columns is True, False or a list of feedback names, got {feedback_columns!r}"
+        )
     flush(_FLUSH_TIMEOUT_S)
     store = get_store()
     ids = _experiment_ids(experiment_ids, experiment_names)
     page = store.search_traces(ids, filter_string, order_by, max_results, page_token, include_spans)
     if return_type == "list":
         return page
-    return _to_pandas(page)
+    return _to_pandas(page, feedback_columns)
 
 
 def get_trace(trace_id: str) -> Trace:
@@ -159,6 +169,29 @@ def search_sessions(
     return get_store().search_sessions(ids, max_results, page_token)
 
 
+def _feedback_names(traces: Sequence[Trace], wanted: bool | Sequence[str]) -> list[str]:
+    if wanted is False:
+        return []
+    if wanted is True:
+        found = {a.name for t in traces for a in t.info.assessments if a.feedback and a.valid}
+        return sorted(found)
+    return list(dict.fromkeys(wanted))
+
+
+def _feedback_value(trace: Trace, name: str) -> Any:
+    """The trace's latest valid value of the feedback `name` (trace-level before span-level);
+    None when it has none."""
+    found = [
+        a
+        for a in trace.info.assessments
+        if a.feedback and a.valid and a.name == name and a.value is not None
+    ]
+    if not found:
+        return None
+    found.sort(key=lambda a: (a.span_id is None, a.create_time_ms or 0))
+    return found[-1].value
+
+
 def _experiment_ids(ids: Sequence[str] | None, names: Sequence[str] | None) -> list[str]:
     if isinstance(ids, str) or isinstance(names, str):
         raise InvalidArgumentError("experiment_ids and experiment_names take lists of strings")
@@ -178,7 +211,7 @@ def _experiment_ids(ids: Sequence[str] | None, names: Sequence[str] | None) -> l
     return [STATE.experiment_id]
 
 
-def _to_pandas(traces: Sequence[Trace]) -> Any:
+def _to_pandas(traces: Sequence[Trace], feedback_columns: bool | Sequence[str]) -> Any:
     try:
         import pandas as pd
     except ImportError:
@@ -201,10 +234,15 @@ def _to_pandas(traces: Sequence[Trace]) -> Any:
             "tags": t.info.tags,
             "metadata": t.info.metadata,
             "spans": [s.to_dict() for s in t.data.spans],
+            "assessments": [a.to_dict() for a in t.info.assessments],
             "trace": t,
         }
         for t in traces
     ]
+    names = _feedback_names(traces, feedback_columns)
+    for record, trace in zip(records, traces, strict=True):
+        for name in names:
+            record[f"feedback.{name}"] = _feedback_value(trace, name)
     frame = pd.DataFrame.from_records(records)
     frame.attrs["next_page_token"] = getattr(traces, "next_page_token", None)
     return frame

@@ -1,14 +1,19 @@
 // A thin fetch wrapper over the REST API; every error becomes an ApiError with the server's
 // message (and, for a bad filter, the position it points at).
 import type {
+  Assessment,
+  AssessmentSummary,
   ClientLosses,
+  CreateAssessment,
   DeleteTraces,
   Experiment,
   ExperimentPage,
+  OverrideFeedback,
   SearchTraces,
   SessionPage,
   Trace,
   TracePage,
+  UpdateAssessment,
 } from "./types";
 
 export class ApiError extends Error {
@@ -100,6 +105,23 @@ export const api = {
     request<void>("PUT", `/api/v1/traces/${enc(traceId)}/tags/${enc(key)}`, { value }),
   deleteTag: (traceId: string, key: string) =>
     request<void>("DELETE", `/api/v1/traces/${enc(traceId)}/tags/${enc(key)}`),
+  createAssessment: (traceId: string, body: CreateAssessment) =>
+    request<Assessment>("POST", `/api/v1/traces/${enc(traceId)}/assessments`, body),
+  updateAssessment: (traceId: string, id: string, body: UpdateAssessment) =>
+    request<Assessment>("PATCH", `/api/v1/traces/${enc(traceId)}/assessments/${enc(id)}`, body),
+  overrideFeedback: (traceId: string, id: string, body: OverrideFeedback) =>
+    request<Assessment>(
+      "POST",
+      `/api/v1/traces/${enc(traceId)}/assessments/${enc(id)}/override`,
+      body,
+    ),
+  deleteAssessment: (traceId: string, id: string) =>
+    request<void>("DELETE", `/api/v1/traces/${enc(traceId)}/assessments/${enc(id)}`),
+  getAssessmentSummary: (experimentId: string) =>
+    request<AssessmentSummary>(
+      "GET",
+      `/api/v1/experiments/${enc(experimentId)}/assessments/summary`,
+    ),
   searchSessions: (experimentId: string, pageToken: string | null) =>
     request<SessionPage>("POST", "/api/v1/sessions/search", {
       experiment_ids: [experimentId],

@@ -12,7 +12,13 @@ export type Span = Required<Omit<Schemas["SpanModel"], "status" | "events">> & {
   status: SpanStatus;
   events: SpanEvent[];
 };
-export type TraceInfo = Required<Schemas["TraceInfoModel"]>;
+export type AssessmentSource = Required<Schemas["AssessmentSourceModel"]>;
+export type Assessment = Required<Omit<Schemas["AssessmentModel"], "source">> & {
+  source: AssessmentSource;
+};
+export type TraceInfo = Required<Omit<Schemas["TraceInfoModel"], "assessments">> & {
+  assessments: Assessment[];
+};
 export interface Trace {
   info: TraceInfo;
   data: { spans: Span[] };
@@ -26,3 +32,12 @@ export type SessionPage = Schemas["SessionPage"];
 export type SearchTraces = Schemas["SearchTraces"];
 export type DeleteTraces = Schemas["DeleteTraces"];
 export type ClientLosses = Schemas["ClientLossesModel"];
+export type CreateAssessment = Schemas["CreateAssessment"];
+export type UpdateAssessment = Schemas["UpdateAssessment"];
+export type OverrideFeedback = Schemas["OverrideFeedback"];
+
+/** One entry of GET /experiments/{id}/assessments/summary: a (name, kind) of valid ones. */
+export type AssessmentSummaryEntry = Required<Schemas["AssessmentSummaryModel"]>;
+export interface AssessmentSummary {
+  assessments: AssessmentSummaryEntry[];
+}

@@ -1,27 +1,39 @@
-import { COLUMNS, type ColumnId } from "../lib/columns";
+import type { Column, ColumnId } from "../lib/columns";
 
+/** Which of the `available` columns the table shows; feedback columns in their own group. */
 export function ColumnPicker({
+  available,
   shown,
   onChange,
 }: {
+  available: readonly Column[];
   shown: readonly ColumnId[];
   onChange: (columns: ColumnId[]) => void;
 }) {
   const toggle = (id: ColumnId) => {
     const next = shown.includes(id) ? shown.filter((c) => c !== id) : [...shown, id];
-    // Keep the table's column order whatever the click order.
-    onChange(COLUMNS.map((c) => c.id).filter((c) => next.includes(c)));
+    // Keep the table's column order whatever the click order; keep choices of columns not on
+    // offer now (a feedback name another experiment has).
+    const offered = new Set(available.map((c) => c.id));
+    onChange([
+      ...available.map((c) => c.id).filter((c) => next.includes(c)),
+      ...next.filter((c) => !offered.has(c)),
+    ]);
   };
+  const option = (c: Column) => (
+    <label key={c.id}>
+      <input type="checkbox" checked={shown.includes(c.id)} onChange={() => toggle(c.id)} />
+      {c.label}
+    </label>
+  );
+  const feedback = available.filter((c) => c.feedback != null);
   return (
     <details className="dropdown">
       <summary>Columns</summary>
       <div className="dropdown-menu">
-        {COLUMNS.map((c) => (
-          <label key={c.id}>
-            <input type="checkbox" checked={shown.includes(c.id)} onChange={() => toggle(c.id)} />
-            {c.label}
-          </label>
-        ))}
+        {available.filter((c) => c.feedback == null).map(option)}
+        {feedback.length > 0 && <div className="dropdown-group">Feedback</div>}
+        {feedback.map(option)}
       </div>
     </details>
   );

@@ -3,9 +3,10 @@ import { Link, NavLink } from "react-router-dom";
 import { api } from "../api/client";
 import { lossNotice } from "../lib/losses";
 import { useTitle } from "../lib/useTitle";
+import { AssessmentSummary } from "./AssessmentSummary";
 import { ErrorBox } from "./ErrorBox";
 
-/** The experiment's name with its Traces / Sessions tabs. */
+/** The experiment's name, its feedback summary and its Traces / Sessions tabs. */
 export function ExperimentHeader({ experimentId }: { experimentId: string }) {
   const experiment = useQuery({
     queryKey: ["experiment", experimentId],
@@ -30,6 +31,7 @@ export function ExperimentHeader({ experimentId }: { experimentId: string }) {
           {notice}. The clients count and warn about each loss: see docs/reliability.md.
         </p>
       )}
+      <AssessmentSummary experimentId={experimentId} />
       <nav className="tabs">
         <NavLink to={`/experiments/${experimentId}/traces`}>Traces</NavLink>
         <NavLink to={`/experiments/${experimentId}/sessions`}>Sessions</NavLink>

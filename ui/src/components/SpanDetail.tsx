@@ -1,8 +1,9 @@
 import { useMemo, useState } from "react";
-import type { Span } from "../api/types";
+import type { Assessment, Span } from "../api/types";
 import { chatFromSpan } from "../lib/chat";
 import { documentsFromSpan } from "../lib/documents";
 import { formatDurationNs } from "../lib/format";
+import { AssessmentPanel } from "./AssessmentPanel";
 import { ChatView } from "./ChatView";
 import { DocumentsView } from "./DocumentsView";
 import { EventsView } from "./EventsView";
@@ -11,8 +12,15 @@ import { SpanTypeIcon } from "./SpanTypeIcon";
 
 type Tab = "chat" | "documents" | "io" | "attributes" | "events";
 
-/** The selected span: chat, documents, inputs / outputs, attributes and events. */
-export function SpanDetail({ span }: { span: Span }) {
+/** The selected span: its assessments; chat, documents, inputs / outputs, attributes, events. */
+export function SpanDetail({
+  span,
+  assessments,
+}: {
+  span: Span;
+  /** Every assessment of the trace (the span's are shown). */
+  assessments: readonly Assessment[];
+}) {
   const chat = useMemo(() => chatFromSpan(span), [span]);
   const documents = useMemo(() => documentsFromSpan(span), [span]);
   const tabs: [Tab, string][] = [];
@@ -34,6 +42,12 @@ export function SpanDetail({ span }: { span: Span }) {
         <span className={`badge state-${span.status.code.toLowerCase()}`}>{span.status.code}</span>
       </div>
       {span.status.message && <div className="status-message">{span.status.message}</div>}
+      <AssessmentPanel
+        key={span.span_id}
+        traceId={span.trace_id}
+        spanId={span.span_id}
+        assessments={assessments}
+      />
       <div className="tabs" role="tablist">
         {tabs.map(([id, label]) => (
           <button

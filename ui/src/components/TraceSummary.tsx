@@ -3,6 +3,7 @@ import type { Trace } from "../api/types";
 import { formatCount, formatDurationMs, formatTime } from "../lib/format";
 import { TraceMeta } from "../lib/keys";
 import { traceSession, traceTokens, traceUser } from "../lib/traceInfo";
+import { AssessmentPanel } from "./AssessmentPanel";
 import { CopyButton } from "./CopyButton";
 import { StateBadge } from "./StateBadge";
 import { TagEditor } from "./TagEditor";
@@ -42,6 +43,7 @@ export function TraceSummary({ trace }: { trace: Trace }) {
         </details>
       )}
       <TagEditor traceId={info.trace_id} tags={info.tags} />
+      <AssessmentPanel traceId={info.trace_id} spanId={null} assessments={info.assessments} />
     </section>
   );
 }

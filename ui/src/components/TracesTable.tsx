@@ -1,7 +1,9 @@
 import type { ReactNode } from "react";
 import { Link } from "react-router-dom";
 import type { Trace } from "../api/types";
-import { COLUMNS, type ColumnId, parseSort } from "../lib/columns";
+import { formatAssessment, validFeedback, valueClass } from "../lib/assessments";
+import { type Column, parseSort } from "../lib/columns";
+import { feedbackClause } from "../lib/filter";
 import { formatCount, formatDurationMs, formatShortTime, formatTime } from "../lib/format";
 import { traceSession, traceTokens, traceUser } from "../lib/traceInfo";
 import { StateBadge } from "./StateBadge";
@@ -9,16 +11,27 @@ import { TagList } from "./TagList";
 
 interface Props {
   traces: Trace[];
-  columns: readonly ColumnId[];
+  /** The columns shown, in order. */
+  columns: readonly Column[];
   sort: string;
   onSort: (field: string) => void;
   selected: ReadonlySet<string>;
   onSelect: (ids: Set<string>) => void;
+  /** Narrow the search by a clause (a feedback value clicked). */
+  onFilter: (clause: string) => void;
 }
 
-export function TracesTable({ traces, columns, sort, onSort, selected, onSelect }: Props) {
+export function TracesTable({
+  traces,
+  columns,
+  sort,
+  onSort,
+  selected,
+  onSelect,
+  onFilter,
+}: Props) {
   const { field, desc } = parseSort(sort);
-  const shown = COLUMNS.filter((c) => columns.includes(c.id));
+  const shown = columns;
   const allSelected = traces.length > 0 && traces.every((t) => selected.has(t.info.trace_id));
   const toggle = (id: string) => {
     const next = new Set(selected);
@@ -72,9 +85,20 @@ export function TracesTable({ traces, columns, sort, onSort, selected, onSelect 
               {shown.map((c) => (
                 <td
                   key={c.id}
-                  className={c.id === "latency" || c.id === "tokens" ? "num" : `col-${c.id}`}
+                  className={
+                    c.id === "latency" || c.id === "tokens"
+                      ? "num"
+                      : c.feedback != null
+                        ? "col-feedback"
+                        : `col-${c.id}`
+                  }
+                  data-feedback={c.feedback}
                 >
-                  {cell(t, c.id)}
+                  {c.feedback != null ? (
+                    <FeedbackCell trace={t} name={c.feedback} onFilter={onFilter} />
+                  ) : (
+                    cell(t, c.id)
+                  )}
                 </td>
               ))}
             </tr>
@@ -85,7 +109,44 @@ export function TracesTable({ traces, columns, sort, onSort, selected, onSelect 
   );
 }
 
-function cell(trace: Trace, column: ColumnId): ReactNode {
+/** The valid values of one feedback name; clicking one filters the table by it. */
+function FeedbackCell({
+  trace,
+  name,
+  onFilter,
+}: {
+  trace: Trace;
+  name: string;
+  onFilter: (clause: string) => void;
+}) {
+  const values = validFeedback(trace.info, name);
+  return (
+    <span className="feedback-values">
+      {values.map((a) => {
+        const clause = feedbackClause(name, a.value);
+        const text = formatAssessment(a, true);
+        const title = `${name}: ${formatAssessment(a)} (${a.source.source_id})${a.rationale ? `: ${a.rationale}` : ""}`;
+        return clause ? (
+          <button
+            key={a.assessment_id}
+            type="button"
+            className={`link feedback-value ${valueClass(a.value)}`}
+            title={`${title}. Click to filter by it.`}
+            onClick={() => onFilter(clause)}
+          >
+            {text}
+          </button>
+        ) : (
+          <span key={a.assessment_id} className="feedback-value" title={title}>
+            {text}
+          </span>
+        );
+      })}
+    </span>
+  );
+}
+
+function cell(trace: Trace, column: Column["id"]): ReactNode {
   const info = trace.info;
   switch (column) {
     case "id":
@@ -120,5 +181,7 @@ function cell(trace: Trace, column: ColumnId): ReactNode {
       return (
         <span title={formatTime(info.request_time)}>{formatShortTime(info.request_time)}</span>
       );
+    default:
+      return null; // feedback columns: FeedbackCell
   }
 }

@@ -1,6 +1,9 @@
-// The traces table's columns: which exist, which sort on the server, which are shown.
+// The traces table's columns: which exist, which sort on the server, which are shown. Besides
+// the fixed ones there is one per feedback name ("feedback:<name>").
+import { THUMBS_NAME } from "./assessments";
+import { assessmentField } from "./filter";
 
-export type ColumnId =
+export type FixedColumnId =
   | "id"
   | "name"
   | "request"
@@ -12,12 +15,15 @@ export type ColumnId =
   | "user"
   | "tags"
   | "time";
+export type ColumnId = FixedColumnId | `feedback:${string}`;
 
 export interface Column {
   id: ColumnId;
   label: string;
   /** The order_by field of the API, for sortable columns. */
   sortField?: string;
+  /** The feedback name a feedback column shows. */
+  feedback?: string;
 }
 
 export const COLUMNS: readonly Column[] = [
@@ -34,9 +40,30 @@ export const COLUMNS: readonly Column[] = [
   { id: "time", label: "Time", sortField: "timestamp_ms" },
 ];
 
-export const DEFAULT_COLUMNS: readonly ColumnId[] = COLUMNS.map((c) => c.id).filter(
-  (id) => id !== "user",
-);
+export function feedbackColumn(name: string): Column {
+  return {
+    id: `feedback:${name}`,
+    label: name,
+    sortField: assessmentField(name),
+    feedback: name,
+  };
+}
+
+/** Every column the table can show: the fixed ones, with one per feedback name before Time. */
+export function tableColumns(feedbackNames: readonly string[]): Column[] {
+  const fixed = COLUMNS.filter((c) => c.id !== "time");
+  return [
+    ...fixed,
+    ...feedbackNames.map(feedbackColumn),
+    ...COLUMNS.filter((c) => c.id === "time"),
+  ];
+}
+
+// The thumbs column shows by default wherever traces have thumbs.
+export const DEFAULT_COLUMNS: readonly ColumnId[] = [
+  ...COLUMNS.map((c) => c.id).filter((id) => id !== "user"),
+  `feedback:${THUMBS_NAME}` as const,
+];
 
 const STORAGE_KEY = "spanscope.traceColumns";
 
@@ -45,7 +72,10 @@ export function loadColumns(): ColumnId[] {
     const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "null") as unknown;
     if (Array.isArray(saved)) {
       const known = new Set<string>(COLUMNS.map((c) => c.id));
-      return saved.filter((id): id is ColumnId => typeof id === "string" && known.has(id));
+      return saved.filter(
+        (id): id is ColumnId =>
+          typeof id === "string" && (known.has(id) || id.startsWith("feedback:")),
+      );
     }
   } catch {
     // A corrupt saved value: fall back to the defaults.
@@ -61,10 +91,11 @@ export function saveColumns(columns: readonly ColumnId[]): void {
   }
 }
 
-/** "<field> DESC" <-> field and direction. */
+/** "<field> DESC" <-> field and direction (a field may hold spaces: feedback.`my name`). */
 export function parseSort(sort: string): { field: string; desc: boolean } {
-  const [field = "timestamp_ms", direction = "DESC"] = sort.split(" ");
-  return { field, desc: direction.toUpperCase() === "DESC" };
+  const match = /^(.*?)\s+(ASC|DESC)$/i.exec(sort.trim());
+  if (!match) return { field: sort.trim() || "timestamp_ms", desc: true };
+  return { field: match[1]!, desc: match[2]!.toUpperCase() === "DESC" };
 }
 
 export function nextSort(current: string, field: string): string {

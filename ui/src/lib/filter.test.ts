@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  addClause,
+  assessmentField,
   combineFilter,
+  feedbackClause,
+  feedbackFilterOptions,
   errorHeadline,
   locateError,
   NO_QUICK_FILTERS,
@@ -65,5 +69,52 @@ describe("locateError", () => {
     expect(
       errorHeadline("invalid filter: bad (at position 3)\n  a b\n    ^\naccepted fields: a, b"),
     ).toBe("invalid filter: bad\naccepted fields: a, b");
+  });
+});
+
+describe("feedback filters", () => {
+  it("name a feedback, with backticks when the name is no identifier", () => {
+    expect(assessmentField("user_satisfaction")).toBe("feedback.user_satisfaction");
+    expect(assessmentField("my name")).toBe("feedback.`my name`");
+    expect(assessmentField("a`b", "expectation")).toBe("expectation.`a``b`");
+  });
+
+  it("compare with literals of each type; lists have none", () => {
+    expect(feedbackClause("ok", false)).toBe("feedback.ok = false");
+    expect(feedbackClause("score", 4.5)).toBe("feedback.score = 4.5");
+    expect(feedbackClause("topic", "it's")).toBe("feedback.topic = 'it''s'");
+    expect(feedbackClause("tags", ["a"])).toBeNull();
+  });
+
+  it("AND a clause onto the text once, keeping an OR together", () => {
+    expect(addClause("  ", "feedback.ok = true")).toBe("feedback.ok = true");
+    expect(addClause("status = 'OK'", "feedback.ok = true")).toBe(
+      "status = 'OK' AND feedback.ok = true",
+    );
+    expect(addClause("status = 'OK' AND feedback.ok = true", "feedback.ok = true")).toBe(
+      "status = 'OK' AND feedback.ok = true",
+    );
+    expect(addClause("a = 1 or b = 2", "feedback.ok = true")).toBe(
+      "(a = 1 or b = 2) AND feedback.ok = true",
+    );
+  });
+
+  it("offer yes / no for booleans, each string value, and presence", () => {
+    const groups = feedbackFilterOptions([
+      { name: "ok", kind: "feedback", value_type: "boolean", values: {} },
+      { name: "my topic", kind: "feedback", value_type: "string", values: { b: 1, a: 2 } },
+      { name: "truth", kind: "expectation", value_type: "string", values: { x: 1 } },
+    ]);
+    expect(groups.map((g) => g.name)).toEqual(["ok", "my topic"]);
+    expect(groups[0]!.options.map((o) => o.clause)).toEqual([
+      "feedback.ok = true",
+      "feedback.ok = false",
+      "feedback.ok IS NOT NULL",
+      "feedback.ok IS NULL",
+    ]);
+    expect(groups[1]!.options.map((o) => o.clause).slice(0, 2)).toEqual([
+      "feedback.`my topic` = 'a'",
+      "feedback.`my topic` = 'b'",
+    ]);
   });
 });

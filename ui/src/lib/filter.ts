@@ -80,3 +80,68 @@ export function errorHeadline(message: string): string {
   const accepted = lines.find((line) => line.startsWith("accepted"));
   return accepted ? `${first}\n${accepted}` : first;
 }
+
+/** `feedback.<name>` (or `expectation.<name>`): backticks around a name that is no identifier. */
+export function assessmentField(
+  name: string,
+  kind: "feedback" | "expectation" = "feedback",
+): string {
+  const plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+  return `${kind}.${plain ? name : `\`${name.replaceAll("`", "``")}\``}`;
+}
+
+/** A feedback value as a literal of the filter language; null for values it cannot compare. */
+export function literal(value: unknown): string | null {
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "string") return quote(value);
+  return null;
+}
+
+/** `feedback.<name> = <value>`, or null when the value has no literal (a list, an error). */
+export function feedbackClause(name: string, value: unknown): string | null {
+  const text = literal(value);
+  return text == null ? null : `${assessmentField(name)} = ${text}`;
+}
+
+/** The user's filter with `clause` ANDed on (once; an OR in the text is kept together). */
+export function addClause(text: string, clause: string): string {
+  const current = text.trim();
+  if (!current) return clause;
+  if (current.includes(clause)) return current;
+  return /\bOR\b/i.test(current) ? `(${current}) AND ${clause}` : `${current} AND ${clause}`;
+}
+
+export interface FilterOption {
+  label: string;
+  clause: string;
+}
+
+/** What the quick feedback filter offers for each feedback name of a summary. */
+export function feedbackFilterOptions(
+  entries: readonly {
+    name: string;
+    kind: string;
+    value_type: string;
+    values: Record<string, number>;
+  }[],
+): { name: string; options: FilterOption[] }[] {
+  return entries
+    .filter((e) => e.kind === "feedback")
+    .map((e) => {
+      const field = assessmentField(e.name);
+      const options: FilterOption[] = [];
+      if (e.value_type === "boolean") {
+        options.push({ label: "✓ yes", clause: `${field} = true` });
+        options.push({ label: "✗ no", clause: `${field} = false` });
+      }
+      for (const value of Object.keys(e.values).sort()) {
+        const label = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+        options.push({ label, clause: `${field} = ${quote(value)}` });
+      }
+      // The option's group names the feedback; the labels say only the value.
+      options.push({ label: "any value", clause: `${field} IS NOT NULL` });
+      options.push({ label: "none", clause: `${field} IS NULL` });
+      return { name: e.name, options };
+    });
+}

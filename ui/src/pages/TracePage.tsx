@@ -91,7 +91,11 @@ export function TracePage() {
             onToggle={toggle}
           />
         </div>
-        {selected ? <SpanDetail span={selected} /> : <p className="muted">No span selected.</p>}
+        {selected ? (
+          <SpanDetail span={selected} assessments={trace.data.info.assessments} />
+        ) : (
+          <p className="muted">No span selected.</p>
+        )}
       </div>
     </div>
   );

@@ -1,15 +1,23 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useMemo, useState } from "react";
 import { useParams, useSearchParams } from "react-router-dom";
 import { ApiError, api } from "../api/client";
+import { useAssessmentSummary } from "../components/AssessmentSummary";
 import { ColumnPicker } from "../components/ColumnPicker";
 import { ErrorBox } from "../components/ErrorBox";
 import { ExperimentHeader } from "../components/ExperimentHeader";
 import { Pager, usePageTokens } from "../components/Pager";
 import { SearchBox } from "../components/SearchBox";
 import { TracesTable } from "../components/TracesTable";
-import { type ColumnId, loadColumns, nextSort, saveColumns } from "../lib/columns";
-import { combineFilter, type QuickFilters, type StateFilter } from "../lib/filter";
+import { feedbackNames, summarize } from "../lib/assessments";
+import { type ColumnId, loadColumns, nextSort, saveColumns, tableColumns } from "../lib/columns";
+import {
+  addClause,
+  combineFilter,
+  feedbackFilterOptions,
+  type QuickFilters,
+  type StateFilter,
+} from "../lib/filter";
 import { SPAN_TYPES } from "../lib/spanTypes";
 
 const PAGE_SIZE = 50;
@@ -65,6 +73,13 @@ export function TracesPage() {
     placeholderData: keepPreviousData,
     retry: false,
   });
+  const summary = useAssessmentSummary(experimentId);
+  const infos = useMemo(() => (traces.data?.traces ?? []).map((t) => t.info), [traces.data]);
+  // The experiment's feedback names, or (from a server without the summary) those on screen.
+  const entries = summary.data?.assessments ?? summarize(infos);
+  const available = tableColumns(feedbackNames(infos, entries));
+  const shownColumns = available.filter((c) => columns.includes(c.id));
+  const narrow = (clause: string) => update({ filter: addClause(text, clause) });
 
   return (
     <div className="page">
@@ -109,7 +124,9 @@ export function TracesPage() {
             </option>
           ))}
         </select>
+        <FeedbackFilter entries={entries} onPick={narrow} />
         <ColumnPicker
+          available={available}
           shown={columns}
           onChange={(c) => {
             setColumns(c);
@@ -131,17 +148,44 @@ export function TracesPage() {
         <>
           <TracesTable
             traces={traces.data.traces}
-            columns={columns}
+            columns={shownColumns}
             sort={sort}
             onSort={(field) => update({ sort: nextSort(sort, field) })}
             selected={selected}
             onSelect={setSelected}
+            onFilter={narrow}
           />
           {traces.data.traces.length === 0 && <p className="empty">No traces match.</p>}
           <Pager pages={pages} nextToken={traces.data.next_page_token} />
         </>
       )}
     </div>
+  );
+}
+
+/** A quick filter per feedback value: picking one adds its clause to the filter text. */
+function FeedbackFilter({
+  entries,
+  onPick,
+}: {
+  entries: Parameters<typeof feedbackFilterOptions>[0];
+  onPick: (clause: string) => void;
+}) {
+  const groups = feedbackFilterOptions(entries);
+  if (groups.length === 0) return null;
+  return (
+    <select aria-label="Filter by feedback" value="" onChange={(e) => onPick(e.target.value)}>
+      <option value="">Any feedback</option>
+      {groups.map((g) => (
+        <optgroup key={g.name} label={g.name}>
+          {g.options.map((o) => (
+            <option key={o.clause} value={o.clause}>
+              {o.label}
+            </option>
+          ))}
+        </optgroup>
+      ))}
+    </select>
   );
 }
 

@@ -19,7 +19,8 @@ let exiting = false;
 export function stopRetrying(): void {
   exiting = true;
 }
-const RETRY_STATUS = new Set([429, 502, 503, 504]);
+/** Answers that mean the server did nothing and may do it on a later try. */
+export const RETRY_STATUS = new Set([429, 502, 503, 504]);
 const INITIAL_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 5_000;
 
@@ -115,7 +116,7 @@ export class OtlpHttpExporter implements SpanExporterLike {
   }
 }
 
-function backoff(attempt: number): number {
+export function backoff(attempt: number): number {
   const delay = Math.min(INITIAL_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);
   return delay * (0.5 + Math.random() / 2); // jitter, so clients do not retry in step
 }
@@ -129,7 +130,7 @@ export function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(when) ? undefined : Math.max(when - Date.now(), 0);
 }
 
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: unknown }).cause;
   const detail = cause instanceof Error ? ` (${cause.message})` : "";

@@ -11,6 +11,17 @@ export { getStats } from "./safety.js";
 export type { TracingStats } from "./safety.js";
 export type { SpanExporterLike, TraceTags } from "./exporter.js";
 export { toJson, dumps } from "./serialize.js";
+export { logFeedback, logExpectation, getAssessment, deleteAssessment } from "./assessments.js";
+export type {
+  Assessment,
+  AssessmentErrorInfo,
+  AssessmentSource,
+  AssessmentSourceType,
+  ExpectationOptions,
+  FeedbackOptions,
+  FeedbackValue,
+} from "./assessments.js";
+export { SpanscopeApiError } from "./server-api.js";
 export type { JsonValue } from "./serialize.js";
 // Integration plumbing (used by @spanscope/openai, @spanscope/anthropic and new integrations).
 export { LLMCall, startLlmSpan, usageAttributes } from "./llm.js";

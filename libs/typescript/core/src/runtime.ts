@@ -125,6 +125,11 @@ function current(): Runtime {
   return runtime;
 }
 
+/** The settings in force (from `init()`, else the environment). */
+export function currentConfig(): Config {
+  return current().config;
+}
+
 export function isEnabled(): boolean {
   return !current().config.disabled;
 }

@@ -94,6 +94,25 @@ export async function startServer(options: { token?: string } = {}): Promise<Run
   return { url, process: child, stop: stopper(child, () => rmSync(dir, { recursive: true, force: true })) };
 }
 
+/**
+ * Run `code` with the repository's Python (`python -c code ...args`) and parse the JSON it
+ * prints last: how a suite reads back, through the Python SDK, what the TypeScript SDK wrote.
+ */
+export async function runPython(code: string, args: string[] = []): Promise<unknown> {
+  const child = spawn(PYTHON, ["-c", code, ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (data: Buffer) => (stdout += data.toString()));
+  child.stderr?.on("data", (data: Buffer) => (stderr += data.toString()));
+  const status = await new Promise<number | null>((done, reject) => {
+    child.once("error", reject);
+    child.once("close", done);
+  });
+  if (status !== 0) throw new Error(`python exited with ${status}: ${stderr}`);
+  const last = stdout.trim().split("\n").pop() ?? "";
+  return JSON.parse(last) as unknown;
+}
+
 /** A stored trace as the REST API returns it. */
 export interface StoredTrace {
   info: Record<string, unknown> & { trace_id: string; tags: Record<string, string>; metadata: Record<string, string> };

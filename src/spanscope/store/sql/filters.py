@@ -46,7 +46,14 @@ from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, Scal
 from spanscope.search.stored_text import replace_unstorable
 from spanscope.store.sql.case_folding import is_case_stable
 from spanscope.store.sql.fulltext import ESCAPE, SEPARATOR, case_stable_runs, literal_runs
-from spanscope.store.sql.schema import TEXT_TABLE, spans, trace_metadata, trace_tags, traces
+from spanscope.store.sql.schema import (
+    TEXT_TABLE,
+    assessments,
+    spans,
+    trace_metadata,
+    trace_tags,
+    traces,
+)
 
 __all__ = ["FOLD_COLLATION", "PULL_UP_LIMIT", "canonical_like", "compile_filter", "fts_query"]
 
@@ -66,7 +73,15 @@ TEXT = table(TEXT_TABLE, column("trace_id"), column("content"))
 SPAN_COLUMNS = {"name": spans.c.name, "type": spans.c.span_type, "status": spans.c.status}
 _ORDERING = {Op.LT: "__lt__", Op.LE: "__le__", Op.GT: "__gt__", Op.GE: "__ge__"}
 _SUBQUERY_KINDS = frozenset(
-    {FieldKind.TAG, FieldKind.METADATA, FieldKind.SPAN, FieldKind.SPAN_ATTRIBUTE, FieldKind.TEXT}
+    {
+        FieldKind.TAG,
+        FieldKind.METADATA,
+        FieldKind.SPAN,
+        FieldKind.SPAN_ATTRIBUTE,
+        FieldKind.TEXT,
+        FieldKind.FEEDBACK,
+        FieldKind.EXPECTATION,
+    }
 )
 # The ICU collation of the root locale, present on PostgreSQL built with ICU (the usual builds).
 FOLD_COLLATION = "und-x-icu"
@@ -94,6 +109,7 @@ class _Context:
     dialect: str
     fold_collation: str | None
     case_stable: Callable[[], frozenset[str]] | None
+    many_judged: Callable[[Select[Any]], bool] | None = None
 
     def is_stable(self, char: str) -> bool:
         return is_case_stable(char, self.case_stable)
@@ -113,6 +129,7 @@ def compile_filter(
     *,
     fold_collation: str | None = FOLD_COLLATION,
     case_stable: Callable[[], frozenset[str]] | None = None,
+    many_judged: Callable[[Select[Any]], bool] | None = None,
 ) -> ColumnElement[bool]:
     """The WHERE clause (over `traces`) equivalent to `expr`.
 
@@ -120,8 +137,9 @@ def compile_filter(
     default (where ICU is missing; non-ASCII case folding then follows that collation).
     `case_stable`: the characters with case the store's full-text index folds as str.lower()
     does (case_folding.py), asked for only when a `text ILIKE` pattern holds one; None: none.
+    `many_judged` (SQLite): whether a query of assessment trace ids finds many (see _judged).
     """
-    context = _Context(dialect, fold_collation, case_stable)
+    context = _Context(dialect, fold_collation, case_stable, many_judged)
     node = _normal_form(expr, negated=False)
     if isinstance(node, _Leaf):
         return _leaf(node, context, fence=False)
@@ -251,6 +269,8 @@ def _comparison(comp: Comparison, context: _Context, fence: bool) -> ColumnEleme
         return _exists([*scope, _compare(column, op, value, context)], fence)
     if kind is FieldKind.SPAN_ATTRIBUTE:
         return _span_attribute(comp, value, context, fence)
+    if kind in (FieldKind.FEEDBACK, FieldKind.EXPECTATION):
+        return _assessment(comp, value, context, fence)
     return _text(op, value, context, fence)
 
 
@@ -330,6 +350,59 @@ def _span_attribute(
         if op is Op.NOT_IN:
             condition = and_(or_(is_text, is_number), not_(condition))
     return _exists([*scope, condition], fence, from_)
+
+
+def _assessment(
+    comp: Comparison, value: Value, context: _Context, fence: bool
+) -> ColumnElement[bool]:
+    # Values are typed on write (store/sql/assessments.py): booleans as 1 / 0 and numbers in
+    # value_number, strings in value_text; value_type says which, so 1 never equals true.
+    table = assessments
+    scope: list[ColumnElement[bool]] = [
+        table.c.name == replace_unstorable(comp.field.key),
+        table.c.kind == ("feedback" if comp.field.kind is FieldKind.FEEDBACK else "expectation"),
+        table.c.valid.is_(true()),
+    ]
+    op = comp.op
+    if op in (Op.IS_NULL, Op.IS_NOT_NULL):
+        present = _judged([*scope, table.c.value_type != "null"], context, fence)
+        return present if op is Op.IS_NOT_NULL else not_(present)
+    values = _values(value)
+    by_type: dict[str, list[Scalar]] = {}
+    for v in values:
+        kind = "bool" if isinstance(v, bool) else "string" if isinstance(v, str) else "number"
+        by_type.setdefault(kind, []).append(float(v) if kind == "bool" else v)
+    conditions = []
+    for kind, group in by_type.items():
+        column = table.c.value_text if kind == "string" else table.c.value_number
+        operand: Value = tuple(group) if isinstance(value, tuple) else group[0]
+        compared = op if len(by_type) == 1 or op is not Op.NOT_IN else Op.IN
+        conditions.append(
+            and_(table.c.value_type == kind, _compare(column, compared, operand, context))
+        )
+    condition = conditions[0] if len(conditions) == 1 else or_(*conditions)
+    if len(by_type) > 1 and op is Op.NOT_IN:  # a mixed list: comparable values not in it
+        comparable = table.c.value_type.in_(list(by_type))
+        condition = and_(comparable, not_(condition))
+    return _judged([*scope, condition], context, fence)
+
+
+def _judged(
+    where: list[ColumnElement[bool]], context: _Context, fence: bool
+) -> ColumnElement[bool]:
+    if context.many_judged is not None:
+        ids = select(assessments.c.trace_id).where(*where)
+        if context.many_judged(ids):
+            # SQLite plans IN without knowing how many ids it holds. When they are many, walk
+            # traces in order and probe each one's judgements (an index on trace_id covers
+            # the test), which finds a page long before the whole set could be built.
+            return _exists([assessments.c.trace_id == traces.c.trace_id, *where], fence)
+    # An uncorrelated IN, as for text: the database may drive the search from the
+    # assessments index (a rare judgement) or probe the set while walking traces.
+    judged = traces.c.trace_id.in_(select(assessments.c.trace_id).where(*where))
+    # PostgreSQL pulls an IN subquery up into a join even with OFFSET 0; under IS TRUE it
+    # stays a subquery, run once and hashed.
+    return judged.is_(true()) if fence else judged
 
 
 def _text(op: Op, value: Value, context: _Context, fence: bool) -> ColumnElement[bool]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -23,6 +25,7 @@ from sqlalchemy import (
 
 __all__ = [
     "TEXT_TABLE",
+    "assessments",
     "client_loss_events",
     "client_loss_totals",
     "experiments",
@@ -157,4 +160,39 @@ span_log_records = Table(
     Column("content", Text, nullable=False),
     PrimaryKeyConstraint("trace_id", "span_id", "time_ns", "idx", name="pk_span_log_records"),
     Index("ix_span_log_records_pending", "applied", "received_at"),
+)
+
+# Feedback and expectations (revision 0007). The value is kept as JSON, and typed for search:
+# booleans and numbers in value_number (1/0 for booleans), strings in value_text.
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("assessment_id", String(64), primary_key=True),
+    Column("trace_id", String(32), nullable=False),
+    Column("experiment_id", Integer, nullable=False),
+    Column("span_id", String(16)),
+    Column("name", String(250), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value_json", Text),
+    Column("value_type", String(10), nullable=False),
+    Column("value_number", Float),
+    Column("value_text", Text),
+    Column("rationale", Text),
+    Column("source_type", String(16), nullable=False),
+    Column("source_id", Text, nullable=False),
+    Column("metadata_json", Text, nullable=False),
+    Column("error_json", Text),
+    Column("create_time", BigInteger, nullable=False),
+    Column("update_time", BigInteger, nullable=False),
+    Column("overrides", String(64)),
+    Column("valid", Boolean, nullable=False),
+    # A trace's judgements; covers the test of a filter probing them trace by trace.
+    Index(
+        "ix_assessments_trace", "trace_id", "name", "kind", "valid", "value_type", "value_number"
+    ),
+    # Search (store/sql/filters.py): the valid judgements of a name, by value, covering the
+    # trace id. value_text stays out of it: a long string would pass the index's entry limit.
+    Index(
+        "ix_assessments_search", "name", "kind", "valid", "value_type", "value_number", "trace_id"
+    ),
 )

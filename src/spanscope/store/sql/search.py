@@ -7,14 +7,15 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select, true
 
 from spanscope.search import parse_filter, parse_order_by
+from spanscope.search.stored_text import replace_unstorable
 from spanscope.store.sql.filters import FOLD_COLLATION, compile_filter
 from spanscope.store.sql.pagination import after_token, decode_token, encode_token
-from spanscope.store.sql.schema import experiments, traces
+from spanscope.store.sql.schema import assessments, experiments, traces
 
-__all__ = ["SearchQuery", "experiments_with_counts", "session_query"]
+__all__ = ["NO_FEEDBACK", "SearchQuery", "experiments_with_counts", "session_query"]
 
 # Sort keys: never NULL, so keyset comparisons stay two-valued.
 _SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
@@ -28,6 +29,9 @@ _SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
     "trace_id": (traces.c.trace_id, lambda r: r["trace_id"]),
 }
 _DEFAULT_ORDER = ["timestamp_ms DESC"]
+_SORT_LABEL = "_sort_"
+# The sort value of a trace without the feedback: below every stored number.
+NO_FEEDBACK = -1.7976931348623157e308
 
 
 class SearchQuery:
@@ -42,17 +46,19 @@ class SearchQuery:
         *,
         fold_collation: str | None = FOLD_COLLATION,
         case_stable: Callable[[], frozenset[str]] | None = None,
+        many_judged: Callable[[Select[Any]], bool] | None = None,
     ) -> None:
         self.experiment_ids = list(experiment_ids)
         self.expr = parse_filter(filter_string)
         orders = parse_order_by(list(order_by) if order_by else _DEFAULT_ORDER)
-        keys = [(o.field, o.ascending) for o in orders]
-        if "trace_id" not in [k for k, _ in keys]:
-            keys.append(("trace_id", keys[-1][1] if keys else False))
+        keys = [(o.field, o.ascending, o.key) for o in orders]
+        if "trace_id" not in [k for k, _, _ in keys]:
+            keys.append(("trace_id", keys[-1][1] if keys else False, ""))
         self.keys = keys
         self.dialect = dialect
         self.fold_collation = fold_collation
         self.case_stable = case_stable
+        self.many_judged = many_judged
         signature = f"{sorted(self.experiment_ids)}|{filter_string or ''}|{keys}"
         self.context = hashlib.sha256(signature.encode(errors="surrogatepass")).hexdigest()[:16]
 
@@ -64,9 +70,17 @@ class SearchQuery:
                 self.dialect,
                 fold_collation=self.fold_collation,
                 case_stable=self.case_stable,
+                many_judged=self.many_judged,
             )
             stmt = stmt.where(where)
-        exprs = [(_SORT_KEYS[name][0], ascending) for name, ascending in self.keys]
+        exprs = []
+        for i, (name, ascending, key) in enumerate(self.keys):
+            if name == "feedback":
+                sort = _feedback_sort(key)
+                stmt = stmt.add_columns(sort.label(f"{_SORT_LABEL}{i}"))
+                exprs.append((sort, ascending))
+            else:
+                exprs.append((_SORT_KEYS[name][0], ascending))
         if page_token:
             values = decode_token(page_token, self.context, len(self.keys))
             stmt = stmt.where(after_token(exprs, values))
@@ -74,7 +88,28 @@ class SearchQuery:
         return stmt.order_by(*order).limit(limit)
 
     def token_after(self, row: dict[str, Any]) -> str:
-        return encode_token([_SORT_KEYS[name][1](row) for name, _ in self.keys], self.context)
+        values = [
+            row[f"{_SORT_LABEL}{i}"] if name == "feedback" else _SORT_KEYS[name][1](row)
+            for i, (name, _, _) in enumerate(self.keys)
+        ]
+        return encode_token(values, self.context)
+
+
+def _feedback_sort(name: str) -> Any:
+    """A trace's sort value for `feedback.<name>`: its largest valid numeric or true / false
+    (1 / 0) value; NO_FEEDBACK, below any value, when it has none."""
+    largest = (
+        select(func.max(assessments.c.value_number))
+        .where(
+            assessments.c.trace_id == traces.c.trace_id,
+            assessments.c.name == replace_unstorable(name),
+            assessments.c.kind == "feedback",
+            assessments.c.valid.is_(true()),
+            assessments.c.value_type.in_(["number", "bool"]),
+        )
+        .scalar_subquery()
+    )
+    return func.coalesce(largest, NO_FEEDBACK)
 
 
 def experiments_with_counts() -> Select[Any]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Table, delete, select, text, update
+from sqlalchemy import Connection, Engine, Select, Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
@@ -31,8 +31,10 @@ from spanscope.store.base import (
     TraceStore,
 )
 from spanscope.store.sql import rows
+from spanscope.store.sql.assessment_store import SqlAssessments
+from spanscope.store.sql.assessments import load_assessments
 from spanscope.store.sql.case_folding import sqlite_index_folds, stable_characters
-from spanscope.store.sql.engine import make_engine, write_transaction
+from spanscope.store.sql.engine import make_engine
 from spanscope.store.sql.errors import translated
 from spanscope.store.sql.filters import FOLD_COLLATION
 from spanscope.store.sql.log_records import add_log_records, delete_log_records
@@ -57,11 +59,13 @@ from spanscope.store.sql.writer import TraceWriter, delete_trace_rows, load_span
 __all__ = ["SqlTraceStore"]
 
 MAX_RESULTS = 10_000
+# Past this many assessment matches SQLite walks traces in order (filters.py, _judged).
+MANY_JUDGED = 1_000
 _CHUNK = 500
 _logger = logging.getLogger("spanscope")
 
 
-class SqlTraceStore(TraceStore):
+class SqlTraceStore(SqlAssessments, TraceStore):
     """Traces in SQLite (WAL) or PostgreSQL; the schema is migrated on first use."""
 
     @translated
@@ -208,7 +212,10 @@ class SqlTraceStore(TraceStore):
             if row is None:
                 raise NotFoundError(f"no trace with id {trace_id!r}")
             found = self._spans(conn, [trace_id]).get(trace_id, []) if include_spans else []
-        return Trace(rows.info_from_row(row._mapping), TraceData(found))
+            judged = load_assessments(conn, [trace_id]).get(trace_id, [])
+        info = rows.info_from_row(row._mapping)
+        info.assessments = judged
+        return Trace(info, TraceData(found))
 
     @translated
     def search_traces(
@@ -222,24 +229,28 @@ class SqlTraceStore(TraceStore):
     ) -> PagedList[Trace]:
         _check_max_results(max_results)
         numbers = [_experiment_number(e) for e in experiment_ids]
-        query = SearchQuery(
-            numbers,
-            filter_string,
-            order_by,
-            self.dialect,
-            fold_collation=self.fold_collation,
-            case_stable=self._case_stable_characters,
-        )
-        stmt = query.statement(max_results + 1, page_token)
         with self.engine.connect() as conn:
+            query = SearchQuery(
+                numbers,
+                filter_string,
+                order_by,
+                self.dialect,
+                fold_collation=self.fold_collation,
+                case_stable=self._case_stable_characters,
+                many_judged=partial(_many_judged, conn) if self.dialect == "sqlite" else None,
+            )
+            stmt = query.statement(max_results + 1, page_token)
             found = [dict(r._mapping) for r in conn.execute(stmt)]
             page = found[:max_results]
             ids = [r["trace_id"] for r in page]
             by_trace = self._spans(conn, ids) if include_spans and ids else {}
+            judged = load_assessments(conn, ids) if ids else {}
         token = query.token_after(page[-1]) if len(found) > max_results else None
-        result = [
-            Trace(rows.info_from_row(r), TraceData(by_trace.get(r["trace_id"], []))) for r in page
-        ]
+        result = []
+        for r in page:
+            info = rows.info_from_row(r)
+            info.assessments = judged.get(info.trace_id, [])
+            result.append(Trace(info, TraceData(by_trace.get(info.trace_id, []))))
         return PagedList(result, token)
 
     @translated
@@ -381,9 +392,6 @@ class SqlTraceStore(TraceStore):
         with self.engine.connect() as conn:
             return [str(row[0]) for row in conn.execute(query, {"chars": chars})]
 
-    def _write(self) -> AbstractContextManager[Connection]:
-        return write_transaction(self.engine)
-
     def _upsert(
         self, conn: Connection, table: Table, values: list[dict[str, Any]], keys: list[str]
     ) -> None:
@@ -420,6 +428,12 @@ class SqlTraceStore(TraceStore):
     def _delete_trace_rows(self, conn: Connection, trace_ids: Sequence[str]) -> None:
         delete_trace_rows(conn, self.dialect, trace_ids)
         delete_log_records(conn, trace_ids)
+
+
+def _many_judged(conn: Connection, ids: Select[Any]) -> bool:
+    """Whether `ids` (a filter's assessment trace ids) holds MANY_JUDGED or more."""
+    probe = select(func.count()).select_from(ids.limit(MANY_JUDGED).subquery())
+    return int(conn.scalar(probe) or 0) >= MANY_JUDGED
 
 
 def _now_ms() -> int:

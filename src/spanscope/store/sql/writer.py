@@ -27,6 +27,7 @@ from spanscope.store.sql.fulltext import join_texts
 from spanscope.store.sql.log_records import apply_to_written_spans, with_log_records
 from spanscope.store.sql.schema import (
     TEXT_TABLE,
+    assessments,
     experiments,
     spans,
     trace_metadata,
@@ -312,7 +313,7 @@ def delete_trace_rows(conn: Connection, dialect: str, trace_ids: Sequence[str]) 
     """Delete traces with their spans, tags, metadata and full-text row."""
     for chunk in _chunks(list(trace_ids)):
         _delete_text(conn, dialect, chunk)  # first: SQLite finds text rows by the trace rows
-        for table in (spans, trace_tags, trace_metadata, traces):
+        for table in (spans, trace_tags, trace_metadata, assessments, traces):
             conn.execute(table.delete().where(table.c.trace_id.in_(chunk)))
 
 

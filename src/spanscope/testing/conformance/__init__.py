@@ -12,6 +12,8 @@ pytest.register_assert_rewrite(
     "spanscope.testing.conformance.store",
     "spanscope.testing.conformance.store_merging",
     "spanscope.testing.conformance.store_search",
+    "spanscope.testing.conformance.store_assessments",
+    "spanscope.testing.conformance.store_assessment_search",
 )
 
 from spanscope.testing.conformance.store import StoreConformance  # noqa: E402 - after the hook

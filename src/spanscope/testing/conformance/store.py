@@ -26,6 +26,8 @@ from spanscope.exceptions import (
     SpanscopeError,
 )
 from spanscope.store.base import TraceStore
+from spanscope.testing.conformance.store_assessment_search import AssessmentSearchConformance
+from spanscope.testing.conformance.store_assessments import AssessmentConformance
 from spanscope.testing.conformance.store_merging import MergeConformance
 from spanscope.testing.conformance.store_search import SearchConformance
 from spanscope.testing.conformance.store_traces import (
@@ -41,7 +43,9 @@ from spanscope.testing.conformance.store_traces import (
 __all__ = ["StoreConformance"]
 
 
-class StoreConformance(SearchConformance, MergeConformance):
+class StoreConformance(
+    SearchConformance, MergeConformance, AssessmentConformance, AssessmentSearchConformance
+):
     """The TraceStore contract. Subclass it as `class TestMyStore(StoreConformance)` and
     provide a `store` fixture: an emptied store whose default experiment is "0".
 

@@ -29,7 +29,7 @@ from spanscope.search import (
 )
 from spanscope.testing.conformance.store_traces import DEFAULT
 
-__all__ = ["BATCHES", "BATCH_IDS", "EXPRESSIONS", "filter_fields", "like_pattern"]
+__all__ = ["BATCHES", "BATCH_IDS", "EXPRESSIONS", "comparisons", "filter_fields", "like_pattern"]
 
 
 # -- the filter-language strategies (a small vocabulary, so filters often match) ----------------
@@ -50,8 +50,8 @@ _JSON_VALUES = st.one_of(
 
 
 def filter_fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
-    """Every kind of filter field: trace fields, span fields, text, and tags, metadata and
-    span attributes named by `keys`."""
+    """Every kind of filter field: trace fields, span fields, text, and tags, metadata, span
+    attributes, feedback and expectations named by `keys`."""
     trace_fields = (
         "trace_id",
         "name",
@@ -71,10 +71,8 @@ def filter_fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
         ),
         st.builds(Field, st.sampled_from([FieldKind.TAG, FieldKind.METADATA]), keys),
         st.builds(Field.span_attribute, keys),
+        st.builds(Field, st.sampled_from([FieldKind.FEEDBACK, FieldKind.EXPECTATION]), keys),
     )
-
-
-_FIELDS = filter_fields(_KEYS)
 
 
 def like_pattern(pattern: str) -> str:
@@ -84,24 +82,33 @@ def like_pattern(pattern: str) -> str:
 
 
 @st.composite
-def _comparisons(draw: st.DrawFn) -> Comparison:
-    field = draw(_FIELDS)
+def comparisons(
+    draw: st.DrawFn,
+    keys: st.SearchStrategy[str],
+    strings: st.SearchStrategy[str],
+    numbers: st.SearchStrategy[Scalar],
+) -> Comparison:
+    """A random valid comparison over every kind of field (see filter_fields), its literal of
+    the field's type drawn from `strings` / `numbers` (or true / false)."""
+    field = draw(filter_fields(keys))
     spec = field_spec(field)
     op = draw(st.sampled_from(spec.ops))
     if op in (Op.IS_NULL, Op.IS_NOT_NULL):
         return Comparison(field, op)
     if op in (Op.LIKE, Op.NOT_LIKE, Op.ILIKE, Op.NOT_ILIKE):
-        return Comparison(field, op, like_pattern(draw(_SMALL_TEXT)))
+        return Comparison(field, op, like_pattern(draw(strings)))
+    ordered = op in (Op.LT, Op.LE, Op.GT, Op.GE)
     scalar: st.SearchStrategy[Scalar]
     if spec.value_type is ValueType.NUMBER:
-        scalar = _NUMBERS
+        scalar = numbers
     elif spec.value_type is ValueType.ENUM:
         scalar = st.sampled_from(spec.values)
     elif spec.value_type is ValueType.JSON:
-        ordered = op in (Op.LT, Op.LE, Op.GT, Op.GE)
-        scalar = _NUMBERS if ordered else st.one_of(_SMALL_TEXT, _NUMBERS)
+        scalar = numbers if ordered else st.one_of(strings, numbers)
+    elif spec.value_type is ValueType.ASSESSMENT:
+        scalar = numbers if ordered else st.one_of(strings, numbers, st.booleans())
     else:
-        scalar = _SMALL_TEXT
+        scalar = strings
     value: Value
     if op in (Op.IN, Op.NOT_IN):
         value = tuple(draw(st.lists(scalar, min_size=1, max_size=3)))
@@ -115,7 +122,9 @@ def _extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
     return st.one_of(st.builds(Not, children), many.map(And), many.map(Or))
 
 
-EXPRESSIONS: st.SearchStrategy[Expr] = st.recursive(_comparisons(), _extend, max_leaves=6)
+EXPRESSIONS: st.SearchStrategy[Expr] = st.recursive(
+    comparisons(_KEYS, _SMALL_TEXT, _NUMBERS), _extend, max_leaves=6
+)
 
 
 @st.composite

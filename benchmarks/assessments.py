@@ -1,0 +1,181 @@
+"""Search by feedback at scale: first-page latency of `feedback.<name>` filters and ordering.
+
+    .venv/bin/python benchmarks/assessments.py                 # 1,000,000 traces per backend
+    .venv/bin/python benchmarks/assessments.py --traces 100000 --backends sqlite
+
+The store (SQLite, and PostgreSQL on a throwaway server from tests/postgres_server.py) is
+created and migrated by SqlTraceStore; the traces and their assessments are then inserted
+in bulk by SQL (the SDK path is measured by benchmarks/store.py), and every query is timed
+through `SqlTraceStore.search_traces`, as the server and the UI call it. One trace in ten has
+feedback: `correct` (a boolean, false for a quarter of them) and `score` (a number); one in
+ten thousand a `rare` feedback. benchmarks/assessments_results.md holds the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, text
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(REPO, "src"), REPO]
+
+from spanscope.store.sql.store import SqlTraceStore  # noqa: E402
+
+BASE_MS = 1_795_000_000_000
+GOAL_MS = 50.0
+QUERIES: dict[str, tuple[str | None, list[str] | None]] = {  # label -> (filter, order_by)
+    "no filter": (None, None),
+    "judged 10%": ("feedback.correct IS NOT NULL", None),
+    "thumbs down 2.5%": ("feedback.correct = false", None),
+    "thumbs up 7.5%": ("feedback.correct = true", None),
+    "score >= 0.9 1%": ("feedback.score >= 0.9", None),
+    "rare 0.01%": ("feedback.rare = true", None),
+    "down and slow": ("feedback.correct = false AND execution_time_ms > 150", None),
+    "not judged 90%": ("feedback.correct IS NULL", None),
+    "order by score": (None, ["feedback.score DESC"]),
+}
+
+
+def seed(store: SqlTraceStore, experiment: int, count: int) -> None:
+    """`count` traces 10 ms apart; feedback on every tenth (see the module docstring)."""
+    sqlite = store.dialect == "sqlite"
+    numbers = (
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < :last) "
+        if sqlite
+        else ""
+    )
+    source = "n" if sqlite else "generate_series(0, :last) AS n(i)"
+    trace_id = "printf('%032x', i)" if sqlite else "lpad(to_hex(i), 32, '0')"
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                f"{numbers}INSERT INTO traces (trace_id, experiment_id, request_time, "
+                "execution_duration, state, name, request_preview, response_preview, "
+                "metadata_json, tags_json) "
+                f"SELECT {trace_id}, :experiment, :base + i * 10, 100 + i % 100, 'OK', "
+                "'handle_request', '{\"question\": \"where is my order?\"}', "
+                f"'\"It ships today.\"', '{{}}', '{{}}' FROM {source}"
+            ),
+            {"last": count - 1, "experiment": experiment, "base": BASE_MS},
+        )
+        for name, every, value_type, number, where in (
+            ("correct", 10, "bool", "CASE WHEN i % 40 = 0 THEN 0 ELSE 1 END", ""),
+            ("score", 10, "number", "(i % 100) / 100.0", ""),
+            ("rare", 10_000, "bool", "1", ""),
+        ):
+            _assessments(conn, sqlite, experiment, count, name, every, value_type, number, where)
+    with store.engine.begin() as conn:  # as PostgreSQL's autovacuum would, and SQLite's
+        conn.execute(text("ANALYZE"))  # `PRAGMA optimize`
+
+
+def _assessments(
+    conn: Connection,
+    sqlite: bool,
+    experiment: int,
+    count: int,
+    name: str,
+    every: int,
+    value_type: str,
+    number: str,
+    where: str,
+) -> None:
+    numbers = (
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + :every FROM n WHERE i + :every "
+        "<= :last) "
+        if sqlite
+        else ""
+    )
+    source = "n" if sqlite else "generate_series(0, :last, :every) AS n(i)"
+    hex_id = "printf('%032x', i)" if sqlite else "lpad(to_hex(i), 32, '0')"
+    json_value = (
+        f"CASE WHEN {number} = 1 THEN 'true' ELSE 'false' END"
+        if value_type == "bool"
+        else f"CAST({number} AS TEXT)"
+    )
+    conn.execute(
+        text(
+            f"{numbers}INSERT INTO assessments (assessment_id, trace_id, experiment_id, name, "
+            "kind, value_json, value_type, value_number, source_type, source_id, metadata_json, "
+            "create_time, update_time, valid) "
+            f"SELECT 'a-{name}-' || {hex_id}, {hex_id}, :experiment, :name, 'feedback', "
+            f"{json_value}, :value_type, {number}, 'HUMAN', 'bench', '{{}}', "
+            f":base + i * 10, :base + i * 10, :valid FROM {source}"
+        ),
+        {
+            "last": count - 1,
+            "every": every,
+            "experiment": experiment,
+            "name": name,
+            "value_type": value_type,
+            "base": BASE_MS,
+            "valid": True,
+        },
+    )
+
+
+def time_queries(store: SqlTraceStore, experiment: str, runs: int) -> dict[str, tuple[float, int]]:
+    """label -> (median ms of the first page of 100, traces on it)."""
+    results = {}
+    for label, (filter_string, order_by) in QUERIES.items():
+        store.search_traces([experiment], filter_string, order_by, max_results=100)  # warm-up
+        timings = []
+        found = 0
+        for _ in range(runs):
+            start = time.perf_counter()
+            page = store.search_traces([experiment], filter_string, order_by, max_results=100)
+            timings.append((time.perf_counter() - start) * 1000)
+            found = len(page)
+        results[label] = (statistics.median(timings), found)
+    return results
+
+
+@contextmanager
+def database(backend: str, tmp: str) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp}/bench.db"
+        return
+    from tests.postgres_server import running_postgres
+
+    with running_postgres() as uri:
+        yield uri
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--traces", type=int, default=1_000_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    rows = []
+    slow = []
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as tmp, database(backend, tmp) as uri:
+            store = SqlTraceStore(uri)
+            try:
+                experiment = store.create_experiment("bench")
+                start = time.perf_counter()
+                seed(store, int(experiment), args.traces)
+                seeded_s = time.perf_counter() - start
+                print(f"{backend}: seeded {args.traces:,} traces in {seeded_s:.0f} s", flush=True)
+                for label, (ms, found) in time_queries(store, experiment, args.runs).items():
+                    rows.append(f"| {backend} | {label} | {ms:.1f} | {found} |")
+                    if ms >= GOAL_MS and label != "order by score":
+                        slow.append(f"{backend} {label}: {ms:.1f} ms")
+            finally:
+                store.close()
+    print(f"\n{args.traces:,} traces, first page of 100, median of {args.runs} runs\n")
+    print("| backend | query | ms | traces |\n|---|---|---|---|")
+    print("\n".join(rows))
+    print(f"\nfilters under {GOAL_MS:.0f} ms: {'yes' if not slow else 'NO: ' + ', '.join(slow)}")
+
+
+if __name__ == "__main__":
+    main()
