@@ -33,7 +33,15 @@ def store(store_uri: str, _stores: dict[str, SqlTraceStore]) -> SqlTraceStore:
         _stores[store_uri] = SqlTraceStore(store_uri)
     found = _stores[store_uri]
     with found.engine.begin() as conn:
-        tables = ("assessments", "trace_text", "spans", "trace_tags", "trace_metadata", "traces")
+        tables = (
+            "assessments",
+            "span_log_records",
+            "trace_text",
+            "spans",
+            "trace_tags",
+            "trace_metadata",
+            "traces",
+        )
         for table in tables:
             conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(text("DELETE FROM experiments WHERE experiment_id <> 0"))

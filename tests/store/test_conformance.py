@@ -39,7 +39,15 @@ def rest_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestTrace
 
 def _emptied(store: SqlTraceStore) -> SqlTraceStore:
     with store.engine.begin() as conn:
-        for table in ("trace_text", "spans", "trace_tags", "trace_metadata", "traces"):
+        for table in (
+            "trace_text",
+            "spans",
+            "trace_tags",
+            "trace_metadata",
+            "assessments",
+            "span_log_records",
+            "traces",
+        ):
             conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(text("DELETE FROM experiments WHERE experiment_id <> 0"))
     return store
