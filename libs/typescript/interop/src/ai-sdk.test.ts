@@ -5,8 +5,7 @@
  * of `@ai-sdk/otel`'s integrations: `OpenTelemetry` (GenAI conventions: invoke_agent, step,
  * chat, execute_tool) and `LegacyOpenTelemetry` (the `ai.*` spans of AI SDK 4 to 6).
  *
- * The `ai.*` spans are mapped by the Vercel mapper (`otel/vercel.py`), not merged yet: the
- * test that needs it is marked `test.fails` until then (remove the mark once it passes).
+ * The `ai.*` spans are mapped by the Vercel mapper (`otel/vercel.py`).
  */
 import { createOpenAI } from "@ai-sdk/openai";
 import { LegacyOpenTelemetry, OpenTelemetry } from "@ai-sdk/otel";
@@ -142,9 +141,9 @@ test("ai.* spans: the tree, model and token usage, and a failed call as errors",
   }
 });
 
-// Fails until the Vercel mapper (otel/vercel.py) is merged: without it the ai.* spans are
-// UNKNOWN and their prompt, response and tool call stay raw ai.* attributes.
-test.fails("PENDING the Vercel mapper (otel/vercel.py): ai.* span types, chat messages with the tool call and its result, tool arguments and result", async () => {
+// The Vercel mapper (otel/vercel.py): without it the ai.* spans would be UNKNOWN and their
+// prompt, response and tool call raw ai.* attributes.
+test("the Vercel mapper (otel/vercel.py): ai.* span types, chat messages with the tool call and its result, tool arguments and result", async () => {
   const { text, traceId } = await askWeather(new LegacyOpenTelemetry({ tracer: provider.getTracer("ai") }));
   const { trace, nodes } = await stored(traceId, 4);
   expect(nodes).toEqual([

@@ -5,8 +5,7 @@
  * server is on 127.0.0.1: nothing leaves the machine.
  *
  * The wrappers' spans (`traceloop.span.kind`, `traceloop.entity.input` / `.output`) are mapped
- * by the OpenLLMetry mapper (`otel/openllmetry.py`), not merged yet: the test that needs it is
- * marked `test.fails` until then (remove the mark once it passes).
+ * by the OpenLLMetry mapper (`otel/openllmetry.py`).
  */
 import OpenAI from "openai";
 import * as traceloop from "@traceloop/node-server-sdk";
@@ -99,7 +98,7 @@ test("a workflow's tree and its chat spans: messages with the tool call and its 
   expect(trace.info).toMatchObject({ state: "OK", name: "weather_flow.workflow" });
 });
 
-test.fails("PENDING the OpenLLMetry mapper (otel/openllmetry.py): workflow, agent, tool and task spans with their inputs and outputs", async () => {
+test("the OpenLLMetry mapper (otel/openllmetry.py): workflow, agent, tool and task spans with their inputs and outputs", async () => {
   const trace = stored ?? (await weatherTrace()).trace;
   expect(tree(trace)).toEqual([
     node("weather_flow.workflow", "WORKFLOW", [
