@@ -6,28 +6,16 @@ import threading
 
 import httpx
 import orjson
-from sqlalchemy import text
 
 from spanscope.store.rest import RestTraceStore
 from spanscope.store.sql.store import SqlTraceStore
 from tests.live_server import server_process
-from tests.store.factory import make_trace
+from tests.store.factory import emptied, make_trace
 
 
 def test_two_servers_on_one_postgresql(postgres_uri: str) -> None:
     store = SqlTraceStore(postgres_uri)
-    with store.engine.begin() as conn:
-        for table in (
-            "trace_text",
-            "spans",
-            "trace_tags",
-            "trace_metadata",
-            "assessments",
-            "span_log_records",
-            "traces",
-        ):
-            conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(text("DELETE FROM experiments WHERE experiment_id <> 0"))
+    emptied(store)
     batches = [[make_trace("0", f"q{w}-{i}") for i in range(100)] for w in range(4)]
     with (
         server_process(postgres_uri) as first,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
 
 from spanscope.store.sql.store import SqlTraceStore
+from tests.store.factory import emptied
 
 
 @pytest.fixture(scope="session")
@@ -31,18 +31,4 @@ def store(store_uri: str, _stores: dict[str, SqlTraceStore]) -> SqlTraceStore:
     """A store emptied of everything but the default experiment."""
     if store_uri not in _stores:
         _stores[store_uri] = SqlTraceStore(store_uri)
-    found = _stores[store_uri]
-    with found.engine.begin() as conn:
-        tables = (
-            "assessments",
-            "span_log_records",
-            "trace_text",
-            "spans",
-            "trace_tags",
-            "trace_metadata",
-            "traces",
-        )
-        for table in tables:
-            conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(text("DELETE FROM experiments WHERE experiment_id <> 0"))
-    return found
+    return emptied(_stores[store_uri])

@@ -5,10 +5,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from spanscope import Trace
+from spanscope.store.sql.store import SqlTraceStore
 from spanscope.testing.conformance import make_trace
 
-__all__ = ["make_trace", "with_time"]
+__all__ = ["emptied", "make_trace", "with_time"]
+
+# Every table holding traces or what hangs on them; traces last (SQLite finds a trace's
+# full-text row by its trace row).
+_TRACE_TABLES = (
+    "trace_text",
+    "spans",
+    "trace_tags",
+    "trace_metadata",
+    "assessments",
+    "span_log_records",
+    "traces",
+)
+
+
+def emptied(store: SqlTraceStore) -> SqlTraceStore:
+    """`store` with no traces and no experiment but the default one."""
+    with store.engine.begin() as conn:
+        for table in _TRACE_TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text("DELETE FROM experiments WHERE experiment_id <> 0"))
+    return store
 
 
 def with_time(trace: Trace, request_time: int) -> Trace:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import text
 
 from spanscope.store.rest import RestTraceStore
 from spanscope.store.sql.store import SqlTraceStore
 from spanscope.testing.conformance import StoreConformance, clear_store
 from spanscope.testing.server import serve_in_thread
+from tests.store.factory import emptied
 
 
 @pytest.fixture(scope="module")
@@ -37,32 +37,16 @@ def rest_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestTrace
         store.close()
 
 
-def _emptied(store: SqlTraceStore) -> SqlTraceStore:
-    with store.engine.begin() as conn:
-        for table in (
-            "trace_text",
-            "spans",
-            "trace_tags",
-            "trace_metadata",
-            "assessments",
-            "span_log_records",
-            "traces",
-        ):
-            conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(text("DELETE FROM experiments WHERE experiment_id <> 0"))
-    return store
-
-
 class TestSqliteStore(StoreConformance):
     @pytest.fixture
     def store(self, sqlite_backend: SqlTraceStore) -> SqlTraceStore:
-        return _emptied(sqlite_backend)
+        return emptied(sqlite_backend)
 
 
 class TestPostgresStore(StoreConformance):
     @pytest.fixture
     def store(self, postgres_backend: SqlTraceStore) -> SqlTraceStore:
-        return _emptied(postgres_backend)
+        return emptied(postgres_backend)
 
 
 class TestRestStore(StoreConformance):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
 
 from spanscope.otel.conventions import CONTENT_TYPE_JSON, CONTENT_TYPE_PROTOBUF
 from spanscope.otel.errors import OtlpDecodeError
@@ -16,11 +17,13 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "Decompressor",
     "OtlpDecodeError",
+    "decode_body",
     "decode_request",
     "decompress",
 ]
 
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+M = TypeVar("M", bound=Message)
 
 _PROTOBUF_TYPES = frozenset({CONTENT_TYPE_PROTOBUF, "application/protobuf"})
 _ACCEPTED_TYPES = f"{CONTENT_TYPE_PROTOBUF} or {CONTENT_TYPE_JSON}"
@@ -43,13 +46,29 @@ def decode_request(
     Raises OtlpDecodeError with `http_status` 415 for an unsupported content type or encoding,
     413 for a body over the cap, and 400 for a malformed body.
     """
+    return decode_body(
+        body, content_type, content_encoding, max_bytes, ExportTraceServiceRequest,
+        request_from_json,
+    )  # fmt: skip
+
+
+def decode_body(
+    body: bytes,
+    content_type: str | None,
+    content_encoding: str | None,
+    max_bytes: int,
+    message: type[M],
+    from_json: Callable[[bytes], M],
+) -> M:
+    """An OTLP/HTTP body as a `message` (protobuf) or through `from_json` (OTLP/JSON), by its
+    content type; the errors of `decode_request`."""
     is_json = _is_json(content_type)
     if len(body) > max_bytes:
         raise _too_large(max_bytes)
     data = decompress(body, content_encoding, max_bytes)
     if is_json:
-        return request_from_json(data)
-    request = ExportTraceServiceRequest()
+        return from_json(data)
+    request: M = message()
     try:
         request.ParseFromString(data)
     except (DecodeError, ValueError, RecursionError) as exc:
@@ -57,7 +76,7 @@ def decode_request(
         if data[:1] in (b"{", b"["):
             hint = f" (it looks like JSON: send Content-Type: {CONTENT_TYPE_JSON})"
         raise OtlpDecodeError(
-            f"body is not a valid OTLP protobuf ExportTraceServiceRequest{hint}: {exc}"
+            f"body is not a valid OTLP protobuf {message.__name__}{hint}: {exc}"
         ) from None
     return request
 

@@ -23,14 +23,12 @@ without a trace id cannot be placed: it is counted in `LogBatch.rejected`, by re
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import orjson
 from google.protobuf import json_format
-from google.protobuf.message import DecodeError
 
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.chat import (
@@ -40,9 +38,10 @@ from spanscope.entities.chat import (
     parse_json,
     text_part,
 )
-from spanscope.otel.conventions import CONTENT_TYPE_JSON, CONTENT_TYPE_PROTOBUF, ResourceKey
-from spanscope.otel.decode import DEFAULT_MAX_BODY_BYTES, decompress
+from spanscope.otel.conventions import ResourceKey
+from spanscope.otel.decode import DEFAULT_MAX_BODY_BYTES, decode_body
 from spanscope.otel.errors import OtlpDecodeError
+from spanscope.otel.otlp_json import hex_to_base64, json_items
 from spanscope.otel.values import any_to_json, attributes_to_dict
 
 try:
@@ -82,8 +81,6 @@ TRACE_ROOT_SPAN_ID: Final = ""
 _TRACE_ID_BYTES = 16
 _SPAN_ID_BYTES = 8
 _MAX_TIME_NS = 2**63 - 1
-_PROTOBUF_TYPES = frozenset({CONTENT_TYPE_PROTOBUF, "application/protobuf"})
-_ACCEPTED_TYPES = f"{CONTENT_TYPE_PROTOBUF} or {CONTENT_TYPE_JSON}"
 _ACCEPTED_JSON = 'an OTLP/JSON ExportLogsServiceRequest object ({"resourceLogs": [...]})'
 _PROVIDER_KEYS = ("gen_ai.system", K.GEN_AI_PROVIDER)
 
@@ -185,25 +182,9 @@ def decode_logs_request(
     Raises OtlpDecodeError: 415 for another content type or encoding, 413 past `max_bytes`
     (as sent or decompressed), 400 for a malformed body.
     """
-    is_json = _is_json(content_type)
-    if len(body) > max_bytes:
-        raise OtlpDecodeError(
-            f"body is larger than the limit of {max_bytes} bytes; send smaller batches", 413
-        )
-    data = decompress(body, content_encoding, max_bytes)
-    if is_json:
-        return logs_from_json(data)
-    request = ExportLogsServiceRequest()
-    try:
-        request.ParseFromString(data)
-    except (DecodeError, ValueError, RecursionError) as exc:
-        hint = ""
-        if data[:1] in (b"{", b"["):
-            hint = f" (it looks like JSON: send Content-Type: {CONTENT_TYPE_JSON})"
-        raise OtlpDecodeError(
-            f"body is not a valid OTLP protobuf ExportLogsServiceRequest{hint}: {exc}"
-        ) from None
-    return request
+    return decode_body(
+        body, content_type, content_encoding, max_bytes, ExportLogsServiceRequest, logs_from_json
+    )
 
 
 def logs_from_json(data: bytes | str) -> ExportLogsServiceRequest:
@@ -223,7 +204,7 @@ def logs_from_json(data: bytes | str) -> ExportLogsServiceRequest:
         ):
             for name in names:
                 if name in record:
-                    record[name] = _hex_to_base64(record[name], size, f"{where}.{name}")
+                    record[name] = hex_to_base64(record[name], size, f"{where}.{name}")
     request = ExportLogsServiceRequest()
     try:
         json_format.ParseDict(obj, request, ignore_unknown_fields=True)
@@ -423,50 +404,12 @@ def _optional_text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _is_json(content_type: str | None) -> bool:
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if media in _PROTOBUF_TYPES:
-        return False
-    if media == CONTENT_TYPE_JSON:
-        return True
-    shown = repr(content_type) if content_type else "missing"
-    raise OtlpDecodeError(f"Content-Type is {shown}; accepted are {_ACCEPTED_TYPES}", 415)
-
-
 def _json_records(obj: Any) -> list[tuple[str, dict[str, Any]]]:
     """Every log record object of an OTLP/JSON body, with where it is (lowerCamelCase or the
     original field names); anything not of the schema's shape is left for ParseDict."""
     found = []
-    for r, resource_logs in enumerate(_items(obj, "resourceLogs", "resource_logs")):
-        for s, scope_logs in enumerate(_items(resource_logs, "scopeLogs", "scope_logs")):
-            for n, record in enumerate(_items(scope_logs, "logRecords", "log_records")):
+    for r, resource_logs in enumerate(json_items(obj, "resourceLogs", "resource_logs")):
+        for s, scope_logs in enumerate(json_items(resource_logs, "scopeLogs", "scope_logs")):
+            for n, record in enumerate(json_items(scope_logs, "logRecords", "log_records")):
                 found.append((f"resourceLogs[{r}].scopeLogs[{s}].logRecords[{n}]", record))
     return found
-
-
-def _items(obj: Any, *names: str) -> list[dict[str, Any]]:
-    if not isinstance(obj, dict):
-        return []
-    for name in names:
-        value = obj.get(name)
-        if isinstance(value, list):
-            return [item for item in value if isinstance(item, dict)]
-    return []
-
-
-def _hex_to_base64(value: Any, size: int, where: str) -> Any:
-    if not isinstance(value, str) or value == "":
-        return value
-    if len(value) == 2 * size:
-        try:
-            return base64.b64encode(bytes.fromhex(value)).decode("ascii")
-        except ValueError:
-            pass
-    try:  # some older exporters sent base64, as for any bytes field
-        if len(base64.b64decode(value, validate=True)) == size:
-            return value
-    except (binascii.Error, ValueError):
-        pass
-    raise OtlpDecodeError(
-        f"{where} is {value!r}; expected {2 * size} hex characters (OTLP/JSON ids)"
-    )

@@ -19,7 +19,7 @@ from google.protobuf import json_format
 from spanscope.otel.errors import OtlpDecodeError
 from spanscope.otel.values import ExportTraceServiceRequest
 
-__all__ = ["request_from_json", "request_to_json"]
+__all__ = ["hex_to_base64", "json_items", "request_from_json", "request_to_json"]
 
 _TRACE_ID_BYTES = 16
 _SPAN_ID_BYTES = 8
@@ -36,7 +36,7 @@ def request_from_json(data: bytes | str) -> ExportTraceServiceRequest:
         raise OtlpDecodeError(f"body is not valid JSON ({exc}); expected {_ACCEPTED}") from None
     if not isinstance(obj, dict):
         raise OtlpDecodeError(f"body is a JSON {type(obj).__name__}; expected {_ACCEPTED}")
-    _convert_ids(obj, _hex_to_base64)
+    _convert_ids(obj, hex_to_base64)
     request = ExportTraceServiceRequest()
     try:
         json_format.ParseDict(obj, request, ignore_unknown_fields=True)
@@ -56,12 +56,12 @@ def request_to_json(request: ExportTraceServiceRequest) -> str:
 
 def _convert_ids(obj: dict[str, Any], convert: _Convert) -> None:
     # Walk only the shapes the schema allows; anything else is left for ParseDict to report.
-    for r, resource_spans in enumerate(_items(obj, "resourceSpans", "resource_spans")):
-        for s, scope_spans in enumerate(_items(resource_spans, "scopeSpans", "scope_spans")):
-            for n, span in enumerate(_items(scope_spans, "spans")):
+    for r, resource_spans in enumerate(json_items(obj, "resourceSpans", "resource_spans")):
+        for s, scope_spans in enumerate(json_items(resource_spans, "scopeSpans", "scope_spans")):
+            for n, span in enumerate(json_items(scope_spans, "spans")):
                 where = f"resourceSpans[{r}].scopeSpans[{s}].spans[{n}]"
                 _convert_fields(span, convert, where)
-                for k, link in enumerate(_items(span, "links")):
+                for k, link in enumerate(json_items(span, "links")):
                     _convert_fields(link, convert, f"{where}.links[{k}]")
 
 
@@ -76,7 +76,9 @@ def _convert_fields(obj: dict[str, Any], convert: _Convert, where: str) -> None:
                 obj[name] = convert(obj[name], size, f"{where}.{name}")
 
 
-def _items(obj: Any, *names: str) -> list[dict[str, Any]]:
+def json_items(obj: Any, *names: str) -> list[dict[str, Any]]:
+    """The objects of the first list among `obj`'s fields `names` (OTLP/JSON's lowerCamelCase
+    or the original name); [] for anything else."""
     if not isinstance(obj, dict):
         return []
     for name in names:
@@ -86,7 +88,8 @@ def _items(obj: Any, *names: str) -> list[dict[str, Any]]:
     return []
 
 
-def _hex_to_base64(value: Any, size: int, where: str) -> Any:
+def hex_to_base64(value: Any, size: int, where: str) -> Any:
+    """An OTLP/JSON id (hex, or base64 from older exporters) as protobuf JSON's base64."""
     if not isinstance(value, str) or value == "":
         return value
     if len(value) == 2 * size:
