@@ -23,6 +23,8 @@ from spanscope.entities.trace import Trace
 from spanscope.store.sql.store import SqlTraceStore
 from tests.live_server import server_process
 
+pytestmark = pytest.mark.instrumentation
+
 _CONTENT_ENV = (
     "OTEL_SEMCONV_STABILITY_OPT_IN",
     "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
