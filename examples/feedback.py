@@ -59,12 +59,12 @@ def main() -> None:
             source=CHECKER,
         )
         spanscope.log_feedback(
-            trace_id, "user_thumbs", thumbs_up, rationale=comment, source=REVIEWER
+            trace_id, "user_satisfaction", thumbs_up, rationale=comment, source=REVIEWER
         )
     # A second look: the shipping answer was fine after all. The first judgement stays as
     # history, no longer valid.
-    (shipping,) = spanscope.search_traces(filter_string="feedback.user_thumbs = false")
-    (first,) = shipping.info.search_assessments("user_thumbs")
+    (shipping,) = spanscope.search_traces(filter_string="feedback.user_satisfaction = false")
+    (first,) = shipping.info.search_assessments("user_satisfaction")
     assert first.assessment_id is not None
     spanscope.override_feedback(
         shipping.info.trace_id,
@@ -79,7 +79,7 @@ def main() -> None:
     for judged in trace.info.assessments:
         state = "valid" if judged.valid else "overridden"
         print(f"  {judged.kind} {judged.name} = {judged.value!r} ({state})")
-    liked = spanscope.search_traces(filter_string="feedback.user_thumbs = true")
+    liked = spanscope.search_traces(filter_string="feedback.user_satisfaction = true")
     print(f"\ntraces with a thumbs up: {len(liked)} of {len(QUESTIONS)}")
 
 

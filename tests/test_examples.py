@@ -114,11 +114,11 @@ def test_demo_holds_human_and_code_feedback(
     sources = {a.source.to_dict()["source_type"] for t in judged for a in t.info.assessments}
     assert sources == {"HUMAN", "CODE"}
     liked = spanscope.search_traces(
-        [seeded.experiment_id], filter_string="feedback.user_thumbs = true"
+        [seeded.experiment_id], filter_string="feedback.user_satisfaction = true"
     )
     assert len(liked) == 3
     (corrected,) = [t for t in judged if not all(a.valid for a in t.info.assessments)]
-    assert [a.value for a in corrected.info.assessments if a.name == "user_thumbs"] == [
+    assert [a.value for a in corrected.info.assessments if a.name == "user_satisfaction"] == [
         False,
         True,
     ]
