@@ -38,14 +38,14 @@ def retrieve(question: str) -> list[dict[str, object]]:
 
 
 @spanscope.trace(span_type="AGENT")
-def faq_bot(question: str) -> str:
+def support_faq(question: str) -> str:
     docs = retrieve(question)
     return str(docs[0]["page_content"]) if docs else "Sorry, I do not know."
 
 
 def main() -> None:
     for question, (expected, thumbs_up, comment) in QUESTIONS.items():
-        answer = faq_bot(question)
+        answer = support_faq(question)
         trace_id = spanscope.get_last_active_trace_id()
         assert trace_id is not None
         spanscope.log_expectation(trace_id, "expected_answer", expected)

@@ -109,7 +109,7 @@ def test_demo_has_a_conversation(seeded: demo.SeedResult, demo_traces: list[Trac
 def test_demo_holds_human_and_code_feedback(
     seeded: demo.SeedResult, demo_traces: list[Trace]
 ) -> None:
-    judged = [t for t in demo_traces if t.info.name == "faq_bot"]
+    judged = [t for t in demo_traces if t.info.name == "support_faq"]
     assert len(judged) == 3
     sources = {a.source.to_dict()["source_type"] for t in judged for a in t.info.assessments}
     assert sources == {"HUMAN", "CODE"}
