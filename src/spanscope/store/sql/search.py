@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, true
 
-from spanscope.search import parse_filter, parse_order_by
+from spanscope.search import Comparison, FieldKind, Not, parse_filter, parse_order_by
 from spanscope.search.stored_text import replace_unstorable
 from spanscope.store.sql.filters import FOLD_COLLATION, compile_filter
 from spanscope.store.sql.pagination import after_token, decode_token, encode_token
@@ -61,6 +61,21 @@ class SearchQuery:
         self.many_judged = many_judged
         signature = f"{sorted(self.experiment_ids)}|{filter_string or ''}|{keys}"
         self.context = hashlib.sha256(signature.encode(errors="surrogatepass")).hexdigest()[:16]
+
+    @property
+    def judges(self) -> bool:
+        """Whether the filter compares feedback or expectations."""
+        pending = [self.expr] if self.expr is not None else []
+        while pending:
+            node = pending.pop()
+            if isinstance(node, Comparison):
+                if node.field.kind in (FieldKind.FEEDBACK, FieldKind.EXPECTATION):
+                    return True
+            elif isinstance(node, Not):
+                pending.append(node.operand)
+            else:
+                pending.extend(node.operands)
+        return False
 
     def statement(self, limit: int, page_token: str | None) -> Select[Any]:
         stmt = select(traces).where(traces.c.experiment_id.in_(self.experiment_ids))
