@@ -186,6 +186,10 @@ def _junction(node: _Junction, context: _Context) -> ColumnElement[bool]:
 
 def _leaf(leaf: _Leaf, context: _Context, fence: bool) -> ColumnElement[bool]:
     comparison = leaf.comparison
+    if comparison.field.kind in (FieldKind.FEEDBACK, FieldKind.EXPECTATION):
+        value = _stored(comparison.value)
+        judged = _assessment(comparison, value, context, fence, negated=leaf.negated)
+        return not_(judged) if leaf.negated else judged
     sql = _comparison(comparison, context, fence)
     if not leaf.negated:
         return sql
@@ -353,7 +357,7 @@ def _span_attribute(
 
 
 def _assessment(
-    comp: Comparison, value: Value, context: _Context, fence: bool
+    comp: Comparison, value: Value, context: _Context, fence: bool, *, negated: bool = False
 ) -> ColumnElement[bool]:
     # Values are typed on write (store/sql/assessments.py): booleans as 1 / 0 and numbers in
     # value_number, strings in value_text; value_type says which, so 1 never equals true.
@@ -364,8 +368,11 @@ def _assessment(
         table.c.valid.is_(true()),
     ]
     op = comp.op
+    # Where the set test ends up negated (NOT, IS NULL), a trace passes when it has no such
+    # judgement: probing each trace's judgements (an anti-join) never builds the whole set.
+    absent = negated != (op is Op.IS_NULL)
     if op in (Op.IS_NULL, Op.IS_NOT_NULL):
-        present = _judged([*scope, table.c.value_type != "null"], context, fence)
+        present = _judged([*scope, table.c.value_type != "null"], context, fence, absent)
         return present if op is Op.IS_NOT_NULL else not_(present)
     values = _values(value)
     by_type: dict[str, list[Scalar]] = {}
@@ -384,12 +391,14 @@ def _assessment(
     if len(by_type) > 1 and op is Op.NOT_IN:  # a mixed list: comparable values not in it
         comparable = table.c.value_type.in_(list(by_type))
         condition = and_(comparable, not_(condition))
-    return _judged([*scope, condition], context, fence)
+    return _judged([*scope, condition], context, fence, absent)
 
 
 def _judged(
-    where: list[ColumnElement[bool]], context: _Context, fence: bool
+    where: list[ColumnElement[bool]], context: _Context, fence: bool, absent: bool
 ) -> ColumnElement[bool]:
+    if absent:
+        return _exists([assessments.c.trace_id == traces.c.trace_id, *where], fence)
     if context.many_judged is not None:
         ids = select(assessments.c.trace_id).where(*where)
         if context.many_judged(ids):
