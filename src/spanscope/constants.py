@@ -95,6 +95,7 @@ TRUNCATED_MARKER: Final = "spanscope.truncated"
 SCOPE_NAME: Final = "spanscope"
 # The path of OTLP/HTTP trace ingest, on the server and after an exporter's base URL.
 OTLP_TRACES_PATH: Final = "/v1/traces"
+OTLP_LOGS_PATH: Final = "/v1/logs"
 
 # A traced stream records each chunk as a span event of this name, up to the cap per span.
 STREAM_CHUNK_EVENT: Final = "stream.chunk"

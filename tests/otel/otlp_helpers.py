@@ -15,6 +15,28 @@ from spanscope.otel.values import ExportTraceServiceRequest, fill_attributes
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 ROOT_ID = "b7ad6b7169203331"
 CHILD_ID = "00f067aa0ba902b7"
+
+# A chat with one tool round trip, in spanscope's message shape, as the mappers of every
+# source must give it: the prompt (a span's inputs' "messages") and the answer (its outputs).
+WEATHER_CALL = {
+    "type": "tool_call",
+    "id": "call_1",
+    "name": "weather",
+    "arguments": {"city": "Paris"},
+}
+WEATHER_PROMPT = [
+    {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+    {"role": "user", "parts": [{"type": "text", "content": "Weather in Paris?"}]},
+    {"role": "assistant", "parts": [WEATHER_CALL]},
+    {"role": "tool", "parts": [{"type": "tool_call_response", "id": "call_1", "response": "rain"}]},
+]
+WEATHER_ANSWER = [
+    {
+        "role": "assistant",
+        "parts": [{"type": "text", "content": "It rains."}],
+        "finish_reason": "stop",
+    }
+]
 T0 = 1_700_000_000_000_000_000
 
 

@@ -14,7 +14,7 @@ from opentelemetry.semconv_ai import SpanAttributes, TraceloopSpanKindValues
 
 from spanscope.constants import TraceMetadataKey
 from spanscope.otel import spans_from_request
-from tests.otel.otlp_helpers import expected_span, proto_request
+from tests.otel.otlp_helpers import WEATHER_ANSWER, WEATHER_PROMPT, expected_span, proto_request
 
 
 def _mapped(attributes: dict[str, Any], **spec: Any) -> Any:
@@ -104,32 +104,15 @@ def test_legacy_chat_span_with_a_tool_round_trip() -> None:
     )
     span = item.span
     assert span.span_type == "CHAT_MODEL"
-    call = {"type": "tool_call", "id": "call_1", "name": "weather", "arguments": {"city": "Paris"}}
-    prompt = [
-        {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
-        {"role": "user", "parts": [{"type": "text", "content": "Weather in Paris?"}]},
-        {"role": "assistant", "parts": [call]},
-        {
-            "role": "tool",
-            "parts": [{"type": "tool_call_response", "id": "call_1", "response": "rain"}],
-        },
-    ]
-    answer = [
-        {
-            "role": "assistant",
-            "parts": [{"type": "text", "content": "It rains."}],
-            "finish_reason": "stop",
-        }
-    ]
-    assert span.inputs == {"messages": prompt}
-    assert span.outputs == answer
+    assert span.inputs == {"messages": WEATHER_PROMPT}
+    assert span.outputs == WEATHER_ANSWER
     assert span.attributes == {
         "llm.request.type": "chat",
         "gen_ai.provider.name": "openai",
         "gen_ai.request.model": "gpt-4o-mini",
         "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
-        "gen_ai.input.messages": prompt,
-        "gen_ai.output.messages": answer,
+        "gen_ai.input.messages": WEATHER_PROMPT,
+        "gen_ai.output.messages": WEATHER_ANSWER,
         "gen_ai.response.finish_reasons": ["stop"],
         "gen_ai.tool.definitions": [
             {

@@ -6,9 +6,7 @@ import json
 from typing import Any
 
 from spanscope.otel import spans_from_request
-from tests.otel.otlp_helpers import proto_request
-
-CALL = {"type": "tool_call", "id": "call_1", "name": "weather", "arguments": {"city": "Paris"}}
+from tests.otel.otlp_helpers import WEATHER_ANSWER, WEATHER_CALL, WEATHER_PROMPT, proto_request
 
 
 def _mapped(attributes: dict[str, Any], name: str) -> Any:
@@ -72,24 +70,8 @@ def test_provider_call_with_tool_round_trip_v5() -> None:
         "ai.generateText.doGenerate",
     )
     assert span.span_type == "CHAT_MODEL"
-    prompt = [
-        {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
-        {"role": "user", "parts": [{"type": "text", "content": "Weather in Paris?"}]},
-        {"role": "assistant", "parts": [CALL]},
-        {
-            "role": "tool",
-            "parts": [{"type": "tool_call_response", "id": "call_1", "response": "rain"}],
-        },
-    ]
-    answer = [
-        {
-            "role": "assistant",
-            "parts": [{"type": "text", "content": "It rains."}],
-            "finish_reason": "stop",
-        }
-    ]
-    assert span.inputs == {"messages": prompt}
-    assert span.outputs == answer
+    assert span.inputs == {"messages": WEATHER_PROMPT}
+    assert span.outputs == WEATHER_ANSWER
     assert span.attributes == {
         "operation.name": "ai.generateText.doGenerate forecaster",
         "ai.operationId": "ai.generateText.doGenerate",
@@ -99,8 +81,8 @@ def test_provider_call_with_tool_round_trip_v5() -> None:
         "gen_ai.request.model": "gpt-4o-mini",
         "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
         "gen_ai.response.id": "resp_1",
-        "gen_ai.input.messages": prompt,
-        "gen_ai.output.messages": answer,
+        "gen_ai.input.messages": WEATHER_PROMPT,
+        "gen_ai.output.messages": WEATHER_ANSWER,
         "gen_ai.response.finish_reasons": ["stop"],
         "gen_ai.tool.definitions": [
             {
@@ -130,7 +112,9 @@ def test_tool_calls_in_the_response_v4_args() -> None:
         "ai.streamText.doStream",
     )
     assert span.span_type == "CHAT_MODEL"
-    assert span.outputs == [{"role": "assistant", "parts": [CALL], "finish_reason": "tool-calls"}]
+    assert span.outputs == [
+        {"role": "assistant", "parts": [WEATHER_CALL], "finish_reason": "tool-calls"}
+    ]
     assert "ai.usage.totalTokens" not in span.attributes  # input + output
 
 

@@ -30,6 +30,7 @@ from typing import Any, Final, Literal
 import orjson
 from google.protobuf import json_format
 
+from spanscope.constants import OTLP_LOGS_PATH
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.chat import (
     normalize_message,
@@ -72,7 +73,6 @@ __all__ = [
     "records_from_request",
 ]
 
-OTLP_LOGS_PATH: Final = "/v1/logs"
 # Where log records of older SDKs carry their event name (newer ones have the event_name field).
 EVENT_NAME_KEY: Final = "event.name"
 # The span id of a record bound to its trace's root span (spanscope.store.base.SpanLogRecord;

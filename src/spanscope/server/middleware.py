@@ -12,7 +12,7 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from spanscope.constants import OTLP_TRACES_PATH
+from spanscope.constants import OTLP_LOGS_PATH, OTLP_TRACES_PATH
 from spanscope.otel.decode import Decompressor, OtlpDecodeError
 from spanscope.server.responses import code_for_status, unexpected_error_response
 
@@ -290,7 +290,7 @@ class RequestBodyMiddleware:
 def _refused_content_type(method: str, path: str, media: str) -> str | None:
     if method not in _BODY_METHODS:
         return None
-    if path == OTLP_TRACES_PATH:
+    if path in (OTLP_TRACES_PATH, OTLP_LOGS_PATH):
         accepted, shown = _OTLP_TYPES, "application/x-protobuf or application/json"
     elif path.startswith("/api/"):
         accepted, shown = _JSON_ONLY, JSON

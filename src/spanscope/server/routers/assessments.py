@@ -62,8 +62,9 @@ def log_assessment(trace_id: str, body: CreateAssessment, store: StoreDep) -> Re
             span_id=body.span_id,
             metadata=dict(body.metadata),
             error=error,
-        ).validated()
-    return Json(store.log_assessment(assessment).to_dict(), status_code=201)
+        )
+        stored = store.log_assessment(assessment)
+    return Json(stored.to_dict(), status_code=201)
 
 
 @router.get("", response_model=AssessmentList)
@@ -112,15 +113,19 @@ def delete_assessment(trace_id: str, assessment_id: str, store: StoreDep) -> Res
     return Response(status_code=204)
 
 
+class _UnprocessableError(InvalidArgumentError):
+    """An assessment the body describes but the model refuses (a value of the wrong type, no
+    value and no error, ...): a 422, as a body of the wrong shape is."""
+
+    http_status = 422
+
+
 @contextmanager
 def _unprocessable() -> Iterator[None]:
-    """An assessment the body describes but the model refuses (a value of the wrong type, no
-    value and no error, ...) is a 422, as a body of the wrong shape is."""
     try:
         yield
     except InvalidArgumentError as exc:
-        exc.http_status = 422  # type: ignore[attr-defined]
-        raise
+        raise _UnprocessableError(str(exc)) from None
 
 
 def _source(model: Any) -> AssessmentSource | None:

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -57,18 +57,32 @@ _PARTIAL_SUCCESS = {
 }
 
 
+# What the OTLP ingest routes (traces, logs) document: their body and their errors.
+OTLP_REQUEST_BODY: dict[str, Any] = {
+    "requestBody": {
+        "content": {
+            PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
+            JSON: {"schema": {"type": "object"}},
+        },
+        "required": True,
+    }
+}
+OTLP_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    400: {"model": ErrorBody, "description": "Malformed OTLP body (the reason says where)"},
+    404: {"model": ErrorBody, "description": f"Unknown experiment id in {ExperimentHeader.ID}"},
+    415: {
+        "model": ErrorBody,
+        "description": "Content type other than protobuf or JSON, or an unsupported "
+        "Content-Encoding",
+    },
+}
+
+
 @router.post(
     OTLP_TRACES_PATH,
     summary="OTLP/HTTP trace ingest",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
-                JSON: {"schema": {"type": "object"}},
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=OTLP_REQUEST_BODY,
     responses={
         200: {
             "description": "Stored. Spans of traces that belong to another experiment than "
@@ -79,14 +93,7 @@ _PARTIAL_SUCCESS = {
                 JSON: {"schema": _PARTIAL_SUCCESS},
             },
         },
-        **ERROR_RESPONSES,
-        400: {"model": ErrorBody, "description": "Malformed OTLP body (the reason says where)"},
-        404: {"model": ErrorBody, "description": f"Unknown experiment id in {ExperimentHeader.ID}"},
-        415: {
-            "model": ErrorBody,
-            "description": "Content type other than protobuf or JSON, or an unsupported "
-            "Content-Encoding",
-        },
+        **OTLP_ERROR_RESPONSES,
     },
 )
 async def ingest(

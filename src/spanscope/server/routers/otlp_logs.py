@@ -18,12 +18,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from spanscope.constants import CLIENT_LOSSES_HEADER, ExperimentHeader
-from spanscope.otel.errors import OtlpDecodeError
+from spanscope.constants import CLIENT_LOSSES_HEADER, OTLP_LOGS_PATH, ExperimentHeader
 from spanscope.server.losses import record_losses
-from spanscope.server.responses import ERROR_RESPONSES, error_response
+from spanscope.server.responses import error_response
 from spanscope.server.routers.deps import get_store
-from spanscope.server.routers.otlp import ExperimentNames, experiment_names, routed_experiment
+from spanscope.server.routers.otlp import (
+    JSON,
+    OTLP_ERROR_RESPONSES,
+    OTLP_REQUEST_BODY,
+    PROTOBUF,
+    ExperimentNames,
+    experiment_names,
+    routed_experiment,
+)
 from spanscope.server.schemas import ErrorBody
 from spanscope.store.base import TraceStore
 
@@ -36,13 +43,7 @@ _WARN_EVERY_S = 60.0
 _warned = {"at": float("-inf")}
 _warned_lock = threading.Lock()
 
-# spanscope.otel.logs.OTLP_LOGS_PATH; not imported from there so that loading the app does not
-# load protobuf before a request needs it.
-OTLP_LOGS_PATH = "/v1/logs"
 OTLP_METRICS_PATH = "/v1/metrics"
-PROTOBUF = "application/x-protobuf"
-JSON = "application/json"
-_ACCEPTED = frozenset({PROTOBUF, "application/protobuf", JSON})
 UNSUPPORTED_SIGNAL_MESSAGE = (
     "spanscope ingests OTLP traces (/v1/traces) and logs (/v1/logs); metrics are not stored"
 )
@@ -55,25 +56,8 @@ UNSUPPORTED_SIGNAL_MESSAGE = (
     "its events (with a trace id but no span id: of the trace's root span); records without "
     "a trace id are dropped and counted in the answer's `partial_success` "
     "(`rejected_log_records`, `error_message`).",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
-                JSON: {"schema": {"type": "object"}},
-            },
-            "required": True,
-        }
-    },
-    responses={
-        **ERROR_RESPONSES,
-        400: {"model": ErrorBody, "description": "Malformed OTLP body (the reason says where)"},
-        404: {"model": ErrorBody, "description": f"Unknown experiment id in {ExperimentHeader.ID}"},
-        415: {
-            "model": ErrorBody,
-            "description": "Content type other than protobuf or JSON, or an unsupported "
-            "Content-Encoding",
-        },
-    },
+    openapi_extra=OTLP_REQUEST_BODY,
+    responses=OTLP_ERROR_RESPONSES,
 )
 async def ingest_logs(
     request: Request,
@@ -83,15 +67,8 @@ async def ingest_logs(
 ) -> Response:
     """Log records of one span may arrive across requests, before or after the span; writes
     are idempotent."""
+    # RequestBodyMiddleware refused other content types (415), capped and decompressed the body.
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type not in _ACCEPTED:
-        shown = repr(content_type) if content_type else "missing"
-        raise OtlpDecodeError(
-            f"Content-Type is {shown}; this route accepts application/x-protobuf or "
-            "application/json",
-            415,
-        )
-    # RequestBodyMiddleware capped and decompressed the body.
     body = await request.body()
     settings = request.app.state.settings
     answer = await run_in_threadpool(
