@@ -9,7 +9,16 @@ from spanscope.entities.assessment import (
     Expectation,
     Feedback,
 )
+from spanscope.entities.dataset import Dataset, DatasetRecord, DatasetVersion
 from spanscope.entities.document import Document
+from spanscope.entities.evaluation_run import (
+    EvaluationItem,
+    EvaluationRun,
+    EvaluationRunStatus,
+    Score,
+    ScoreMetrics,
+    ScorerSpec,
+)
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.session import Session
 from spanscope.entities.span import Span
@@ -27,7 +36,16 @@ __all__ = [
     "AssessmentSummary",
     "Expectation",
     "Feedback",
+    "Dataset",
+    "DatasetRecord",
+    "DatasetVersion",
     "Document",
+    "EvaluationItem",
+    "EvaluationRun",
+    "EvaluationRunStatus",
+    "Score",
+    "ScoreMetrics",
+    "ScorerSpec",
     "Experiment",
     "Session",
     "Span",

@@ -1,0 +1,1 @@
+"""Evaluation: datasets, scorers, LLM judges and evaluate() (docs/evaluation.md)."""
