@@ -47,6 +47,7 @@ def test_every_example_is_seeded() -> None:
         "anthropic_tools.py",
         "chat_session.py",
         "dspy_program.py",
+        "evaluation.py",
         "failing_tool.py",
         "feedback.py",
         "langgraph_rag.py",
@@ -143,3 +144,20 @@ def test_free_port_moves_on_when_the_port_is_taken(capsys: pytest.CaptureFixture
         chosen = demo.free_port("127.0.0.1", port)
     assert chosen != port
     assert f"Port {port} on 127.0.0.1 is taken" in capsys.readouterr().out
+
+
+def test_demo_holds_a_dataset_and_two_runs_to_compare(seeded: demo.SeedResult) -> None:
+    from spanscope.store.uri import get_store
+
+    assert "regressed in v2: ['When do orders ship?']" in _run(seeded, "evaluation.py").stdout
+    store = get_store()
+    (dataset,) = store.search_datasets(seeded.experiment_id)
+    assert (dataset.name, dataset.version, dataset.record_count) == ("faq-questions", 1, 4)
+    newer, older = store.search_evaluation_runs(seeded.experiment_id)
+    assert (older.name, newer.name) == ("faq-bot v1", "faq-bot v2")
+    assert {run.dataset_version for run in (older, newer)} == {1}
+    assert older.metrics["states_fact"].pass_rate == 1.0
+    assert newer.metrics["states_fact"].pass_rate == 0.75
+    # The judge agreed with the code scorer, through the fake model server.
+    assert newer.metrics["answers_question"].pass_rate == 0.75
+    assert {s.kind for s in newer.scorers} == {"CODE", "LLM_JUDGE"}

@@ -1,6 +1,6 @@
 """spanscope: tracing and observability for GenAI applications."""
 
-from spanscope import integrations, tracing
+from spanscope import datasets, integrations, tracing
 from spanscope.autologging import autolog
 from spanscope.display import disable_notebook_display, display_traces, enable_notebook_display
 from spanscope.entities import (
@@ -23,6 +23,8 @@ from spanscope.entities import (
     TraceInfo,
     TraceState,
 )
+from spanscope.evaluation.result import EvaluationResult
+from spanscope.evaluation.runner import evaluate
 from spanscope.exceptions import (
     InvalidArgumentError,
     InvalidFilterError,
@@ -82,6 +84,7 @@ __all__ = [
     "log_feedback",
     "override_feedback",
     "update_assessment",
+    "EvaluationResult",
     "Experiment",
     "InvalidArgumentError",
     "InvalidFilterError",
@@ -104,12 +107,14 @@ __all__ = [
     "__version__",
     "autolog",
     "create_experiment",
+    "datasets",
     "delete_experiment",
     "delete_trace_tag",
     "delete_traces",
     "disable_notebook_display",
     "display_traces",
     "enable_notebook_display",
+    "evaluate",
     "flush",
     "get_active_trace_id",
     "get_current_active_span",

@@ -88,6 +88,14 @@ class ResourceAttributeKey:
     EXPERIMENT_NAME: Final = "spanscope.experiment.name"
 
 
+class EvaluationKey:
+    """Keys `spanscope.evaluate` writes: a tag and metadata on the traces it runs, metadata on
+    the feedback it logs."""
+
+    RUN_ID: Final = "spanscope.evaluation.run_id"
+    RECORD_ID: Final = "spanscope.evaluation.record_id"
+
+
 # A value too large to keep is replaced by a dict carrying this key, so readers can tell.
 TRUNCATED_MARKER: Final = "spanscope.truncated"
 

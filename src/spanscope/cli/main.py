@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import click
 
+from spanscope.cli.evaluate import evaluate_command
 from spanscope.cli.experiments import experiments
 from spanscope.cli.server import server
 from spanscope.cli.spool import spool
@@ -70,6 +71,7 @@ cli.add_command(traces)
 cli.add_command(experiments)
 cli.add_command(server)
 cli.add_command(spool)
+cli.add_command(evaluate_command)
 
 
 def run(args: Sequence[str] | None = None) -> int:

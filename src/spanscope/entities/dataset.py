@@ -26,6 +26,8 @@ __all__ = [
     "RecordSourceType",
     "record_from_trace",
     "record_key",
+    "trace_expectations",
+    "trace_inputs",
 ]
 
 # Where a record came from: typed by hand or code, or taken from a trace (source id: trace id).
@@ -163,25 +165,35 @@ class DatasetRecord:
         )
 
 
-def record_from_trace(trace: Trace) -> DatasetRecord:
-    """A record from a logged trace: inputs from its root span, expectations from the trace's
-    valid expectations, source TRACE with the trace id."""
+def trace_inputs(trace: Trace) -> dict[str, Any] | None:
+    """The inputs of a trace's root span as a dict (a non-dict value under "inputs"), or None."""
     root = trace.data.root
     inputs = root.inputs if root is not None else None
     if inputs is None:
-        raise InvalidArgumentError(
-            f"trace {trace.trace_id!r} has no root span inputs to make a dataset record from"
-        )
-    if not isinstance(inputs, Mapping):
-        inputs = {"inputs": inputs}
-    expectations = {
+        return None
+    return dict(inputs) if isinstance(inputs, Mapping) else {"inputs": inputs}
+
+
+def trace_expectations(trace: Trace) -> dict[str, Any]:
+    """A trace's valid trace-level expectations by name."""
+    return {
         a.name: a.value
         for a in trace.info.assessments
         if a.kind == "expectation" and a.valid and a.span_id is None
     }
+
+
+def record_from_trace(trace: Trace) -> DatasetRecord:
+    """A record from a logged trace: inputs from its root span, expectations from the trace's
+    valid expectations, source TRACE with the trace id."""
+    inputs = trace_inputs(trace)
+    if inputs is None:
+        raise InvalidArgumentError(
+            f"trace {trace.trace_id!r} has no root span inputs to make a dataset record from"
+        )
     return DatasetRecord(
-        inputs=dict(inputs),
-        expectations=expectations,
+        inputs=inputs,
+        expectations=trace_expectations(trace),
         source_type="TRACE",
         source_id=trace.trace_id,
     ).validated()

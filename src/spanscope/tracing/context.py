@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CURRENT_SPAN",
+    "ROOT_OBSERVER",
     "ContextThreadPoolExecutor",
     "RemoteParent",
+    "observe_roots",
     "use_span",
     "with_context",
 ]
@@ -37,6 +39,23 @@ class RemoteParent:
 CURRENT_SPAN: contextvars.ContextVar[LiveSpan | NoOpSpan | RemoteParent | None] = (
     contextvars.ContextVar("spanscope_current_span", default=None)
 )
+
+
+# Told of each trace's root span as it starts, inside `observe_roots` (spanscope.evaluate learns
+# which trace a call of the app made, and tags it).
+ROOT_OBSERVER: contextvars.ContextVar[Callable[[LiveSpan], None] | None] = contextvars.ContextVar(
+    "spanscope_root_observer", default=None
+)
+
+
+@contextmanager
+def observe_roots(callback: Callable[[LiveSpan], None]) -> Iterator[None]:
+    """Call `callback` with the root span of every trace started in the block."""
+    token = ROOT_OBSERVER.set(callback)
+    try:
+        yield
+    finally:
+        ROOT_OBSERVER.reset(token)
 
 
 @contextmanager

@@ -26,7 +26,9 @@ __all__ = [
     "get_active_trace_id",
     "get_current_active_span",
     "get_last_active_trace_id",
+    "is_traced",
     "start_span",
+    "tag_trace",
     "trace",
     "update_current_trace",
 ]
@@ -106,7 +108,7 @@ def _wrap(
             return None
 
     if inspect.isasyncgenfunction(fn):
-        return functools.update_wrapper(_async_gen_wrapper(fn, open_span, output_reducer), fn)
+        return _traced(_async_gen_wrapper(fn, open_span, output_reducer), fn)
 
     if inspect.isgeneratorfunction(fn):
 
@@ -120,7 +122,7 @@ def _wrap(
             CURRENT_SPAN.reset(token)  # current only while the generator body runs
             return (yield from _drive(fn(*args, **kwargs), span, output_reducer))
 
-        return functools.update_wrapper(gen_wrapper, fn)
+        return _traced(gen_wrapper, fn)
 
     if inspect.iscoroutinefunction(fn):
 
@@ -143,7 +145,7 @@ def _wrap(
             _close(span, token, None, result)
             return result
 
-        return functools.update_wrapper(async_wrapper, fn)
+        return _traced(async_wrapper, fn)
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not state.enabled:
@@ -164,7 +166,23 @@ def _wrap(
         _close(span, token, None, result)
         return result
 
-    return functools.update_wrapper(wrapper, fn)
+    return _traced(wrapper, fn)
+
+
+# Set on what @trace returns: spanscope.evaluate calls a traced predict_fn as it is (its span is
+# the row's root) and wraps any other in a span of its own.
+_TRACED = "__spanscope_traced__"
+
+
+def _traced(wrapper: Callable[..., Any], fn: Callable[..., Any]) -> Callable[..., Any]:
+    functools.update_wrapper(wrapper, fn)
+    setattr(wrapper, _TRACED, True)
+    return wrapper
+
+
+def is_traced(fn: Any) -> bool:
+    """True for a function decorated with @spanscope.trace (its calls start a span)."""
+    return getattr(fn, _TRACED, False) is True
 
 
 def _close(
@@ -423,6 +441,11 @@ def update_current_trace(
         buffer.response_preview = str(response_preview)
     if client_request_id is not None:
         buffer.client_request_id = str(client_request_id)
+
+
+def tag_trace(span: LiveSpan, tags: Mapping[str, str], metadata: Mapping[str, str]) -> None:
+    """Add tags and metadata to the running trace `span` belongs to."""
+    span._buffer.update(tags=dict(tags), metadata=dict(metadata))
 
 
 def flush(timeout: float | None = None) -> bool:

@@ -10,12 +10,18 @@ from typing import Any
 from spanscope.constants import ENV_EXPERIMENT_NAME, SpanAttributeKey
 from spanscope.entities.serialization import dumps
 from spanscope.safety import logger
-from spanscope.tracing.context import CURRENT_SPAN, RemoteParent
+from spanscope.tracing.context import CURRENT_SPAN, ROOT_OBSERVER, RemoteParent
 from spanscope.tracing.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_buffer import TraceBuffer
 
-__all__ = ["encode_attributes", "new_span_id", "new_trace_id", "start_span"]
+__all__ = [
+    "current_experiment_id",
+    "encode_attributes",
+    "new_span_id",
+    "new_trace_id",
+    "start_span",
+]
 
 _getrandbits = random.getrandbits
 _time_ns = time.time_ns
@@ -86,7 +92,17 @@ def _start_trace(
     span = LiveSpan(buffer, new_span_id(), parent_id, name, start, attributes_json)
     buffer.root = span
     state.in_flight[trace_id] = buffer
+    observer = ROOT_OBSERVER.get()
+    if observer is not None:
+        observer(span)
     return span
+
+
+def current_experiment_id() -> str:
+    """The experiment new traces go to (SPANSCOPE_EXPERIMENT_NAME made current first, if set)."""
+    if STATE.experiment_name_pending is not None:
+        _use_experiment_named_in_env()
+    return STATE.experiment_id
 
 
 def _use_experiment_named_in_env() -> None:

@@ -1,0 +1,328 @@
+"""spanscope.evaluate: predict_fn over a dataset, scoring existing traces, the stored run and its
+items, feedback on the traces, errors that never abort a run, parallel == serial, Ctrl-C."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import spanscope
+from spanscope import Feedback
+from spanscope.constants import EvaluationKey
+from spanscope.datasets import create_dataset
+from spanscope.entities import EvaluationRunStatus, SpanStatusCode
+from spanscope.store.uri import get_store
+from tests.outline import outline
+
+CAPITALS = {"France": "Paris", "Peru": "Lima", "Chile": "Santiago", "Japan": "Tokyo"}
+
+
+@pytest.fixture(autouse=True)
+def _store(tmp_path: Path) -> None:
+    spanscope.set_tracking_uri(f"sqlite:///{tmp_path}/eval.db")
+    spanscope.set_experiment("geo")
+
+
+@spanscope.trace(span_type="TOOL")
+def lookup(country: str) -> str:
+    if country == "Atlantis":
+        raise LookupError("no such country")
+    return CAPITALS.get(country, "Paris") if country != "Peru" else "Cusco"
+
+
+def geo_app(country: str) -> str:
+    return f"The capital is {lookup(country)}."
+
+
+@spanscope.scorer
+def exact(outputs: str, expectations: dict[str, Any]) -> bool:
+    return outputs == f"The capital is {expectations['answer']}."
+
+
+@spanscope.scorer(name="length")
+def length(outputs: str) -> int:
+    return len(outputs)
+
+
+@spanscope.scorer
+def explained(outputs: str, expectations: dict[str, Any]) -> Feedback:
+    found = expectations["answer"] in outputs
+    return Feedback(value=found, rationale="names the capital" if found else "wrong capital")
+
+
+def _dataset(name: str = "geo-questions") -> Any:
+    return create_dataset(name).merge_records(
+        [{"inputs": {"country": c}, "expectations": {"answer": a}} for c, a in CAPITALS.items()]
+    )
+
+
+def test_predict_fn_over_a_dataset_traces_scores_and_stores_the_run() -> None:
+    ds = _dataset()
+    result = spanscope.evaluate(ds, [exact, length, explained], predict_fn=geo_app, name="v1")
+
+    run = get_store().get_evaluation_run(result.run_id)
+    assert (run.name, run.status, run.dataset_name, run.dataset_version, run.item_count) == (
+        "v1",
+        EvaluationRunStatus.FINISHED,
+        "geo-questions",
+        1,
+        4,
+    )
+    assert [(s.name, s.kind) for s in run.scorers] == [
+        ("exact", "CODE"),
+        ("length", "CODE"),
+        ("explained", "CODE"),
+    ]
+    assert run.metrics == result.metrics
+    assert (result.metrics["exact"].pass_rate, result.metrics["exact"].count) == (0.75, 4)
+    assert result.metrics["explained"].pass_rate == 0.75
+    assert result.metrics["length"].mean == pytest.approx(
+        sum(len(geo_app(c)) for c in CAPITALS) / 4
+    )
+    assert result.metrics["length"].pass_rate is None
+
+    # One trace per record: the app under a root named after predict_fn, tagged with the run.
+    traces = spanscope.search_traces(
+        filter_string=f"tags.`{EvaluationKey.RUN_ID}` = '{result.run_id}'"
+    )
+    assert len(traces) == 4
+    by_country = {t.data.root.inputs["country"]: t for t in traces}  # type: ignore[union-attr]
+    peru = by_country["Peru"]
+    assert outline(peru) == ["geo_app [CHAIN]", "  lookup [TOOL]"]
+    assert peru.data.root.outputs == "The capital is Cusco."  # type: ignore[union-attr]
+    feedback = {a.name: a for a in peru.info.assessments}
+    assert set(feedback) == {"exact", "length", "explained"}
+    assert (feedback["exact"].value, feedback["exact"].source.source_type) == (False, "CODE")
+    assert feedback["exact"].source.source_id == "exact"
+    assert feedback["explained"].rationale == "wrong capital"
+    assert feedback["length"].metadata[EvaluationKey.RUN_ID] == result.run_id
+
+    # The rows: stored, in the dataset's order, pointing at the traces and their feedback.
+    items = list(get_store().get_evaluation_items(result.run_id))
+    assert [i.inputs["country"] for i in items] == list(CAPITALS)
+    assert [i.record_id for i in items] == [r.record_id for r in ds.records]
+    peru_item = items[1]
+    assert peru_item.trace_id == peru.trace_id
+    assert peru_item.outputs == "The capital is Cusco."
+    assert peru_item.expectations == {"answer": "Lima"}
+    assert peru_item.scores["exact"].value is False
+    assert peru_item.scores["exact"].assessment_id == feedback["exact"].assessment_id
+
+    frame = result.result_df
+    assert list(frame["exact"]) == [True, False, True, True]
+    assert list(frame["explained/rationale"])[1] == "wrong capital"
+    assert list(frame["trace_id"]) == [i.trace_id for i in items]
+    assert [r.run_id for r in get_store().search_evaluation_runs(run.experiment_id)] == [
+        result.run_id
+    ]
+
+
+def test_existing_traces_are_scored_without_new_traces() -> None:
+    for country in CAPITALS:
+        with spanscope.start_span("geo_app", "AGENT", inputs={"country": country}) as span:
+            span.set_outputs(geo_app(country))
+            trace_id = span.trace_id
+        spanscope.log_expectation(trace_id, "answer", CAPITALS[country])
+    traces = spanscope.search_traces()
+    result = spanscope.evaluate(traces, [exact, length])
+
+    assert len(spanscope.search_traces(max_results=100)) == 4
+    assert result.metrics["exact"].pass_rate == 0.75
+    assert result.run.dataset_id is None
+    wrong = spanscope.search_traces(filter_string="feedback.exact = false")
+    assert [t.data.root.inputs for t in wrong] == [{"country": "Peru"}]  # type: ignore[union-attr]
+    # A dataset made from traces, evaluated without predict_fn, scores those same traces.
+    ds = create_dataset("from-traces").merge_records(traces)
+    again = spanscope.evaluate(ds, [exact], name="again")
+    assert {i.trace_id for i in again.items} == {t.trace_id for t in traces}
+    assert again.run.dataset_version == 1
+    peru = spanscope.get_trace(wrong[0].trace_id)
+    assert [a.value for a in peru.info.assessments if a.name == "exact"] == [False, False]
+
+
+def test_rows_with_outputs_and_no_trace_get_one() -> None:
+    result = spanscope.evaluate(
+        [
+            {
+                "inputs": {"country": "Peru"},
+                "outputs": "The capital is Lima.",
+                "expectations": {"answer": "Lima"},
+            },
+        ],
+        [exact],
+    )
+    (item,) = result.items
+    trace = spanscope.get_trace(item.trace_id)  # type: ignore[arg-type]
+    assert (trace.data.root.inputs, trace.data.root.outputs) == (  # type: ignore[union-attr]
+        {"country": "Peru"},
+        "The capital is Lima.",
+    )
+    assert [a.value for a in trace.info.assessments] == [True]
+
+
+@spanscope.scorer
+def fragile(outputs: str) -> bool:
+    if "Tokyo" in outputs:
+        raise ValueError("cannot judge Tokyo")
+    return True
+
+
+def test_failures_become_errors_not_an_aborted_run() -> None:
+    ds = create_dataset("with-atlantis").merge_records(
+        [
+            {"inputs": {"country": c}, "expectations": {"answer": "?"}}
+            for c in ("Japan", "Atlantis", "Chile")
+        ]
+    )
+    result = spanscope.evaluate(ds, [fragile, length], predict_fn=geo_app)
+
+    assert result.run.status is EvaluationRunStatus.FINISHED
+    assert (result.metrics["fragile"].count, result.metrics["fragile"].errors) == (1, 2)
+    assert (result.metrics["length"].count, result.metrics["length"].errors) == (2, 1)
+    japan, atlantis, chile = result.items
+    assert japan.scores["fragile"].error == "ValueError: cannot judge Tokyo"
+    assert japan.scores["length"].value == len("The capital is Tokyo.")
+    assert atlantis.error == "LookupError: no such country"
+    assert atlantis.scores["fragile"].error == "predict_fn failed: LookupError: no such country"
+    # The failed prediction is traced like any other, with its error.
+    trace = spanscope.get_trace(atlantis.trace_id)  # type: ignore[arg-type]
+    assert trace.data.root.status.status_code is SpanStatusCode.ERROR  # type: ignore[union-attr]
+    (stored,) = [
+        a
+        for a in spanscope.get_trace(japan.trace_id).info.assessments  # type: ignore[arg-type]
+        if a.name == "fragile"
+    ]
+    assert stored.error is not None and stored.error.error_code == "ValueError"
+    assert chile.scores["fragile"].value is True
+
+
+def _comparable(result: Any) -> list[Any]:
+    return [
+        (
+            i.position,
+            i.record_id,
+            i.inputs,
+            i.outputs,
+            {n: (s.value, s.rationale, s.error) for n, s in i.scores.items()},
+        )
+        for i in result.items
+    ]
+
+
+def test_parallel_runs_give_the_same_results_as_serial() -> None:
+    ds = create_dataset("many").merge_records(
+        [
+            {"inputs": {"country": c}, "expectations": {"answer": CAPITALS.get(c, "Paris")}}
+            for c in [*CAPITALS, "Atlantis", *(f"Land {n}" for n in range(40))]
+        ]
+    )
+    serial = spanscope.evaluate(ds, [exact, length, fragile], predict_fn=geo_app, max_workers=1)
+    parallel = spanscope.evaluate(ds, [exact, length, fragile], predict_fn=geo_app, max_workers=6)
+    assert _comparable(serial) == _comparable(parallel)
+    assert serial.metrics == parallel.metrics
+    assert len({i.trace_id for i in parallel.items}) == 45
+
+
+def test_interrupting_keeps_what_was_scored() -> None:
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def impatient(country: str) -> str:
+        with lock:
+            seen.append(country)
+        if country == "Land 20":
+            raise KeyboardInterrupt
+        return geo_app(country)
+
+    ds = create_dataset("interrupted").merge_records(
+        [
+            {"inputs": {"country": f"Land {n}"}, "expectations": {"answer": "Paris"}}
+            for n in range(40)
+        ]
+    )
+    with pytest.raises(KeyboardInterrupt):
+        spanscope.evaluate(ds, [exact], predict_fn=impatient, max_workers=1, name="stopped")
+    (run,) = get_store().search_evaluation_runs(
+        spanscope.get_experiment_by_name("geo").experiment_id
+    )  # type: ignore[union-attr]
+    assert (run.name, run.status) == ("stopped", EvaluationRunStatus.INTERRUPTED)
+    items = list(get_store().get_evaluation_items(run.run_id))
+    # The first chunk (16 rows per worker) was scored and kept; the one interrupted was not.
+    assert [i.inputs["country"] for i in items] == [f"Land {n}" for n in range(16)]
+    assert run.metrics["exact"].count == 16
+    assert all(i.scores["exact"].assessment_id for i in items)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: spanscope.evaluate([], [exact]), "is empty"),
+        (lambda: spanscope.evaluate("France", [exact]), "takes a dataset"),
+        (lambda: spanscope.evaluate([{"inputs": {"c": 1}}], [exact]), "no trace and no outputs"),
+        (
+            lambda: spanscope.evaluate([{"inputs": {"c": 1}, "bogus": 1}], [exact], geo_app),
+            r"unknown key\(s\) \['bogus'\]",
+        ),
+        (
+            lambda: spanscope.evaluate([{"inputs": "x"}], [exact], geo_app),
+            "'inputs' must be a dict",
+        ),
+        (lambda: spanscope.evaluate([{"inputs": {"c": 1}}], exact, geo_app), "a non-empty list"),
+        (
+            lambda: spanscope.evaluate([{"inputs": {"c": 1}}], [exact, exact], geo_app),
+            "two scorers are named 'exact'",
+        ),
+        (lambda: spanscope.evaluate([{"inputs": {"c": 1}}], [42], geo_app), "is not a scorer"),
+        (
+            lambda: spanscope.evaluate([{"inputs": {"c": 1}}], [exact], "geo_app"),
+            "predict_fn must be callable",
+        ),
+        (
+            lambda: spanscope.evaluate([{"inputs": {"c": 1}}], [exact], geo_app, max_workers=0),
+            "max_workers must be a positive int",
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_runs(call: Any, message: str) -> None:
+    with pytest.raises(spanscope.InvalidArgumentError, match=message):
+        call()
+    experiment = spanscope.get_experiment_by_name("geo")
+    assert experiment is not None
+    assert list(get_store().search_evaluation_runs(experiment.experiment_id)) == []
+    assert list(spanscope.search_traces()) == []
+
+
+def test_plain_functions_are_scorers_too() -> None:
+    def shouts(outputs: str) -> bool:
+        return outputs.isupper()
+
+    result = spanscope.evaluate([{"inputs": {"country": "Peru"}, "outputs": "LIMA"}], [shouts])
+    assert result.metrics["shouts"].pass_rate == 1.0
+
+
+@spanscope.trace(span_type="AGENT")
+def traced_app(country: str) -> str:
+    return geo_app(country)
+
+
+@spanscope.trace(span_type="AGENT")
+async def async_app(country: str) -> str:
+    return geo_app(country)
+
+
+@pytest.mark.parametrize("app", [traced_app, async_app], ids=["sync", "async"])
+def test_a_traced_predict_fn_makes_the_row_trace_itself(app: Any) -> None:
+    result = spanscope.evaluate(_dataset(), [exact], predict_fn=app)
+    assert result.metrics["exact"].pass_rate == 0.75
+    traces = spanscope.search_traces(
+        filter_string=f"tags.`{EvaluationKey.RUN_ID}` = '{result.run_id}'"
+    )
+    assert len(traces) == 4
+    for trace in traces:
+        assert outline(trace) == [f"{app.__name__} [AGENT]", "  lookup [TOOL]"]
+        (item,) = [i for i in result.items if i.trace_id == trace.trace_id]
+        assert trace.info.metadata[EvaluationKey.RECORD_ID] == item.record_id
+        assert trace.data.root.outputs == item.outputs  # type: ignore[union-attr]
