@@ -23,6 +23,7 @@ from spanscope.entities import (
     TraceInfo,
     TraceState,
 )
+from spanscope.evaluation.scorer import Scorer, scorer
 from spanscope.exceptions import (
     InvalidArgumentError,
     InvalidFilterError,
@@ -94,6 +95,7 @@ __all__ = [
     "SpanStatus",
     "SpanStatusCode",
     "SpanType",
+    "Scorer",
     "SpanscopeError",
     "StorageUnavailableError",
     "Trace",
@@ -120,6 +122,7 @@ __all__ = [
     "get_tracking_uri",
     "search_experiments",
     "search_sessions",
+    "scorer",
     "search_traces",
     "set_experiment",
     "set_trace_tag",
