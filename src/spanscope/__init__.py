@@ -1,6 +1,6 @@
 """spanscope: tracing and observability for GenAI applications."""
 
-from spanscope import datasets, integrations, tracing
+from spanscope import datasets, integrations, judges, scorers, tracing
 from spanscope.autologging import autolog
 from spanscope.display import disable_notebook_display, display_traces, enable_notebook_display
 from spanscope.entities import (
@@ -25,6 +25,7 @@ from spanscope.entities import (
 )
 from spanscope.evaluation.result import EvaluationResult
 from spanscope.evaluation.runner import evaluate
+from spanscope.evaluation.scorer import Scorer, scorer
 from spanscope.exceptions import (
     InvalidArgumentError,
     InvalidFilterError,
@@ -97,6 +98,7 @@ __all__ = [
     "SpanStatus",
     "SpanStatusCode",
     "SpanType",
+    "Scorer",
     "SpanscopeError",
     "StorageUnavailableError",
     "Trace",
@@ -122,9 +124,12 @@ __all__ = [
     "get_experiment_by_name",
     "get_last_active_trace_id",
     "get_trace",
+    "judges",
     "get_tracking_uri",
     "search_experiments",
     "search_sessions",
+    "scorer",
+    "scorers",
     "search_traces",
     "set_experiment",
     "set_trace_tag",

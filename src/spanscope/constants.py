@@ -54,6 +54,14 @@ class TraceMetadataKey:
     TOTAL_TOKENS: Final = "spanscope.trace.total_tokens"
 
 
+class AssessmentMetadataKey:
+    """Metadata keys spanscope writes on assessments: an LLM judge's feedback names the trace
+    of its own call and the model it asked."""
+
+    JUDGE_TRACE_ID: Final = "spanscope.judge.trace_id"
+    JUDGE_MODEL: Final = "spanscope.judge.model"
+
+
 class ExceptionEventKey:
     """The OpenTelemetry exception event convention."""
 
@@ -140,3 +148,5 @@ ENV_DELIVERY_TIMEOUT_S: Final = "SPANSCOPE_DELIVERY_TIMEOUT_S"
 ENV_SPOOL_DIR: Final = "SPANSCOPE_SPOOL_DIR"
 ENV_SPOOL_MAX_BYTES: Final = "SPANSCOPE_SPOOL_MAX_BYTES"
 ENV_SPOOL_DISABLED: Final = "SPANSCOPE_SPOOL_DISABLED"
+# The model URI of the built-in LLM judges when none is given (openai:/gpt-4o-mini otherwise).
+ENV_JUDGE_MODEL: Final = "SPANSCOPE_JUDGE_MODEL"

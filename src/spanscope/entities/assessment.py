@@ -251,12 +251,14 @@ class Assessment:
 class Feedback(Assessment):
     """A judgement: bool, number, string or list of strings; or an error when the judge failed.
 
-    The source defaults to CODE.
+    The source defaults to CODE. A scorer may return `Feedback(value=..., rationale=...)`
+    without a trace id or name: the trace being scored and the scorer's name fill them in.
     """
 
     __slots__ = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _default_target(args, kwargs)
         kwargs.setdefault("kind", "feedback")
         super().__init__(*args, **kwargs)
 
@@ -267,9 +269,18 @@ class Expectation(Assessment):
     __slots__ = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _default_target(args, kwargs)
         kwargs.setdefault("kind", "expectation")
         kwargs.setdefault("source", AssessmentSource(AssessmentSourceType.HUMAN))
         super().__init__(*args, **kwargs)
+
+
+def _default_target(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """An unset trace id or name is empty ("" fails `validated()`, so it must be filled in)."""
+    if not args:
+        kwargs.setdefault("trace_id", "")
+    if len(args) < 2:
+        kwargs.setdefault("name", "")
 
 
 def new_assessment_id() -> str:

@@ -140,7 +140,8 @@ def answer(turn: Turn, reply: ReplyFn | None = None) -> Answer:
     Offered tools are called (the one named by tool_choice, else the first whose name the
     prompt mentions, else the first), unless the conversation ends with a tool result; then,
     and without tools, the reply is text: JSON following the schema for structured output,
-    otherwise `reply(prompt)` or the default echo, cut at a stop sequence or at max_tokens.
+    in JSON mode `{"reply": text}` (a scripted reply that is a JSON object: as is), otherwise
+    `reply(prompt)` or the default echo, cut at a stop sequence or at max_tokens.
     """
     thinking = f"The user wrote: {' '.join(turn.prompt.split())}" if turn.thinking else ""
     tool = _choose_tool(turn)
@@ -158,10 +159,18 @@ def answer(turn: Turn, reply: ReplyFn | None = None) -> Answer:
     if turn.schema is not None:
         text = json.dumps(example_for_schema(turn.schema))
     elif turn.json_mode:
-        text = json.dumps({"reply": base})
+        # A scripted reply that is a JSON object already is what a JSON-mode model would say.
+        text = base if reply is not None and _is_json_object(base) else json.dumps({"reply": base})
     else:
         text = base
     return _limit(text, turn, thinking)
+
+
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
 
 
 def _choose_tool(turn: Turn) -> Tool | None:
