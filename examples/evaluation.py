@@ -99,7 +99,7 @@ def main() -> None:
             base_url=server.openai_base_url,
             api_key="sk-fake",
         )
-        checks = [states_fact, concise, scorers.tool_called(), judge]
+        checks = [states_fact, concise, scorers.latency_budget(max_ms=2000), judge]
         results = [
             spanscope.evaluate(dataset, checks, predict_fn=app, name=f"faq-bot {version}")
             for version, app in (("v1", faq_bot_v1), ("v2", faq_bot_v2))

@@ -89,10 +89,10 @@ def test_predict_fn_over_a_dataset_traces_scores_and_stores_the_run() -> None:
         filter_string=f"tags.`{EvaluationKey.RUN_ID}` = '{result.run_id}'"
     )
     assert len(traces) == 4
-    by_country = {t.data.root.inputs["country"]: t for t in traces}  # type: ignore[union-attr]
+    by_country = {t.data.root.inputs["country"]: t for t in traces}
     peru = by_country["Peru"]
     assert outline(peru) == ["geo_app [CHAIN]", "  lookup [TOOL]"]
-    assert peru.data.root.outputs == "The capital is Cusco."  # type: ignore[union-attr]
+    assert peru.data.root.outputs == "The capital is Cusco."
     feedback = {a.name: a for a in peru.info.assessments}
     assert set(feedback) == {"exact", "length", "explained"}
     assert (feedback["exact"].value, feedback["exact"].source.source_type) == (False, "CODE")
@@ -125,6 +125,7 @@ def test_existing_traces_are_scored_without_new_traces() -> None:
         with spanscope.start_span("geo_app", "AGENT", inputs={"country": country}) as span:
             span.set_outputs(geo_app(country))
             trace_id = span.trace_id
+        assert trace_id is not None
         spanscope.log_expectation(trace_id, "answer", CAPITALS[country])
     traces = spanscope.search_traces()
     result = spanscope.evaluate(traces, [exact, length])
@@ -133,7 +134,7 @@ def test_existing_traces_are_scored_without_new_traces() -> None:
     assert result.metrics["exact"].pass_rate == 0.75
     assert result.run.dataset_id is None
     wrong = spanscope.search_traces(filter_string="feedback.exact = false")
-    assert [t.data.root.inputs for t in wrong] == [{"country": "Peru"}]  # type: ignore[union-attr]
+    assert [t.data.root.inputs for t in wrong] == [{"country": "Peru"}]
     # A dataset made from traces, evaluated without predict_fn, scores those same traces.
     ds = create_dataset("from-traces").merge_records(traces)
     again = spanscope.evaluate(ds, [exact], name="again")
@@ -245,9 +246,9 @@ def test_interrupting_keeps_what_was_scored() -> None:
     )
     with pytest.raises(KeyboardInterrupt):
         spanscope.evaluate(ds, [exact], predict_fn=impatient, max_workers=1, name="stopped")
-    (run,) = get_store().search_evaluation_runs(
-        spanscope.get_experiment_by_name("geo").experiment_id
-    )  # type: ignore[union-attr]
+    geo = spanscope.get_experiment_by_name("geo")
+    assert geo is not None
+    (run,) = get_store().search_evaluation_runs(geo.experiment_id)
     assert (run.name, run.status) == ("stopped", EvaluationRunStatus.INTERRUPTED)
     items = list(get_store().get_evaluation_items(run.run_id))
     # The first chunk (16 rows per worker) was scored and kept; the one interrupted was not.
@@ -256,32 +257,36 @@ def test_interrupting_keeps_what_was_scored() -> None:
     assert all(i.scores["exact"].assessment_id for i in items)
 
 
+# The calls below are wrong on purpose: their types too.
+_untyped_evaluate: Any = spanscope.evaluate
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: spanscope.evaluate([], [exact]), "is empty"),
-        (lambda: spanscope.evaluate("France", [exact]), "takes a dataset"),
-        (lambda: spanscope.evaluate([{"inputs": {"c": 1}}], [exact]), "no trace and no outputs"),
+        (lambda: _untyped_evaluate([], [exact]), "is empty"),
+        (lambda: _untyped_evaluate("France", [exact]), "takes a dataset"),
+        (lambda: _untyped_evaluate([{"inputs": {"c": 1}}], [exact]), "no trace and no outputs"),
         (
-            lambda: spanscope.evaluate([{"inputs": {"c": 1}, "bogus": 1}], [exact], geo_app),
+            lambda: _untyped_evaluate([{"inputs": {"c": 1}, "bogus": 1}], [exact], geo_app),
             r"unknown key\(s\) \['bogus'\]",
         ),
         (
-            lambda: spanscope.evaluate([{"inputs": "x"}], [exact], geo_app),
+            lambda: _untyped_evaluate([{"inputs": "x"}], [exact], geo_app),
             "'inputs' must be a dict",
         ),
-        (lambda: spanscope.evaluate([{"inputs": {"c": 1}}], exact, geo_app), "a non-empty list"),
+        (lambda: _untyped_evaluate([{"inputs": {"c": 1}}], exact, geo_app), "a non-empty list"),
         (
-            lambda: spanscope.evaluate([{"inputs": {"c": 1}}], [exact, exact], geo_app),
+            lambda: _untyped_evaluate([{"inputs": {"c": 1}}], [exact, exact], geo_app),
             "two scorers are named 'exact'",
         ),
-        (lambda: spanscope.evaluate([{"inputs": {"c": 1}}], [42], geo_app), "is not a scorer"),
+        (lambda: _untyped_evaluate([{"inputs": {"c": 1}}], [42], geo_app), "is not a scorer"),
         (
-            lambda: spanscope.evaluate([{"inputs": {"c": 1}}], [exact], "geo_app"),
+            lambda: _untyped_evaluate([{"inputs": {"c": 1}}], [exact], "geo_app"),
             "predict_fn must be callable",
         ),
         (
-            lambda: spanscope.evaluate([{"inputs": {"c": 1}}], [exact], geo_app, max_workers=0),
+            lambda: _untyped_evaluate([{"inputs": {"c": 1}}], [exact], geo_app, max_workers=0),
             "max_workers must be a positive int",
         ),
     ],
@@ -325,4 +330,4 @@ def test_a_traced_predict_fn_makes_the_row_trace_itself(app: Any) -> None:
         assert outline(trace) == [f"{app.__name__} [AGENT]", "  lookup [TOOL]"]
         (item,) = [i for i in result.items if i.trace_id == trace.trace_id]
         assert trace.info.metadata[EvaluationKey.RECORD_ID] == item.record_id
-        assert trace.data.root.outputs == item.outputs  # type: ignore[union-attr]
+        assert trace.data.root.outputs == item.outputs

@@ -14,13 +14,14 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from spanscope.evaluation.judges.errors import JudgeFailure
 from spanscope.exceptions import InvalidArgumentError
 from spanscope.tracing.llm import LLMCall, Usage, start_llm_span
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["ACCEPTED_URIS", "ChatModel", "ChatReply", "ModelURI", "parse_model_uri"]
 
@@ -183,7 +184,7 @@ class ChatModel:
         except Exception as exc:
             if call is not None:
                 call.end(error=exc)
-            if isinstance(exc, httpx.TransportError):
+            if _transport_error(exc):
                 raise _Transient(f"{type(exc).__name__}: {exc}") from exc
             raise
         if call is not None:
@@ -207,6 +208,8 @@ class ChatModel:
     def _http(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
+                import httpx  # here: importing it costs more than all of spanscope
+
                 self._client = httpx.Client(timeout=self._timeout)
             return self._client
 
@@ -288,6 +291,12 @@ def _error_message(body: Any, text: str) -> str:
     if isinstance(error, str):
         return error
     return text[:200] or "(no body)"
+
+
+def _transport_error(exc: Exception) -> bool:
+    import httpx
+
+    return isinstance(exc, httpx.TransportError)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
