@@ -256,11 +256,13 @@ def _tool_spans(trace: Trace, tool_name: str | None) -> list[Span]:
 
 
 def _tool_rationale(calls: list[Span], tool_name: str | None) -> str:
-    what = "no tool" if tool_name is None else f"the tool {tool_name!r}"
+    if tool_name is not None:
+        if not calls:
+            return f"the tool {tool_name!r} was not called"
+        return f"the tool {tool_name!r} was called {len(calls)} time(s)"
     if not calls:
-        return f"{what} was called"
-    names = sorted({span.name for span in calls})
-    return f"{what} was called {len(calls)} time(s): {', '.join(names)}"
+        return "no tool was called"
+    return f"{len(calls)} tool call(s): {', '.join(span.name for span in calls)}"
 
 
 def _expected(expectations: Any, key: str, scorer: str) -> Any:

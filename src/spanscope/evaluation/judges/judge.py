@@ -163,10 +163,6 @@ class Judge(Scorer):
             shown["trace"] = shown["trace"].trace_id
         return shown
 
-    def close(self) -> None:
-        """Close the judge's HTTP connections (a later call opens new ones)."""
-        self._chat.close()
-
     def __repr__(self) -> str:
         return f"<Judge {self.name!r} {self.model}>"
 
