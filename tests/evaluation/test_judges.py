@@ -13,6 +13,7 @@ import spanscope
 from spanscope import AssessmentSource, AssessmentSourceType, Feedback, InvalidArgumentError
 from spanscope.constants import AssessmentMetadataKey as M
 from spanscope.constants import SpanAttributeKey as K
+from spanscope.constants import TraceMetadataKey
 from spanscope.entities.evaluation_run import ScorerSpec
 from spanscope.judges import Judge, make_judge
 from spanscope.testing import TraceCapture, span_tree
@@ -264,6 +265,7 @@ def test_scoring_a_traced_row_fills_in_the_trace(
     # The judge's own trace names the judged trace rather than copying it.
     [own] = spanscope_traces.traces
     assert own.data.root is not None and own.data.root.inputs == {"trace": app.trace_id}
+    assert own.info.metadata[TraceMetadataKey.JUDGED_TRACE_ID] == app.trace_id
 
 
 # -- malformed replies and failures ----------------------------------------------------------

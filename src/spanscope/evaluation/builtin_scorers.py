@@ -86,11 +86,7 @@ def contains(
     fixed = None if substrings is None else _strings(substrings, "contains(substrings)")
 
     def contains(outputs: Any, expectations: Any) -> Feedback:
-        if fixed is not None:
-            wanted = fixed
-        else:
-            assert expectation is not None  # one of the two, checked above
-            wanted = _strings(_expected(expectations, expectation, name), name)
+        wanted = fixed or _strings(_expected(expectations, str(expectation), name), name)
         text = _text(outputs)
         haystack = text.casefold() if ignore_case else text
         missing = [w for w in wanted if (w.casefold() if ignore_case else w) not in haystack]
