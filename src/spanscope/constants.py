@@ -52,6 +52,8 @@ class TraceMetadataKey:
     INPUT_TOKENS: Final = "spanscope.trace.input_tokens"
     OUTPUT_TOKENS: Final = "spanscope.trace.output_tokens"
     TOTAL_TOKENS: Final = "spanscope.trace.total_tokens"
+    # On an LLM judge's own trace: the trace it judged (when it judged one).
+    JUDGED_TRACE_ID: Final = "spanscope.trace.judged_trace_id"
 
 
 class AssessmentMetadataKey:

@@ -86,11 +86,7 @@ def contains(
     fixed = None if substrings is None else _strings(substrings, "contains(substrings)")
 
     def contains(outputs: Any, expectations: Any) -> Feedback:
-        if fixed is not None:
-            wanted = fixed
-        else:
-            assert expectation is not None  # one of the two, checked above
-            wanted = _strings(_expected(expectations, expectation, name), name)
+        wanted = fixed or _strings(_expected(expectations, str(expectation), name), name)
         text = _text(outputs)
         haystack = text.casefold() if ignore_case else text
         missing = [w for w in wanted if (w.casefold() if ignore_case else w) not in haystack]
@@ -256,11 +252,13 @@ def _tool_spans(trace: Trace, tool_name: str | None) -> list[Span]:
 
 
 def _tool_rationale(calls: list[Span], tool_name: str | None) -> str:
-    what = "no tool" if tool_name is None else f"the tool {tool_name!r}"
+    if tool_name is not None:
+        if not calls:
+            return f"the tool {tool_name!r} was not called"
+        return f"the tool {tool_name!r} was called {len(calls)} time(s)"
     if not calls:
-        return f"{what} was called"
-    names = sorted({span.name for span in calls})
-    return f"{what} was called {len(calls)} time(s): {', '.join(names)}"
+        return "no tool was called"
+    return f"{len(calls)} tool call(s): {', '.join(span.name for span in calls)}"
 
 
 def _expected(expectations: Any, key: str, scorer: str) -> Any:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from spanscope.constants import AssessmentMetadataKey
+from spanscope.constants import AssessmentMetadataKey, TraceMetadataKey
 from spanscope.entities.assessment import AssessmentError, Feedback
 from spanscope.entities.span_type import SpanType
 from spanscope.entities.trace import Trace
@@ -98,10 +98,13 @@ class Judge(Scorer):
         trace: Trace | None = None,
     ) -> Feedback:
         row = {"inputs": inputs, "outputs": outputs, "expectations": expectations, "trace": trace}
-        root = TracingClient().start_trace(
-            self.name, SpanType.EVALUATOR, inputs=self._span_inputs(row)
-        )
         judged_trace = trace.trace_id if isinstance(trace, Trace) else ""
+        root = TracingClient().start_trace(
+            self.name,
+            SpanType.EVALUATOR,
+            inputs=self._span_inputs(row),
+            metadata={TraceMetadataKey.JUDGED_TRACE_ID: judged_trace} if judged_trace else None,
+        )
         metadata = {AssessmentMetadataKey.JUDGE_MODEL: str(self.model)}
         if isinstance(root, LiveSpan):
             metadata[AssessmentMetadataKey.JUDGE_TRACE_ID] = root.trace_id
@@ -162,10 +165,6 @@ class Judge(Scorer):
         if isinstance(shown.get("trace"), Trace):
             shown["trace"] = shown["trace"].trace_id
         return shown
-
-    def close(self) -> None:
-        """Close the judge's HTTP connections (a later call opens new ones)."""
-        self._chat.close()
 
     def __repr__(self) -> str:
         return f"<Judge {self.name!r} {self.model}>"

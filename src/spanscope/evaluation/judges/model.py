@@ -8,6 +8,7 @@ API under `OLLAMA_HOST`. Each HTTP attempt is an LLM span in the judge's trace.
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import re
@@ -99,8 +100,6 @@ class ChatModel:
         self._api_key = api_key
         self._max_retries = max_retries
         self._timeout = timeout
-        self._client: httpx.Client | None = None
-        self._lock = threading.Lock()
 
     @property
     def provider(self) -> str:
@@ -179,7 +178,7 @@ class ChatModel:
         if call is not None:
             call.set_input_messages(messages, system=system)
         try:
-            response = self._http().post(url, headers=headers, json=body)
+            response = _http().post(url, headers=headers, json=body, timeout=self._timeout)
             reply = self._read(response)
         except Exception as exc:
             if call is not None:
@@ -205,20 +204,6 @@ class ChatModel:
             raise _Transient(f"the response is not a JSON object: {response.text[:200]!r}")
         return ChatReply(_reply_text(self.provider, body), body)
 
-    def _http(self) -> httpx.Client:
-        with self._lock:
-            if self._client is None:
-                import httpx  # here: importing it costs more than all of spanscope
-
-                self._client = httpx.Client(timeout=self._timeout)
-            return self._client
-
-    def close(self) -> None:
-        with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
-
 
 class _Transient(Exception):
     """A failure another attempt may not have (the server's wait, if it said one)."""
@@ -226,6 +211,23 @@ class _Transient(Exception):
     def __init__(self, message: str, wait_s: float | None = None) -> None:
         super().__init__(message)
         self.wait_s = wait_s
+
+
+_CLIENT: httpx.Client | None = None
+_CLIENT_LOCK = threading.Lock()
+
+
+def _http() -> httpx.Client:
+    """One client for every judge: connections (and TLS set-up) are reused across calls and
+    judges, which an evaluation runs by the hundred, in parallel."""
+    global _CLIENT
+    with _CLIENT_LOCK:
+        if _CLIENT is None:
+            import httpx  # here: importing it costs more than all of spanscope
+
+            _CLIENT = httpx.Client()
+            atexit.register(_CLIENT.close)  # its pooled connections close cleanly at exit
+        return _CLIENT
 
 
 def _record(call: LLMCall, provider: str, reply: ChatReply) -> None:
