@@ -151,7 +151,7 @@ class DatasetConformance:
         assert records_of(store, did, 2) == [(one, {}, {}), (two, {"a": 2}, {})]
         assert records_of(store, did, 3) == [(two, {"a": 2}, {})]
         # A record removed and added again comes after those held meanwhile.
-        latest = [(two, {"a": 2}, {}), (three, {}, {}), (one, {}, {})]
+        latest: list[Any] = [(two, {"a": 2}, {}), (three, {}, {}), (one, {}, {})]
         assert records_of(store, did, 4) == records_of(store, did) == latest
         versions = store.get_dataset_versions(did)
         assert [(v.version, v.record_count) for v in versions] == [
