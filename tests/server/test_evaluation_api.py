@@ -75,14 +75,15 @@ def test_dataset_routes_refuse_bad_requests(server_url: str) -> None:
         for body in ({}, {"name": ""}, {"name": "x", "colour": "red"}, {"name": 5}):
             _error(http.post("/api/v1/datasets", json=body), 422)
         _error(http.post("/api/v1/datasets", json={"name": "x", "experiment_id": "123456"}), 404)
-        for body in (
+        bad_records: list[dict[str, Any]] = [
             {"records": [{"inputs": {}}]},
             {"records": [{"inputs": "not a dict"}]},
             {"records": [{"inputs": {"q": 1}, "source": {"type": "ROBOT"}}]},
             {"records": [{"inputs": {"q": 1}, "tags": {"n": 1}}]},
             {"rows": []},
-        ):
-            _error(http.post(f"{base}/records", json=body), 422)
+        ]
+        for records in bad_records:
+            _error(http.post(f"{base}/records", json=records), 422)
         _error(http.post(f"{base}/records/from-traces", json={"trace_ids": ["nope"]}), 422)
         _error(http.post(f"{base}/records/from-traces", json={"trace_ids": []}), 422)
         _error(http.get(f"{base}/records", params={"version": -1}), 422)
