@@ -3,7 +3,9 @@ items, feedback on the traces, errors that never abort a run, parallel == serial
 
 from __future__ import annotations
 
+import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +257,34 @@ def test_interrupting_keeps_what_was_scored() -> None:
     assert [i.inputs["country"] for i in items] == [f"Land {n}" for n in range(16)]
     assert run.metrics["exact"].count == 16
     assert all(i.scores["exact"].assessment_id for i in items)
+
+
+def test_ctrl_c_while_scoring_keeps_the_rows_scored_before_it() -> None:
+    main = threading.main_thread().ident
+    assert main is not None
+
+    @spanscope.scorer
+    def slow_to_judge(inputs: dict[str, str]) -> bool:
+        if inputs["country"] == "Land 20":
+            signal.pthread_kill(main, signal.SIGINT)  # the user presses Ctrl-C
+            time.sleep(0.5)
+        return True
+
+    ds = create_dataset("ctrl-c").merge_records(
+        [{"inputs": {"country": f"Land {n}"}} for n in range(40)]
+    )
+    with pytest.raises(KeyboardInterrupt):
+        spanscope.evaluate(ds, [slow_to_judge], predict_fn=geo_app, max_workers=1)
+    geo = spanscope.get_experiment_by_name("geo")
+    assert geo is not None
+    (run,) = get_store().search_evaluation_runs(geo.experiment_id)
+    assert run.status is EvaluationRunStatus.INTERRUPTED
+    items = list(get_store().get_evaluation_items(run.run_id))
+    # The whole first chunk, and the second's rows scored before the interrupt.
+    assert [i.position for i in items] == list(range(20))
+    assert run.metrics["slow_to_judge"].count == 20
+    judged = spanscope.search_traces(filter_string="feedback.slow_to_judge = true", max_results=100)
+    assert len(judged) == 20
 
 
 # The calls below are wrong on purpose: their types too.
