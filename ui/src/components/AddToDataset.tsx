@@ -123,7 +123,7 @@ export function AddedNotice({
         {dataset.name}
       </Link>
       {changed
-        ? `: version ${dataset.version}, ${dataset.record_count} records.`
+        ? `: version ${dataset.version}, ${dataset.record_count} record${dataset.record_count === 1 ? "" : "s"}.`
         : `: those traces are already in version ${dataset.version}.`}{" "}
       <button type="button" className="link" onClick={onClose}>
         Dismiss
