@@ -23,7 +23,16 @@ from spanscope.server.responses import (
     spanscope_error_handler,
     validation_error_handler,
 )
-from spanscope.server.routers import assessments, experiments, health, otlp, otlp_logs, traces
+from spanscope.server.routers import (
+    assessments,
+    datasets,
+    evaluation_runs,
+    experiments,
+    health,
+    otlp,
+    otlp_logs,
+    traces,
+)
 from spanscope.server.settings import ServerSettings
 from spanscope.server.ui import mount_ui
 from spanscope.store.base import TraceStore
@@ -58,6 +67,10 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
     app.include_router(traces.router)
     app.include_router(assessments.router)
     app.include_router(assessments.summary_router)
+    app.include_router(assessments.batch_router)
+    app.include_router(datasets.router)
+    app.include_router(evaluation_runs.experiment_router)
+    app.include_router(evaluation_runs.router)
     app.include_router(otlp.router)
     app.include_router(otlp_logs.router)
     mount_ui(app)

@@ -21,11 +21,6 @@ from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
 from spanscope.exceptions import InvalidArgumentError
 
-
-def _no_evaluation(store: object) -> InvalidArgumentError:
-    return InvalidArgumentError(f"{type(store).__name__} does not keep datasets or evaluation runs")
-
-
 __all__ = ["PENDING_LOG_RECORDS_TTL_MS", "PagedList", "SpanLogRecord", "TraceStore"]
 
 # How long log records wait for a span that has not arrived (OTLP logs ingest) before they are
@@ -212,20 +207,21 @@ class TraceStore(abc.ABC):
     # Datasets: versioned records for evaluation (docs/evaluation.md). Every change that alters
     # the records makes a new version; a call that changes nothing makes none.
 
+    @abc.abstractmethod
     def create_dataset(
         self, name: str, experiment_id: str | None = None, tags: Mapping[str, str] | None = None
     ) -> Dataset:
         """Create an empty dataset (version 0). InvalidArgumentError if the name is taken,
         NotFoundError for an unknown experiment."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def get_dataset(self, dataset_id: str) -> Dataset:
         """NotFoundError for an unknown id."""
-        raise _no_evaluation(self)
 
-    def get_dataset_by_name(self, name: str) -> Dataset | None:
-        raise _no_evaluation(self)
+    @abc.abstractmethod
+    def get_dataset_by_name(self, name: str) -> Dataset | None: ...
 
+    @abc.abstractmethod
     def search_datasets(
         self,
         experiment_id: str | None = None,
@@ -234,22 +230,22 @@ class TraceStore(abc.ABC):
         page_token: str | None = None,
     ) -> PagedList[Dataset]:
         """Datasets, newest first; `name_like` is a case-insensitive LIKE pattern."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def delete_dataset(self, dataset_id: str) -> None:
         """Delete a dataset and all its versions. NotFoundError for an unknown id."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def merge_dataset_records(self, dataset_id: str, records: Sequence[DatasetRecord]) -> Dataset:
         """Add records; a record whose inputs the dataset already holds is merged into it
         (`DatasetRecord.merged_with`), and records repeated within the call are merged in
         order. Returns the dataset at its new version (unchanged when nothing changed)."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def delete_dataset_records(self, dataset_id: str, record_ids: Sequence[str]) -> Dataset:
         """Remove records by id (unknown ids are ignored); a new version if any was held."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def get_dataset_records(
         self,
         dataset_id: str,
@@ -259,33 +255,33 @@ class TraceStore(abc.ABC):
     ) -> PagedList[DatasetRecord]:
         """The records of a version (the latest by default) in the order they were first
         added. NotFoundError for an unknown dataset or version."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def get_dataset_versions(self, dataset_id: str) -> list[DatasetVersion]:
         """Every version of the dataset, newest first (version 0 is the empty start)."""
-        raise _no_evaluation(self)
 
     # Evaluation runs (docs/evaluation.md)
 
+    @abc.abstractmethod
     def create_evaluation_run(self, run: EvaluationRun) -> EvaluationRun:
         """Store a new run (given an id and a created time when it has none). NotFoundError
         for an unknown experiment or dataset."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def log_evaluation_items(self, run_id: str, items: Sequence[EvaluationItem]) -> None:
         """Add rows to a run; a row at a position the run already holds replaces it."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def finish_evaluation_run(
         self, run_id: str, status: EvaluationRunStatus, metrics: Mapping[str, ScoreMetrics]
     ) -> EvaluationRun:
         """Record how a run ended and its metrics; returns the run."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def get_evaluation_run(self, run_id: str) -> EvaluationRun:
         """NotFoundError for an unknown id."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def search_evaluation_runs(
         self,
         experiment_id: str,
@@ -294,18 +290,17 @@ class TraceStore(abc.ABC):
         page_token: str | None = None,
     ) -> PagedList[EvaluationRun]:
         """An experiment's runs, newest first. NotFoundError for an unknown experiment."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def get_evaluation_items(
         self, run_id: str, max_results: int = 1000, page_token: str | None = None
     ) -> PagedList[EvaluationItem]:
         """A run's rows by position. NotFoundError for an unknown run."""
-        raise _no_evaluation(self)
 
+    @abc.abstractmethod
     def delete_evaluation_run(self, run_id: str) -> None:
         """Delete a run and its rows (the feedback on its traces stays). NotFoundError for an
         unknown id."""
-        raise _no_evaluation(self)
 
     # Client losses (docs/reliability.md): what SDKs report they could not deliver.
 

@@ -14,7 +14,6 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import orjson
@@ -35,14 +34,14 @@ from spanscope.exceptions import (
     StorageUnavailableError,
 )
 from spanscope.store.base import PagedList, TraceStore
+from spanscope.store.rest_evaluation import WRITE_CHUNK, RestEvaluation, quoted
 
 __all__ = ["RestTraceStore"]
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-_WRITE_CHUNK = 500
 
 
-class RestTraceStore(TraceStore):
+class RestTraceStore(RestEvaluation, TraceStore):
     """A spanscope server at `base_url` (http or https)."""
 
     def __init__(
@@ -107,8 +106,8 @@ class RestTraceStore(TraceStore):
     # Traces
 
     def write_traces(self, traces: Sequence[Trace]) -> None:
-        for start in range(0, len(traces), _WRITE_CHUNK):
-            chunk = traces[start : start + _WRITE_CHUNK]
+        for start in range(0, len(traces), WRITE_CHUNK):
+            chunk = traces[start : start + WRITE_CHUNK]
             payload = orjson.dumps({"traces": [t.to_dict() for t in chunk]})
             self.post_encoded_traces(gzip.compress(payload, compresslevel=5))
 
@@ -239,6 +238,13 @@ class RestTraceStore(TraceStore):
         found = self._call("GET", path)["assessments"]
         return [AssessmentSummary.from_dict(item) for item in found]
 
+    def log_assessments(self, assessments: Sequence[Assessment]) -> list[Assessment]:
+        body = {"assessments": [a.validated().to_dict() for a in assessments]}
+        if not body["assessments"]:
+            return []
+        found = self._call("POST", "/api/v1/assessments/batch", json=body)["assessments"]
+        return [Assessment.from_dict(item) for item in found]
+
     @staticmethod
     def _assessments(trace_id: str) -> str:
         return f"/api/v1/traces/{_q(trace_id)}/assessments"
@@ -346,10 +352,7 @@ def _message(response: httpx.Response) -> str:
     )
 
 
-def _q(part: str) -> str:
-    quoted = quote(str(part), safe="")
-    # "." and ".." would be dot segments, which URL normalisation drops from the path.
-    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
+_q = quoted
 
 
 def _error(response: httpx.Response) -> SpanscopeError:

@@ -4,6 +4,223 @@
  */
 
 export interface paths {
+    "/api/v1/assessments/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log Assessments
+         * @description Log many assessments at once (an evaluation's scores), in one transaction: a 404 names
+         *     the first unknown trace, and then none is stored.
+         */
+        post: operations["log_assessments_api_v1_assessments_batch_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datasets
+         * @description Datasets, newest first. `name` finds one by its exact name (0 or 1 result);
+         *     `name_like` is a case-insensitive LIKE pattern.
+         */
+        get: operations["list_datasets_api_v1_datasets_get"];
+        put?: never;
+        /**
+         * Create Dataset
+         * @description An empty dataset (version 0); 409 when the name is taken.
+         */
+        post: operations["create_dataset_api_v1_datasets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Dataset */
+        get: operations["get_dataset_api_v1_datasets__dataset_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Dataset
+         * @description Delete the dataset and its versions; evaluation runs that used it stay.
+         */
+        delete: operations["delete_dataset_api_v1_datasets__dataset_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Records
+         * @description The records of a version (the latest by default) in the order they were first added.
+         */
+        get: operations["get_records_api_v1_datasets__dataset_id__records_get"];
+        put?: never;
+        /**
+         * Merge Records
+         * @description Add records, merging those whose inputs the dataset holds; answers the dataset at its
+         *     new version (the same version when nothing changed).
+         */
+        post: operations["merge_records_api_v1_datasets__dataset_id__records_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/records/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete Records
+         * @description Remove records by id (unknown ids are ignored); a new version if any was held.
+         */
+        post: operations["delete_records_api_v1_datasets__dataset_id__records_delete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/records/from-traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge Records From Traces
+         * @description Add one record per trace: inputs from its root span, expectations from the trace's.
+         */
+        post: operations["merge_records_from_traces_api_v1_datasets__dataset_id__records_from_traces_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Versions
+         * @description Every version, newest first (version 0 is the empty start).
+         */
+        get: operations["get_versions_api_v1_datasets__dataset_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Run */
+        get: operations["get_run_api_v1_evaluation_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Run
+         * @description Delete the run and its rows; the feedback logged on its traces stays.
+         */
+        delete: operations["delete_run_api_v1_evaluation_runs__run_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-runs/{run_id}/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish Run
+         * @description Record how the run ended and its metrics per score name.
+         */
+        post: operations["finish_run_api_v1_evaluation_runs__run_id__finish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-runs/{run_id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Items
+         * @description The run's rows by position.
+         */
+        get: operations["get_items_api_v1_evaluation_runs__run_id__items_get"];
+        put?: never;
+        /**
+         * Log Items
+         * @description Add rows to the run; a row at a position the run holds replaces it.
+         */
+        post: operations["log_items_api_v1_evaluation_runs__run_id__items_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments": {
         parameters: {
             query?: never;
@@ -96,6 +313,30 @@ export interface paths {
         get: operations["get_client_losses_api_v1_experiments__experiment_id__client_losses_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/{experiment_id}/evaluation-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Runs
+         * @description The experiment's runs, newest first (those of one dataset with `dataset_id`).
+         */
+        get: operations["list_runs_api_v1_experiments__experiment_id__evaluation_runs_get"];
+        put?: never;
+        /**
+         * Create Run
+         * @description Store a new run of the experiment (its items are added with POST .../items).
+         */
+        post: operations["create_run_api_v1_experiments__experiment_id__evaluation_runs_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -365,6 +606,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AssessmentBatch
+         * @description Assessments to log at once (ids and times are given by the server).
+         */
+        AssessmentBatch: {
+            /** Assessments */
+            assessments: components["schemas"]["AssessmentModel"][];
+        };
         /** AssessmentErrorModel */
         AssessmentErrorModel: {
             /** Error Code */
@@ -519,6 +768,17 @@ export interface components {
             /** Value */
             value?: unknown;
         };
+        /** CreateDataset */
+        CreateDataset: {
+            /** Experiment Id */
+            experiment_id?: string | null;
+            /** Name */
+            name: string;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+        };
         /** CreateExperiment */
         CreateExperiment: {
             /** Name */
@@ -532,6 +792,118 @@ export interface components {
         CreatedExperiment: {
             /** Experiment Id */
             experiment_id: string;
+        };
+        /**
+         * DatasetModel
+         * @description A dataset; `version` is its latest (0 while empty).
+         */
+        DatasetModel: {
+            /**
+             * Created Ms
+             * @default 0
+             */
+            created_ms: number;
+            /** Dataset Id */
+            dataset_id: string;
+            /** Experiment Id */
+            experiment_id?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Record Count
+             * @default 0
+             */
+            record_count: number;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+            /**
+             * Updated Ms
+             * @default 0
+             */
+            updated_ms: number;
+            /**
+             * Version
+             * @default 0
+             */
+            version: number;
+        };
+        /** DatasetPage */
+        DatasetPage: {
+            /** Datasets */
+            datasets: components["schemas"]["DatasetModel"][];
+            /** Next Page Token */
+            next_page_token?: string | null;
+        };
+        /**
+         * DatasetRecordModel
+         * @description A record: `inputs` (the keyword arguments of predict_fn) identify it (`record_id` is a
+         *     digest of them: sent ids are ignored), `expectations` are its ground truths.
+         */
+        DatasetRecordModel: {
+            /** Created Version */
+            created_version?: number | null;
+            /** Expectations */
+            expectations?: {
+                [key: string]: unknown;
+            };
+            /** Inputs */
+            inputs: {
+                [key: string]: unknown;
+            };
+            /** Record Id */
+            record_id?: string | null;
+            source?: components["schemas"]["RecordSourceModel"] | null;
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+            /** Updated Version */
+            updated_version?: number | null;
+        };
+        /** DatasetRecordPage */
+        DatasetRecordPage: {
+            /** Next Page Token */
+            next_page_token?: string | null;
+            /** Records */
+            records: components["schemas"]["DatasetRecordModel"][];
+            /** Version */
+            version: number;
+        };
+        /** DatasetVersionList */
+        DatasetVersionList: {
+            /** Versions */
+            versions: components["schemas"]["DatasetVersionModel"][];
+        };
+        /** DatasetVersionModel */
+        DatasetVersionModel: {
+            /**
+             * Added
+             * @default 0
+             */
+            added: number;
+            /** Created Ms */
+            created_ms: number;
+            /** Record Count */
+            record_count: number;
+            /**
+             * Removed
+             * @default 0
+             */
+            removed: number;
+            /**
+             * Updated
+             * @default 0
+             */
+            updated: number;
+            /** Version */
+            version: number;
+        };
+        /** DeleteRecords */
+        DeleteRecords: {
+            /** Record Ids */
+            record_ids: string[];
         };
         /** DeleteTraces */
         DeleteTraces: {
@@ -562,6 +934,94 @@ export interface components {
             /** Position */
             position?: number | null;
         };
+        /** EvaluationItemList */
+        EvaluationItemList: {
+            /** Items */
+            items: components["schemas"]["EvaluationItemModel"][];
+        };
+        /**
+         * EvaluationItemModel
+         * @description One row of a run: the record, its trace, the outputs, each score, and the error
+         *     predict_fn raised.
+         */
+        EvaluationItemModel: {
+            /** Error */
+            error?: string | null;
+            /** Expectations */
+            expectations?: {
+                [key: string]: unknown;
+            };
+            /** Inputs */
+            inputs?: unknown;
+            /** Outputs */
+            outputs?: unknown;
+            /** Position */
+            position: number;
+            /** Record Id */
+            record_id: string;
+            /** Scores */
+            scores?: {
+                [key: string]: components["schemas"]["ScoreModel"];
+            };
+            /** Trace Id */
+            trace_id?: string | null;
+        };
+        /** EvaluationItemPage */
+        EvaluationItemPage: {
+            /** Items */
+            items: components["schemas"]["EvaluationItemModel"][];
+            /** Next Page Token */
+            next_page_token?: string | null;
+        };
+        /** EvaluationRunModel */
+        EvaluationRunModel: {
+            /**
+             * Created Ms
+             * @default 0
+             */
+            created_ms: number;
+            /** Dataset Id */
+            dataset_id?: string | null;
+            /** Dataset Name */
+            dataset_name?: string | null;
+            /** Dataset Version */
+            dataset_version?: number | null;
+            /** Experiment Id */
+            experiment_id: string;
+            /** Finished Ms */
+            finished_ms?: number | null;
+            /**
+             * Item Count
+             * @default 0
+             */
+            item_count: number;
+            /** Metrics */
+            metrics?: {
+                [key: string]: components["schemas"]["ScoreMetricsModel"];
+            };
+            /** Name */
+            name: string;
+            /** Run Id */
+            run_id: string;
+            /** Scorers */
+            scorers?: components["schemas"]["ScorerSpecModel"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "RUNNING" | "FINISHED" | "INTERRUPTED" | "FAILED";
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
+        };
+        /** EvaluationRunPage */
+        EvaluationRunPage: {
+            /** Next Page Token */
+            next_page_token?: string | null;
+            /** Runs */
+            runs: components["schemas"]["EvaluationRunModel"][];
+        };
         /** ExperimentModel */
         ExperimentModel: {
             /** Created At */
@@ -588,6 +1048,18 @@ export interface components {
             /** Next Page Token */
             next_page_token?: string | null;
         };
+        /** FinishEvaluationRun */
+        FinishEvaluationRun: {
+            /** Metrics */
+            metrics?: {
+                [key: string]: components["schemas"]["ScoreMetricsModel"];
+            };
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "RUNNING" | "FINISHED" | "INTERRUPTED" | "FAILED";
+        };
         /**
          * InvalidField
          * @description One invalid field of a request: where (`loc`, e.g. `["body", "name"]`) and why.
@@ -599,6 +1071,61 @@ export interface components {
             msg: string;
             /** Type */
             type: string;
+        };
+        /**
+         * MergeRecords
+         * @description Records to add; one whose inputs the dataset holds is merged into it.
+         */
+        MergeRecords: {
+            /** Records */
+            records: components["schemas"]["DatasetRecordModel"][];
+        };
+        /**
+         * NewEvaluationRun
+         * @description A run to store; without `run_id` the server gives it one, without `created_ms` the
+         *     current time. `dataset_version` defaults to the dataset's latest.
+         */
+        NewEvaluationRun: {
+            /** Created Ms */
+            created_ms?: number | null;
+            /** Dataset Id */
+            dataset_id?: string | null;
+            /** Dataset Name */
+            dataset_name?: string | null;
+            /** Dataset Version */
+            dataset_version?: number | null;
+            /** Experiment Id */
+            experiment_id?: string | null;
+            /** Finished Ms */
+            finished_ms?: number | null;
+            /**
+             * Item Count
+             * @default 0
+             */
+            item_count: number;
+            /** Metrics */
+            metrics?: {
+                [key: string]: components["schemas"]["ScoreMetricsModel"];
+            };
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** Run Id */
+            run_id?: string | null;
+            /** Scorers */
+            scorers?: components["schemas"]["ScorerSpecModel"][];
+            /**
+             * Status
+             * @default RUNNING
+             * @enum {string}
+             */
+            status: "RUNNING" | "FINISHED" | "INTERRUPTED" | "FAILED";
+            /** Tags */
+            tags?: {
+                [key: string]: string;
+            };
         };
         /**
          * OverrideFeedback
@@ -615,8 +1142,76 @@ export interface components {
             /** Value */
             value: unknown;
         };
+        /** RecordSourceModel */
+        RecordSourceModel: {
+            /** Id */
+            id?: string | null;
+            /**
+             * Type
+             * @default CODE
+             * @enum {string}
+             */
+            type: "HUMAN" | "CODE" | "TRACE" | "DOCUMENT";
+        };
+        /**
+         * RecordsFromTraces
+         * @description Traces to add as records: inputs from each root span, expectations from the trace's.
+         */
+        RecordsFromTraces: {
+            /** Trace Ids */
+            trace_ids: string[];
+        };
         /** RenameExperiment */
         RenameExperiment: {
+            /** Name */
+            name: string;
+        };
+        /**
+         * ScoreMetricsModel
+         * @description One score name over a run: values and errors counted, mean of numbers (booleans as
+         *     0/1), pass rate of booleans, counts of strings.
+         */
+        ScoreMetricsModel: {
+            /**
+             * Count
+             * @default 0
+             */
+            count: number;
+            /**
+             * Errors
+             * @default 0
+             */
+            errors: number;
+            /** Mean */
+            mean?: number | null;
+            /** Pass Rate */
+            pass_rate?: number | null;
+            /** Value Counts */
+            value_counts?: {
+                [key: string]: number;
+            };
+        };
+        /** ScoreModel */
+        ScoreModel: {
+            /** Assessment Id */
+            assessment_id?: string | null;
+            /** Error */
+            error?: string | null;
+            /** Rationale */
+            rationale?: string | null;
+            /** Value */
+            value?: unknown;
+        };
+        /** ScorerSpecModel */
+        ScorerSpecModel: {
+            /**
+             * Kind
+             * @default CODE
+             * @enum {string}
+             */
+            kind: "CODE" | "LLM_JUDGE";
+            /** Model */
+            model?: string | null;
             /** Name */
             name: string;
         };
@@ -828,6 +1423,1340 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    log_assessments_api_v1_assessments_batch_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentBatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentList"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_datasets_api_v1_datasets_get: {
+        parameters: {
+            query?: {
+                experiment_id?: string | null;
+                name?: string | null;
+                name_like?: string | null;
+                max_results?: number;
+                page_token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetPage"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_dataset_api_v1_datasets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDataset"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_dataset_api_v1_datasets__dataset_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_dataset_api_v1_datasets__dataset_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_records_api_v1_datasets__dataset_id__records_get: {
+        parameters: {
+            query?: {
+                version?: number | null;
+                max_results?: number;
+                page_token?: string | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetRecordPage"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merge_records_api_v1_datasets__dataset_id__records_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRecords"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_records_api_v1_datasets__dataset_id__records_delete_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteRecords"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merge_records_from_traces_api_v1_datasets__dataset_id__records_from_traces_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordsFromTraces"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_versions_api_v1_datasets__dataset_id__versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersionList"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_run_api_v1_evaluation_runs__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationRunModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_run_api_v1_evaluation_runs__run_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    finish_run_api_v1_evaluation_runs__run_id__finish_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinishEvaluationRun"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationRunModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_items_api_v1_evaluation_runs__run_id__items_get: {
+        parameters: {
+            query?: {
+                max_results?: number;
+                page_token?: string | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationItemPage"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    log_items_api_v1_evaluation_runs__run_id__items_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluationItemList"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_experiments_api_v1_experiments_get: {
         parameters: {
             query?: {
@@ -1463,6 +3392,188 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClientLossesModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_runs_api_v1_experiments__experiment_id__evaluation_runs_get: {
+        parameters: {
+            query?: {
+                dataset_id?: string | null;
+                max_results?: number;
+                page_token?: string | null;
+            };
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationRunPage"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_run_api_v1_experiments__experiment_id__evaluation_runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewEvaluationRun"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationRunModel"];
                 };
             };
             /** @description Bad input (e.g. a malformed filter, with its position) */

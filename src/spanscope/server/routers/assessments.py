@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Response
 
 from spanscope.entities.assessment import Assessment, AssessmentError, AssessmentSource
 from spanscope.exceptions import InvalidArgumentError
+from spanscope.server.evaluation_schemas import AssessmentBatch
 from spanscope.server.responses import ERROR_RESPONSES, Json
 from spanscope.server.routers.deps import get_store
 from spanscope.server.schemas import (
@@ -33,7 +34,20 @@ summary_router = APIRouter(
     tags=["assessments"],
     responses=ERROR_RESPONSES,
 )
+batch_router = APIRouter(
+    prefix="/api/v1/assessments", tags=["assessments"], responses=ERROR_RESPONSES
+)
 StoreDep = Annotated[TraceStore, Depends(get_store)]
+
+
+@batch_router.post("/batch", response_model=AssessmentList, status_code=201)
+def log_assessments(body: AssessmentBatch, store: StoreDep) -> Response:
+    """Log many assessments at once (an evaluation's scores), in one transaction: a 404 names
+    the first unknown trace, and then none is stored."""
+    with _unprocessable():
+        batch = [Assessment.from_dict(a.model_dump()) for a in body.assessments]
+        stored = store.log_assessments(batch)
+    return Json({"assessments": [a.to_dict() for a in stored]}, status_code=201)
 
 
 @summary_router.get("/summary", response_model=AssessmentSummaryList)

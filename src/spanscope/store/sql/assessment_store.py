@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, select
 from spanscope.entities.assessment import Assessment, AssessmentSummary
 from spanscope.exceptions import InvalidArgumentError, NotFoundError
 from spanscope.store.sql.assessments import (
+    assessment_row,
     delete_assessment_row,
     insert_assessment,
     mark_overridden,
@@ -21,9 +22,12 @@ from spanscope.store.sql.assessments import (
 from spanscope.store.sql.engine import write_transaction
 from spanscope.store.sql.errors import translated
 from spanscope.store.sql.rows import experiment_number
+from spanscope.store.sql.schema import assessments as assessments_table
 from spanscope.store.sql.schema import experiments, traces
 
 __all__ = ["SqlAssessments"]
+
+_CHUNK = 500
 
 
 class SqlAssessments:
@@ -40,6 +44,38 @@ class SqlAssessments:
         with self._write() as conn:
             experiment = self._trace_experiment(conn, stored.trace_id)
             insert_assessment(conn, experiment, stored)
+        return stored
+
+    @translated
+    def log_assessments(self, assessments: Sequence[Assessment]) -> list[Assessment]:
+        if isinstance(assessments, (str, bytes, Mapping)) or not isinstance(assessments, Sequence):
+            raise InvalidArgumentError(
+                f"assessments are a list of Assessment, got {type(assessments).__name__}"
+            )
+        for i, assessment in enumerate(assessments):
+            if not isinstance(assessment, Assessment):
+                raise InvalidArgumentError(
+                    f"assessment {i} is a {type(assessment).__name__}, not an Assessment"
+                )
+        stored = [a.validated().with_new_id() for a in assessments]
+        if not stored:
+            return []
+        wanted = list(dict.fromkeys(a.trace_id for a in stored))
+        with self._write() as conn:
+            found: dict[str, int] = {}
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                stmt = select(traces.c.trace_id, traces.c.experiment_id).where(
+                    traces.c.trace_id.in_(chunk)
+                )
+                found.update((row.trace_id, int(row.experiment_id)) for row in conn.execute(stmt))
+            for trace_id in wanted:
+                if trace_id not in found:
+                    raise NotFoundError(f"no trace with id {trace_id!r}")
+            conn.execute(
+                assessments_table.insert(),
+                [assessment_row(found[a.trace_id], a) for a in stored],
+            )
         return stored
 
     @translated

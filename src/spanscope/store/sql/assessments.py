@@ -18,6 +18,7 @@ from spanscope.search.stored_text import replace_unstorable, replace_unstorable_
 from spanscope.store.sql.schema import assessments
 
 __all__ = [
+    "assessment_row",
     "delete_assessment_row",
     "insert_assessment",
     "load_assessments",
@@ -46,7 +47,7 @@ def typed_value(value: Any) -> tuple[str, float | None, str | None]:
 
 
 def insert_assessment(conn: Connection, experiment: int, assessment: Assessment) -> None:
-    conn.execute(assessments.insert().values(**_row(experiment, assessment)))
+    conn.execute(assessments.insert().values(**assessment_row(experiment, assessment)))
 
 
 def read_assessment(conn: Connection, trace_id: str, assessment_id: str) -> Assessment:
@@ -61,7 +62,7 @@ def read_assessment(conn: Connection, trace_id: str, assessment_id: str) -> Asse
 
 
 def update_assessment_row(conn: Connection, assessment: Assessment) -> None:
-    values = _row(0, assessment)
+    values = assessment_row(0, assessment)
     for key in ("assessment_id", "trace_id", "experiment_id", "create_time"):
         values.pop(key)
     conn.execute(
@@ -158,7 +159,7 @@ def _average(found: tuple[int, float | None] | None) -> float | None:
     return None if found is None or found[1] is None else float(found[1])
 
 
-def _row(experiment: int, a: Assessment) -> dict[str, Any]:
+def assessment_row(experiment: int, a: Assessment) -> dict[str, Any]:
     value_type, number, text = typed_value(a.value)
     return {
         "assessment_id": a.assessment_id,

@@ -28,6 +28,11 @@ __all__ = [
     "assessments",
     "client_loss_events",
     "client_loss_totals",
+    "dataset_records",
+    "dataset_versions",
+    "datasets",
+    "evaluation_items",
+    "evaluation_runs",
     "experiments",
     "metadata",
     "span_log_records",
@@ -195,4 +200,93 @@ assessments = Table(
     Index(
         "ix_assessments_search", "name", "kind", "valid", "value_type", "value_number", "trace_id"
     ),
+)
+
+# Datasets (revision 0008, store/sql/datasets.py). A record's row holds it for the versions
+# [version_from, version_to): a change closes the row (version_to) and opens a new one, so any
+# past version reads back as the rows alive at it. `position` is the order the record was first
+# added in; its row's JSON columns hold inputs, expectations and tags.
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("dataset_id", String(64), primary_key=True),
+    Column("name", String(500), nullable=False, unique=True),
+    Column("experiment_id", Integer),
+    Column("tags_json", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("record_count", Integer, nullable=False),
+    Column("next_position", Integer, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Index("ix_datasets_created", "created_ms", "dataset_id"),
+    Index("ix_datasets_experiment", "experiment_id", "created_ms"),
+)
+
+dataset_versions = Table(
+    "dataset_versions",
+    metadata,
+    Column("dataset_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("record_count", Integer, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("removed", Integer, nullable=False),
+    PrimaryKeyConstraint("dataset_id", "version", name="pk_dataset_versions"),
+)
+
+dataset_records = Table(
+    "dataset_records",
+    metadata,
+    Column("dataset_id", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("version_from", Integer, nullable=False),
+    Column("version_to", Integer),
+    Column("position", Integer, nullable=False),
+    Column("inputs_json", Text, nullable=False),
+    Column("expectations_json", Text, nullable=False),
+    Column("tags_json", Text, nullable=False),
+    Column("source_type", String(16), nullable=False),
+    Column("source_id", Text),
+    Column("created_version", Integer, nullable=False),
+    PrimaryKeyConstraint("dataset_id", "record_id", "version_from", name="pk_dataset_records"),
+    # A version's records in order: the rows alive at it, by position.
+    Index("ix_dataset_records_position", "dataset_id", "position", "version_from"),
+)
+
+# Evaluation runs (revision 0008, store/sql/evaluation_runs.py): one row per run, with its
+# scorers, metrics and tags as JSON; items keyed by (run_id, position).
+evaluation_runs = Table(
+    "evaluation_runs",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("experiment_id", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("dataset_id", String(64)),
+    Column("dataset_name", Text),
+    Column("dataset_version", Integer),
+    Column("scorers_json", Text, nullable=False),
+    Column("metrics_json", Text, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("tags_json", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("finished_ms", BigInteger),
+    Index("ix_evaluation_runs_experiment", "experiment_id", "created_ms", "run_id"),
+    Index("ix_evaluation_runs_dataset", "dataset_id", "created_ms"),
+)
+
+evaluation_items = Table(
+    "evaluation_items",
+    metadata,
+    Column("run_id", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("inputs_json", Text, nullable=False),
+    Column("outputs_json", Text, nullable=False),
+    Column("expectations_json", Text, nullable=False),
+    Column("trace_id", String(32)),
+    Column("scores_json", Text, nullable=False),
+    Column("error", Text),
+    PrimaryKeyConstraint("run_id", "position", name="pk_evaluation_items"),
 )

@@ -34,8 +34,10 @@ from spanscope.store.sql import rows
 from spanscope.store.sql.assessment_store import SqlAssessments
 from spanscope.store.sql.assessments import load_assessments
 from spanscope.store.sql.case_folding import sqlite_index_folds, stable_characters
+from spanscope.store.sql.dataset_store import SqlDatasets
 from spanscope.store.sql.engine import make_engine
 from spanscope.store.sql.errors import translated
+from spanscope.store.sql.evaluation_run_store import SqlEvaluationRuns, delete_experiment_runs
 from spanscope.store.sql.filters import FOLD_COLLATION
 from spanscope.store.sql.log_records import add_log_records, delete_log_records
 from spanscope.store.sql.losses import delete_losses, read_losses, record_losses
@@ -49,6 +51,7 @@ from spanscope.store.sql.sanitize import (
     clean_traces,
 )
 from spanscope.store.sql.schema import (
+    datasets,
     experiments,
     trace_tags,
     traces,
@@ -65,7 +68,7 @@ _CHUNK = 500
 _logger = logging.getLogger("spanscope")
 
 
-class SqlTraceStore(SqlAssessments, TraceStore):
+class SqlTraceStore(SqlAssessments, SqlDatasets, SqlEvaluationRuns, TraceStore):
     """Traces in SQLite (WAL) or PostgreSQL; the schema is migrated on first use."""
 
     @translated
@@ -171,6 +174,13 @@ class SqlTraceStore(SqlAssessments, TraceStore):
             ).all()
             self._delete_trace_rows(conn, ids)
             delete_losses(conn, number)
+            delete_experiment_runs(conn, number)
+            # Its datasets outlive it, as the runs of other experiments may name them.
+            conn.execute(
+                update(datasets)
+                .where(datasets.c.experiment_id == number)
+                .values(experiment_id=None)
+            )
             result = conn.execute(delete(experiments).where(experiments.c.experiment_id == number))
             if result.rowcount == 0:
                 raise NotFoundError(f"no experiment with id {experiment_id!r}")
