@@ -318,7 +318,7 @@ def test_datasets_page_shows_records_and_versions(
 
 
 def test_selected_traces_go_into_a_new_then_an_existing_dataset(
-    seeded_server: Server, page: Any
+    seeded_server: Server, page: Any, screenshot: Any
 ) -> None:
     url, seeded = seeded_server
     first, second = seeded.loose_traces
@@ -340,6 +340,7 @@ def test_selected_traces_go_into_a_new_then_an_existing_dataset(
     page.get_by_label(f"Select {second}").check()
     page.locator("summary", has_text="Add to dataset").click()
     page.get_by_label("Dataset to add to").select_option(orders["dataset_id"])
+    screenshot("traces-add-to-dataset")
     page.get_by_role("button", name="Add 2 traces").click()
     expect(notice).to_contain_text("Added 2 traces to orders: version 2, 2 records.")
 

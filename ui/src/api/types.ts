@@ -42,95 +42,42 @@ export interface AssessmentSummary {
   assessments: AssessmentSummaryEntry[];
 }
 
-// Datasets and evaluation runs: the entities' to_dict() JSON (docs/evaluation.md).
+// Datasets and evaluation runs (docs/evaluation.md).
 
-export interface Dataset {
-  dataset_id: string;
-  name: string;
-  experiment_id: string | null;
-  tags: Record<string, string>;
-  /** The latest version (0 while empty). */
-  version: number;
-  record_count: number;
-  created_ms: number;
-  updated_ms: number;
-}
+export type Dataset = Required<Schemas["DatasetModel"]>;
 export interface DatasetPage {
   datasets: Dataset[];
   next_page_token?: string | null;
 }
-export interface DatasetRecord {
+/** `source.type`: HUMAN, CODE, TRACE (`source.id`: the trace id) or DOCUMENT. */
+export type DatasetRecord = Required<
+  Omit<Schemas["DatasetRecordModel"], "record_id" | "source">
+> & {
   record_id: string;
-  inputs: Record<string, unknown>;
-  expectations: Record<string, unknown>;
-  tags: Record<string, string>;
-  /** HUMAN, CODE, TRACE (id: the trace id) or DOCUMENT. */
-  source: { type: string; id: string | null };
-  created_version: number | null;
-  updated_version: number | null;
-}
+  source: Required<Schemas["RecordSourceModel"]>;
+};
 export interface DatasetRecordPage {
   records: DatasetRecord[];
   version: number;
   next_page_token?: string | null;
 }
-export interface DatasetVersion {
-  version: number;
-  created_ms: number;
-  record_count: number;
-  added: number;
-  updated: number;
-  removed: number;
-}
-export interface ScorerSpec {
-  name: string;
-  kind: string;
-  model: string | null;
-}
-export interface ScoreMetrics {
-  count: number;
-  errors: number;
-  mean: number | null;
-  pass_rate: number | null;
-  value_counts: Record<string, number>;
-}
-export type EvaluationRunStatus = "RUNNING" | "FINISHED" | "INTERRUPTED" | "FAILED";
-export interface EvaluationRun {
-  run_id: string;
-  experiment_id: string;
-  name: string;
-  status: EvaluationRunStatus;
-  dataset_id: string | null;
-  dataset_name: string | null;
-  dataset_version: number | null;
-  scorers: ScorerSpec[];
+export type DatasetVersion = Required<Schemas["DatasetVersionModel"]>;
+export type ScorerSpec = Required<Schemas["ScorerSpecModel"]>;
+export type ScoreMetrics = Required<Schemas["ScoreMetricsModel"]>;
+export type EvaluationRunStatus = Schemas["EvaluationRunModel"]["status"];
+export type EvaluationRun = Required<Omit<Schemas["EvaluationRunModel"], "metrics" | "scorers">> & {
   metrics: Record<string, ScoreMetrics>;
-  item_count: number;
-  tags: Record<string, string>;
-  created_ms: number;
-  finished_ms: number | null;
-}
+  scorers: ScorerSpec[];
+};
 export interface EvaluationRunPage {
   runs: EvaluationRun[];
   next_page_token?: string | null;
 }
-export interface Score {
-  value: unknown;
-  rationale: string | null;
-  error: string | null;
-  assessment_id: string | null;
-}
-export interface EvaluationItem {
-  position: number;
-  record_id: string;
-  inputs: unknown;
-  outputs: unknown;
-  expectations: Record<string, unknown>;
-  trace_id: string | null;
+export type Score = Required<Schemas["ScoreModel"]>;
+/** One row of a run; `error` is what predict_fn raised on it. */
+export type EvaluationItem = Required<Omit<Schemas["EvaluationItemModel"], "scores">> & {
   scores: Record<string, Score>;
-  /** The error predict_fn raised on this row. */
-  error: string | null;
-}
+};
 export interface EvaluationItemPage {
   items: EvaluationItem[];
   next_page_token?: string | null;

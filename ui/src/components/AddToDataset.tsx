@@ -76,7 +76,7 @@ export function AddToDataset({
           >
             {list.map((d) => (
               <option key={d.dataset_id} value={d.dataset_id}>
-                {d.name} (v{d.version}, {d.record_count} records)
+                {d.name} (v{d.version}, {d.record_count} record{d.record_count === 1 ? "" : "s"})
               </option>
             ))}
             <option value={NEW}>New dataset…</option>
