@@ -1,5 +1,5 @@
 import { useQueries } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { useMemo, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
 import type { EvaluationItem, EvaluationRun } from "../api/types";
@@ -28,7 +28,9 @@ export function ComparePage() {
     () => (params.get("runs") ?? "").split(",").filter((id) => id.length > 0),
     [params],
   );
-  const onlyRegressions = params.get("regressions") === "1";
+  // Held here as well as in the address: a checkbox must show its new state at once, and a
+  // navigation renders later (in a transition).
+  const [onlyRegressions, setOnlyRegressions] = useState(params.get("regressions") === "1");
   const setParam = (key: string, value: string) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
@@ -106,7 +108,10 @@ export function ComparePage() {
               <input
                 type="checkbox"
                 checked={onlyRegressions}
-                onChange={(e) => setParam("regressions", e.target.checked ? "1" : "")}
+                onChange={(e) => {
+                  setOnlyRegressions(e.target.checked);
+                  setParam("regressions", e.target.checked ? "1" : "");
+                }}
               />
               Regressions only
             </label>

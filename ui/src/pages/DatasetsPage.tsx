@@ -26,7 +26,8 @@ export function DatasetsPage() {
 
 function DatasetList({ experimentId }: { experimentId: string }) {
   const [params, setParams] = useSearchParams();
-  const all = params.get("all") === "1";
+  // Held here as well as in the address, so the checkbox shows its new state at once.
+  const [all, setAll] = useState(params.get("all") === "1");
   const pages = usePageTokens();
   const client = useQueryClient();
   const datasets = useQuery({
@@ -55,6 +56,7 @@ function DatasetList({ experimentId }: { experimentId: string }) {
             checked={all}
             onChange={(e) => {
               pages.reset();
+              setAll(e.target.checked);
               setParams(e.target.checked ? { all: "1" } : {}, { replace: true });
             }}
           />
