@@ -358,4 +358,23 @@ def test_selected_traces_go_into_a_new_then_an_existing_dataset(
 
     notice.get_by_role("link", name="orders").click()
     page.wait_for_url(f"**/datasets/{orders['dataset_id']}")
-    expect(page.locator("[data-testid=records-table] tbody tr")).to_have_count(2)
+    rows = page.locator("[data-testid=records-table] tbody tr")
+    expect(rows).to_have_count(2)
+
+    # Removing a record makes version 3; version 2 still holds it.
+    page.get_by_label("Select record Where is my order?").check()
+    page.get_by_role("button", name="Remove 1 record").click()
+    expect(rows).to_have_count(1)
+    expect(page.get_by_test_id("record-count")).to_have_text("1 record(s) in v3")
+    page.get_by_label("Dataset version").select_option("2")
+    expect(rows).to_have_count(2)
+    # A past version is read only: no record can be chosen to remove.
+    expect(page.get_by_label("Select record Where is my order?")).to_have_count(0)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete dataset").click()
+    page.wait_for_url(f"**/experiments/{seeded.experiment_id}/datasets")
+    expect(page.get_by_test_id("datasets-table")).to_contain_text("faq-golden")
+    expect(page.get_by_test_id("datasets-table")).not_to_contain_text("orders")
+    gone = httpx.get(f"{url}/api/v1/datasets/{orders['dataset_id']}")
+    assert gone.status_code == 404

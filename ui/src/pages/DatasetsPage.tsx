@@ -151,13 +151,36 @@ function DatasetView({ experimentId, datasetId }: { experimentId: string; datase
     },
   });
   const shownVersion = records.data?.version ?? version ?? dataset.data?.version;
+  // Records are removed from the latest version only (which makes the next one).
+  const latest = dataset.data != null && shownVersion === dataset.data.version;
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const removeRecords = useMutation({
+    mutationFn: () => api.deleteRecords(datasetId, [...selected]),
+    onSuccess: () => {
+      setSelected(new Set());
+      for (const key of ["dataset", "dataset-versions", "dataset-records"]) {
+        void client.invalidateQueries({ queryKey: [key, datasetId] });
+      }
+      void client.invalidateQueries({ queryKey: ["datasets"] });
+    },
+  });
+  const toggle = (id: string) => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
   return (
     <div data-testid="dataset-view">
       <div className="breadcrumbs">
         <Link to={`/experiments/${experimentId}/datasets`}>Datasets</Link> /{" "}
         <span className="strong">{dataset.data?.name ?? datasetId}</span>
       </div>
-      <ErrorBox error={dataset.error ?? versions.error ?? records.error ?? remove.error} />
+      <ErrorBox
+        error={
+          dataset.error ?? versions.error ?? records.error ?? remove.error ?? removeRecords.error
+        }
+      />
       <div className="toolbar">
         <label className="inline-form">
           Version
@@ -166,8 +189,9 @@ function DatasetView({ experimentId, datasetId }: { experimentId: string; datase
             value={shownVersion == null ? "" : String(shownVersion)}
             onChange={(e) => {
               pages.reset();
-              const latest = String(dataset.data?.version ?? "");
-              setParams(e.target.value === latest ? {} : { version: e.target.value }, {
+              setSelected(new Set());
+              const newest = String(dataset.data?.version ?? "");
+              setParams(e.target.value === newest ? {} : { version: e.target.value }, {
                 replace: true,
               });
             }}
@@ -186,6 +210,16 @@ function DatasetView({ experimentId, datasetId }: { experimentId: string; datase
           </span>
         )}
         <span className="spacer" />
+        {latest && selected.size > 0 && (
+          <button
+            type="button"
+            className="secondary"
+            disabled={removeRecords.isPending}
+            onClick={() => removeRecords.mutate()}
+          >
+            Remove {selected.size} record{selected.size === 1 ? "" : "s"}
+          </button>
+        )}
         <button
           type="button"
           className="danger"
@@ -207,6 +241,7 @@ function DatasetView({ experimentId, datasetId }: { experimentId: string; datase
           <table className="table records-table" data-testid="records-table">
             <thead>
               <tr>
+                {latest && <th className="check" />}
                 <th>Inputs</th>
                 <th>Expectations</th>
                 <th>Tags</th>
@@ -216,7 +251,12 @@ function DatasetView({ experimentId, datasetId }: { experimentId: string; datase
             </thead>
             <tbody>
               {records.data.records.map((r) => (
-                <RecordRow key={r.record_id} record={r} />
+                <RecordRow
+                  key={r.record_id}
+                  record={r}
+                  selected={latest ? selected.has(r.record_id) : null}
+                  onToggle={() => toggle(r.record_id)}
+                />
               ))}
             </tbody>
           </table>
@@ -227,10 +267,29 @@ function DatasetView({ experimentId, datasetId }: { experimentId: string; datase
   );
 }
 
-function RecordRow({ record }: { record: DatasetRecord }) {
+/** `selected` is null where records cannot be chosen (a past version). */
+function RecordRow({
+  record,
+  selected,
+  onToggle,
+}: {
+  record: DatasetRecord;
+  selected: boolean | null;
+  onToggle: () => void;
+}) {
   const expectations = Object.keys(record.expectations).length > 0 ? record.expectations : null;
   return (
-    <tr data-record-id={record.record_id}>
+    <tr data-record-id={record.record_id} className={selected ? "selected" : ""}>
+      {selected != null && (
+        <td className="check">
+          <input
+            type="checkbox"
+            aria-label={`Select record ${previewJson(record.inputs, 60)}`}
+            checked={selected}
+            onChange={onToggle}
+          />
+        </td>
+      )}
       <td className="record-inputs">
         <span className="preview" title={JSON.stringify(record.inputs, null, 2)}>
           {previewJson(record.inputs)}
