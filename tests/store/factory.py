@@ -23,11 +23,16 @@ _TRACE_TABLES = (
     "assessments",
     "span_log_records",
     "traces",
+    "evaluation_items",
+    "evaluation_runs",
+    "dataset_records",
+    "dataset_versions",
+    "datasets",
 )
 
 
 def emptied(store: SqlTraceStore) -> SqlTraceStore:
-    """`store` with no traces and no experiment but the default one."""
+    """`store` with no traces, datasets or runs, and no experiment but the default one."""
     with store.engine.begin() as conn:
         for table in _TRACE_TABLES:
             conn.execute(text(f"DELETE FROM {table}"))

@@ -14,6 +14,8 @@ pytest.register_assert_rewrite(
     "spanscope.testing.conformance.store_search",
     "spanscope.testing.conformance.store_assessments",
     "spanscope.testing.conformance.store_assessment_search",
+    "spanscope.testing.conformance.store_datasets",
+    "spanscope.testing.conformance.store_evaluation_runs",
 )
 
 from spanscope.testing.conformance.store import StoreConformance  # noqa: E402 - after the hook

@@ -28,6 +28,8 @@ from spanscope.exceptions import (
 from spanscope.store.base import TraceStore
 from spanscope.testing.conformance.store_assessment_search import AssessmentSearchConformance
 from spanscope.testing.conformance.store_assessments import AssessmentConformance
+from spanscope.testing.conformance.store_datasets import DatasetConformance
+from spanscope.testing.conformance.store_evaluation_runs import EvaluationRunConformance
 from spanscope.testing.conformance.store_merging import MergeConformance
 from spanscope.testing.conformance.store_search import SearchConformance
 from spanscope.testing.conformance.store_traces import (
@@ -44,7 +46,12 @@ __all__ = ["StoreConformance"]
 
 
 class StoreConformance(
-    SearchConformance, MergeConformance, AssessmentConformance, AssessmentSearchConformance
+    SearchConformance,
+    MergeConformance,
+    AssessmentConformance,
+    AssessmentSearchConformance,
+    DatasetConformance,
+    EvaluationRunConformance,
 ):
     """The TraceStore contract. Subclass it as `class TestMyStore(StoreConformance)` and
     provide a `store` fixture: an emptied store whose default experiment is "0".

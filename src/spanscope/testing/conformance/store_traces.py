@@ -145,11 +145,16 @@ def service_called_twice(experiment_id: str = DEFAULT) -> tuple[Trace, Trace, Tr
 
 
 def clear_store(store: TraceStore) -> None:
-    """Delete every trace and every experiment but the default one, with public methods only."""
+    """Delete every trace, dataset and evaluation run, and every experiment but the default
+    one, with public methods only."""
     for experiment in all_pages(lambda token: store.search_experiments(page_token=token)):
         if experiment.experiment_id != DEFAULT:
             store.delete_experiment(experiment.experiment_id)
     store.delete_traces(DEFAULT, max_traces=EVERYTHING)
+    for run in all_pages(lambda token: store.search_evaluation_runs(DEFAULT, page_token=token)):
+        store.delete_evaluation_run(run.run_id)
+    for dataset in all_pages(lambda token: store.search_datasets(page_token=token)):
+        store.delete_dataset(dataset.dataset_id)
 
 
 def all_pages(fetch: Callable[[str | None], PagedList[Any]], limit: int = 1000) -> list[Any]:
