@@ -11,6 +11,15 @@ const TracesPage = lazy(() =>
 const SessionsPage = lazy(() =>
   import("./pages/SessionsPage").then((m) => ({ default: m.SessionsPage })),
 );
+const DatasetsPage = lazy(() =>
+  import("./pages/DatasetsPage").then((m) => ({ default: m.DatasetsPage })),
+);
+const EvaluationRunsPage = lazy(() =>
+  import("./pages/EvaluationRunsPage").then((m) => ({ default: m.EvaluationRunsPage })),
+);
+const ComparePage = lazy(() =>
+  import("./pages/ComparePage").then((m) => ({ default: m.ComparePage })),
+);
 const TracePage = lazy(() => import("./pages/TracePage").then((m) => ({ default: m.TracePage })));
 
 export function App() {
@@ -37,6 +46,16 @@ export function App() {
             <Route path="/experiments" element={<ExperimentsPage />} />
             <Route path="/experiments/:experimentId/traces" element={<TracesPage />} />
             <Route path="/experiments/:experimentId/sessions" element={<SessionsPage />} />
+            <Route path="/experiments/:experimentId/datasets" element={<DatasetsPage />} />
+            <Route
+              path="/experiments/:experimentId/datasets/:datasetId"
+              element={<DatasetsPage />}
+            />
+            <Route path="/experiments/:experimentId/evaluations" element={<EvaluationRunsPage />} />
+            <Route
+              path="/experiments/:experimentId/evaluations/compare"
+              element={<ComparePage />}
+            />
             <Route path="/traces/:traceId" element={<TracePage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

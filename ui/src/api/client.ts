@@ -5,7 +5,15 @@ import type {
   AssessmentSummary,
   ClientLosses,
   CreateAssessment,
+  Dataset,
+  DatasetPage,
+  DatasetRecordPage,
+  DatasetVersion,
   DeleteTraces,
+  EvaluationItem,
+  EvaluationItemPage,
+  EvaluationRun,
+  EvaluationRunPage,
   Experiment,
   ExperimentPage,
   OverrideFeedback,
@@ -128,4 +136,62 @@ export const api = {
       max_results: 100,
       page_token: pageToken,
     }),
+  // Datasets (docs/evaluation.md)
+  listDatasets: (experimentId: string | null, pageToken: string | null = null) =>
+    request<DatasetPage>(
+      "GET",
+      `/api/v1/datasets?${query({ experiment_id: experimentId, max_results: 100, page_token: pageToken })}`,
+    ),
+  getDataset: (id: string) => request<Dataset>("GET", `/api/v1/datasets/${enc(id)}`),
+  createDataset: (name: string, experimentId: string | null) =>
+    request<Dataset>("POST", "/api/v1/datasets", { name, experiment_id: experimentId }),
+  deleteDataset: (id: string) => request<void>("DELETE", `/api/v1/datasets/${enc(id)}`),
+  addRecordsFromTraces: (id: string, traceIds: string[]) =>
+    request<Dataset>("POST", `/api/v1/datasets/${enc(id)}/records/from-traces`, {
+      trace_ids: traceIds,
+    }),
+  deleteRecords: (id: string, recordIds: string[]) =>
+    request<Dataset>("POST", `/api/v1/datasets/${enc(id)}/records/delete`, {
+      record_ids: recordIds,
+    }),
+  getRecords: (id: string, version: number | null, pageToken: string | null = null) =>
+    request<DatasetRecordPage>(
+      "GET",
+      `/api/v1/datasets/${enc(id)}/records?${query({ version, max_results: 500, page_token: pageToken })}`,
+    ),
+  getDatasetVersions: (id: string) =>
+    request<{ versions: DatasetVersion[] }>("GET", `/api/v1/datasets/${enc(id)}/versions`),
+  // Evaluation runs
+  listEvaluationRuns: (experimentId: string, pageToken: string | null = null) =>
+    request<EvaluationRunPage>(
+      "GET",
+      `/api/v1/experiments/${enc(experimentId)}/evaluation-runs?${query({ max_results: 100, page_token: pageToken })}`,
+    ),
+  getEvaluationRun: (runId: string) =>
+    request<EvaluationRun>("GET", `/api/v1/evaluation-runs/${enc(runId)}`),
+  deleteEvaluationRun: (runId: string) =>
+    request<void>("DELETE", `/api/v1/evaluation-runs/${enc(runId)}`),
+  /** Every row of a run: the pages followed to the end. */
+  getAllEvaluationItems: async (runId: string): Promise<EvaluationItem[]> => {
+    const items: EvaluationItem[] = [];
+    let token: string | null = null;
+    do {
+      const page: EvaluationItemPage = await request<EvaluationItemPage>(
+        "GET",
+        `/api/v1/evaluation-runs/${enc(runId)}/items?${query({ max_results: 1000, page_token: token })}`,
+      );
+      items.push(...page.items);
+      token = page.next_page_token ?? null;
+    } while (token);
+    return items;
+  },
 };
+
+/** A query string of the parameters that have a value. */
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value != null && value !== "") search.set(key, String(value));
+  }
+  return search.toString();
+}

@@ -41,3 +41,44 @@ export type AssessmentSummaryEntry = Required<Schemas["AssessmentSummaryModel"]>
 export interface AssessmentSummary {
   assessments: AssessmentSummaryEntry[];
 }
+
+// Datasets and evaluation runs (docs/evaluation.md).
+
+export type Dataset = Required<Schemas["DatasetModel"]>;
+export interface DatasetPage {
+  datasets: Dataset[];
+  next_page_token?: string | null;
+}
+/** `source.type`: HUMAN, CODE, TRACE (`source.id`: the trace id) or DOCUMENT. */
+export type DatasetRecord = Required<
+  Omit<Schemas["DatasetRecordModel"], "record_id" | "source">
+> & {
+  record_id: string;
+  source: Required<Schemas["RecordSourceModel"]>;
+};
+export interface DatasetRecordPage {
+  records: DatasetRecord[];
+  version: number;
+  next_page_token?: string | null;
+}
+export type DatasetVersion = Required<Schemas["DatasetVersionModel"]>;
+export type ScorerSpec = Required<Schemas["ScorerSpecModel"]>;
+export type ScoreMetrics = Required<Schemas["ScoreMetricsModel"]>;
+export type EvaluationRunStatus = Schemas["EvaluationRunModel"]["status"];
+export type EvaluationRun = Required<Omit<Schemas["EvaluationRunModel"], "metrics" | "scorers">> & {
+  metrics: Record<string, ScoreMetrics>;
+  scorers: ScorerSpec[];
+};
+export interface EvaluationRunPage {
+  runs: EvaluationRun[];
+  next_page_token?: string | null;
+}
+export type Score = Required<Schemas["ScoreModel"]>;
+/** One row of a run; `error` is what predict_fn raised on it. */
+export type EvaluationItem = Required<Omit<Schemas["EvaluationItemModel"], "scores">> & {
+  scores: Record<string, Score>;
+};
+export interface EvaluationItemPage {
+  items: EvaluationItem[];
+  next_page_token?: string | null;
+}

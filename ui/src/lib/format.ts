@@ -44,3 +44,16 @@ export function formatShortTime(ms: number | null | undefined): string {
     hour12: false,
   });
 }
+
+/** A JSON value on one line, for a table cell: a lone string field shows as the string. */
+export function previewJson(value: unknown, max = 160): string {
+  let text: string;
+  if (value == null) text = "";
+  else if (typeof value === "string") text = value;
+  else {
+    const entries = typeof value === "object" && !Array.isArray(value) ? Object.values(value) : [];
+    text =
+      entries.length === 1 && typeof entries[0] === "string" ? entries[0] : JSON.stringify(value);
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

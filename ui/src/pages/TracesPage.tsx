@@ -2,6 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { type FormEvent, useMemo, useState } from "react";
 import { useParams, useSearchParams } from "react-router-dom";
 import { ApiError, api } from "../api/client";
+import { AddedNotice, type AddedToDataset, AddToDataset } from "../components/AddToDataset";
 import { useAssessmentSummary } from "../components/AssessmentSummary";
 import { ColumnPicker } from "../components/ColumnPicker";
 import { ErrorBox } from "../components/ErrorBox";
@@ -46,6 +47,7 @@ export function TracesPage() {
   const pageToken = pages.token;
   const [columns, setColumns] = useState<ColumnId[]>(loadColumns);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [added, setAdded] = useState<AddedToDataset | null>(null);
 
   const update = (changes: Record<string, string>) => {
     const next = new URLSearchParams(params);
@@ -138,8 +140,15 @@ export function TracesPage() {
           experimentId={experimentId}
           selected={selected}
           onDone={() => setSelected(new Set())}
+          onAdded={(a) => {
+            setAdded(a);
+            setSelected(new Set());
+          }}
         />
       </div>
+      {added && (
+        <AddedNotice experimentId={experimentId} added={added} onClose={() => setAdded(null)} />
+      )}
       {!(traces.error instanceof ApiError && traces.error.code === "INVALID_FILTER") && (
         <ErrorBox error={traces.error} />
       )}
@@ -193,10 +202,12 @@ function BulkActions({
   experimentId,
   selected,
   onDone,
+  onAdded,
 }: {
   experimentId: string;
   selected: ReadonlySet<string>;
   onDone: () => void;
+  onAdded: (added: AddedToDataset) => void;
 }) {
   const client = useQueryClient();
   const [tag, setTag] = useState("");
@@ -227,6 +238,7 @@ function BulkActions({
   return (
     <div className="bulk">
       <span className="muted">{selected.size} selected</span>
+      <AddToDataset experimentId={experimentId} traceIds={[...selected]} onAdded={onAdded} />
       <form className="inline-form" onSubmit={onTag}>
         <input
           aria-label="Tag to add (key=value)"
