@@ -9,6 +9,7 @@ from spanscope.entities import (
     AssessmentSource,
     AssessmentSourceType,
     Document,
+    EvaluationRun,
     Expectation,
     Experiment,
     Feedback,
@@ -25,6 +26,7 @@ from spanscope.entities import (
 )
 from spanscope.evaluation.result import EvaluationResult
 from spanscope.evaluation.runner import evaluate
+from spanscope.evaluation.runs import get_evaluation_run, search_evaluation_runs
 from spanscope.evaluation.scorer import Scorer, scorer
 from spanscope.exceptions import (
     InvalidArgumentError,
@@ -86,6 +88,7 @@ __all__ = [
     "override_feedback",
     "update_assessment",
     "EvaluationResult",
+    "EvaluationRun",
     "Experiment",
     "InvalidArgumentError",
     "InvalidFilterError",
@@ -120,12 +123,14 @@ __all__ = [
     "flush",
     "get_active_trace_id",
     "get_current_active_span",
+    "get_evaluation_run",
     "get_experiment",
     "get_experiment_by_name",
     "get_last_active_trace_id",
     "get_trace",
     "judges",
     "get_tracking_uri",
+    "search_evaluation_runs",
     "search_experiments",
     "search_sessions",
     "scorer",

@@ -361,3 +361,23 @@ def test_a_traced_predict_fn_makes_the_row_trace_itself(app: Any) -> None:
         (item,) = [i for i in result.items if i.trace_id == trace.trace_id]
         assert trace.info.metadata[EvaluationKey.RECORD_ID] == item.record_id
         assert trace.data.root.outputs == item.outputs
+
+
+def test_stored_runs_are_listed_and_read_back() -> None:
+    ds = _dataset()
+    first = spanscope.evaluate(ds, [exact], predict_fn=geo_app, name="first")
+    second = spanscope.evaluate(ds, [exact, length], predict_fn=traced_app, name="second")
+    spanscope.evaluate([{"inputs": {"country": "Peru"}, "outputs": "x"}], [length], name="loose")
+
+    assert [r.name for r in spanscope.search_evaluation_runs()] == ["loose", "second", "first"]
+    assert [r.name for r in spanscope.search_evaluation_runs(dataset="geo-questions")] == [
+        "second",
+        "first",
+    ]
+    again = spanscope.get_evaluation_run(second.run_id)
+    assert again.run == second.run
+    assert _comparable(again) == _comparable(second)
+    assert list(again.result_df["exact"]) == list(second.result_df["exact"])
+    assert first.run_id != second.run_id
+    with pytest.raises(spanscope.NotFoundError):
+        spanscope.get_evaluation_run("r-nope")
