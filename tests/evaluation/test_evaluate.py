@@ -381,3 +381,16 @@ def test_stored_runs_are_listed_and_read_back() -> None:
     assert first.run_id != second.run_id
     with pytest.raises(spanscope.NotFoundError):
         spanscope.get_evaluation_run("r-nope")
+
+
+def test_scorers_reading_the_trace_get_the_row_trace() -> None:
+    def quiet_app(country: str) -> str:
+        return "I do not know" if country == "Japan" else geo_app(country)
+
+    result = spanscope.evaluate(
+        _dataset(), [spanscope.scorers.tool_called("lookup"), length], predict_fn=quiet_app
+    )
+    called = {i.inputs["country"]: i.scores["tool_called_lookup"].value for i in result.items}
+    assert called == {"France": True, "Peru": True, "Chile": True, "Japan": False}
+    japan = next(i for i in result.items if i.inputs["country"] == "Japan")
+    assert japan.scores["tool_called_lookup"].rationale is not None

@@ -133,6 +133,7 @@ class _Evaluation:
         self.run = run
         self.scorers = scorers
         self.predict_fn = predict_fn
+        self.reads_traces = any("trace" in s.parameters for s in scorers)
         self.saved_on_interrupt: list[EvaluationItem] = []
 
     def chunk(
@@ -191,10 +192,12 @@ class _Evaluation:
 
     def _score(self, row: Row, predicted: _Predicted | None) -> _Scored:
         trace: Trace | None = row.trace
+        trace_id = trace.trace_id if trace is not None else None
         error: str | None = None
         if predicted is not None:
             trace_id, outputs, error = predicted
-            trace = self._stored(trace_id)
+            # Read back only for scorers that look at the trace: the rest need just its id.
+            trace = self._stored(trace_id) if self.reads_traces else None
         else:
             root = trace.data.root if trace is not None else None
             outputs = row.outputs if row.has_outputs else (root.outputs if root else None)
@@ -204,7 +207,7 @@ class _Evaluation:
             inputs=row.inputs,
             outputs=outputs,
             expectations=row.expectations,
-            trace_id=trace.trace_id if trace is not None else None,
+            trace_id=trace_id,
             error=error,
         )
         feedbacks: list[Feedback] = []
