@@ -112,32 +112,31 @@ def judge_path(rows: int) -> dict[str, float]:
         ]
         code = [scorers.contains("capital")]
         spanscope.evaluate(data[:WORKERS], [*code, judge], max_workers=WORKERS)  # warm up
-        # The judge calls alone: the same requests, on as many threads, over one client.
-        body = {
-            "model": "gpt-4o-mini",
-            "messages": [{"role": "user", "content": "Answer: The capital is Paris."}],
-            "response_format": {"type": "json_object"},
-        }
-        with httpx.Client() as client:
-
-            def call(_: int) -> None:
-                client.post(
-                    f"{server.openai_base_url}/chat/completions",
-                    json=body,
-                    headers={"authorization": "Bearer sk-fake"},
-                ).raise_for_status()
-
-            start = time.perf_counter()
-            with ThreadPoolExecutor(WORKERS) as pool:
-                list(pool.map(call, range(rows)))
-            raw = time.perf_counter() - start
         start = time.perf_counter()
         spanscope.evaluate(data, code, max_workers=WORKERS)
         without = time.perf_counter() - start
+        server.reset()
         start = time.perf_counter()
         result = spanscope.evaluate(data, [*code, judge], max_workers=WORKERS)
         judged = time.perf_counter() - start
         assert result.metrics["mentions_paris"].count == rows, result.metrics
+        # The judge calls themselves: the very requests the judge sent, replayed on as many
+        # threads over one client.
+        sent = [r.raw_body for r in server.requests if r.path.endswith("/chat/completions")]
+        assert len(sent) == rows
+        with httpx.Client() as client:
+
+            def call(body: bytes) -> None:
+                client.post(
+                    f"{server.openai_base_url}/chat/completions",
+                    content=body,
+                    headers={"authorization": "Bearer sk-fake", "content-type": "application/json"},
+                ).raise_for_status()
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(WORKERS) as pool:
+                list(pool.map(call, sent))
+            raw = time.perf_counter() - start
     return {"judge calls alone": raw, "code only": without, "code and judge": judged}
 
 
