@@ -30,6 +30,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+# mlflow imports LiteLLM, which fetches its price map from the internet unless told not to.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO, "src"), REPO]
 
@@ -141,6 +143,8 @@ def judge_path(rows: int) -> dict[str, float]:
 
 
 def mlflow_side_by_side(rows: int) -> dict[str, float] | None:
+    if rows <= 0:
+        return None
     try:
         import mlflow
         from mlflow.genai.scorers import scorer as mlflow_scorer
@@ -224,7 +228,7 @@ def main() -> None:
 
     compared = mlflow_side_by_side(args.mlflow_rows)
     if compared is None:
-        print("\n3. mlflow is not installed: no side by side")
+        print("\n3. no side by side with mlflow (not installed, or --mlflow-rows 0)")
         return
     theirs, ours = compared["mlflow.genai.evaluate"], compared["spanscope.evaluate"]
     print(
