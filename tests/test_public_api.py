@@ -43,6 +43,7 @@ EXPECTED = [
     "enable_notebook_display",
     "get_experiment",
     "get_experiment_by_name",
+    "get_metrics",
     "get_tracking_uri",
     "search_experiments",
     "search_sessions",

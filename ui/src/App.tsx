@@ -11,6 +11,9 @@ const TracesPage = lazy(() =>
 const SessionsPage = lazy(() =>
   import("./pages/SessionsPage").then((m) => ({ default: m.SessionsPage })),
 );
+const DashboardPage = lazy(() =>
+  import("./pages/DashboardPage").then((m) => ({ default: m.DashboardPage })),
+);
 const DatasetsPage = lazy(() =>
   import("./pages/DatasetsPage").then((m) => ({ default: m.DatasetsPage })),
 );
@@ -46,6 +49,7 @@ export function App() {
             <Route path="/experiments" element={<ExperimentsPage />} />
             <Route path="/experiments/:experimentId/traces" element={<TracesPage />} />
             <Route path="/experiments/:experimentId/sessions" element={<SessionsPage />} />
+            <Route path="/experiments/:experimentId/dashboard" element={<DashboardPage />} />
             <Route path="/experiments/:experimentId/datasets" element={<DatasetsPage />} />
             <Route
               path="/experiments/:experimentId/datasets/:datasetId"

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 import orjson
 
 from spanscope.constants import TRACE_SCHEMA_VERSION, TraceMetadataKey
+from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.previews import request_preview as build_request_preview
 from spanscope.entities.previews import response_preview as build_response_preview
 from spanscope.entities.span import Span
@@ -27,7 +28,7 @@ from spanscope.entities.span_status import SpanStatusCode
 from spanscope.entities.token_usage import aggregate_token_usage
 from spanscope.entities.trace_info import TraceInfo, TraceState
 
-__all__ = ["compute_trace_info", "trace_roots"]
+__all__ = ["compute_trace_info", "trace_model", "trace_roots"]
 
 
 def compute_trace_info(
@@ -112,3 +113,17 @@ def trace_roots(spans: Sequence[Span], root_id: str | None = None) -> list[Span]
 
 def _start_order(span: Span) -> tuple[int, str]:
     return span.start_time_ns, span.span_id
+
+
+def trace_model(spans: Sequence[Span]) -> str | None:
+    """The model a trace is counted under in metrics grouped by model: that of its first span
+    (by start time, then span id) naming one, `gen_ai.response.model` before
+    `gen_ai.request.model` (the model that answered, e.g. a dated snapshot). One per trace, so
+    the groups partition the traces; a trace calling several models is counted under the one
+    it called first."""
+    for span in sorted(spans, key=_start_order):
+        for key in (K.GEN_AI_RESPONSE_MODEL, K.GEN_AI_REQUEST_MODEL):
+            value = span.get_attribute(key)
+            if isinstance(value, str) and value:
+                return value
+    return None

@@ -219,6 +219,28 @@ class ClientLossesModel(_Strict):
     traces: int
 
 
+class MetricsGroupModel(_Strict):
+    key: str | None = None
+    values: dict[str, list[float | None]] = Field(
+        description="per metric, one value per bucket (None: no value, e.g. no latency)"
+    )
+
+
+class MetricsModel(_Strict):
+    """Trace metrics per time bucket and group (docs/dashboard.md defines each metric)."""
+
+    experiment_id: str
+    start_ms: int
+    end_ms: int
+    bucket: Literal["minute", "5min", "hour", "day"]
+    bucket_ms: int
+    group_by: str | None = None
+    metrics: list[str]
+    buckets: list[int] = Field(description="bucket starts (ms since the epoch), every bucket")
+    groups: list[MetricsGroupModel]
+    omitted_groups: int = Field(description="groups past the largest 50, left out")
+
+
 class ExperimentPage(_Strict):
     experiments: list[ExperimentModel]
     next_page_token: str | None = None

@@ -16,6 +16,7 @@ from spanscope.entities.evaluation_run import (
     ScoreMetrics,
 )
 from spanscope.entities.experiment import Experiment
+from spanscope.entities.metrics import MetricsSeries
 from spanscope.entities.session import Session
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
@@ -301,6 +302,24 @@ class TraceStore(abc.ABC):
     def delete_evaluation_run(self, run_id: str) -> None:
         """Delete a run and its rows (the feedback on its traces stays). NotFoundError for an
         unknown id."""
+
+    # Metrics
+
+    @abc.abstractmethod
+    def get_metrics(
+        self,
+        experiment_id: str,
+        start_ms: int,
+        end_ms: int,
+        bucket: str = "hour",
+        filter_string: str | None = None,
+        group_by: str | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> MetricsSeries:
+        """Metrics of the experiment's traces with `start_ms <= request_time < end_ms` that
+        match `filter_string`, per `bucket` (minute, 5min, hour, day) and per `group_by`
+        (model, span_type, user, session or tags.<key>); entities/metrics.py defines each.
+        InvalidArgumentError for a bad bucket, group, metric or range."""
 
     # Client losses (docs/reliability.md): what SDKs report they could not deliver.
 

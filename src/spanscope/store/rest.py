@@ -22,6 +22,7 @@ from spanscope.constants import ENV_TRACKING_TOKEN
 from spanscope.entities.assessment import Assessment, AssessmentError, AssessmentSummary
 from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
+from spanscope.entities.metrics import MetricsSeries, check_metrics_request
 from spanscope.entities.session import Session
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
@@ -256,6 +257,27 @@ class RestTraceStore(RestEvaluation, TraceStore):
             "GET", f"/api/v1/experiments/{_q(experiment_id)}/client-losses", params={"hours": hours}
         )
         return ClientLosses.from_dict(body)
+
+    def get_metrics(
+        self,
+        experiment_id: str,
+        start_ms: int,
+        end_ms: int,
+        bucket: str = "hour",
+        filter_string: str | None = None,
+        group_by: str | None = None,
+        metrics: Sequence[str] | None = None,
+    ) -> MetricsSeries:
+        check_metrics_request(start_ms, end_ms, bucket, group_by, metrics)
+        params: dict[str, Any] = {"start_ms": start_ms, "end_ms": end_ms, "bucket": bucket}
+        if filter_string:
+            params["filter"] = filter_string
+        if group_by is not None:
+            params["group_by"] = group_by
+        if metrics is not None:
+            params["metrics"] = list(metrics)
+        body = self._call("GET", f"/api/v1/experiments/{_q(experiment_id)}/metrics", params=params)
+        return MetricsSeries.from_dict(body)
 
     def search_sessions(
         self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
 from spanscope.entities.experiment import Experiment
+from spanscope.entities.metrics import MetricsSeries
 from spanscope.entities.session import Session
 from spanscope.entities.trace import Trace
 from spanscope.exceptions import InvalidArgumentError, NotFoundError
@@ -22,6 +24,7 @@ __all__ = [
     "delete_traces",
     "get_experiment",
     "get_experiment_by_name",
+    "get_metrics",
     "get_trace",
     "search_experiments",
     "search_sessions",
@@ -31,6 +34,7 @@ __all__ = [
 ]
 
 _FLUSH_TIMEOUT_S = 30.0
+_DAY_MS = 86_400_000
 
 
 def set_experiment(
@@ -167,6 +171,26 @@ def search_sessions(
     flush(_FLUSH_TIMEOUT_S)
     ids = _experiment_ids(experiment_ids, None)
     return get_store().search_sessions(ids, max_results, page_token)
+
+
+def get_metrics(
+    experiment_id: str | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+    bucket: str = "hour",
+    filter_string: str | None = None,
+    group_by: str | None = None,
+    metrics: Sequence[str] | None = None,
+) -> MetricsSeries:
+    """Trace metrics of an experiment (the current one by default) per time bucket (minute,
+    5min, hour, day) and group (model, span_type, user, session, tags.<key>): trace and error
+    counts, error rate, latency percentiles, tokens (docs/dashboard.md). The range is
+    [start_ms, end_ms), by default the 24 hours up to now."""
+    flush(_FLUSH_TIMEOUT_S)
+    (experiment,) = _experiment_ids(None if experiment_id is None else [experiment_id], None)
+    end = time.time_ns() // 1_000_000 + 1 if end_ms is None else end_ms
+    start = end - _DAY_MS if start_ms is None else start_ms
+    return get_store().get_metrics(experiment, start, end, bucket, filter_string, group_by, metrics)
 
 
 def _feedback_names(traces: Sequence[Trace], wanted: bool | Sequence[str]) -> list[str]:

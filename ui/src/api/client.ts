@@ -16,6 +16,7 @@ import type {
   EvaluationRunPage,
   Experiment,
   ExperimentPage,
+  MetricsSeries,
   OverrideFeedback,
   SearchTraces,
   SessionPage,
@@ -101,6 +102,16 @@ export const api = {
   getExperiment: (id: string) => request<Experiment>("GET", `/api/v1/experiments/${enc(id)}`),
   getClientLosses: (id: string, hours = 24) =>
     request<ClientLosses>("GET", `/api/v1/experiments/${enc(id)}/client-losses?hours=${hours}`),
+  getMetrics: (
+    id: string,
+    params: {
+      start_ms: number;
+      end_ms: number;
+      bucket: string;
+      group_by: string | null;
+      filter: string | null;
+    },
+  ) => request<MetricsSeries>("GET", `/api/v1/experiments/${enc(id)}/metrics?${query(params)}`),
   createExperiment: (name: string) =>
     request<{ experiment_id: string }>("POST", "/api/v1/experiments", { name }),
   renameExperiment: (id: string, name: string) =>

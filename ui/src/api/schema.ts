@@ -343,6 +343,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/{experiment_id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Metrics
+         * @description Trace metrics per time bucket and group: counts, error rate, latency percentiles
+         *     (nearest rank), tokens. 400 for a bad bucket, group, metric or range.
+         */
+        get: operations["get_metrics_api_v1_experiments__experiment_id__metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sessions/search": {
         parameters: {
             query?: never;
@@ -1079,6 +1100,53 @@ export interface components {
         MergeRecords: {
             /** Records */
             records: components["schemas"]["DatasetRecordModel"][];
+        };
+        /** MetricsGroupModel */
+        MetricsGroupModel: {
+            /** Key */
+            key?: string | null;
+            /**
+             * Values
+             * @description per metric, one value per bucket (None: no value, e.g. no latency)
+             */
+            values: {
+                [key: string]: (number | null)[];
+            };
+        };
+        /**
+         * MetricsModel
+         * @description Trace metrics per time bucket and group (docs/dashboard.md defines each metric).
+         */
+        MetricsModel: {
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "minute" | "5min" | "hour" | "day";
+            /** Bucket Ms */
+            bucket_ms: number;
+            /**
+             * Buckets
+             * @description bucket starts (ms since the epoch), every bucket
+             */
+            buckets: number[];
+            /** End Ms */
+            end_ms: number;
+            /** Experiment Id */
+            experiment_id: string;
+            /** Group By */
+            group_by?: string | null;
+            /** Groups */
+            groups: components["schemas"]["MetricsGroupModel"][];
+            /** Metrics */
+            metrics: string[];
+            /**
+             * Omitted Groups
+             * @description groups past the largest 50, left out
+             */
+            omitted_groups: number;
+            /** Start Ms */
+            start_ms: number;
         };
         /**
          * NewEvaluationRun
@@ -3574,6 +3642,106 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EvaluationRunModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_metrics_api_v1_experiments__experiment_id__metrics_get: {
+        parameters: {
+            query: {
+                /** @description range start, ms since the epoch */
+                start_ms: number;
+                /** @description range end (excluded) */
+                end_ms: number;
+                /** @description minute, 5min, hour or day */
+                bucket?: string;
+                /** @description model, span_type, user, session, tags.<key> */
+                group_by?: string | null;
+                /** @description the traces' filter language */
+                filter?: string | null;
+                /** @description metrics to compute (all by default) */
+                metrics?: string[] | null;
+            };
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsModel"];
                 };
             };
             /** @description Bad input (e.g. a malformed filter, with its position) */

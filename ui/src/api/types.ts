@@ -32,6 +32,9 @@ export type SessionPage = Schemas["SessionPage"];
 export type SearchTraces = Schemas["SearchTraces"];
 export type DeleteTraces = Schemas["DeleteTraces"];
 export type ClientLosses = Schemas["ClientLossesModel"];
+export type MetricsSeries = Required<Omit<Schemas["MetricsModel"], "groups">> & {
+  groups: Required<Schemas["MetricsGroupModel"]>[];
+};
 export type CreateAssessment = Schemas["CreateAssessment"];
 export type UpdateAssessment = Schemas["UpdateAssessment"];
 export type OverrideFeedback = Schemas["OverrideFeedback"];

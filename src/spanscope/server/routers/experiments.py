@@ -18,6 +18,7 @@ from spanscope.server.schemas import (
     ExperimentModel,
     ExperimentPage,
     MaxResults,
+    MetricsModel,
     RenameExperiment,
 )
 from spanscope.store.base import TraceStore
@@ -71,6 +72,31 @@ def get_client_losses(
     experiment = store.get_experiment(experiment_id)  # 404 for an unknown id
     since_ms = int(time.time() * 1000) - hours * 3_600_000
     return Json(store.client_losses(experiment.experiment_id, since_ms).to_dict())
+
+
+@router.get("/{experiment_id}/metrics", response_model=MetricsModel)
+def get_metrics(
+    experiment_id: str,
+    store: StoreDep,
+    start_ms: Annotated[int, Query(ge=0, description="range start, ms since the epoch")],
+    end_ms: Annotated[int, Query(ge=0, description="range end (excluded)")],
+    bucket: Annotated[str, Query(description="minute, 5min, hour or day")] = "hour",
+    group_by: Annotated[
+        str | None, Query(max_length=260, description="model, span_type, user, session, tags.<key>")
+    ] = None,
+    filter: Annotated[
+        str | None, Query(max_length=10_000, description="the traces' filter language")
+    ] = None,
+    metrics: Annotated[
+        list[str] | None, Query(description="metrics to compute (all by default)")
+    ] = None,
+) -> Response:
+    """Trace metrics per time bucket and group: counts, error rate, latency percentiles
+    (nearest rank), tokens. 400 for a bad bucket, group, metric or range."""
+    series = store.get_metrics(
+        experiment_id, start_ms, end_ms, bucket, filter or None, group_by or None, metrics
+    )
+    return Json(series.to_dict())
 
 
 @router.patch("/{experiment_id}", response_model=ExperimentModel)

@@ -41,7 +41,8 @@ class UnstorableText(InvalidArgumentError):
     free; checking every entity before would not be."""
 
 
-def trace_values(info: TraceInfo) -> tuple[Any, ...]:
+def trace_values(info: TraceInfo, model: str | None = None) -> tuple[Any, ...]:
+    """The trace's row; `model` the one metrics group it under (derivation.trace_model)."""
     usage = info.token_usage or {}
     metadata = info.metadata
     try:
@@ -55,6 +56,7 @@ def trace_values(info: TraceInfo) -> tuple[Any, ...]:
         info.request_preview or "",
         info.response_preview or "",
         info.client_request_id or "",
+        model or "",
     )
     if has_unstorable("".join(plain)) or has_nul_escape(metadata_json + tags_json):
         raise UnstorableText("a trace holds U+0000")
@@ -75,6 +77,7 @@ def trace_values(info: TraceInfo) -> tuple[Any, ...]:
         usage.get("total_tokens"),
         metadata_json,
         tags_json,
+        model,
     )
 
 

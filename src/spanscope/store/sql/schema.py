@@ -75,6 +75,8 @@ traces = Table(
     Column("total_tokens", BigInteger),
     Column("metadata_json", Text, nullable=False, default="{}"),
     Column("tags_json", Text, nullable=False, default="{}"),
+    # The model metrics group the trace under (entities.derivation.trace_model), revision 0011.
+    Column("model", Text),
     Index("ix_traces_exp_time", "experiment_id", "request_time", "trace_id"),
     Index("ix_traces_exp_duration", "experiment_id", "execution_duration"),
     Index("ix_traces_exp_state", "experiment_id", "state", "request_time"),
@@ -83,6 +85,18 @@ traces = Table(
     Index("ix_traces_exp_user", "experiment_id", "user_id"),
     Index("ix_traces_exp_tokens", "experiment_id", "total_tokens"),
     Index("ix_traces_client_request", "client_request_id"),
+    # Metrics (store/sql/metrics.py): a range of an experiment's traces by time, covering what
+    # the dashboard aggregates, so the query reads the index alone.
+    Index(
+        "ix_traces_exp_metrics",
+        "experiment_id",
+        "request_time",
+        "model",
+        "state",
+        "execution_duration",
+        "input_tokens",
+        "output_tokens",
+    ),
 )
 
 trace_tags = Table(

@@ -41,6 +41,7 @@ from spanscope.store.sql.evaluation_run_store import SqlEvaluationRuns, delete_e
 from spanscope.store.sql.filters import FOLD_COLLATION
 from spanscope.store.sql.log_records import add_log_records, delete_log_records
 from spanscope.store.sql.losses import delete_losses, read_losses, record_losses
+from spanscope.store.sql.metric_store import SqlMetrics
 from spanscope.store.sql.migrate import upgrade
 from spanscope.store.sql.rows import experiment_number as _experiment_number
 from spanscope.store.sql.sanitize import (
@@ -68,7 +69,7 @@ _CHUNK = 500
 _logger = logging.getLogger("spanscope")
 
 
-class SqlTraceStore(SqlAssessments, SqlDatasets, SqlEvaluationRuns, TraceStore):
+class SqlTraceStore(SqlAssessments, SqlDatasets, SqlEvaluationRuns, SqlMetrics, TraceStore):
     """Traces in SQLite (WAL) or PostgreSQL; the schema is migrated on first use."""
 
     @translated

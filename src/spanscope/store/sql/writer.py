@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, Table, select
 
+from spanscope.entities.derivation import trace_model
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace, TraceData
 from spanscope.entities.trace_info import TraceInfo
@@ -55,7 +56,7 @@ class TraceWriter:
         continuation was stored first."""
         whole, continued = merge.split_batch(batch)
         span_rows = _unique([rows.span_values(s) for t in whole.values() for s in t.data.spans])
-        trace_rows = [rows.trace_values(t.info) for t in whole.values()]
+        trace_rows = [rows.trace_values(t.info, trace_model(t.data.spans)) for t in whole.values()]
         texts = {i: join_texts(trace_text_fields(t)) for i, t in whole.items()}
         infos = [t.info for t in whole.values()]
         merges = []
@@ -159,7 +160,9 @@ class TraceWriter:
             )
             for i in infos
         }
-        trace_rows = [rows.trace_values(i) for i in infos]
+        trace_rows = [
+            rows.trace_values(i, trace_model(by_trace.get(i.trace_id, []))) for i in infos
+        ]
         self._write_rows(conn, set(previous), span_rows, trace_rows, infos, texts)
 
     def _write_rows(

@@ -105,6 +105,9 @@ def _rewrite(bind: sa.Connection, trace_ids: list[str]) -> None:
 def _write(bind: sa.Connection, trace: Trace) -> None:
     info = trace.info
     values = dict(zip(rows.TRACE_COLUMNS, rows.trace_values(info), strict=True))
+    # Columns later revisions add (e.g. 0011's model) do not exist yet at this revision.
+    existing = {c["name"] for c in sa.inspect(bind).get_columns(traces.name)}
+    values = {k: v for k, v in values.items() if k in existing}
     bind.execute(traces.update().where(traces.c.trace_id == info.trace_id).values(values))
     for span in trace.data.spans:
         span_row = dict(zip(rows.SPAN_COLUMNS, rows.span_values(span), strict=True))

@@ -1,0 +1,140 @@
+"""The dashboard's metrics query at scale: 30 days, hourly buckets, grouped by model.
+
+    .venv/bin/python benchmarks/metrics.py                 # 1,000,000 traces per backend
+    .venv/bin/python benchmarks/metrics.py --traces 100000 --backends sqlite
+
+The store (SQLite, and PostgreSQL on a throwaway server from tests/postgres_server.py) is
+created and migrated by SqlTraceStore; the traces are then inserted in bulk by SQL (the SDK
+path is measured by benchmarks/store.py), spread evenly over 30 days, with one of five models,
+one in twenty failed, durations and token counts varying. Every query is timed through
+`SqlTraceStore.get_metrics`, as the server and the UI call it. benchmarks/metrics_results.md
+holds the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import text
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(REPO, "src"), REPO]
+
+from spanscope.store.sql.store import SqlTraceStore  # noqa: E402
+
+BASE_MS = 1_795_000_000_000
+DAYS_MS = 30 * 86_400_000
+GOAL_MS = 300.0
+QUERIES: dict[str, tuple[str, str | None, str | None]] = {  # label -> (bucket, group_by, filter)
+    "30 d, hourly, by model": ("hour", "model", None),
+    "30 d, hourly": ("hour", None, None),
+    "30 d, daily, by model": ("day", "model", None),
+    "30 d, hourly, by model, errors": ("hour", "model", "status = 'ERROR'"),
+}
+
+
+def seed(store: SqlTraceStore, experiment: int, count: int) -> None:
+    """`count` traces evenly over 30 days (see the module docstring)."""
+    sqlite = store.dialect == "sqlite"
+    numbers = (
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < :last) "
+        if sqlite
+        else ""
+    )
+    source = "n" if sqlite else "generate_series(0, :last) AS n(i)"
+    trace_id = "printf('%032x', i)" if sqlite else "lpad(to_hex(i), 32, '0')"
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                f"{numbers}INSERT INTO traces (trace_id, experiment_id, request_time, "
+                "execution_duration, state, name, input_tokens, output_tokens, total_tokens, "
+                "metadata_json, tags_json, model) "
+                f"SELECT {trace_id}, :experiment, :base + i * CAST(:step AS BIGINT), "
+                "100 + (i * 7919) % 900, "
+                "CASE WHEN i % 20 = 0 THEN 'ERROR' ELSE 'OK' END, 'handle_request', "
+                "100 + i % 50, 20 + i % 30, 120 + i % 50 + i % 30, '{}', '{}', "
+                "CASE i % 5 WHEN 0 THEN 'gpt-4o' WHEN 1 THEN 'gpt-4o-mini' "
+                "WHEN 2 THEN 'claude-sonnet-4' WHEN 3 THEN 'gemini-2.5-flash' ELSE NULL END "
+                f"FROM {source}"
+            ),
+            {
+                "last": count - 1,
+                "experiment": experiment,
+                "base": BASE_MS,
+                "step": max(1, DAYS_MS // count),
+            },
+        )
+    with store.engine.begin() as conn:  # as PostgreSQL's autovacuum would, and SQLite's
+        conn.execute(text("ANALYZE"))  # `PRAGMA optimize`
+
+
+def time_queries(store: SqlTraceStore, experiment: str, runs: int) -> dict[str, tuple[float, int]]:
+    """label -> (median ms, traces counted)."""
+    results = {}
+    for label, (bucket, group_by, filter_string) in QUERIES.items():
+        args = (experiment, BASE_MS, BASE_MS + DAYS_MS, bucket, filter_string, group_by)
+        store.get_metrics(*args)  # warm-up
+        timings = []
+        counted = 0
+        for _ in range(runs):
+            start = time.perf_counter()
+            series = store.get_metrics(*args)
+            timings.append((time.perf_counter() - start) * 1000)
+            counted = sum(sum(int(v or 0) for v in g.values["trace_count"]) for g in series.groups)
+        results[label] = (statistics.median(timings), counted)
+    return results
+
+
+@contextmanager
+def database(backend: str, tmp: str) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp}/bench.db"
+        return
+    from tests.postgres_server import running_postgres
+
+    with running_postgres() as uri:
+        yield uri
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--traces", type=int, default=1_000_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    rows = []
+    slow = []
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as tmp, database(backend, tmp) as uri:
+            store = SqlTraceStore(uri)
+            try:
+                experiment = store.create_experiment("bench")
+                start = time.perf_counter()
+                seed(store, int(experiment), args.traces)
+                seeded_s = time.perf_counter() - start
+                print(f"{backend}: seeded {args.traces:,} traces in {seeded_s:.0f} s", flush=True)
+                for label, (ms, counted) in time_queries(store, experiment, args.runs).items():
+                    rows.append(f"| {backend} | {label} | {ms:.0f} | {counted:,} |")
+                    print(rows[-1], flush=True)
+                    if ms >= GOAL_MS and label == "30 d, hourly, by model":
+                        slow.append(f"{backend} {label}: {ms:.0f} ms")
+            finally:
+                store.close()
+    print(f"\n{args.traces:,} traces over 30 days, median of {args.runs} runs\n")
+    print("| backend | query | ms | traces counted |\n|---|---|---|---|")
+    print("\n".join(rows))
+    print(
+        f"\nthe dashboard's query under {GOAL_MS:.0f} ms: "
+        + ("yes" if not slow else "NO: " + ", ".join(slow))
+    )
+
+
+if __name__ == "__main__":
+    main()
