@@ -302,6 +302,14 @@ class TraceStore(abc.ABC):
         """Delete a run and its rows (the feedback on its traces stays). NotFoundError for an
         unknown id."""
 
+    # Cost (docs/cost.md)
+
+    def recompute_costs(self, experiment_ids: Sequence[str] | None = None) -> int:
+        """Price the stored LLM spans of the experiments (every one if None) again with the
+        price book as it is now, and their traces' costs; returns how many traces' cost
+        changed. A remote store asks its server, which prices with its own price book."""
+        raise InvalidArgumentError(f"{type(self).__name__} cannot recompute costs")
+
     # Client losses (docs/reliability.md): what SDKs report they could not deliver.
 
     def record_client_losses(  # noqa: B027 - optional: a store that cannot keep them ignores them
