@@ -3,15 +3,19 @@ and spans arriving piecemeal), recomputed after a price change, searched and sor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+import spanscope
 from spanscope import pricing
 from spanscope.constants import ENV_PRICE_BOOK
 from spanscope.entities import Span, Trace, TraceData, TraceInfo
 from spanscope.entities.derivation import compute_trace_info
 from spanscope.store.sql.store import SqlTraceStore
+from spanscope.store.uri import get_store
 from tests.pricing.llm_spans import llm_span
 
 
@@ -115,3 +119,14 @@ def test_filter_and_sort_by_cost(store: SqlTraceStore) -> None:
         ["0"], order_by=["cost DESC"], max_results=10, page_token=first.next_page_token
     )
     assert [t.info.trace_id[0] for t in [*first, *rest]] == ["b", "a", "e", "c"]
+
+
+def test_the_dataframe_has_a_cost_column(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    spanscope.set_tracking_uri(tmp_path / "app.db")
+    get_store().write_traces([_calls("a" * 32, 1_000_000), _calls("b" * 32, 10, "mystery")])
+    frame = spanscope.search_traces(return_type="pandas", order_by=["cost DESC"])
+    assert list(frame["trace_id"]) == ["a" * 32, "b" * 32]
+    assert frame["cost"][0] == pytest.approx(2.0)
+    assert math.isnan(frame["cost"][1])  # unpriced: missing, not 0
+    assert frame["trace"][0].info.cost["currency"] == "USD"

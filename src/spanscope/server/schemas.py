@@ -22,6 +22,7 @@ __all__ = [
     "ExperimentModel",
     "ExperimentPage",
     "InvalidField",
+    "RecomputedCosts",
     "RenameExperiment",
     "SearchSessions",
     "SearchTraces",
@@ -174,6 +175,10 @@ class CostModel(BaseModel):
     reasoning: float | None = None
     request: float | None = None
     unpriced_spans: int | None = None
+
+
+class RecomputedCosts(_Strict):
+    changed_traces: int
 
 
 class TraceInfoModel(_Strict):

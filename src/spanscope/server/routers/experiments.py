@@ -18,6 +18,7 @@ from spanscope.server.schemas import (
     ExperimentModel,
     ExperimentPage,
     MaxResults,
+    RecomputedCosts,
     RenameExperiment,
 )
 from spanscope.store.base import TraceStore
@@ -71,6 +72,13 @@ def get_client_losses(
     experiment = store.get_experiment(experiment_id)  # 404 for an unknown id
     since_ms = int(time.time() * 1000) - hours * 3_600_000
     return Json(store.client_losses(experiment.experiment_id, since_ms).to_dict())
+
+
+@router.post("/{experiment_id}/costs/recompute", response_model=RecomputedCosts)
+def recompute_costs(experiment_id: str, store: StoreDep) -> Response:
+    """Price the experiment's stored LLM calls again with the server's price book (after
+    prices changed: docs/cost.md); answers how many traces' cost changed."""
+    return Json({"changed_traces": store.recompute_costs([experiment_id])})
 
 
 @router.patch("/{experiment_id}", response_model=ExperimentModel)
