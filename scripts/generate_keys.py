@@ -116,6 +116,7 @@ UI_KEYS = Module(
                 ),
             ),
         ),
+        (Export("SpanKey", (Field("cost", K.COST),)),),
         (
             Export(
                 "TraceMeta",

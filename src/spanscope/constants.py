@@ -39,6 +39,8 @@ class SpanAttributeKey:
     GEN_AI_CACHE_READ_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
     GEN_AI_CACHE_CREATION_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
     GEN_AI_REASONING_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
+    # Set by the store on LLM spans it can price: the call's cost (see docs/cost.md).
+    COST: Final = "spanscope.span.cost"
 
 
 class TraceMetadataKey:
@@ -152,3 +154,5 @@ ENV_SPOOL_MAX_BYTES: Final = "SPANSCOPE_SPOOL_MAX_BYTES"
 ENV_SPOOL_DISABLED: Final = "SPANSCOPE_SPOOL_DISABLED"
 # The model URI of the built-in LLM judges when none is given (openai:/gpt-4o-mini otherwise).
 ENV_JUDGE_MODEL: Final = "SPANSCOPE_JUDGE_MODEL"
+# A JSON file of prices that take precedence over the bundled ones (docs/cost.md).
+ENV_PRICE_BOOK: Final = "SPANSCOPE_PRICE_BOOK"

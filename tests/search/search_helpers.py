@@ -16,7 +16,7 @@ from spanscope.search import (
     Or,
     Scalar,
 )
-from spanscope.testing.conformance.store_filters import comparisons
+from spanscope.testing.conformance.store_filters import LLM_CALLS, comparisons
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 
@@ -109,7 +109,7 @@ def spans(draw: st.DrawFn, index: int) -> Span:
         status=draw(st.sampled_from(["OK", "ERROR", "UNSET"])),
         inputs=draw(JSON_VALUES),
         outputs=draw(JSON_VALUES),
-        attributes=draw(st.dictionaries(KEYS, JSON_VALUES, max_size=3)),
+        attributes={**draw(st.dictionaries(KEYS, JSON_VALUES, max_size=3)), **draw(LLM_CALLS)},
     )
 
 

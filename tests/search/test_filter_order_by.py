@@ -9,7 +9,14 @@ from spanscope.search import ORDER_BY_FIELDS, OrderBy, parse_order_by
 
 
 def test_fields_and_directions() -> None:
-    assert ORDER_BY_FIELDS == ("timestamp_ms", "execution_time_ms", "name", "status", "trace_id")
+    assert ORDER_BY_FIELDS == (
+        "timestamp_ms",
+        "execution_time_ms",
+        "cost",
+        "name",
+        "status",
+        "trace_id",
+    )
     assert parse_order_by(["timestamp_ms DESC", "name", "status asc", "  Trace_ID   Desc "]) == [
         OrderBy("timestamp_ms", ascending=False),
         OrderBy("name", ascending=True),
@@ -44,7 +51,7 @@ def test_errors(clauses: list[str], clause: str, position: int, message: str) ->
     assert info.value.position == position
     assert info.value.filter_string == clause
     assert text.startswith(f"invalid order_by: {message}")
-    assert "timestamp_ms, execution_time_ms, name, status, trace_id" in text
+    assert "timestamp_ms, execution_time_ms, cost, name, status, trace_id" in text
     assert " " * (2 + position) + "^" in text.splitlines()
 
 

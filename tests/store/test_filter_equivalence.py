@@ -13,6 +13,7 @@ from spanscope import Span, Trace, TraceData
 from spanscope.entities import Expectation, Feedback
 from spanscope.search import Expr, matches, to_filter_string
 from spanscope.search.stored_text import replace_unstorable_deep
+from spanscope.store import merge
 from spanscope.store.sql.filters import compile_filter
 from spanscope.store.sql.schema import traces as trace_rows
 from spanscope.store.sql.store import SqlTraceStore
@@ -89,6 +90,7 @@ def test_sql_results_equal_python_evaluation(
     _clear(store)
     batch = [_renumber(trace, i) for i, trace in enumerate(batch)]
     store.write_traces(batch)
+    batch = [merge.priced(t) for t in batch]  # as stored: the LLM calls priced (docs/cost.md)
     intended = _judge(store, batch, judgements)
     for trace in batch:  # the assessments as the evaluator sees them: read back, as intended
         trace.info.assessments = store.get_trace(trace.info.trace_id).info.assessments

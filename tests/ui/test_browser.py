@@ -61,6 +61,8 @@ def test_experiments_traces_trace_chat(seeded_server: Server, page: Any, screens
     assert "support_agent" in summary.inner_text()
     assert page.title() == "support_agent · spanscope"
     assert "47" in summary.inner_text()  # total tokens of both LLM calls
+    # gpt-4o-mini has a price: the trace and each call show what they cost (docs/cost.md)
+    assert summary.get_by_test_id("trace-cost").inner_text().startswith("$0.0")
     tree = page.get_by_test_id("span-tree")
     expect(tree.locator(".span-name")).to_have_text(
         [
@@ -81,6 +83,7 @@ def test_experiments_traces_trace_chat(seeded_server: Server, page: Any, screens
     assert "sunny in Paris" in chat.locator(".message").nth(3).inner_text()
     assert "The tool returned: sunny in Paris" in chat.locator(".message").nth(4).inner_text()
     assert "tokens" in chat.get_by_test_id("token-usage").inner_text()
+    assert chat.get_by_test_id("call-cost").inner_text().startswith("$0.0")
     assert "span=" in page.url  # the selection is deep-linkable
     screenshot("trace-chat")
 

@@ -15,6 +15,7 @@ import click
 
 from spanscope.cli.evaluate import evaluate_command
 from spanscope.cli.experiments import experiments
+from spanscope.cli.pricing import pricing
 from spanscope.cli.server import server
 from spanscope.cli.spool import spool
 from spanscope.cli.traces import traces
@@ -72,6 +73,7 @@ cli.add_command(experiments)
 cli.add_command(server)
 cli.add_command(spool)
 cli.add_command(evaluate_command)
+cli.add_command(pricing)
 
 
 def run(args: Sequence[str] | None = None) -> int:

@@ -38,6 +38,9 @@ class TraceInfo:
     tags: dict[str, str] = field(default_factory=dict)
     # Feedback and expectations on the trace and its spans, the overridden ones included.
     assessments: list[Assessment] = field(default_factory=list)
+    # What the trace's LLM calls cost: {"input", "output", "total", "currency": "USD", ...},
+    # set by the store from its price book (docs/cost.md); None when no call could be priced.
+    cost: dict[str, Any] | None = None
 
     @property
     def session_id(self) -> str | None:
@@ -66,6 +69,7 @@ class TraceInfo:
             "metadata": dict(self.metadata),
             "tags": dict(self.tags),
             "assessments": [a.to_dict() for a in self.assessments],
+            "cost": None if self.cost is None else dict(self.cost),
         }
 
     @classmethod
@@ -84,6 +88,7 @@ class TraceInfo:
             metadata=dict(data.get("metadata") or {}),
             tags=dict(data.get("tags") or {}),
             assessments=[Assessment.from_dict(a) for a in data.get("assessments") or []],
+            cost=dict(data["cost"]) if isinstance(data.get("cost"), dict) else None,
         )
 
     def search_assessments(

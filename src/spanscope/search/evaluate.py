@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from spanscope.constants import SpanAttributeKey
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
 from spanscope.entities.trace_info import TraceInfo
@@ -58,12 +59,22 @@ _TRACE_GETTERS: dict[str, Callable[[TraceInfo], Any]] = {
     "client_request_id": lambda info: info.client_request_id,
     "request_preview": lambda info: info.request_preview,
     "response_preview": lambda info: info.response_preview,
+    "cost": lambda info: _total(info.cost),
 }
 _SPAN_GETTERS: dict[str, Callable[[Span], Any]] = {
     "name": lambda span: span.name,
     "type": lambda span: span.span_type,
     "status": lambda span: span.status.status_code.value,
+    "cost": lambda span: _total(span.get_attribute(SpanAttributeKey.COST)),
 }
+
+
+def _total(cost: Any) -> Any:
+    """The total of a cost the store set (`TraceInfo.cost`, the span attribute), or None."""
+    if not isinstance(cost, dict):
+        return None
+    total = cost.get("total")
+    return total if isinstance(total, (int, float)) and not isinstance(total, bool) else None
 
 
 def matches(expr: Expr, trace: Trace) -> bool:

@@ -88,12 +88,15 @@ _TRACE_FIELDS: dict[str, FieldSpec] = {
         _trace("client_request_id", ValueType.STRING, (*_STRING_OPS, *_NULL)),
         _trace("request_preview", ValueType.STRING, (*_STRING_OPS, *_NULL)),
         _trace("response_preview", ValueType.STRING, (*_STRING_OPS, *_NULL)),
+        # The trace's cost in USD (docs/cost.md); NULL when no LLM call could be priced.
+        _trace("cost", ValueType.NUMBER, (*_NUMBER_OPS, *_NULL)),
     )
 }
 _SPAN_FIELDS: dict[str, FieldSpec] = {
     "name": _span("name", ValueType.STRING, _STRING_OPS),
     "type": _span("type", ValueType.STRING, _STRING_OPS),
     "status": _span("status", ValueType.ENUM, _ENUM_OPS, _SPAN_STATUSES),
+    "cost": _span("cost", ValueType.NUMBER, (*_NUMBER_OPS, *_NULL)),
 }
 _KEYED: dict[FieldKind, FieldSpec] = {
     FieldKind.TAG: FieldSpec("tags.<key>", FieldKind.TAG, ValueType.STRING, (*_STRING_OPS, *_NULL)),

@@ -14,6 +14,7 @@ __all__ = ["ORDER_BY_FIELDS", "OrderBy", "parse_order_by"]
 ORDER_BY_FIELDS: tuple[str, ...] = (
     "timestamp_ms",
     "execution_time_ms",
+    "cost",
     "name",
     "status",
     "trace_id",

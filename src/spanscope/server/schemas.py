@@ -14,6 +14,7 @@ __all__ = [
     "OverrideFeedback",
     "UpdateAssessment",
     "ClientLossesModel",
+    "CostModel",
     "CreateExperiment",
     "DeleteTraces",
     "DeletedCount",
@@ -21,6 +22,7 @@ __all__ = [
     "ExperimentModel",
     "ExperimentPage",
     "InvalidField",
+    "RecomputedCosts",
     "RenameExperiment",
     "SearchSessions",
     "SearchTraces",
@@ -158,6 +160,27 @@ class AssessmentSummaryList(_Strict):
     assessments: list[AssessmentSummaryModel]
 
 
+class CostModel(BaseModel):
+    """What LLM calls cost, in USD (docs/cost.md). `input` and `output` include their cache and
+    reasoning parts, given again on their own when there were any."""
+
+    model_config = ConfigDict(extra="allow")
+
+    input: float
+    output: float
+    total: float
+    currency: Literal["USD"] = "USD"
+    cache_read: float | None = None
+    cache_write: float | None = None
+    reasoning: float | None = None
+    request: float | None = None
+    unpriced_spans: int | None = None
+
+
+class RecomputedCosts(_Strict):
+    changed_traces: int
+
+
 class TraceInfoModel(_Strict):
     trace_id: TraceId
     experiment_id: ExperimentId = "0"
@@ -171,6 +194,8 @@ class TraceInfoModel(_Strict):
     metadata: dict[str, str] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
     assessments: list[AssessmentModel] = Field(default_factory=list)
+    # Set by the server's store from its price book; a value sent with a trace is replaced.
+    cost: CostModel | None = None
 
 
 class TraceDataModel(_Strict):

@@ -321,6 +321,14 @@ class TraceStore(abc.ABC):
         (model, span_type, user, session or tags.<key>); entities/metrics.py defines each.
         InvalidArgumentError for a bad bucket, group, metric or range."""
 
+    # Cost (docs/cost.md)
+
+    def recompute_costs(self, experiment_ids: Sequence[str] | None = None) -> int:
+        """Price the stored LLM spans of the experiments (every one if None) again with the
+        price book as it is now, and their traces' costs; returns how many traces' cost
+        changed. A remote store asks its server, which prices with its own price book."""
+        raise InvalidArgumentError(f"{type(self).__name__} cannot recompute costs")
+
     # Client losses (docs/reliability.md): what SDKs report they could not deliver.
 
     def record_client_losses(  # noqa: B027 - optional: a store that cannot keep them ignores them

@@ -17,13 +17,15 @@ first one; `experiment_conflicts` finds them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from spanscope.entities.derivation import compute_trace_info
 from spanscope.entities.span import Span
-from spanscope.entities.trace import Trace
+from spanscope.entities.trace import Trace, TraceData
 from spanscope.entities.trace_info import TraceInfo
 from spanscope.exceptions import AlreadyExistsError
+from spanscope.pricing import price_spans, trace_cost
 
 __all__ = [
     "TraceExperimentConflictError",
@@ -35,6 +37,7 @@ __all__ = [
     "describe_conflicts",
     "experiment_conflicts",
     "group_by_experiment",
+    "priced",
     "remote_parent",
     "split_batch",
     "unique_spans",
@@ -179,7 +182,7 @@ def derive_trace_info(
     client_request_id = (previous.client_request_id if previous else None) or (
         extra.client_request_id if extra else None
     )
-    return compute_trace_info(
+    info = compute_trace_info(
         trace_id,
         previous.experiment_id if previous else str(experiment_id),
         trace_spans,
@@ -187,3 +190,13 @@ def derive_trace_info(
         tags=tags,
         client_request_id=client_request_id,
     )
+    info.cost = trace_cost(trace_spans)
+    return info
+
+
+def priced(trace: Trace) -> Trace:
+    """The trace with its LLM spans priced by the price book and its cost rolled up (a store
+    prices what it stores, whoever sent it; see docs/cost.md)."""
+    spans = price_spans(trace.data.spans)
+    info = dataclasses.replace(trace.info, cost=trace_cost(spans))
+    return Trace(info, TraceData(spans))

@@ -104,6 +104,28 @@ class RestTraceStore(RestEvaluation, TraceStore):
     def delete_experiment(self, experiment_id: str) -> None:
         self._call("DELETE", f"/api/v1/experiments/{_q(experiment_id)}")
 
+    def recompute_costs(self, experiment_ids: Sequence[str] | None = None) -> int:
+        if experiment_ids is None:
+            experiment_ids = [e.experiment_id for e in self._all_experiments()]
+        return sum(
+            int(
+                self._call("POST", f"/api/v1/experiments/{_q(e)}/costs/recompute", json={})[
+                    "changed_traces"
+                ]
+            )
+            for e in experiment_ids
+        )
+
+    def _all_experiments(self) -> list[Experiment]:
+        found: list[Experiment] = []
+        token: str | None = None
+        while True:
+            page = self.search_experiments(None, 1000, token)
+            found.extend(page)
+            token = page.next_page_token
+            if token is None:
+                return found
+
     # Traces
 
     def write_traces(self, traces: Sequence[Trace]) -> None:

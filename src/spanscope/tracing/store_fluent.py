@@ -255,6 +255,8 @@ def _to_pandas(traces: Sequence[Trace], feedback_columns: bool | Sequence[str]) 
             "session_id": t.info.session_id,
             "user_id": t.info.user_id,
             "token_usage": t.info.token_usage,
+            # The total in USD (NaN: no LLM call could be priced); the split is in "trace".
+            "cost": None if t.info.cost is None else t.info.cost.get("total"),
             "tags": t.info.tags,
             "metadata": t.info.metadata,
             "spans": [s.to_dict() for s in t.data.spans],

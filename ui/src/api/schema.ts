@@ -319,6 +319,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/{experiment_id}/costs/recompute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recompute Costs
+         * @description Price the experiment's stored LLM calls again with the server's price book (after
+         *     prices changed: docs/cost.md); answers how many traces' cost changed.
+         */
+        post: operations["recompute_costs_api_v1_experiments__experiment_id__costs_recompute_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/{experiment_id}/evaluation-runs": {
         parameters: {
             query?: never;
@@ -761,6 +782,37 @@ export interface components {
             since_ms: number;
             /** Traces */
             traces: number;
+        };
+        /**
+         * CostModel
+         * @description What LLM calls cost, in USD (docs/cost.md). `input` and `output` include their cache and
+         *     reasoning parts, given again on their own when there were any.
+         */
+        CostModel: {
+            /** Cache Read */
+            cache_read?: number | null;
+            /** Cache Write */
+            cache_write?: number | null;
+            /**
+             * Currency
+             * @default USD
+             * @constant
+             */
+            currency: "USD";
+            /** Input */
+            input: number;
+            /** Output */
+            output: number;
+            /** Reasoning */
+            reasoning?: number | null;
+            /** Request */
+            request?: number | null;
+            /** Total */
+            total: number;
+            /** Unpriced Spans */
+            unpriced_spans?: number | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * CreateAssessment
@@ -1210,6 +1262,11 @@ export interface components {
             /** Value */
             value: unknown;
         };
+        /** RecomputedCosts */
+        RecomputedCosts: {
+            /** Changed Traces */
+            changed_traces: number;
+        };
         /** RecordSourceModel */
         RecordSourceModel: {
             /** Id */
@@ -1410,6 +1467,7 @@ export interface components {
             assessments?: components["schemas"]["AssessmentModel"][];
             /** Client Request Id */
             client_request_id?: string | null;
+            cost?: components["schemas"]["CostModel"] | null;
             /** Execution Duration */
             execution_duration?: number | null;
             /**
@@ -3460,6 +3518,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClientLossesModel"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    recompute_costs_api_v1_experiments__experiment_id__costs_recompute_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                experiment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecomputedCosts"];
                 };
             };
             /** @description Bad input (e.g. a malformed filter, with its position) */

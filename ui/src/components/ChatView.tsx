@@ -1,5 +1,5 @@
 import type { Chat, ChatPart } from "../lib/chat";
-import { formatCount } from "../lib/format";
+import { formatCost, formatCount } from "../lib/format";
 import { JsonView } from "./JsonView";
 
 /** An LLM span's conversation: messages by role, tool calls and results, usage. */
@@ -14,6 +14,11 @@ export function ChatView({ chat }: { chat: Chat }) {
             {formatCount(chat.usage.input)} in · {formatCount(chat.usage.output)} out ·{" "}
             {formatCount(chat.usage.total)} tokens
             {chat.usage.cacheRead ? ` · ${formatCount(chat.usage.cacheRead)} cached` : ""}
+          </span>
+        )}
+        {chat.cost !== null && (
+          <span className="pill" data-testid="call-cost">
+            {formatCost(chat.cost)}
           </span>
         )}
       </div>

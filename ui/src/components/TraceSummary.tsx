@@ -1,8 +1,8 @@
 import type { ReactNode } from "react";
 import type { Trace } from "../api/types";
-import { formatCount, formatDurationMs, formatTime } from "../lib/format";
+import { formatCost, formatCount, formatDurationMs, formatTime } from "../lib/format";
 import { TraceMeta } from "../lib/keys";
-import { traceSession, traceTokens, traceUser } from "../lib/traceInfo";
+import { traceCost, traceSession, traceTokens, traceUser } from "../lib/traceInfo";
 import { AssessmentPanel } from "./AssessmentPanel";
 import { CopyButton } from "./CopyButton";
 import { StateBadge } from "./StateBadge";
@@ -26,6 +26,9 @@ export function TraceSummary({ trace }: { trace: Trace }) {
         <Fact label="Duration">{formatDurationMs(info.execution_duration)}</Fact>
         <Fact label="Spans">{formatCount(trace.data.spans.length)}</Fact>
         <Fact label="Tokens">{formatCount(traceTokens(info))}</Fact>
+        <Fact label="Cost">
+          <span data-testid="trace-cost">{formatCost(traceCost(info))}</span>
+        </Fact>
         <Fact label="Session">{traceSession(info) ?? "—"}</Fact>
         <Fact label="User">{traceUser(info) ?? "—"}</Fact>
       </div>

@@ -4,8 +4,14 @@ import type { Trace } from "../api/types";
 import { formatAssessment, validFeedback, valueClass } from "../lib/assessments";
 import { type Column, parseSort } from "../lib/columns";
 import { feedbackClause } from "../lib/filter";
-import { formatCount, formatDurationMs, formatShortTime, formatTime } from "../lib/format";
-import { traceSession, traceTokens, traceUser } from "../lib/traceInfo";
+import {
+  formatCost,
+  formatCount,
+  formatDurationMs,
+  formatShortTime,
+  formatTime,
+} from "../lib/format";
+import { traceCost, traceSession, traceTokens, traceUser } from "../lib/traceInfo";
 import { StateBadge } from "./StateBadge";
 import { TagList } from "./TagList";
 
@@ -20,6 +26,9 @@ interface Props {
   /** Narrow the search by a clause (a feedback value clicked). */
   onFilter: (clause: string) => void;
 }
+
+// Right-aligned columns.
+const NUMERIC = new Set<string>(["latency", "tokens", "cost"]);
 
 export function TracesTable({
   traces,
@@ -55,10 +64,7 @@ export function TracesTable({
               />
             </th>
             {shown.map((c) => (
-              <th
-                key={c.id}
-                className={c.id === "latency" || c.id === "tokens" ? "num" : undefined}
-              >
+              <th key={c.id} className={NUMERIC.has(c.id) ? "num" : undefined}>
                 {c.sortField ? (
                   <button type="button" className="sort" onClick={() => onSort(c.sortField!)}>
                     {c.label}
@@ -86,11 +92,7 @@ export function TracesTable({
                 <td
                   key={c.id}
                   className={
-                    c.id === "latency" || c.id === "tokens"
-                      ? "num"
-                      : c.feedback != null
-                        ? "col-feedback"
-                        : `col-${c.id}`
+                    NUMERIC.has(c.id) ? "num" : c.feedback != null ? "col-feedback" : `col-${c.id}`
                   }
                   data-feedback={c.feedback}
                 >
@@ -171,6 +173,8 @@ function cell(trace: Trace, column: Column["id"]): ReactNode {
       return formatDurationMs(info.execution_duration);
     case "tokens":
       return formatCount(traceTokens(info));
+    case "cost":
+      return formatCost(traceCost(info));
     case "session":
       return <span className="mono">{traceSession(info) ?? ""}</span>;
     case "user":

@@ -51,6 +51,7 @@ function info(assessments: Assessment[]): TraceInfo {
     request_preview: null,
     response_preview: null,
     client_request_id: null,
+    cost: null,
     metadata: {},
     tags: {},
     assessments,

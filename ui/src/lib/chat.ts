@@ -3,7 +3,7 @@
 // JSON text (OTLP ingest), and spans from older writers may hold OpenAI-style messages in
 // their inputs instead.
 import type { Span } from "../api/types";
-import { GenAI } from "./keys";
+import { GenAI, SpanKey } from "./keys";
 
 export type ChatPart =
   | { kind: "text"; text: string }
@@ -32,6 +32,8 @@ export interface Chat {
   model: string | null;
   provider: string | null;
   usage: TokenUsage | null;
+  /** What the call cost in USD (the store's price), null when it could not be priced. */
+  cost: number | null;
 }
 
 const CHAT_TYPES = new Set(["LLM", "CHAT_MODEL"]);
@@ -62,7 +64,13 @@ export function chatFromSpan(span: Span): Chat | null {
     model: str(attrs[GenAI.responseModel]) ?? str(attrs[GenAI.requestModel]),
     provider: str(attrs[GenAI.provider]),
     usage: usageFromAttributes(attrs),
+    cost: costFromAttributes(attrs),
   };
+}
+
+export function costFromAttributes(attrs: Record<string, unknown>): number | null {
+  const cost = parseJson(attrs[SpanKey.cost]);
+  return isObject(cost) ? num(cost.total) : null;
 }
 
 export function usageFromAttributes(attrs: Record<string, unknown>): TokenUsage | null {

@@ -20,6 +20,7 @@ describe("sorting", () => {
   it("sorts only on fields the API can order by", () => {
     const fields = COLUMNS.flatMap((c) => (c.sortField ? [c.sortField] : []));
     expect(fields.sort()).toEqual([
+      "cost",
       "execution_time_ms",
       "name",
       "status",

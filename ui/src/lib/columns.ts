@@ -11,6 +11,7 @@ export type FixedColumnId =
   | "state"
   | "latency"
   | "tokens"
+  | "cost"
   | "session"
   | "user"
   | "tags"
@@ -34,6 +35,7 @@ export const COLUMNS: readonly Column[] = [
   { id: "state", label: "State", sortField: "status" },
   { id: "latency", label: "Latency", sortField: "execution_time_ms" },
   { id: "tokens", label: "Tokens" },
+  { id: "cost", label: "Cost", sortField: "cost" },
   { id: "session", label: "Session" },
   { id: "user", label: "User" },
   { id: "tags", label: "Tags" },

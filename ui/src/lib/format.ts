@@ -25,6 +25,14 @@ export function formatTime(ms: number | null | undefined): string {
   );
 }
 
+/** "$0.0042", "$1.23": a cost in USD; "—" when unpriced (never shown as $0). */
+export function formatCost(usd: number | null | undefined): string {
+  if (usd == null) return "—";
+  if (usd === 0) return "$0";
+  if (usd < 0.01) return `$${usd.toPrecision(2)}`;
+  return `$${usd.toFixed(2)}`;
+}
+
 export function formatCount(n: number | null | undefined): string {
   return n == null ? "—" : n.toLocaleString("en-US");
 }

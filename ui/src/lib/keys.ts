@@ -18,6 +18,10 @@ export const GenAI = {
   cacheCreationTokens: "gen_ai.usage.cache_creation.input_tokens",
 } as const;
 
+export const SpanKey = {
+  cost: "spanscope.span.cost",
+} as const;
+
 export const TraceMeta = {
   session: "spanscope.trace.session",
   user: "spanscope.trace.user",

@@ -10,6 +10,12 @@ export function traceTokens(info: TraceInfo): number | null {
   return typeof total === "number" ? total : null;
 }
 
+/** The trace's cost in USD, null when none of its LLM calls could be priced. */
+export function traceCost(info: TraceInfo): number | null {
+  const total = info.cost?.total;
+  return typeof total === "number" ? total : null;
+}
+
 export function traceSession(info: TraceInfo): string | null {
   return info.metadata[TraceMeta.session] ?? null;
 }

@@ -30,6 +30,7 @@ export const SpanAttributeKey = {
   GEN_AI_CACHE_READ_TOKENS: "gen_ai.usage.cache_read.input_tokens",
   GEN_AI_CACHE_CREATION_TOKENS: "gen_ai.usage.cache_creation.input_tokens",
   GEN_AI_REASONING_TOKENS: "gen_ai.usage.reasoning.output_tokens",
+  COST: "spanscope.span.cost",
 } as const;
 
 /** Trace-level attributes of the root span, read back as trace metadata by the server. */

@@ -19,6 +19,7 @@ from spanscope.server.schemas import (
     ExperimentPage,
     MaxResults,
     MetricsModel,
+    RecomputedCosts,
     RenameExperiment,
 )
 from spanscope.store.base import TraceStore
@@ -97,6 +98,13 @@ def get_metrics(
         experiment_id, start_ms, end_ms, bucket, filter or None, group_by or None, metrics
     )
     return Json(series.to_dict())
+
+
+@router.post("/{experiment_id}/costs/recompute", response_model=RecomputedCosts)
+def recompute_costs(experiment_id: str, store: StoreDep) -> Response:
+    """Price the experiment's stored LLM calls again with the server's price book (after
+    prices changed: docs/cost.md); answers how many traces' cost changed."""
+    return Json({"changed_traces": store.recompute_costs([experiment_id])})
 
 
 @router.patch("/{experiment_id}", response_model=ExperimentModel)

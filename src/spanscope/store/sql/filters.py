@@ -68,9 +68,15 @@ TRACE_COLUMNS = {
     "client_request_id": traces.c.client_request_id,
     "request_preview": traces.c.request_preview,
     "response_preview": traces.c.response_preview,
+    "cost": traces.c.cost_total,
 }
 TEXT = table(TEXT_TABLE, column("trace_id"), column("content"))
-SPAN_COLUMNS = {"name": spans.c.name, "type": spans.c.span_type, "status": spans.c.status}
+SPAN_COLUMNS = {
+    "name": spans.c.name,
+    "type": spans.c.span_type,
+    "status": spans.c.status,
+    "cost": spans.c.cost_total,
+}
 _ORDERING = {Op.LT: "__lt__", Op.LE: "__le__", Op.GT: "__gt__", Op.GE: "__ge__"}
 _SUBQUERY_KINDS = frozenset(
     {

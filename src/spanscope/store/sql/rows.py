@@ -13,6 +13,7 @@ from spanscope.entities.experiment import Experiment
 from spanscope.entities.span import Span
 from spanscope.entities.trace_info import TraceInfo, TraceState
 from spanscope.exceptions import InvalidArgumentError, NotFoundError
+from spanscope.pricing import span_cost
 from spanscope.search.stored_text import has_nul_escape, has_unstorable
 from spanscope.store.sql.schema import spans, traces
 
@@ -77,6 +78,8 @@ def trace_values(info: TraceInfo, model: str | None = None) -> tuple[Any, ...]:
         usage.get("total_tokens"),
         metadata_json,
         tags_json,
+        None if info.cost is None else info.cost.get("total"),
+        None if info.cost is None else orjson.dumps(info.cost).decode(),
         model,
     )
 
@@ -106,6 +109,7 @@ def span_values(span: Span) -> tuple[Any, ...]:
         span.end_time_ns,
         span.duration_ns,
         content,
+        _span_cost_total(span),
     )
 
 
@@ -129,6 +133,11 @@ def span_content(span: Span, span_type: str | None = None) -> str:
         "events": [event.to_dict() for event in span.events],
     }
     return orjson.dumps(content).decode()
+
+
+def _span_cost_total(span: Span) -> float | None:
+    cost = span_cost(span)
+    return None if cost is None else float(cost["total"])
 
 
 def experiment_number(experiment_id: str | int) -> int:
@@ -159,7 +168,13 @@ def info_from_row(row: Mapping[str, Any] | RowMapping) -> TraceInfo:
         client_request_id=row["client_request_id"],
         metadata=orjson.loads(row["metadata_json"]),
         tags=orjson.loads(row["tags_json"]),
+        cost=_cost(row),
     )
+
+
+def _cost(row: Mapping[str, Any] | RowMapping) -> dict[str, Any] | None:
+    raw = row.get("cost_json")
+    return None if raw is None else dict(orjson.loads(raw))
 
 
 def experiment_from_row(row: Mapping[str, Any] | RowMapping) -> Experiment:

@@ -75,6 +75,10 @@ traces = Table(
     Column("total_tokens", BigInteger),
     Column("metadata_json", Text, nullable=False, default="{}"),
     Column("tags_json", Text, nullable=False, default="{}"),
+    # Cost (revision 0009, docs/cost.md): the total in USD for search and sort, and the whole
+    # split as JSON; NULL when no LLM call of the trace could be priced.
+    Column("cost_total", Float),
+    Column("cost_json", Text),
     # The model metrics group the trace under (entities.derivation.trace_model), revision 0011.
     Column("model", Text),
     Index("ix_traces_exp_time", "experiment_id", "request_time", "trace_id"),
@@ -84,6 +88,7 @@ traces = Table(
     Index("ix_traces_exp_session", "experiment_id", "session_id", "request_time"),
     Index("ix_traces_exp_user", "experiment_id", "user_id"),
     Index("ix_traces_exp_tokens", "experiment_id", "total_tokens"),
+    Index("ix_traces_exp_cost", "experiment_id", "cost_total"),
     Index("ix_traces_client_request", "client_request_id"),
     # Metrics (store/sql/metrics.py): a range of an experiment's traces by time, covering what
     # the dashboard aggregates, so the query reads the index alone.
@@ -132,6 +137,8 @@ spans = Table(
     Column("end_time_ns", BigInteger),
     Column("duration_ns", BigInteger),
     Column("content", Text, nullable=False),
+    # The span's cost in USD (revision 0009); its split is in the content's attributes.
+    Column("cost_total", Float),
     PrimaryKeyConstraint("trace_id", "span_id", name="pk_spans"),
     Index("ix_spans_name", "name", "trace_id"),
     Index("ix_spans_type", "span_type", "trace_id"),

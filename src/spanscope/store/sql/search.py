@@ -24,6 +24,11 @@ _SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
         func.coalesce(traces.c.execution_duration, -1),
         lambda r: -1 if r["execution_duration"] is None else r["execution_duration"],
     ),
+    # Unpriced traces sort below every cost (costs are never negative).
+    "cost": (
+        func.coalesce(traces.c.cost_total, -1.0),
+        lambda r: -1.0 if r["cost_total"] is None else r["cost_total"],
+    ),
     "name": (func.coalesce(traces.c.name, ""), lambda r: r["name"] or ""),
     "status": (traces.c.state, lambda r: r["state"]),
     "trace_id": (traces.c.trace_id, lambda r: r["trace_id"]),

@@ -34,6 +34,7 @@ from spanscope.store.sql import rows
 from spanscope.store.sql.assessment_store import SqlAssessments
 from spanscope.store.sql.assessments import load_assessments
 from spanscope.store.sql.case_folding import sqlite_index_folds, stable_characters
+from spanscope.store.sql.costs import recompute_costs
 from spanscope.store.sql.dataset_store import SqlDatasets
 from spanscope.store.sql.engine import make_engine
 from spanscope.store.sql.errors import translated
@@ -212,6 +213,15 @@ class SqlTraceStore(SqlAssessments, SqlDatasets, SqlEvaluationRuns, SqlMetrics, 
             self._writer.log_spans(
                 str(experiment_id), clean_spans(new_spans), clean_metadata(trace_metadata or {})
             )
+
+    @translated
+    def recompute_costs(self, experiment_ids: Sequence[str] | None = None) -> int:
+        numbers = None
+        if experiment_ids is not None:
+            numbers = [_experiment_number(e) for e in experiment_ids]
+            for experiment_id in experiment_ids:
+                self.get_experiment(experiment_id)  # NotFoundError for an unknown one
+        return recompute_costs(self._writer, numbers)
 
     # Reading traces
 

@@ -20,6 +20,7 @@ from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace, TraceData
 from spanscope.entities.trace_info import TraceInfo
 from spanscope.exceptions import NotFoundError
+from spanscope.pricing import price_spans
 from spanscope.search import trace_text_fields
 from spanscope.store import merge
 from spanscope.store.sql import rows
@@ -54,6 +55,7 @@ class TraceWriter:
         """Store whole traces; a trace continued from another process is merged with what is
         stored of it (its local root has a remote parent), and so is a whole trace whose
         continuation was stored first."""
+        batch = [merge.priced(t) for t in batch]
         whole, continued = merge.split_batch(batch)
         span_rows = _unique([rows.span_values(s) for t in whole.values() for s in t.data.spans])
         trace_rows = [rows.trace_values(t.info, trace_model(t.data.spans)) for t in whole.values()]
@@ -106,6 +108,7 @@ class TraceWriter:
         extra_metadata: Mapping[str, Mapping[str, str]],
     ) -> None:
         """Store spans of any traces, deriving each trace's row from all its stored spans."""
+        new_spans = price_spans(new_spans)
         span_rows = _unique([rows.span_values(s) for s in new_spans])
         with write_transaction(self.engine) as conn:
             _require_experiments(conn, {str(experiment_id)})
@@ -219,6 +222,10 @@ class TraceWriter:
         except psycopg.IntegrityError:
             return False
         return True
+
+    def lock_traces(self, conn: Connection, trace_ids: list[str]) -> None:
+        """Lock the traces for the rest of the transaction (see `_lock_traces`)."""
+        self._lock_traces(conn, trace_ids)
 
     def _lock_traces(self, conn: Connection, trace_ids: list[str]) -> None:
         """PostgreSQL: lock each trace until the transaction ends. Two servers writing spans

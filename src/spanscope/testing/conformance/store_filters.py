@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from spanscope.constants import TraceMetadataKey
+from spanscope.constants import SpanAttributeKey, TraceMetadataKey
 from spanscope.entities import (
     Span,
     Trace,
@@ -29,7 +29,15 @@ from spanscope.search import (
 )
 from spanscope.testing.conformance.store_traces import DEFAULT
 
-__all__ = ["BATCHES", "BATCH_IDS", "EXPRESSIONS", "comparisons", "filter_fields", "like_pattern"]
+__all__ = [
+    "BATCHES",
+    "BATCH_IDS",
+    "EXPRESSIONS",
+    "LLM_CALLS",
+    "comparisons",
+    "filter_fields",
+    "like_pattern",
+]
 
 
 # -- the filter-language strategies (a small vocabulary, so filters often match) ----------------
@@ -49,6 +57,22 @@ _JSON_VALUES = st.one_of(
 )
 
 
+# The usage of an LLM call, of a model the bundled price book knows or of one it does not: the
+# store prices it as it writes it (docs/cost.md), so `cost` and `span.cost` have values.
+LLM_CALLS: st.SearchStrategy[dict[str, object]] = st.one_of(
+    st.just({}),
+    st.fixed_dictionaries(
+        {
+            SpanAttributeKey.GEN_AI_REQUEST_MODEL: st.sampled_from(
+                ["gpt-4o-mini", "openai/gpt-4o", "no-such-model"]
+            ),
+            SpanAttributeKey.GEN_AI_INPUT_TOKENS: st.sampled_from([0, 2_000_000, 7]),
+            SpanAttributeKey.GEN_AI_OUTPUT_TOKENS: st.sampled_from([0, 1_000_000]),
+        }
+    ),
+)
+
+
 def filter_fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
     """Every kind of filter field: trace fields, span fields, text, and tags, metadata, span
     attributes, feedback and expectations named by `keys`."""
@@ -63,11 +87,14 @@ def filter_fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
         "client_request_id",
         "request_preview",
         "response_preview",
+        "cost",
     )
+    span_fields = ("name", "type", "status", "cost")
     return st.one_of(
         st.sampled_from(
             [Field.trace(name) for name in trace_fields]
-            + [Field.span("name"), Field.span("type"), Field.span("status"), Field.text()]
+            + [Field.span(name) for name in span_fields]
+            + [Field.text()]
         ),
         st.builds(Field, st.sampled_from([FieldKind.TAG, FieldKind.METADATA]), keys),
         st.builds(Field.span_attribute, keys),
@@ -141,7 +168,10 @@ def _spans(draw: st.DrawFn, trace_id: str, index: int) -> Span:
             "status": {"code": draw(st.sampled_from(["OK", "ERROR", "UNSET"])), "message": ""},
             "inputs": draw(_JSON_VALUES),
             "outputs": draw(_JSON_VALUES),
-            "attributes": draw(st.dictionaries(_KEYS, _JSON_VALUES, max_size=3)),
+            "attributes": {
+                **draw(st.dictionaries(_KEYS, _JSON_VALUES, max_size=3)),
+                **draw(LLM_CALLS),
+            },
         }
     )
 

@@ -22,6 +22,7 @@ from spanscope.search import (
     matches,
     to_filter_string,
 )
+from spanscope.store import merge
 from spanscope.store.base import PagedList, TraceStore
 from spanscope.testing.conformance.store_filters import BATCH_IDS, BATCHES, EXPRESSIONS
 from spanscope.testing.conformance.store_traces import (
@@ -365,7 +366,9 @@ class SearchConformance:
             store.delete_traces(DEFAULT, trace_ids=BATCH_IDS)
             store.write_traces(batch)
             filter_string = to_filter_string(expr)
-            expected = sorted(t.info.trace_id for t in batch if matches(expr, t))
+            # As stored: a store prices the LLM calls it writes (docs/cost.md).
+            priced_batch = [merge.priced(t) for t in batch]
+            expected = sorted(t.info.trace_id for t in priced_batch if matches(expr, t))
             found = store.search_traces([DEFAULT], filter_string, max_results=100)
             assert sorted(ids_of(found)) == expected, filter_string
 

@@ -81,9 +81,12 @@ def _nul_conditions(bind: sa.Connection, table: sa.Table) -> list[sa.ColumnEleme
 
 def _rewrite(bind: sa.Connection, trace_ids: list[str]) -> None:
     """Rewrite the rows of these traces as a write stores them now."""
+    columns = _present(bind, traces)
     infos = {
         row.trace_id: rows.info_from_row(row._mapping)
-        for row in bind.execute(sa.select(traces).where(traces.c.trace_id.in_(trace_ids)))
+        for row in bind.execute(
+            sa.select(*(traces.c[n] for n in columns)).where(traces.c.trace_id.in_(trace_ids))
+        )
     }
     found: dict[str, list[Span]] = {}
     query = sa.select(spans.c.trace_id, spans.c.content).where(spans.c.trace_id.in_(trace_ids))
@@ -102,15 +105,21 @@ def _rewrite(bind: sa.Connection, trace_ids: list[str]) -> None:
         _write(bind, trace)
 
 
+def _present(bind: sa.Connection, table: sa.Table) -> list[str]:
+    found = {c["name"] for c in sa.inspect(bind).get_columns(table.name)}
+    return [c.name for c in table.columns if c.name in found]
+
+
 def _write(bind: sa.Connection, trace: Trace) -> None:
     info = trace.info
+    # Only the columns of the schema at this revision (later ones add columns).
+    trace_columns, span_columns = _present(bind, traces), _present(bind, spans)
     values = dict(zip(rows.TRACE_COLUMNS, rows.trace_values(info), strict=True))
-    # Columns later revisions add (e.g. 0011's model) do not exist yet at this revision.
-    existing = {c["name"] for c in sa.inspect(bind).get_columns(traces.name)}
-    values = {k: v for k, v in values.items() if k in existing}
+    values = {k: v for k, v in values.items() if k in trace_columns}
     bind.execute(traces.update().where(traces.c.trace_id == info.trace_id).values(values))
     for span in trace.data.spans:
         span_row = dict(zip(rows.SPAN_COLUMNS, rows.span_values(span), strict=True))
+        span_row = {k: v for k, v in span_row.items() if k in span_columns}
         bind.execute(
             spans.update()
             .where(spans.c.trace_id == span.trace_id, spans.c.span_id == span.span_id)

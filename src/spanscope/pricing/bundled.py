@@ -1,0 +1,91 @@
+"""Prices from the `genai-prices` package: a maintained, dated price history of the major
+providers' models (see docs/cost.md for why it was chosen over LiteLLM's price map).
+
+Optional: without the package (it needs Python 3.11) only user prices apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spanscope.pricing.usage import TokenCounts
+
+__all__ = ["BundledRate", "find_bundled", "bundled_available"]
+
+_PER_MILLION = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class BundledRate:
+    """A model's price at one time, from genai-prices."""
+
+    model: str
+    provider: str
+    price: Any  # genai_prices.types.ModelPrice
+
+    def cost(self, counts: TokenCounts) -> dict[str, float]:
+        from genai_prices import Usage
+        from genai_prices.types import calc_unit_price
+
+        usage = Usage(
+            input_tokens=counts.input,
+            output_tokens=counts.output,
+            cache_read_tokens=counts.cache_read,
+            cache_write_tokens=counts.cache_write,
+        )
+        priced = self.price.calc_price(usage)
+        total = priced["total_price"]
+        result = {
+            "input": float(priced["input_price"]),
+            "output": float(priced["output_price"]),
+            "total": float(total),
+        }
+        tiers_by = Decimal(counts.input)
+        for key, count, price_key in (
+            ("cache_read", counts.cache_read, "cache_read_mtok"),
+            ("cache_write", counts.cache_write, "cache_write_mtok"),
+        ):
+            unit = getattr(self.price, price_key)
+            if count and unit is not None:
+                result[key] = float(calc_unit_price(unit, count, tiers_by, _PER_MILLION))
+        if counts.reasoning:
+            unit = self.price.output_mtok
+            if unit is not None:
+                result["reasoning"] = float(
+                    calc_unit_price(unit, counts.reasoning, tiers_by, _PER_MILLION)
+                )
+        return result
+
+
+def bundled_available() -> bool:
+    try:
+        import genai_prices  # noqa: F401
+    except ImportError:  # not installed, or Python 3.10
+        return False
+    return True
+
+
+def find_bundled(model: str, provider: str | None, at: datetime) -> BundledRate | None:
+    """The bundled price of `model` at `at`, or None when genai-prices does not know it."""
+    found = _find_model(model, provider)
+    if found is None:
+        return None
+    provider_id, info = found
+    return BundledRate(model=info.id, provider=provider_id, price=info.get_prices(at))
+
+
+def _find_model(model: str, provider: str | None) -> tuple[str, Any] | None:
+    if not bundled_available():
+        return None
+    from genai_prices import data_snapshot
+
+    snapshot = data_snapshot.get_snapshot()
+    try:
+        found_provider, info = snapshot.find_provider_model(model, None, provider, None)
+    except LookupError:
+        return None
+    return found_provider.id, info

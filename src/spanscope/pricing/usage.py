@@ -1,0 +1,63 @@
+"""The token counts of an LLM span, read from its GenAI usage attributes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spanscope.constants import SpanAttributeKey as K
+from spanscope.entities.span import Span
+
+__all__ = ["TokenCounts", "span_models", "token_counts"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCounts:
+    """Tokens of one call as the GenAI conventions count them: `input` includes the cache reads
+    and writes, `output` includes the reasoning tokens."""
+
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+    reasoning: int = 0
+
+
+def token_counts(span: Span) -> TokenCounts | None:
+    """The span's usage, or None when it reports neither input nor output tokens."""
+    values = {
+        name: _count(span, key)
+        for name, key in (
+            ("input", K.GEN_AI_INPUT_TOKENS),
+            ("output", K.GEN_AI_OUTPUT_TOKENS),
+            ("cache_read", K.GEN_AI_CACHE_READ_TOKENS),
+            ("cache_write", K.GEN_AI_CACHE_CREATION_TOKENS),
+            ("reasoning", K.GEN_AI_REASONING_TOKENS),
+        )
+    }
+    if values["input"] is None and values["output"] is None:
+        return None
+    counts = {name: value or 0 for name, value in values.items()}
+    # A library that reports cache tokens beside (not inside) the input count would otherwise
+    # be charged a negative number of fresh input tokens.
+    counts["input"] = max(counts["input"], counts["cache_read"] + counts["cache_write"])
+    counts["output"] = max(counts["output"], counts["reasoning"])
+    return TokenCounts(**counts)
+
+
+def span_models(span: Span) -> tuple[list[str], str | None]:
+    """The model names of an LLM span, the response's (the dated snapshot that served the
+    call) before the requested one, and its provider."""
+    models: list[str] = []
+    for key in (K.GEN_AI_RESPONSE_MODEL, K.GEN_AI_REQUEST_MODEL):
+        model = span.get_attribute(key)
+        if isinstance(model, str) and model.strip() and model not in models:
+            models.append(model)
+    provider = span.get_attribute(K.GEN_AI_PROVIDER)
+    return models, provider if isinstance(provider, str) and provider else None
+
+
+def _count(span: Span, key: str) -> int | None:
+    value = span.get_attribute(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return int(value)
+    return None
