@@ -62,6 +62,9 @@ def _traces(draw: st.DrawFn, index: int) -> Trace:
             attributes["gen_ai.request.model"] = request
         if response is not None:
             attributes["gen_ai.response.model"] = response
+        if (request or response) and draw(st.booleans()):  # a priced call: the trace has a cost
+            attributes["gen_ai.usage.input_tokens"] = draw(st.integers(0, 5000))
+            attributes["gen_ai.usage.output_tokens"] = draw(st.integers(0, 5000))
         spans.append(
             _span(
                 trace_id,
@@ -186,6 +189,8 @@ def _expected(
                 values[f"latency_p{p}"].append(_nearest_rank(durations, p))
             for name in ("input_tokens", "output_tokens"):
                 values[name].append(sum((t.info.token_usage or {}).get(name, 0) for t in found))
+            costs = [t.info.cost["total"] for t in found if t.info.cost is not None]
+            values["cost"].append(sum(costs) if costs else None)
         groups.append({"key": key, "values": values})
     return {
         "experiment_id": "0",
@@ -233,8 +238,16 @@ def test_sql_metrics_equal_python_computation(
     expected = _expected(batch, start, end, bucket, group_by, flt)
     empty = all(not any(g["values"]["trace_count"]) for g in expected["groups"])
     event("empty" if empty else "some traces")
-    found = store.get_metrics("0", start, end, bucket, flt, group_by)
-    assert found.to_dict() == expected
+    found = store.get_metrics("0", start, end, bucket, flt, group_by).to_dict()
+    # Sums of floats: the database may add them in another order.
+    found_costs = [g["values"].pop("cost") for g in found["groups"]]
+    expected_costs = [g["values"].pop("cost") for g in expected["groups"]]
+    event("some cost" if any(c for costs in expected_costs for c in costs) else "no cost")
+    assert found == expected
+    assert found_costs == [
+        [None if c is None else pytest.approx(c, rel=1e-9, abs=1e-12) for c in costs]
+        for costs in expected_costs
+    ]
 
 
 def test_a_trace_calling_several_models_counts_under_the_first(store: SqlTraceStore) -> None:

@@ -10,6 +10,8 @@ The definitions every store answers with (and the tests compute in Python):
   traces (no duration) left out: the k-th smallest with k = ceil(XX * n / 100), computed in
   integers; None without any duration.
 - `input_tokens`, `output_tokens`: sums, a trace without usage counting 0.
+- `cost`: the sum of the traces' costs in USD (docs/cost.md) over those that have one; None
+  when none of the bucket's traces has a cost (an unknown price is not a price of 0).
 - Group keys: `model` the trace's model (the first span by start time, then span id, naming
   `gen_ai.response.model` or else `gen_ai.request.model`: one model per trace, so groups
   partition the traces); `span_type` the type of the trace's root span (its earliest span
@@ -45,7 +47,6 @@ BUCKET_MS: Final = {
 }
 GROUP_FIELDS: Final = ("model", "span_type", "user", "session")  # and "tags.<key>"
 PERCENTILES: Final = (50, 90, 95, 99)
-# `cost` (the traces' summed `cost_total`, USD) joins this list once traces carry a cost.
 METRIC_NAMES: Final = (
     "trace_count",
     "error_count",
@@ -53,6 +54,7 @@ METRIC_NAMES: Final = (
     *(f"latency_p{p}" for p in PERCENTILES),
     "input_tokens",
     "output_tokens",
+    "cost",
 )
 
 MAX_BUCKETS: Final = 10_000

@@ -121,11 +121,13 @@ def series_from_rows(
 
 
 def _empty(name: str) -> Number:
-    return None if name == "error_rate" or name.startswith("latency_") else 0
+    return None if name in ("error_rate", "cost") or name.startswith("latency_") else 0
 
 
 def _value(name: str, row: dict[str, Any]) -> Number:
     if name == "error_rate":
         return int(row["error_count"]) / int(row["trace_count"])
     value = row[name]
-    return None if value is None else int(value)
+    if value is None:
+        return None
+    return float(value) if name == "cost" else int(value)

@@ -45,6 +45,7 @@ def metrics_query(
         traces.c.execution_duration.label("duration"),
         traces.c.input_tokens.label("input_tokens"),
         traces.c.output_tokens.label("output_tokens"),
+        traces.c.cost_total.label("cost"),
     ).where(
         traces.c.experiment_id == experiment_number,
         traces.c.request_time >= start_ms,
@@ -78,7 +79,7 @@ def metrics_query(
         func.sum(error).label("error_count"),
         func.coalesce(func.sum(ranked.c.input_tokens), 0).label("input_tokens"),
         func.coalesce(func.sum(ranked.c.output_tokens), 0).label("output_tokens"),
-        # COST: once traces carry `cost_total`, select it in `base` and sum it here as "cost".
+        func.sum(ranked.c.cost).label("cost"),
         *percentiles,
     ).group_by(ranked.c.bucket_start, ranked.c.group_key)
 
