@@ -46,6 +46,7 @@ EXPECTED = [
     "get_tracking_uri",
     "search_experiments",
     "search_sessions",
+    "search_spans",
     "scorer",
     "scorers",
     "search_traces",
