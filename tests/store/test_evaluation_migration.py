@@ -7,7 +7,7 @@ from sqlalchemy import inspect, text
 
 from spanscope.entities.dataset import DatasetRecord
 from spanscope.entities.evaluation_run import EvaluationRun
-from spanscope.store.sql.migrate import current_revision
+from spanscope.store.sql.migrate import HEAD_REVISION, current_revision
 from spanscope.store.sql.store import SqlTraceStore
 from tests.store.factory import make_trace
 
@@ -30,7 +30,7 @@ def test_upgrading_from_0007_creates_the_evaluation_tables(store: SqlTraceStore)
     assert not set(_NEW_TABLES) & set(inspect(store.engine).get_table_names())
     upgraded = SqlTraceStore(store.uri)
     try:
-        assert current_revision(upgraded.engine) == "0008"
+        assert current_revision(upgraded.engine) == HEAD_REVISION
         assert set(_NEW_TABLES) <= set(inspect(upgraded.engine).get_table_names())
         assert upgraded.get_trace(trace.info.trace_id).info.trace_id == trace.info.trace_id
         dataset = upgraded.create_dataset("after upgrade", "0")

@@ -11,6 +11,7 @@ const TracesPage = lazy(() =>
 const SessionsPage = lazy(() =>
   import("./pages/SessionsPage").then((m) => ({ default: m.SessionsPage })),
 );
+const SpansPage = lazy(() => import("./pages/SpansPage").then((m) => ({ default: m.SpansPage })));
 const DatasetsPage = lazy(() =>
   import("./pages/DatasetsPage").then((m) => ({ default: m.DatasetsPage })),
 );
@@ -45,6 +46,7 @@ export function App() {
             <Route path="/" element={<Navigate to="/experiments" replace />} />
             <Route path="/experiments" element={<ExperimentsPage />} />
             <Route path="/experiments/:experimentId/traces" element={<TracesPage />} />
+            <Route path="/experiments/:experimentId/spans" element={<SpansPage />} />
             <Route path="/experiments/:experimentId/sessions" element={<SessionsPage />} />
             <Route path="/experiments/:experimentId/datasets" element={<DatasetsPage />} />
             <Route
