@@ -9,7 +9,7 @@ from spanscope.store.sql.migrate import HEAD_REVISION, current_revision
 from spanscope.store.sql.store import SqlTraceStore
 from tests.store.factory import make_trace
 
-_INDEXES = {"ix_spans_start", "ix_spans_type_status_start"}
+_INDEXES = {"ix_spans_start", "ix_spans_type_start", "ix_spans_type_status_start"}
 
 
 def _span_indexes(store: SqlTraceStore) -> set[str]:

@@ -21,6 +21,7 @@ depends_on = None
 
 _INDEXES = {
     "ix_spans_start": "start_time_ns, trace_id, span_id",
+    "ix_spans_type_start": "span_type, start_time_ns, trace_id, span_id",
     "ix_spans_type_status_start": "span_type, status, start_time_ns, trace_id, span_id",
 }
 
