@@ -47,6 +47,7 @@ EXPECTED = [
     "get_tracking_uri",
     "search_experiments",
     "search_sessions",
+    "search_spans",
     "scorer",
     "scorers",
     "search_traces",

@@ -56,6 +56,7 @@ from spanscope.tracing.fluent import (
     update_current_trace,
 )
 from spanscope.tracing.live_span import LiveSpan, NoOpSpan
+from spanscope.tracing.span_search import search_spans
 from spanscope.tracing.store_fluent import (
     create_experiment,
     delete_experiment,
@@ -135,6 +136,7 @@ __all__ = [
     "search_evaluation_runs",
     "search_experiments",
     "search_sessions",
+    "search_spans",
     "scorer",
     "scorers",
     "search_traces",

@@ -12,11 +12,19 @@ from spanscope.entities import Span, Trace, TraceData, TraceInfo, TraceState
 from spanscope.search import (
     And,
     Expr,
+    Field,
+    FieldKind,
     Not,
     Or,
     Scalar,
 )
-from spanscope.testing.conformance.store_filters import LLM_CALLS, comparisons
+from spanscope.testing.conformance.store_filters import (
+    LLM_CALLS,
+    comparisons,
+    filter_fields,
+    span_fields,
+    span_groups,
+)
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 
@@ -62,6 +70,12 @@ SMALL_TEXT = st.text(alphabet="aAb%_\\' .éİıΣσς\u212a\x00\ufffd", max_size
 KEYS = st.sampled_from(
     ["env", "k", "gen_ai.usage.input_tokens", "my key", "x`y", 'q"\\', "n\x00l", "Σ"]
 )
+# Span attributes also hold the gen_ai model keys the `model` field reads.
+ATTRIBUTE_KEYS = st.one_of(KEYS, st.sampled_from(["gen_ai.request.model", "gen_ai.response.model"]))
+# Small numbers, with halves: span times compare in milliseconds of stored nanoseconds.
+SMALL_NUMBERS: st.SearchStrategy[Scalar] = st.one_of(
+    st.integers(-2, 2), st.sampled_from([0.5, 1.5])
+)
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 NUMBERS: st.SearchStrategy[Scalar] = st.one_of(
     INT64, st.floats(allow_nan=False, allow_infinity=False), st.integers(-3, 3)
@@ -77,8 +91,8 @@ def expressions(
     strings: st.SearchStrategy[str] = ANY_TEXT,
     numbers: st.SearchStrategy[Scalar] = NUMBERS,
 ) -> st.SearchStrategy[Expr]:
-    """Random valid ASTs (any keys and strings by default)."""
-    leaves = comparisons(keys, strings, numbers)
+    """Random valid ASTs (any keys and strings by default), span(...) groups included."""
+    leaves = st.one_of(comparisons(keys, strings, numbers), span_groups(keys, strings, numbers))
 
     def extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
         many = st.lists(children, min_size=2, max_size=3).map(tuple)
@@ -89,7 +103,36 @@ def expressions(
 
 def small_expressions() -> st.SearchStrategy[Expr]:
     """ASTs over the same small vocabulary as traces(), so they often match."""
-    return expressions(KEYS, SMALL_TEXT, st.integers(-2, 2))
+    return expressions(ATTRIBUTE_KEYS, SMALL_TEXT, SMALL_NUMBERS)
+
+
+def span_expressions(
+    keys: st.SearchStrategy[str] = ANY_KEY,
+    strings: st.SearchStrategy[str] = ANY_TEXT,
+    numbers: st.SearchStrategy[Scalar] = NUMBERS,
+) -> st.SearchStrategy[Expr]:
+    """Random valid search_spans filters: span fields and the trace's (no span groups)."""
+    of_trace = trace_fields_of_spans(keys)
+    leaves = st.one_of(
+        comparisons(keys, strings, numbers, span_fields(keys)),
+        comparisons(keys, strings, numbers, of_trace),
+    )
+
+    def extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+        many = st.lists(children, min_size=2, max_size=3).map(tuple)
+        return st.one_of(st.builds(Not, children), many.map(And), many.map(Or))
+
+    return st.recursive(leaves, extend, max_leaves=6)
+
+
+def trace_fields_of_spans(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
+    return filter_fields(keys).filter(
+        lambda f: f.kind not in (FieldKind.SPAN, FieldKind.SPAN_ATTRIBUTE, FieldKind.TEXT)
+    )
+
+
+def small_span_expressions() -> st.SearchStrategy[Expr]:
+    return span_expressions(ATTRIBUTE_KEYS, SMALL_TEXT, SMALL_NUMBERS)
 
 
 JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), SMALL_TEXT)
@@ -102,14 +145,21 @@ JSON_VALUES = st.one_of(
 
 @st.composite
 def spans(draw: st.DrawFn, index: int) -> Span:
+    start = draw(st.sampled_from([0, 1_000_000, 1_500_000, 2_000_000]))
+    length = draw(st.none() | st.sampled_from([0, 500_000, 1_000_000, 2_000_000]))
     return make_span(
         index,
+        start_time_ns=start,
+        end_time_ns=None if length is None else start + length,
         name=draw(SMALL_TEXT),
         span_type=draw(st.sampled_from(["LLM", "TOOL", "CHAIN", "a"])),
         status=draw(st.sampled_from(["OK", "ERROR", "UNSET"])),
         inputs=draw(JSON_VALUES),
         outputs=draw(JSON_VALUES),
-        attributes={**draw(st.dictionaries(KEYS, JSON_VALUES, max_size=3)), **draw(LLM_CALLS)},
+        attributes={
+            **draw(st.dictionaries(ATTRIBUTE_KEYS, JSON_VALUES, max_size=3)),
+            **draw(LLM_CALLS),
+        },
     )
 
 

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from spanscope.exceptions import InvalidFilterError
-from spanscope.search import FIELD_NAMES, ORDER_BY_FIELDS, parse_filter, to_filter_string
+from spanscope.search import (
+    FIELD_NAMES,
+    ORDER_BY_FIELDS,
+    SPAN_FIELD_NAMES,
+    SPAN_ORDER_BY_FIELDS,
+    parse_filter,
+    to_filter_string,
+)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "search.md"
 _BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
@@ -48,3 +55,9 @@ def test_the_documented_error_message_is_the_real_one() -> None:
     expected = shown.splitlines()
     assert actual[:3] == expected[:3]
     assert actual[3].startswith(expected[3].removesuffix("..."))
+
+
+def test_span_search_fields_and_sort_keys_are_documented() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    for name in (*SPAN_FIELD_NAMES, *SPAN_ORDER_BY_FIELDS):
+        assert f"`{name}`" in text or f"`{name.split('.<')[0]}." in text, name

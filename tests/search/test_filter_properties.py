@@ -18,11 +18,13 @@ from spanscope.search import (
     Not,
     Op,
     Or,
+    SpanGroup,
     like_match,
     like_to_regex,
     literal_to_string,
     matches,
     parse_filter,
+    span_matches,
     to_filter_string,
 )
 from spanscope.testing.conformance.store_filters import like_pattern
@@ -93,7 +95,30 @@ def _comparisons(expr: Expr) -> list[Comparison]:
         return [expr]
     if isinstance(expr, Not):
         return _comparisons(expr.operand)
+    if isinstance(expr, SpanGroup):  # its comparisons speak of one span, not of the trace
+        return []
     return [c for e in expr.operands for c in _comparisons(e)]
+
+
+def _groups(expr: Expr) -> list[SpanGroup]:
+    if isinstance(expr, SpanGroup):
+        return [expr]
+    if isinstance(expr, Not):
+        return _groups(expr.operand)
+    if isinstance(expr, Comparison):
+        return []
+    return [g for e in expr.operands for g in _groups(e)]
+
+
+@SETTINGS
+@given(small_expressions(), traces())
+def test_span_groups_are_existential_as_a_whole(expr: Expr, trace: Trace) -> None:
+    for group in _groups(expr):
+        per_span = [matches(group, Trace(trace.info, TraceData([s]))) for s in trace.data.spans]
+        assert matches(group, trace) is any(per_span)
+        assert any(per_span) is any(
+            span_matches(group.expr, s, trace.info) for s in trace.data.spans
+        )
 
 
 @SETTINGS

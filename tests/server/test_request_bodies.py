@@ -35,6 +35,7 @@ WRITES = [
     ("PUT", "/api/v1/traces/" + "a" * 32 + "/tags/k", {"value": "v"}),
     ("POST", "/api/v1/traces/search", {}),
     ("POST", "/api/v1/sessions/search", {}),
+    ("POST", "/api/v1/spans/search", {}),
 ]
 
 

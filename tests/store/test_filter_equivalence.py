@@ -1,5 +1,6 @@
 """Property: for random filters over random traces, the SQL store returns exactly the traces
-the Python evaluator of the same AST accepts, on SQLite and on PostgreSQL."""
+the Python evaluator of the same AST accepts, on SQLite and on PostgreSQL; span(...) groups
+included, and likewise search_spans returns exactly the spans `span_matches` accepts."""
 
 from __future__ import annotations
 
@@ -11,13 +12,26 @@ from sqlalchemy import select, text
 
 from spanscope import Span, Trace, TraceData
 from spanscope.entities import Expectation, Feedback
-from spanscope.search import Expr, matches, to_filter_string
+from spanscope.search import (
+    Expr,
+    matches,
+    span_matches,
+    to_filter_string,
+    to_span_filter_string,
+)
 from spanscope.search.stored_text import replace_unstorable_deep
 from spanscope.store import merge
 from spanscope.store.sql.filters import compile_filter
 from spanscope.store.sql.schema import traces as trace_rows
 from spanscope.store.sql.store import SqlTraceStore
-from tests.search.search_helpers import KEYS, SETTINGS, SMALL_TEXT, small_expressions, traces
+from tests.search.search_helpers import (
+    KEYS,
+    SETTINGS,
+    SMALL_TEXT,
+    small_expressions,
+    small_span_expressions,
+    traces,
+)
 
 _FEEDBACK_VALUES = st.one_of(
     st.booleans(), st.integers(-2, 2), st.sampled_from([0.5, -1.5]), SMALL_TEXT,
@@ -87,6 +101,44 @@ def _judge(
 def test_sql_results_equal_python_evaluation(
     store: SqlTraceStore, batch: list[Trace], judgements: list[tuple[Any, ...]], expr: Expr
 ) -> None:
+    batch = _stored(store, batch, judgements)
+    expected = sorted(t.info.trace_id for t in batch if matches(expr, t))
+    event("some match" if expected else "no match")
+    found = store.search_traces(["0"], to_filter_string(expr), max_results=100)
+    assert sorted(t.info.trace_id for t in found) == expected, to_filter_string(expr)
+    # The other plan for assessment filters (probing each trace's judgements, which SQLite
+    # takes when a judgement is common) gives the same answer.
+    probing = compile_filter(expr, store.dialect, many_judged=lambda ids: True)
+    with store.engine.connect() as conn:
+        probed = sorted(conn.scalars(select(trace_rows.c.trace_id).where(probing)))
+    assert probed == expected, to_filter_string(expr)
+
+
+@SETTINGS
+@given(
+    batch=st.lists(traces(), min_size=1, max_size=4),
+    judgements=_JUDGEMENTS,
+    expr=small_span_expressions(),
+)
+def test_search_spans_equals_python_evaluation(
+    store: SqlTraceStore, batch: list[Trace], judgements: list[tuple[Any, ...]], expr: Expr
+) -> None:
+    batch = _stored(store, batch, judgements)
+    expected = sorted(
+        (s.trace_id, s.span_id)
+        for t in batch
+        for s in t.data.spans
+        if span_matches(expr, s, t.info)
+    )
+    event("some match" if expected else "no match")
+    found = store.search_spans(["0"], to_span_filter_string(expr), max_results=100)
+    assert sorted((s.trace_id, s.span_id) for s in found) == expected, to_span_filter_string(expr)
+
+
+def _stored(
+    store: SqlTraceStore, batch: list[Trace], judgements: list[tuple[Any, ...]]
+) -> list[Trace]:
+    """Store the batch (renumbered) with its judgements; the traces as the evaluator sees them."""
     _clear(store)
     batch = [_renumber(trace, i) for i, trace in enumerate(batch)]
     store.write_traces(batch)
@@ -101,13 +153,4 @@ def test_sql_results_equal_python_evaluation(
     ]
     as_stored = [replace_unstorable_deep(list(x)) for x in intended]  # NUL is kept as U+FFFD
     assert sorted(stored, key=repr) == sorted(as_stored, key=repr)
-    expected = sorted(t.info.trace_id for t in batch if matches(expr, t))
-    event("some match" if expected else "no match")
-    found = store.search_traces(["0"], to_filter_string(expr), max_results=100)
-    assert sorted(t.info.trace_id for t in found) == expected, to_filter_string(expr)
-    # The other plan for assessment filters (probing each trace's judgements, which SQLite
-    # takes when a judgement is common) gives the same answer.
-    probing = compile_filter(expr, store.dialect, many_judged=lambda ids: True)
-    with store.engine.connect() as conn:
-        probed = sorted(conn.scalars(select(trace_rows.c.trace_id).where(probing)))
-    assert probed == expected, to_filter_string(expr)
+    return batch

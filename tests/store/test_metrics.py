@@ -56,7 +56,7 @@ def _traces(draw: st.DrawFn, index: int) -> Trace:
     trace_id = f"{index + 1:032x}"
     spans = []
     for i in range(draw(st.integers(0, 3))):
-        attributes = {}
+        attributes: dict[str, Any] = {}
         request, response = draw(_MODELS), draw(_MODELS)
         if request is not None:
             attributes["gen_ai.request.model"] = request

@@ -14,6 +14,7 @@ const SessionsPage = lazy(() =>
 const DashboardPage = lazy(() =>
   import("./pages/DashboardPage").then((m) => ({ default: m.DashboardPage })),
 );
+const SpansPage = lazy(() => import("./pages/SpansPage").then((m) => ({ default: m.SpansPage })));
 const DatasetsPage = lazy(() =>
   import("./pages/DatasetsPage").then((m) => ({ default: m.DatasetsPage })),
 );
@@ -48,6 +49,7 @@ export function App() {
             <Route path="/" element={<Navigate to="/experiments" replace />} />
             <Route path="/experiments" element={<ExperimentsPage />} />
             <Route path="/experiments/:experimentId/traces" element={<TracesPage />} />
+            <Route path="/experiments/:experimentId/spans" element={<SpansPage />} />
             <Route path="/experiments/:experimentId/sessions" element={<SessionsPage />} />
             <Route path="/experiments/:experimentId/dashboard" element={<DashboardPage />} />
             <Route path="/experiments/:experimentId/datasets" element={<DatasetsPage />} />

@@ -8,6 +8,10 @@ The tree is small on purpose so a SQL compiler maps it one node to one clause:
   bound parameter; nothing in the tree is SQL text.
 * `And(operands)` / `Or(operands)`: n-ary (two or more operands), flattened within one level of
   parentheses; `Not(operand)`.
+* `SpanGroup(expr)`: `span(...)`, true when ONE span of the trace satisfies all of `expr`, whose
+  comparisons name span fields only (FieldKind.SPAN, SPAN_ATTRIBUTE, and TEXT meaning that span's
+  texts). The filter of `search_spans` is such a span-scoped expression at the top, where trace
+  kinds (TRACE, TAG, METADATA, FEEDBACK, EXPECTATION) name the span's trace.
 
 Every comparison is two-valued: on a missing value it is false (IS NULL: true), so `Not` is plain
 boolean negation. A compiler must keep it so (e.g. `col IS NOT NULL AND col = :p`).
@@ -19,7 +23,19 @@ import enum
 from dataclasses import dataclass
 from typing import TypeAlias
 
-__all__ = ["And", "Comparison", "Expr", "Field", "FieldKind", "Not", "Op", "Or", "Scalar", "Value"]
+__all__ = [
+    "And",
+    "Comparison",
+    "Expr",
+    "Field",
+    "FieldKind",
+    "Not",
+    "Op",
+    "Or",
+    "Scalar",
+    "SpanGroup",
+    "Value",
+]
 
 
 class FieldKind(str, enum.Enum):
@@ -28,7 +44,9 @@ class FieldKind(str, enum.Enum):
     TRACE = "trace"  # a trace column; key is the field name (e.g. "timestamp_ms")
     TAG = "tag"  # tags.<key>
     METADATA = "metadata"  # metadata.<key>
-    SPAN = "span"  # a span column, existential over spans; key is "name", "type" or "status"
+    # A span field, existential over spans at trace level; key is one of SPAN_FIELD_KEYS
+    # ("name", "type", "status", "duration_ms", "model", ...).
+    SPAN = "span"
     SPAN_ATTRIBUTE = "span_attribute"  # span.attributes.<key>, a JSON value, existential
     TEXT = "text"  # full text over trace_text_fields(); key is ""
     FEEDBACK = "feedback"  # feedback.<name>: the valid feedback values of that name, existential
@@ -136,4 +154,11 @@ class Not:
     operand: Expr
 
 
-Expr: TypeAlias = Comparison | And | Or | Not
+@dataclass(frozen=True, slots=True)
+class SpanGroup:
+    """`span(expr)`: some single span of the trace satisfies `expr` (span fields only)."""
+
+    expr: Expr
+
+
+Expr: TypeAlias = Comparison | And | Or | Not | SpanGroup

@@ -5,6 +5,12 @@ Semantics (two-valued):
   NOT forms included; only IS NULL is true there. `Not` negates the boolean.
 * span fields are existential per comparison: true when some span satisfies it. IS NULL on a
   span field means no span has a value; IS NOT NULL means some span has one.
+* `span(...)` groups are existential as a whole: true when one span satisfies every condition
+  of the group; inside, each comparison is two-valued on that span, and `text` means that
+  span's texts (its name, inputs and outputs as compact JSON). `span_matches` evaluates such a
+  span-scoped filter (also search_spans's, where trace fields name the span's trace).
+* span times (start_time_ms, duration_ms) compare as exact milliseconds of the integer
+  nanoseconds stored (spanscope.search.times).
 * span attributes are JSON: numbers (bool excluded) compare only with number literals, strings
   only with string literals; any other pairing is false.
 * feedback.<name> / expectation.<name> are existential over the trace's valid (not overridden)
@@ -31,19 +37,35 @@ from spanscope.constants import SpanAttributeKey
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
 from spanscope.entities.trace_info import TraceInfo
-from spanscope.search.ast import And, Comparison, Expr, Field, FieldKind, Not, Op, Or, Value
+from spanscope.search.ast import (
+    And,
+    Comparison,
+    Expr,
+    Field,
+    FieldKind,
+    Not,
+    Op,
+    Or,
+    SpanGroup,
+    Value,
+)
+from spanscope.search.fields import SPAN_TIME_FIELDS
 from spanscope.search.stored_text import (
     REPLACEMENT,
     has_unstorable,
     replace_unstorable,
     replace_unstorable_json,
 )
+from spanscope.search.times import nanos_test, passes_nanos
 
 __all__ = [
     "assessment_values",
     "like_match",
     "like_to_regex",
     "matches",
+    "span_field_value",
+    "span_matches",
+    "span_text_fields",
     "trace_field_value",
     "trace_text_fields",
 ]
@@ -61,11 +83,27 @@ _TRACE_GETTERS: dict[str, Callable[[TraceInfo], Any]] = {
     "response_preview": lambda info: info.response_preview,
     "cost": lambda info: _total(info.cost),
 }
+_MODEL_KEYS = (SpanAttributeKey.GEN_AI_RESPONSE_MODEL, SpanAttributeKey.GEN_AI_REQUEST_MODEL)
+
+
+def _model(span: Span) -> str | None:
+    for key in _MODEL_KEYS:
+        value = span.get_attribute(key)
+        if isinstance(value, str):
+            return value
+    return None
+
+
 _SPAN_GETTERS: dict[str, Callable[[Span], Any]] = {
     "name": lambda span: span.name,
     "type": lambda span: span.span_type,
     "status": lambda span: span.status.status_code.value,
     "cost": lambda span: _total(span.get_attribute(SpanAttributeKey.COST)),
+    "span_id": lambda span: span.span_id,
+    "parent_id": lambda span: span.parent_id,
+    "start_time_ms": lambda span: span.start_time_ns,  # nanoseconds: see spanscope.search.times
+    "duration_ms": lambda span: span.duration_ns,
+    "model": _model,
 }
 
 
@@ -87,7 +125,58 @@ def matches(expr: Expr, trace: Trace) -> bool:
         return any(matches(e, trace) for e in expr.operands)
     if isinstance(expr, Not):
         return not matches(expr.operand, trace)
+    if isinstance(expr, SpanGroup):
+        return any(span_matches(expr.expr, span, trace.info) for span in trace.data.spans)
     raise TypeError(f"not a filter expression: {expr!r}")
+
+
+def span_matches(expr: Expr, span: Span, info: TraceInfo) -> bool:
+    """Whether `span` (of the trace `info`) satisfies the span-scoped `expr`: span fields are
+    that span's, trace fields (tags, metadata, feedback...) its trace's."""
+    if isinstance(expr, Comparison):
+        if expr.field.kind in (FieldKind.SPAN, FieldKind.SPAN_ATTRIBUTE, FieldKind.TEXT):
+            return _span_comparison(expr, span)
+        if expr.field.kind in (FieldKind.FEEDBACK, FieldKind.EXPECTATION):
+            values = assessment_values(info, expr.field)
+            return _existential(expr.op, values, expr.value, booleans=True)
+        return _trace_comparison(expr, info)
+    if isinstance(expr, And):
+        return all(span_matches(e, span, info) for e in expr.operands)
+    if isinstance(expr, Or):
+        return any(span_matches(e, span, info) for e in expr.operands)
+    if isinstance(expr, Not):
+        return not span_matches(expr.operand, span, info)
+    raise TypeError(f"not a span filter expression: {expr!r}")
+
+
+def span_text_fields(span: Span) -> list[str]:
+    """The texts of one span full-text search looks at: its name, its inputs and outputs as
+    compact JSON (as stores keep them)."""
+    texts = [replace_unstorable(span.name)]
+    for value in (span.inputs, span.outputs):
+        if value is not None:
+            encoded = orjson.dumps(value).decode()  # NUL escaped, never raw
+            texts.append(replace_unstorable_json(encoded) if "\\u0000" in encoded else encoded)
+    return texts
+
+
+def span_field_value(span: Span, key: str) -> Any:
+    """The value of the span field `key` (e.g. "model"); times in nanoseconds."""
+    return _SPAN_GETTERS[key](span)
+
+
+def _span_comparison(comparison: Comparison, span: Span) -> bool:
+    field, op, expected = comparison.field, comparison.op, comparison.value
+    if field.kind is FieldKind.TEXT:
+        return any(_test(op, text, expected) for text in span_text_fields(span))
+    value = _span_value(span, field)
+    if op is Op.IS_NULL:
+        return value is None
+    if op is Op.IS_NOT_NULL:
+        return value is not None
+    if field.kind is FieldKind.SPAN and field.key in SPAN_TIME_FIELDS:
+        return passes_nanos(nanos_test(op, expected), value)
+    return _test(op, value, expected)
 
 
 def trace_text_fields(trace: Trace) -> list[str]:
@@ -100,11 +189,7 @@ def trace_text_fields(trace: Trace) -> list[str]:
     plain = (info.name, info.request_preview, info.response_preview)
     texts = [replace_unstorable(t) for t in plain if t is not None]
     for span in trace.data.spans:
-        texts.append(replace_unstorable(span.name))
-        for value in (span.inputs, span.outputs):
-            if value is not None:
-                encoded = orjson.dumps(value).decode()  # NUL escaped, never raw
-                texts.append(replace_unstorable_json(encoded) if "\\u0000" in encoded else encoded)
+        texts.extend(span_text_fields(span))
     return texts
 
 
@@ -117,8 +202,19 @@ def _comparison(comparison: Comparison, trace: Trace) -> bool:
         return _existential(op, assessment_values(trace.info, field), expected, booleans=True)
     if kind is FieldKind.SPAN or kind is FieldKind.SPAN_ATTRIBUTE:
         values = [_span_value(span, field) for span in trace.data.spans]
+        if kind is FieldKind.SPAN and field.key in SPAN_TIME_FIELDS and op not in _NULL_OPS:
+            test = nanos_test(op, expected)
+            return any(passes_nanos(test, v) for v in values)
         return _existential(op, values, expected)
-    value = _trace_value(trace.info, field)
+    return _trace_comparison(comparison, trace.info)
+
+
+_NULL_OPS = (Op.IS_NULL, Op.IS_NOT_NULL)
+
+
+def _trace_comparison(comparison: Comparison, info: TraceInfo) -> bool:
+    op, expected = comparison.op, comparison.value
+    value = _trace_value(info, comparison.field)
     if op is Op.IS_NULL:
         return value is None
     if op is Op.IS_NOT_NULL:

@@ -13,12 +13,17 @@ __all__ = [
     "FIELD_NAMES",
     "KEYED_PREFIXES",
     "PATH_STOP",
+    "SPAN_FIELD_NAMES",
+    "SPAN_KEYED_PREFIXES",
+    "SPAN_TIME_FIELDS",
     "FieldSpec",
     "ValueType",
     "field_spec",
     "field_to_string",
     "is_plain_key",
     "lookup_field",
+    "lookup_span_field",
+    "span_keyed_prefixes",
 ]
 
 
@@ -97,7 +102,15 @@ _SPAN_FIELDS: dict[str, FieldSpec] = {
     "type": _span("type", ValueType.STRING, _STRING_OPS),
     "status": _span("status", ValueType.ENUM, _ENUM_OPS, _SPAN_STATUSES),
     "cost": _span("cost", ValueType.NUMBER, (*_NUMBER_OPS, *_NULL)),
+    "span_id": _span("span_id", ValueType.STRING, _STRING_OPS),
+    "parent_id": _span("parent_id", ValueType.STRING, (*_STRING_OPS, *_NULL)),
+    "start_time_ms": _span("start_time_ms", ValueType.NUMBER, _NUMBER_OPS),
+    "duration_ms": _span("duration_ms", ValueType.NUMBER, (*_NUMBER_OPS, *_NULL)),
+    # The gen_ai response model, else the request model (the first that is a string).
+    "model": _span("model", ValueType.STRING, (*_STRING_OPS, *_NULL)),
 }
+# Span fields kept in nanoseconds and compared in milliseconds (see spanscope.search.times).
+SPAN_TIME_FIELDS = frozenset({"start_time_ms", "duration_ms"})
 _KEYED: dict[FieldKind, FieldSpec] = {
     FieldKind.TAG: FieldSpec("tags.<key>", FieldKind.TAG, ValueType.STRING, (*_STRING_OPS, *_NULL)),
     FieldKind.METADATA: FieldSpec(
@@ -124,6 +137,21 @@ KEYED_PREFIXES: dict[str, FieldKind] = {
     "expectation.": FieldKind.EXPECTATION,
 }
 
+# Inside span(...) and in a search_spans filter, span fields are named without a prefix.
+SPAN_KEYED_PREFIXES: dict[str, FieldKind] = {"attributes.": FieldKind.SPAN_ATTRIBUTE}
+# In a search_spans filter, `trace.` names the span's trace: its fields, tags, metadata and
+# judgements (not its full text, not its other spans).
+_TRACE_PREFIX = "trace."
+_TRACE_KINDS = frozenset(
+    {
+        FieldKind.TRACE,
+        FieldKind.TAG,
+        FieldKind.METADATA,
+        FieldKind.FEEDBACK,
+        FieldKind.EXPECTATION,
+    }
+)
+
 FIELD_NAMES: tuple[str, ...] = (
     *_TRACE_FIELDS,
     "tags.<key>",
@@ -135,6 +163,8 @@ FIELD_NAMES: tuple[str, ...] = (
     "text",
 )
 
+SPAN_FIELD_NAMES: tuple[str, ...] = (*_SPAN_FIELDS, "attributes.<key>", "text")
+
 
 def field_spec(field: Field) -> FieldSpec:
     """The spec of `field`; KeyError for a field the language does not have."""
@@ -145,6 +175,34 @@ def field_spec(field: Field) -> FieldSpec:
     if field.kind is FieldKind.TEXT:
         return _TEXT
     return _KEYED[field.kind]
+
+
+def lookup_span_field(name: str, *, with_trace: bool = False) -> Field | None:
+    """The span-scoped field spelled `name` (inside span(...); with `with_trace`, as in a
+    search_spans filter, also `trace.<trace field>`), or None."""
+    lowered = name.lower() if name.isascii() else name
+    if lowered in _SPAN_FIELDS:
+        return Field.span(lowered)
+    if lowered == "text":
+        return Field.text()
+    prefix = "attributes."
+    head = name[: len(prefix)]
+    if head.isascii() and head.lower() == prefix and len(name) > len(prefix):
+        return Field.span_attribute(name[len(prefix) :])
+    head = name[: len(_TRACE_PREFIX)]
+    if with_trace and head.isascii() and head.lower() == _TRACE_PREFIX:
+        found = lookup_field(name[len(_TRACE_PREFIX) :])
+        if found is not None and found.kind in _TRACE_KINDS:
+            return found
+    return None
+
+
+def span_keyed_prefixes(*, with_trace: bool) -> dict[str, FieldKind]:
+    """The prefixes taking a (backtick-quoted) key in the span scope."""
+    if not with_trace:
+        return SPAN_KEYED_PREFIXES
+    traced = {_TRACE_PREFIX + p: kind for p, kind in KEYED_PREFIXES.items() if kind in _TRACE_KINDS}
+    return {**SPAN_KEYED_PREFIXES, **traced}
 
 
 def lookup_field(name: str) -> Field | None:
@@ -174,8 +232,15 @@ def is_plain_key(key: str) -> bool:
     return bool(key) and not any(c in PATH_STOP or c.isspace() for c in key)
 
 
-def field_to_string(field: Field) -> str:
-    """The canonical spelling of `field` in a filter string."""
+def field_to_string(field: Field, *, span_scope: bool = False) -> str:
+    """The canonical spelling of `field` in a filter string (`span_scope`: inside span(...) or
+    in a search_spans filter, where span fields have no prefix and trace fields `trace.`)."""
+    if span_scope:
+        if field.kind is FieldKind.SPAN or field.kind is FieldKind.TEXT:
+            return field.key or "text"
+        if field.kind is FieldKind.SPAN_ATTRIBUTE:
+            return "attributes." + _key(field.key)
+        return _TRACE_PREFIX + field_to_string(field)
     if field.kind is FieldKind.TRACE:
         return field.key
     if field.kind is FieldKind.SPAN:
@@ -183,6 +248,8 @@ def field_to_string(field: Field) -> str:
     if field.kind is FieldKind.TEXT:
         return "text"
     prefix = next(p for p, kind in KEYED_PREFIXES.items() if kind is field.kind)
-    if is_plain_key(field.key):
-        return prefix + field.key
-    return prefix + "`" + field.key.replace("`", "``") + "`"
+    return prefix + _key(field.key)
+
+
+def _key(key: str) -> str:
+    return key if is_plain_key(key) else "`" + key.replace("`", "``") + "`"

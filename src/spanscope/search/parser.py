@@ -4,13 +4,17 @@
     or_expr    := and_expr (OR and_expr)*
     and_expr   := unary (AND unary)*
     unary      := NOT* primary
-    primary    := '(' or_expr ')' | comparison
+    primary    := '(' or_expr ')' | span_group | comparison
+    span_group := 'span' '(' or_expr ')'     (its comparisons name span fields without prefix)
     comparison := field (cmp_op literal | [NOT] LIKE string | [NOT] ILIKE string
                          | [NOT] IN '(' literal (',' literal)* ')' | IS [NOT] NULL)
     literal    := string | number | true | false   (true / false: feedback. and expectation.)
 
 AND binds tighter than OR; NOT applies to the primary after it. Every error is an
 InvalidFilterError pointing at the offending token.
+
+`parse_span_filter` reads the filter of search_spans: the span-scoped grammar of a span group
+(span fields unprefixed) at the top, where `trace.<field>` also names the span's trace.
 
 Limits (docs/search.md): MAX_FILTER_LENGTH characters, MAX_DEPTH levels of parentheses and NOT,
 MAX_COMPARISONS comparisons. They are checked here, before any store sees the filter, and every
@@ -23,20 +27,23 @@ from difflib import SequenceMatcher
 from typing import NoReturn
 
 from spanscope.exceptions import InvalidFilterError
-from spanscope.search.ast import And, Comparison, Expr, Field, Not, Op, Or, Scalar
+from spanscope.search.ast import And, Comparison, Expr, Field, Not, Op, Or, Scalar, SpanGroup
 from spanscope.search.errors import filter_error
 from spanscope.search.fields import (
     FIELD_NAMES,
     KEYED_PREFIXES,
+    SPAN_FIELD_NAMES,
     FieldSpec,
     ValueType,
     field_spec,
     field_to_string,
     lookup_field,
+    lookup_span_field,
+    span_keyed_prefixes,
 )
 from spanscope.search.lexer import Token, TokenKind, tokenize
 
-__all__ = ["MAX_COMPARISONS", "MAX_DEPTH", "MAX_FILTER_LENGTH", "parse_filter"]
+__all__ = ["MAX_COMPARISONS", "MAX_DEPTH", "MAX_FILTER_LENGTH", "parse_filter", "parse_span_filter"]
 
 MAX_FILTER_LENGTH = 10_000
 MAX_DEPTH = 50  # levels of parentheses plus NOTs
@@ -47,7 +54,17 @@ _ORDER_OPS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
 _LIST_OPS = frozenset({Op.IN, Op.NOT_IN})
 _NULL_OPS = frozenset({Op.IS_NULL, Op.IS_NOT_NULL})
 _BOOLEANS = ("true", "false")
-_ACCEPTED_FIELDS = "accepted fields: " + ", ".join(FIELD_NAMES)
+_ACCEPTED_FIELDS = (
+    "accepted fields: "
+    + ", ".join(FIELD_NAMES)
+    + "; span(<conditions>) holds when one span meets all of them"
+)
+_ACCEPTED_GROUP_FIELDS = "accepted fields inside span(...): " + ", ".join(SPAN_FIELD_NAMES)
+_ACCEPTED_SPAN_FIELDS = (
+    "accepted fields: "
+    + ", ".join(SPAN_FIELD_NAMES)
+    + ", and the span's trace as trace.<field> (e.g. trace.status, trace.tags.<key>)"
+)
 _LIKE_HELP = "LIKE patterns: % matches any run of characters, _ one character, \\ escapes them"
 
 
@@ -56,6 +73,16 @@ def parse_filter(filter_string: str | None) -> Expr | None:
 
     Raises InvalidFilterError, and nothing else, for any malformed input.
     """
+    return _parse(filter_string, spans=False)
+
+
+def parse_span_filter(filter_string: str | None) -> Expr | None:
+    """Parse the filter of search_spans (span fields unprefixed, the trace's as `trace.`);
+    None for an empty or blank filter. InvalidFilterError for any malformed input."""
+    return _parse(filter_string, spans=True)
+
+
+def _parse(filter_string: str | None, spans: bool) -> Expr | None:
     if filter_string is None:
         return None
     if not isinstance(filter_string, str):
@@ -71,7 +98,7 @@ def parse_filter(filter_string: str | None) -> Expr | None:
         )
     if not filter_string.strip():
         return None
-    return _Parser(filter_string, tokenize(filter_string)).parse()
+    return _Parser(filter_string, tokenize(filter_string), spans).parse()
 
 
 def _is_number(value: Scalar) -> bool:
@@ -115,11 +142,26 @@ def _suggest(name: str) -> str | None:
 
 
 class _Parser:
-    def __init__(self, text: str, tokens: list[Token]) -> None:
+    def __init__(self, text: str, tokens: list[Token], spans: bool = False) -> None:
         self._text = text
         self._tokens = tokens
         self._i = 0
         self._comparisons = 0
+        self._spans = spans  # a search_spans filter: span scope, trace. allowed
+        self._group: Token | None = None  # the 'span' token of the group being read
+
+    @property
+    def _span_scope(self) -> bool:
+        return self._spans or self._group is not None
+
+    @property
+    def _accepted_fields(self) -> str:
+        if self._group is not None:
+            return _ACCEPTED_GROUP_FIELDS
+        return _ACCEPTED_SPAN_FIELDS if self._spans else _ACCEPTED_FIELDS
+
+    def _name(self, field: Field) -> str:
+        return field_to_string(field, span_scope=self._span_scope)
 
     def parse(self) -> Expr:
         expr = self._or(0)
@@ -205,8 +247,50 @@ class _Parser:
             self._advance()
             return expr
         if token.kind is TokenKind.PATH:
+            after = self._tokens[self._i + 1]
+            if (
+                token.key is None
+                and token.value.lower() == "span"
+                and after.kind is TokenKind.LPAREN
+            ):
+                return self._span_group(depth)
             return self._comparison()
-        self._fail(token, f"expected a field, NOT or '(', got {_describe(token)}", _ACCEPTED_FIELDS)
+        self._fail(
+            token, f"expected a field, NOT or '(', got {_describe(token)}", self._accepted_fields
+        )
+
+    def _span_group(self, depth: int) -> SpanGroup:
+        token = self._advance()
+        if self._group is not None:
+            self._fail(
+                token,
+                "span(...) groups do not nest",
+                "the conditions of one span(...) group already hold on one span",
+            )
+        if self._spans:
+            self._fail(
+                token,
+                "span(...) is for trace filters",
+                "a search_spans filter speaks of one span already: write its conditions "
+                "directly, e.g. type = 'TOOL' AND status = 'ERROR'",
+            )
+        open_paren = self._peek()
+        self._check_depth(open_paren, depth + 1)
+        self._advance()
+        self._group = token
+        try:
+            expr = self._or(depth + 1)
+        finally:
+            self._group = None
+        close = self._peek()
+        if close.kind is not TokenKind.RPAREN:
+            self._fail(
+                close,
+                f"expected ')' to close span( at position {token.pos}, got {_describe(close)}",
+                "span(<conditions>) takes span fields combined with AND, OR, NOT and parentheses",
+            )
+        self._advance()
+        return SpanGroup(expr)
 
     # -- comparisons -----------------------------------------------------------------------
 
@@ -225,7 +309,7 @@ class _Parser:
         if op not in spec.ops:
             self._fail(
                 op_token,
-                f"operator {op.value} is not accepted for {field_to_string(field)}",
+                f"operator {op.value} is not accepted for {self._name(field)}",
                 _accepted_ops(spec),
             )
         if op in _NULL_OPS:
@@ -235,6 +319,8 @@ class _Parser:
         return Comparison(field, op, self._literal(field, spec, op))
 
     def _field(self, token: Token) -> Field:
+        if self._span_scope:
+            return self._span_field(token)
         if token.key is not None:
             kind = KEYED_PREFIXES.get(token.value.lower())
             if kind is None:
@@ -261,6 +347,37 @@ class _Parser:
         if suggestion is not None:
             message += f"; did you mean {suggestion}?"
         self._fail(token, message, _ACCEPTED_FIELDS)
+
+    def _span_field(self, token: Token) -> Field:
+        prefixes = span_keyed_prefixes(with_trace=self._spans)
+        if token.key is not None:
+            kind = prefixes.get(token.value.lower())
+            if kind is None:
+                self._fail(
+                    token,
+                    "a quoted key must follow " + ", ".join(prefixes) + f", not {token.value!r}",
+                    self._accepted_fields,
+                )
+            return Field(kind, token.key)
+        field = lookup_span_field(token.value, with_trace=self._spans)
+        if field is not None:
+            return field
+        lowered = token.value.lower()
+        if lowered in prefixes:
+            self._fail(
+                token,
+                f"missing key after {token.value!r}",
+                f"write {lowered}<key>; quote a key with spaces in backticks: {lowered}`my key`",
+            )
+        message = f"unknown field {_describe(token)}"
+        if self._group is not None:
+            if lookup_field(token.value) is not None:
+                message += " inside span(...); span fields are named without a prefix there"
+        elif lowered.startswith("span."):
+            message += "; name span fields without the span. prefix"
+        elif lookup_field(token.value) is not None:
+            message += "; name the trace's fields as trace.<field>"
+        self._fail(token, message, self._accepted_fields)
 
     def _operator(self, spec: FieldSpec) -> tuple[Op, Token]:
         token = self._advance()
@@ -293,7 +410,7 @@ class _Parser:
             self._fail(
                 token,
                 f"{op.value} takes a list in parentheses, got {_describe(token)}",
-                f"write {field_to_string(field)} {op.value} {example}",
+                f"write {self._name(field)} {op.value} {example}",
             )
         if self._peek().kind is TokenKind.RPAREN:
             self._fail(
@@ -323,7 +440,7 @@ class _Parser:
                 return self._check(field, spec, op, token, token.value.lower() == "true")
             self._fail(
                 token,
-                f"{field_to_string(field)} does not take true or false",
+                f"{self._name(field)} does not take true or false",
                 "true and false compare with feedback.<name> and expectation.<name>; "
                 f"to compare with the text {token.text}, quote it: '{token.text}'",
             )
@@ -342,7 +459,7 @@ class _Parser:
 
     def _check(self, field: Field, spec: FieldSpec, op: Op, token: Token, value: Scalar) -> Scalar:
         """Type-check one literal against the field and operator; return its canonical form."""
-        name = field_to_string(field)
+        name = self._name(field)
         if op in _LIKE_OPS:
             if not isinstance(value, str):
                 kind_name = "boolean" if isinstance(value, bool) else "number"

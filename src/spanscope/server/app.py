@@ -31,6 +31,7 @@ from spanscope.server.routers import (
     health,
     otlp,
     otlp_logs,
+    spans,
     traces,
 )
 from spanscope.server.settings import ServerSettings
@@ -65,6 +66,7 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
     app.include_router(health.router)
     app.include_router(experiments.router)
     app.include_router(traces.router)
+    app.include_router(spans.router)
     app.include_router(assessments.router)
     app.include_router(assessments.summary_router)
     app.include_router(assessments.batch_router)

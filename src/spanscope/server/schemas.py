@@ -300,6 +300,23 @@ class TracePage(_Strict):
     next_page_token: str | None = None
 
 
+class SearchSpans(_Strict):
+    """A span search: `filter` is a span filter (docs/search.md, "Searching spans")."""
+
+    experiment_ids: list[ExperimentId] = Field(default_factory=lambda: ["0"], min_length=1)
+    filter: str | None = Field(default=None, max_length=10_000)
+    order_by: list[Annotated[str, Field(max_length=100)]] | None = Field(
+        default=None, max_length=10
+    )
+    max_results: MaxResults = 100
+    page_token: str | None = Field(default=None, max_length=2000)
+
+
+class SpanPage(_Strict):
+    spans: list[SpanModel]
+    next_page_token: str | None = None
+
+
 class DeleteTraces(_Strict):
     experiment_id: ExperimentId
     trace_ids: list[TraceId] | None = Field(default=None, max_length=10_000)

@@ -144,6 +144,21 @@ class TraceStore(abc.ABC):
         or exceeds the limits, before any query runs."""
 
     @abc.abstractmethod
+    def search_spans(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+    ) -> PagedList[Span]:
+        """Spans across traces (each carries its trace id) matching the span filter
+        `filter_string` (docs/search.md, "Searching spans"): exactly those for which
+        `spanscope.search.span_matches` holds. `order_by` names span fields
+        (`SPAN_ORDER_BY_FIELDS`, default `start_time_ms DESC`). InvalidFilterError for a filter
+        or order that does not parse, before any query runs."""
+
+    @abc.abstractmethod
     def delete_traces(
         self,
         experiment_id: str,

@@ -183,6 +183,27 @@ class RestTraceStore(RestEvaluation, TraceStore):
         traces = [Trace.from_dict(t) for t in body["traces"]]
         return PagedList(traces, body.get("next_page_token"))
 
+    def search_spans(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+    ) -> PagedList[Span]:
+        body = self._call(
+            "POST",
+            "/api/v1/spans/search",
+            json={
+                "experiment_ids": [str(e) for e in experiment_ids],
+                "filter": filter_string,
+                "order_by": list(order_by) if order_by else None,
+                "max_results": max_results,
+                "page_token": page_token,
+            },
+        )
+        return PagedList([Span.from_dict(s) for s in body["spans"]], body.get("next_page_token"))
+
     def delete_traces(
         self,
         experiment_id: str,

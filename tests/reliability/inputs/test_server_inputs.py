@@ -88,6 +88,7 @@ def test_bad_bodies_on_every_json_route(server: Server) -> None:
         ("POST", "/api/v1/traces/search"),
         ("POST", "/api/v1/traces/delete"),
         ("POST", "/api/v1/sessions/search"),
+        ("POST", "/api/v1/spans/search"),
         ("PUT", f"/api/v1/traces/{TRACE_ID}/tags/k"),
     ]
     bodies = [

@@ -18,8 +18,10 @@ import type {
   ExperimentPage,
   MetricsSeries,
   OverrideFeedback,
+  SearchSpans,
   SearchTraces,
   SessionPage,
+  SpanPage,
   Trace,
   TracePage,
   UpdateAssessment,
@@ -141,6 +143,7 @@ export const api = {
       "GET",
       `/api/v1/experiments/${enc(experimentId)}/assessments/summary`,
     ),
+  searchSpans: (body: SearchSpans) => request<SpanPage>("POST", "/api/v1/spans/search", body),
   searchSessions: (experimentId: string, pageToken: string | null) =>
     request<SessionPage>("POST", "/api/v1/sessions/search", {
       experiment_ids: [experimentId],

@@ -405,6 +405,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/spans/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search Spans
+         * @description Find spans (each with its trace id) with a span filter: span fields unprefixed
+         *     (`type = 'TOOL' AND status = 'ERROR'`), the span's trace as `trace.<field>`; ordered by
+         *     span fields (`duration_ms DESC`; default `start_time_ms DESC`); keyset pages via
+         *     `next_page_token`.
+         */
+        post: operations["search_spans_api_v1_spans_search_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/traces": {
         parameters: {
             query?: never;
@@ -1352,6 +1375,25 @@ export interface components {
             /** Page Token */
             page_token?: string | null;
         };
+        /**
+         * SearchSpans
+         * @description A span search: `filter` is a span filter (docs/search.md, "Searching spans").
+         */
+        SearchSpans: {
+            /** Experiment Ids */
+            experiment_ids?: string[];
+            /** Filter */
+            filter?: string | null;
+            /**
+             * Max Results
+             * @default 100
+             */
+            max_results: number;
+            /** Order By */
+            order_by?: string[] | null;
+            /** Page Token */
+            page_token?: string | null;
+        };
         /** SearchTraces */
         SearchTraces: {
             /** Experiment Ids */
@@ -1441,6 +1483,13 @@ export interface components {
             status?: components["schemas"]["SpanStatusModel"];
             /** Trace Id */
             trace_id: string;
+        };
+        /** SpanPage */
+        SpanPage: {
+            /** Next Page Token */
+            next_page_token?: string | null;
+            /** Spans */
+            spans: components["schemas"]["SpanModel"][];
         };
         /** SpanStatusModel */
         SpanStatusModel: {
@@ -3976,6 +4025,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            /** @description Bad input (e.g. a malformed filter, with its position) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or wrong token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown experiment or trace */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body over the server's size limit, once decompressed */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Content type other than application/json (or an unsupported Content-Encoding) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field failed validation: where and why, without the values sent */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description The store is unavailable (database down, disk full): nothing was stored; retry after the Retry-After header's seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search_spans_api_v1_spans_search_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchSpans"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpanPage"];
                 };
             };
             /** @description Bad input (e.g. a malformed filter, with its position) */

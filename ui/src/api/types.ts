@@ -30,6 +30,8 @@ export interface TracePage {
 export type Session = Schemas["SessionModel"];
 export type SessionPage = Schemas["SessionPage"];
 export type SearchTraces = Schemas["SearchTraces"];
+export type SearchSpans = Schemas["SearchSpans"];
+export type SpanPage = { spans: Span[]; next_page_token?: string | null };
 export type DeleteTraces = Schemas["DeleteTraces"];
 export type ClientLosses = Schemas["ClientLossesModel"];
 export type MetricsSeries = Required<Omit<Schemas["MetricsModel"], "groups">> & {

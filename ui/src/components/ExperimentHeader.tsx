@@ -6,7 +6,7 @@ import { useTitle } from "../lib/useTitle";
 import { AssessmentSummary } from "./AssessmentSummary";
 import { ErrorBox } from "./ErrorBox";
 
-/** The experiment's name, its feedback summary and its Traces / Sessions / Dashboard / Datasets / Evaluations tabs. */
+/** The experiment's name, its feedback summary and its Traces / Spans / Sessions / Dashboard / Datasets / Evaluations tabs. */
 export function ExperimentHeader({ experimentId }: { experimentId: string }) {
   const experiment = useQuery({
     queryKey: ["experiment", experimentId],
@@ -34,6 +34,7 @@ export function ExperimentHeader({ experimentId }: { experimentId: string }) {
       <AssessmentSummary experimentId={experimentId} />
       <nav className="tabs">
         <NavLink to={`/experiments/${experimentId}/traces`}>Traces</NavLink>
+        <NavLink to={`/experiments/${experimentId}/spans`}>Spans</NavLink>
         <NavLink to={`/experiments/${experimentId}/sessions`}>Sessions</NavLink>
         <NavLink to={`/experiments/${experimentId}/dashboard`}>Dashboard</NavLink>
         <NavLink to={`/experiments/${experimentId}/datasets`}>Datasets</NavLink>

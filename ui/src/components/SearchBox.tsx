@@ -9,10 +9,11 @@ interface Props {
   error: unknown;
   /** Where the user's text starts in the filter sent to the server. */
   userOffset: number;
+  placeholder?: string;
 }
 
 /** The filter-language box; a bad filter's error is shown under it, marked at its position. */
-export function SearchBox({ value, onSubmit, error, userOffset }: Props) {
+export function SearchBox({ value, onSubmit, error, userOffset, placeholder }: Props) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
   const submit = (event: FormEvent) => {
@@ -26,7 +27,10 @@ export function SearchBox({ value, onSubmit, error, userOffset }: Props) {
       <input
         aria-label="Filter"
         className={filterError ? "invalid" : undefined}
-        placeholder="Filter, e.g. status = 'ERROR' AND span.type = 'TOOL'  ·  tags.env = 'prod'  ·  text ILIKE '%refund%'"
+        placeholder={
+          placeholder ??
+          "Filter, e.g. status = 'ERROR' AND span(type = 'TOOL' AND status = 'ERROR')  ·  tags.env = 'prod'  ·  text ILIKE '%refund%'"
+        }
         value={text}
         spellCheck={false}
         onChange={(e) => setText(e.target.value)}

@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, Scalar, Value
+from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, Scalar, SpanGroup, Value
 from spanscope.search.stored_text import replace_unstorable
 from spanscope.store.sql.case_folding import is_case_stable
 from spanscope.store.sql.fulltext import ESCAPE, SEPARATOR, case_stable_runs, literal_runs
@@ -55,7 +55,20 @@ from spanscope.store.sql.schema import (
     traces,
 )
 
-__all__ = ["FOLD_COLLATION", "PULL_UP_LIMIT", "canonical_like", "compile_filter", "fts_query"]
+__all__ = [
+    "FOLD_COLLATION",
+    "PULL_UP_LIMIT",
+    "Leaf",
+    "attribute_condition",
+    "canonical_like",
+    "compare",
+    "compile_filter",
+    "compile_leaf",
+    "fts_query",
+    "make_context",
+    "normal_form",
+    "stored",
+]
 
 TRACE_COLUMNS = {
     "trace_id": traces.c.trace_id,
@@ -71,12 +84,6 @@ TRACE_COLUMNS = {
     "cost": traces.c.cost_total,
 }
 TEXT = table(TEXT_TABLE, column("trace_id"), column("content"))
-SPAN_COLUMNS = {
-    "name": spans.c.name,
-    "type": spans.c.span_type,
-    "status": spans.c.status,
-    "cost": spans.c.cost_total,
-}
 _ORDERING = {Op.LT: "__lt__", Op.LE: "__le__", Op.GT: "__gt__", Op.GE: "__ge__"}
 _SUBQUERY_KINDS = frozenset(
     {
@@ -99,15 +106,15 @@ PULL_UP_LIMIT = 8
 
 
 @dataclass(frozen=True, slots=True)
-class _Leaf:
-    comparison: Comparison
+class Leaf:
+    comparison: Comparison | SpanGroup
     negated: bool
 
 
 @dataclass(frozen=True, slots=True)
 class _Junction:
     conjunction: bool  # AND, else OR
-    operands: tuple[_Leaf | _Junction, ...]
+    operands: tuple[Leaf | _Junction, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +152,9 @@ def compile_filter(
     does (case_folding.py), asked for only when a `text ILIKE` pattern holds one; None: none.
     `many_judged` (SQLite): whether a query of assessment trace ids finds many (see _judged).
     """
-    context = _Context(dialect, fold_collation, case_stable, many_judged)
-    node = _normal_form(expr, negated=False)
-    if isinstance(node, _Leaf):
+    context = make_context(dialect, fold_collation, case_stable, many_judged)
+    node = normal_form(expr, negated=False)
+    if isinstance(node, Leaf):
         return _leaf(node, context, fence=False)
     if not node.conjunction or dialect != "postgresql":
         return _junction(node, context)
@@ -155,26 +162,37 @@ def compile_filter(
     parts = []
     pulled = 0
     for operand in node.operands:
-        if isinstance(operand, _Leaf):
-            pulled += operand.comparison.field.kind in _SUBQUERY_KINDS
+        if isinstance(operand, Leaf):
+            comparison = operand.comparison
+            pulled += isinstance(comparison, SpanGroup) or comparison.field.kind in _SUBQUERY_KINDS
             parts.append(_leaf(operand, context, fence=pulled > PULL_UP_LIMIT))
         else:
             parts.append(_junction(operand, context))
     return and_(*parts)
 
 
-def _normal_form(expr: Expr, negated: bool) -> _Leaf | _Junction:
+def make_context(
+    dialect: str,
+    fold_collation: str | None = FOLD_COLLATION,
+    case_stable: Callable[[], frozenset[str]] | None = None,
+    many_judged: Callable[[Select[Any]], bool] | None = None,
+) -> _Context:
+    """The compile settings (see compile_filter)."""
+    return _Context(dialect, fold_collation, case_stable, many_judged)
+
+
+def normal_form(expr: Expr, negated: bool) -> Leaf | _Junction:
     """`expr` (negated if asked) with NOT only on comparisons and no AND directly in an AND,
     nor OR in an OR."""
     while isinstance(expr, Not):  # chains of NOT, without recursion
         expr = expr.operand
         negated = not negated
-    if isinstance(expr, Comparison):
-        return _Leaf(expr, negated)
+    if isinstance(expr, (Comparison, SpanGroup)):
+        return Leaf(expr, negated)
     conjunction = isinstance(expr, And) != negated  # De Morgan
-    operands: list[_Leaf | _Junction] = []
+    operands: list[Leaf | _Junction] = []
     for operand in expr.operands:
-        node = _normal_form(operand, negated)
+        node = normal_form(operand, negated)
         if isinstance(node, _Junction) and node.conjunction == conjunction:
             operands.extend(node.operands)
         else:
@@ -184,16 +202,26 @@ def _normal_form(expr: Expr, negated: bool) -> _Leaf | _Junction:
 
 def _junction(node: _Junction, context: _Context) -> ColumnElement[bool]:
     parts = [
-        _leaf(o, context, fence=False) if isinstance(o, _Leaf) else _junction(o, context)
+        _leaf(o, context, fence=False) if isinstance(o, Leaf) else _junction(o, context)
         for o in node.operands
     ]
     return and_(*parts) if node.conjunction else or_(*parts)
 
 
-def _leaf(leaf: _Leaf, context: _Context, fence: bool) -> ColumnElement[bool]:
+def compile_leaf(leaf: Leaf, context: _Context) -> ColumnElement[bool]:
+    """One comparison (or span group) of a filter, NOT applied where the leaf says."""
+    return _leaf(leaf, context, fence=False)
+
+
+def _leaf(leaf: Leaf, context: _Context, fence: bool) -> ColumnElement[bool]:
     comparison = leaf.comparison
+    if isinstance(comparison, SpanGroup):
+        from spanscope.store.sql.span_filters import span_group  # it builds on this module
+
+        group = span_group(comparison, context, fence)
+        return not_(group) if leaf.negated else group
     if comparison.field.kind in (FieldKind.FEEDBACK, FieldKind.EXPECTATION):
-        value = _stored(comparison.value)
+        value = stored(comparison.value)
         judged = _assessment(comparison, value, context, fence, negated=leaf.negated)
         return not_(judged) if leaf.negated else judged
     sql = _comparison(comparison, context, fence)
@@ -231,7 +259,7 @@ def canonical_like(pattern: str) -> str:
     return "".join(out)
 
 
-def _stored(value: Value) -> Value:
+def stored(value: Value) -> Value:
     """A filter value as stores keep text (U+0000, lone surrogates -> U+FFFD)."""
     if isinstance(value, str):
         return replace_unstorable(value)
@@ -250,14 +278,14 @@ def _exists(
 
 
 def _comparison(comp: Comparison, context: _Context, fence: bool) -> ColumnElement[bool]:
-    kind, op, value = comp.field.kind, comp.op, _stored(comp.value)
+    kind, op, value = comp.field.kind, comp.op, stored(comp.value)
     if kind is FieldKind.TRACE:
         column = TRACE_COLUMNS[comp.field.key]
         if op is Op.IS_NULL:
             return column.is_(None)
         if op is Op.IS_NOT_NULL:
             return column.isnot(None)
-        return _compare(column, op, value, context)
+        return compare(column, op, value, context)
     if kind in (FieldKind.TAG, FieldKind.METADATA):
         table = trace_tags if kind is FieldKind.TAG else trace_metadata
         scope = [
@@ -268,15 +296,15 @@ def _comparison(comp: Comparison, context: _Context, fence: bool) -> ColumnEleme
             return not_(_exists(scope, fence))
         if op is Op.IS_NOT_NULL:
             return _exists(scope, fence)
-        return _exists([*scope, _compare(table.c.value, op, value, context)], fence)
+        return _exists([*scope, compare(table.c.value, op, value, context)], fence)
     if kind is FieldKind.SPAN:
-        column = SPAN_COLUMNS[comp.field.key]
+        from spanscope.store.sql.span_filters import span_comparison, span_value_present
+
         scope = [spans.c.trace_id == traces.c.trace_id]
-        if op is Op.IS_NULL:
-            return not_(_exists([*scope, column.isnot(None)], fence))
-        if op is Op.IS_NOT_NULL:
-            return _exists([*scope, column.isnot(None)], fence)
-        return _exists([*scope, _compare(column, op, value, context)], fence)
+        if op in (Op.IS_NULL, Op.IS_NOT_NULL):
+            present = _exists([*scope, span_value_present(comp.field.key, context.dialect)], fence)
+            return not_(present) if op is Op.IS_NULL else present
+        return _exists([*scope, span_comparison(comp, context)], fence)
     if kind is FieldKind.SPAN_ATTRIBUTE:
         return _span_attribute(comp, value, context, fence)
     if kind in (FieldKind.FEEDBACK, FieldKind.EXPECTATION):
@@ -284,7 +312,7 @@ def _comparison(comp: Comparison, context: _Context, fence: bool) -> ColumnEleme
     return _text(op, value, context, fence)
 
 
-def _compare(column: Any, op: Op, value: Value, context: _Context) -> ColumnElement[bool]:
+def compare(column: Any, op: Op, value: Value, context: _Context) -> ColumnElement[bool]:
     if op is Op.EQ:
         return column == value  # type: ignore[no-any-return]
     if op is Op.NE:
@@ -345,21 +373,35 @@ def _span_attribute(
         return not_(_exists([*scope, present], fence, from_))
     if op is Op.IS_NOT_NULL:
         return _exists([*scope, present], fence, from_)
+    condition = attribute_condition(op, value, context, is_number, is_text, number, text_value)
+    return _exists([*scope, condition], fence, from_)
+
+
+def attribute_condition(
+    op: Op,
+    value: Value,
+    context: _Context,
+    is_number: ColumnElement[bool],
+    is_text: ColumnElement[bool],
+    number: Any,
+    text_value: Any,
+) -> ColumnElement[bool]:
+    """A span attribute's JSON value (of the given kind tests) compared with `value`."""
     values = _values(value)
     if all(isinstance(v, (int, float)) for v in values):
-        condition = and_(is_number, _compare(number, op, value, context))
-    elif all(isinstance(v, str) for v in values):
-        condition = and_(is_text, _compare(text_value, op, value, context))
-    else:  # a mixed IN list: each literal compares with values of its own kind
-        strings = [v for v in values if isinstance(v, str)]
-        numbers = [v for v in values if not isinstance(v, str)]
-        condition = or_(
-            and_(is_text, text_value.in_(strings)),
-            and_(is_number, number.in_(numbers)),
-        )
-        if op is Op.NOT_IN:
-            condition = and_(or_(is_text, is_number), not_(condition))
-    return _exists([*scope, condition], fence, from_)
+        return and_(is_number, compare(number, op, value, context))
+    if all(isinstance(v, str) for v in values):
+        return and_(is_text, compare(text_value, op, value, context))
+    # a mixed IN list: each literal compares with values of its own kind
+    strings = [v for v in values if isinstance(v, str)]
+    numbers = [v for v in values if not isinstance(v, str)]
+    condition = or_(
+        and_(is_text, text_value.in_(strings)),
+        and_(is_number, number.in_(numbers)),
+    )
+    if op is Op.NOT_IN:
+        condition = and_(or_(is_text, is_number), not_(condition))
+    return condition
 
 
 def _assessment(
@@ -391,7 +433,7 @@ def _assessment(
         operand: Value = tuple(group) if isinstance(value, tuple) else group[0]
         compared = op if len(by_type) == 1 or op is not Op.NOT_IN else Op.IN
         conditions.append(
-            and_(table.c.value_type == kind, _compare(column, compared, operand, context))
+            and_(table.c.value_type == kind, compare(column, compared, operand, context))
         )
     condition = conditions[0] if len(conditions) == 1 else or_(*conditions)
     if len(by_type) > 1 and op is Op.NOT_IN:  # a mixed list: comparable values not in it

@@ -144,6 +144,18 @@ spans = Table(
     Index("ix_spans_type", "span_type", "trace_id"),
     Index("ix_spans_status", "status", "trace_id"),
     Index("ix_spans_duration", "duration_ns"),
+    # search_spans (revision 0010): newest first, overall and by type and status; the trailing
+    # ids are the keyset's tie-breakers, so a page is read off the index in order.
+    Index("ix_spans_start", "start_time_ns", "trace_id", "span_id"),
+    Index("ix_spans_type_start", "span_type", "start_time_ns", "trace_id", "span_id"),
+    Index(
+        "ix_spans_type_status_start",
+        "span_type",
+        "status",
+        "start_time_ns",
+        "trace_id",
+        "span_id",
+    ),
 )
 
 # Clients' loss reports (revision 0004): the last cumulative count each client reported per

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, true
 
-from spanscope.search import Comparison, FieldKind, Not, parse_filter, parse_order_by
+from spanscope.search import Comparison, FieldKind, Not, SpanGroup, parse_filter, parse_order_by
 from spanscope.search.stored_text import replace_unstorable
 from spanscope.store.sql.filters import FOLD_COLLATION, compile_filter
 from spanscope.store.sql.pagination import after_token, decode_token, encode_token
@@ -78,6 +78,8 @@ class SearchQuery:
                     return True
             elif isinstance(node, Not):
                 pending.append(node.operand)
+            elif isinstance(node, SpanGroup):
+                pending.append(node.expr)
             else:
                 pending.extend(node.operands)
         return False

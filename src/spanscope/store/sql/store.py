@@ -59,6 +59,7 @@ from spanscope.store.sql.schema import (
     traces,
 )
 from spanscope.store.sql.search import SearchQuery, experiments_with_counts, session_query
+from spanscope.store.sql.span_search import SpanSearchQuery
 from spanscope.store.sql.writer import TraceWriter, delete_trace_rows, load_spans
 
 __all__ = ["SqlTraceStore"]
@@ -277,6 +278,33 @@ class SqlTraceStore(SqlAssessments, SqlDatasets, SqlEvaluationRuns, SqlMetrics, 
             info.assessments = judged.get(info.trace_id, [])
             result.append(Trace(info, TraceData(by_trace.get(info.trace_id, []))))
         return PagedList(result, token)
+
+    @translated
+    def search_spans(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+    ) -> PagedList[Span]:
+        _check_max_results(max_results)
+        numbers = [_experiment_number(e) for e in experiment_ids]
+        query = SpanSearchQuery(
+            numbers,
+            filter_string,
+            order_by,
+            self.dialect,
+            fold_collation=self.fold_collation,
+            case_stable=self._case_stable_characters,
+        )
+        with self.engine.connect() as conn:
+            found = [
+                dict(r._mapping) for r in conn.execute(query.statement(max_results + 1, page_token))
+            ]
+        page = found[:max_results]
+        token = query.token_after(page[-1]) if len(found) > max_results else None
+        return PagedList(rows.spans_from_rows(r["content"] for r in page), token)
 
     @translated
     def search_sessions(

@@ -12,6 +12,7 @@ pytest.register_assert_rewrite(
     "spanscope.testing.conformance.store",
     "spanscope.testing.conformance.store_merging",
     "spanscope.testing.conformance.store_search",
+    "spanscope.testing.conformance.store_span_search",
     "spanscope.testing.conformance.store_assessments",
     "spanscope.testing.conformance.store_assessment_search",
     "spanscope.testing.conformance.store_datasets",

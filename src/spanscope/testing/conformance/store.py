@@ -32,6 +32,7 @@ from spanscope.testing.conformance.store_datasets import DatasetConformance
 from spanscope.testing.conformance.store_evaluation_runs import EvaluationRunConformance
 from spanscope.testing.conformance.store_merging import MergeConformance
 from spanscope.testing.conformance.store_search import SearchConformance
+from spanscope.testing.conformance.store_span_search import SpanSearchConformance
 from spanscope.testing.conformance.store_traces import (
     DEFAULT,
     UNKNOWN_TRACE_ID,
@@ -47,6 +48,7 @@ __all__ = ["StoreConformance"]
 
 class StoreConformance(
     SearchConformance,
+    SpanSearchConformance,
     MergeConformance,
     AssessmentConformance,
     AssessmentSearchConformance,

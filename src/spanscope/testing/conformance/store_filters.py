@@ -23,6 +23,7 @@ from spanscope.search import (
     Op,
     Or,
     Scalar,
+    SpanGroup,
     Value,
     ValueType,
     field_spec,
@@ -34,9 +35,12 @@ __all__ = [
     "BATCH_IDS",
     "EXPRESSIONS",
     "LLM_CALLS",
+    "SPAN_EXPRESSIONS",
     "comparisons",
     "filter_fields",
     "like_pattern",
+    "span_fields",
+    "span_groups",
 ]
 
 
@@ -48,6 +52,8 @@ _SMALL_TEXT = st.text(alphabet="aAb%_\\' .éİıΣσς\u212a\x00\ufffd", max_siz
 _KEYS = st.sampled_from(
     ["env", "k", "gen_ai.usage.input_tokens", "my key", "x`y", 'q"\\', "n\x00l", "Σ"]
 )
+_MODEL_KEYS = st.sampled_from(["gen_ai.request.model", "gen_ai.response.model"])
+_SPAN_KEYS = ("name", "type", "status", "span_id", "parent_id", "start_time_ms", "duration_ms")
 _NUMBERS: st.SearchStrategy[Scalar] = st.integers(-2, 2)
 _JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), _SMALL_TEXT)
 _JSON_VALUES = st.one_of(
@@ -89,16 +95,32 @@ def filter_fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
         "response_preview",
         "cost",
     )
-    span_fields = ("name", "type", "status", "cost")
     return st.one_of(
         st.sampled_from(
             [Field.trace(name) for name in trace_fields]
-            + [Field.span(name) for name in span_fields]
+            + [Field.span(name) for name in (*_SPAN_KEYS, "model", "cost")]
             + [Field.text()]
         ),
         st.builds(Field, st.sampled_from([FieldKind.TAG, FieldKind.METADATA]), keys),
         st.builds(Field.span_attribute, keys),
         st.builds(Field, st.sampled_from([FieldKind.FEEDBACK, FieldKind.EXPECTATION]), keys),
+    )
+
+
+def span_fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
+    """The fields of one span: its columns, model, attributes named by `keys`, its text."""
+    return st.one_of(
+        st.sampled_from(
+            [Field.span(name) for name in (*_SPAN_KEYS, "model", "cost")] + [Field.text()]
+        ),
+        st.builds(Field.span_attribute, keys),
+    )
+
+
+def _trace_only_fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
+    """The fields of a search_spans filter naming the span's trace (trace.<field>)."""
+    return filter_fields(keys).filter(
+        lambda f: f.kind not in (FieldKind.SPAN, FieldKind.SPAN_ATTRIBUTE, FieldKind.TEXT)
     )
 
 
@@ -114,10 +136,11 @@ def comparisons(
     keys: st.SearchStrategy[str],
     strings: st.SearchStrategy[str],
     numbers: st.SearchStrategy[Scalar],
+    fields: st.SearchStrategy[Field] | None = None,
 ) -> Comparison:
-    """A random valid comparison over every kind of field (see filter_fields), its literal of
-    the field's type drawn from `strings` / `numbers` (or true / false)."""
-    field = draw(filter_fields(keys))
+    """A random valid comparison over every kind of field (see filter_fields; or `fields`), its
+    literal of the field's type drawn from `strings` / `numbers` (or true / false)."""
+    field = draw(filter_fields(keys) if fields is None else fields)
     spec = field_spec(field)
     op = draw(st.sampled_from(spec.ops))
     if op in (Op.IS_NULL, Op.IS_NOT_NULL):
@@ -149,13 +172,44 @@ def _extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
     return st.one_of(st.builds(Not, children), many.map(And), many.map(Or))
 
 
+_ATTRIBUTE_KEYS = st.one_of(_KEYS, _MODEL_KEYS)
+
+
+def span_groups(
+    keys: st.SearchStrategy[str],
+    strings: st.SearchStrategy[str],
+    numbers: st.SearchStrategy[Scalar],
+) -> st.SearchStrategy[Expr]:
+    """Random `span(...)` groups over the span fields."""
+    leaves = comparisons(keys, strings, numbers, span_fields(keys))
+    return st.recursive(leaves, _extend, max_leaves=4).map(SpanGroup)
+
+
 EXPRESSIONS: st.SearchStrategy[Expr] = st.recursive(
-    comparisons(_KEYS, _SMALL_TEXT, _NUMBERS), _extend, max_leaves=6
+    st.one_of(
+        comparisons(_KEYS, _SMALL_TEXT, _NUMBERS),
+        span_groups(_ATTRIBUTE_KEYS, _SMALL_TEXT, _NUMBERS),
+    ),
+    _extend,
+    max_leaves=6,
 )
+# search_spans filters: span fields unprefixed and the span's trace's fields.
+SPAN_EXPRESSIONS: st.SearchStrategy[Expr] = st.recursive(
+    st.one_of(
+        comparisons(_KEYS, _SMALL_TEXT, _NUMBERS, span_fields(_ATTRIBUTE_KEYS)),
+        comparisons(_KEYS, _SMALL_TEXT, _NUMBERS, _trace_only_fields(_KEYS)),
+    ),
+    _extend,
+    max_leaves=6,
+)
+_STARTS = st.sampled_from([0, 1_000_000, 1_500_000, 2_000_000])
+_LENGTHS = st.none() | st.sampled_from([0, 500_000, 1_000_000, 2_000_000])
 
 
 @st.composite
 def _spans(draw: st.DrawFn, trace_id: str, index: int) -> Span:
+    start = draw(_STARTS)
+    length = draw(_LENGTHS)
     return Span.from_dict(
         {
             "trace_id": trace_id,
@@ -163,13 +217,13 @@ def _spans(draw: st.DrawFn, trace_id: str, index: int) -> Span:
             "parent_id": None if index == 0 else f"{1:016x}",
             "name": draw(_SMALL_TEXT),
             "span_type": draw(st.sampled_from(["LLM", "TOOL", "CHAIN", "a"])),
-            "start_time_ns": 1_000 + index,
-            "end_time_ns": 2_000 + index,
+            "start_time_ns": start,
+            "end_time_ns": None if length is None else start + length,
             "status": {"code": draw(st.sampled_from(["OK", "ERROR", "UNSET"])), "message": ""},
             "inputs": draw(_JSON_VALUES),
             "outputs": draw(_JSON_VALUES),
             "attributes": {
-                **draw(st.dictionaries(_KEYS, _JSON_VALUES, max_size=3)),
+                **draw(st.dictionaries(_ATTRIBUTE_KEYS, _JSON_VALUES, max_size=3)),
                 **draw(LLM_CALLS),
             },
         }

@@ -22,7 +22,7 @@ from spanscope.entities.span import Span
 from spanscope.store.sql.schema import spans, traces
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
