@@ -13,19 +13,17 @@ holds the figures.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import text
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO, "src"), REPO]
+
+from benchmarks.scale import arguments, seeded_stores  # noqa: E402
 
 from spanscope.store.sql.store import SqlTraceStore  # noqa: E402
 
@@ -92,41 +90,16 @@ def time_queries(store: SqlTraceStore, experiment: str, runs: int) -> dict[str, 
     return results
 
 
-@contextmanager
-def database(backend: str, tmp: str) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp}/bench.db"
-        return
-    from tests.postgres_server import running_postgres
-
-    with running_postgres() as uri:
-        yield uri
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--traces", type=int, default=1_000_000)
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0], runs=5)
     rows = []
     slow = []
-    for backend in args.backends.split(","):
-        with tempfile.TemporaryDirectory() as tmp, database(backend, tmp) as uri:
-            store = SqlTraceStore(uri)
-            try:
-                experiment = store.create_experiment("bench")
-                start = time.perf_counter()
-                seed(store, int(experiment), args.traces)
-                seeded_s = time.perf_counter() - start
-                print(f"{backend}: seeded {args.traces:,} traces in {seeded_s:.0f} s", flush=True)
-                for label, (ms, counted) in time_queries(store, experiment, args.runs).items():
-                    rows.append(f"| {backend} | {label} | {ms:.0f} | {counted:,} |")
-                    print(rows[-1], flush=True)
-                    if ms >= GOAL_MS and label == "30 d, hourly, by model":
-                        slow.append(f"{backend} {label}: {ms:.0f} ms")
-            finally:
-                store.close()
+    for backend, store, experiment in seeded_stores(args.backends, args.traces, seed):
+        for label, (ms, counted) in time_queries(store, experiment, args.runs).items():
+            rows.append(f"| {backend} | {label} | {ms:.0f} | {counted:,} |")
+            print(rows[-1], flush=True)
+            if ms >= GOAL_MS and label == "30 d, hourly, by model":
+                slow.append(f"{backend} {label}: {ms:.0f} ms")
     print(f"\n{args.traces:,} traces over 30 days, median of {args.runs} runs\n")
     print("| backend | query | ms | traces counted |\n|---|---|---|---|")
     print("\n".join(rows))

@@ -13,19 +13,18 @@ benchmarks/spans_results.md.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from sqlalchemy import text
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO, "src"), REPO]
+
+from benchmarks.scale import arguments, seeded_stores  # noqa: E402
 
 from spanscope.store.sql.store import SqlTraceStore  # noqa: E402
 
@@ -140,40 +139,15 @@ def time_queries(store: SqlTraceStore, experiment: str, runs: int) -> dict[str, 
     return results
 
 
-@contextmanager
-def database(backend: str, tmp: str) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp}/bench.db"
-        return
-    from tests.postgres_server import running_postgres
-
-    with running_postgres() as uri:
-        yield uri
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--traces", type=int, default=1_000_000)
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0], runs=7)
     rows = []
     slow = []
-    for backend in args.backends.split(","):
-        with tempfile.TemporaryDirectory() as tmp, database(backend, tmp) as uri:
-            store = SqlTraceStore(uri)
-            try:
-                experiment = store.create_experiment("bench")
-                start = time.perf_counter()
-                seed(store, int(experiment), args.traces)
-                seeded_s = time.perf_counter() - start
-                print(f"{backend}: seeded {args.traces:,} traces in {seeded_s:.0f} s", flush=True)
-                for label, (ms, found) in time_queries(store, experiment, args.runs).items():
-                    rows.append(f"| {backend} | {label} | {ms:.1f} | {found} |")
-                    if ms >= GOAL_MS:
-                        slow.append(f"{backend} {label}: {ms:.1f} ms")
-            finally:
-                store.close()
+    for backend, store, experiment in seeded_stores(args.backends, args.traces, seed):
+        for label, (ms, found) in time_queries(store, experiment, args.runs).items():
+            rows.append(f"| {backend} | {label} | {ms:.1f} | {found} |")
+            if ms >= GOAL_MS:
+                slow.append(f"{backend} {label}: {ms:.1f} ms")
     spans = args.traces * len(_SPANS)
     print(f"\n{args.traces:,} traces ({spans:,} spans), first page of 100, median of {args.runs}\n")
     print("| backend | query | ms | items |\n|---|---|---|---|")
