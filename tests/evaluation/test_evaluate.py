@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -229,6 +228,27 @@ def test_parallel_runs_give_the_same_results_as_serial() -> None:
     assert len({i.trace_id for i in parallel.items}) == 45
 
 
+def test_rows_are_logged_a_batch_at_a_time_while_the_rest_still_run() -> None:
+    logged_when_last_ran: list[int] = []
+
+    @spanscope.scorer
+    def counts_logged(inputs: dict[str, str]) -> bool:
+        if inputs["country"] == "Land 39":
+            found = spanscope.search_traces(filter_string="feedback.counts_logged = true")
+            logged_when_last_ran.append(len(found))
+        return True
+
+    ds = create_dataset("batches").merge_records(
+        [{"inputs": {"country": f"Land {n}"}} for n in range(40)]
+    )
+    result = spanscope.evaluate(ds, [counts_logged], predict_fn=geo_app, max_workers=1)
+    # One worker logs 16 rows a batch: two batches were stored before the last row was scored.
+    assert logged_when_last_ran == [32]
+    assert result.metrics["counts_logged"].count == 40
+    stored = spanscope.search_traces(filter_string="feedback.counts_logged = true", max_results=50)
+    assert len(stored) == 40
+
+
 def test_interrupting_keeps_what_was_scored() -> None:
     seen: list[str] = []
     lock = threading.Lock()
@@ -253,9 +273,13 @@ def test_interrupting_keeps_what_was_scored() -> None:
     (run,) = get_store().search_evaluation_runs(geo.experiment_id)
     assert (run.name, run.status) == ("stopped", EvaluationRunStatus.INTERRUPTED)
     items = list(get_store().get_evaluation_items(run.run_id))
-    # The first chunk (16 rows per worker) was scored and kept; the one interrupted was not.
-    assert [i.inputs["country"] for i in items] == [f"Land {n}" for n in range(16)]
-    assert run.metrics["exact"].count == 16
+    # Every row finished before the interrupt was scored and kept, the one raising it was not
+    # (the row queued after it may have finished meanwhile: kept too).
+    kept = [i.inputs["country"] for i in items]
+    assert kept[:20] == [f"Land {n}" for n in range(20)]
+    assert kept[20:] in ([], ["Land 21"]), kept
+    assert set(kept) <= set(seen)
+    assert run.metrics["exact"].count == len(kept)
     assert all(i.scores["exact"].assessment_id for i in items)
 
 
@@ -263,18 +287,24 @@ def test_ctrl_c_while_scoring_keeps_the_rows_scored_before_it() -> None:
     main = threading.main_thread().ident
     assert main is not None
 
+    released = threading.Event()
+
     @spanscope.scorer
     def slow_to_judge(inputs: dict[str, str]) -> bool:
         if inputs["country"] == "Land 20":
             signal.pthread_kill(main, signal.SIGINT)  # the user presses Ctrl-C
-            time.sleep(0.5)
+            # A slow judge: still running when evaluate returns, which does not wait for it.
+            released.wait(30)
         return True
 
     ds = create_dataset("ctrl-c").merge_records(
         [{"inputs": {"country": f"Land {n}"}} for n in range(40)]
     )
-    with pytest.raises(KeyboardInterrupt):
-        spanscope.evaluate(ds, [slow_to_judge], predict_fn=geo_app, max_workers=1)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            spanscope.evaluate(ds, [slow_to_judge], predict_fn=geo_app, max_workers=1)
+    finally:
+        released.set()
     geo = spanscope.get_experiment_by_name("geo")
     assert geo is not None
     (run,) = get_store().search_evaluation_runs(geo.experiment_id)

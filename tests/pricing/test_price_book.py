@@ -51,6 +51,20 @@ def test_openai_cached_and_reasoning_tokens() -> None:
     assert cost["model"] == "o3-mini"
 
 
+def test_a_repeated_call_is_priced_alike_and_each_cost_is_its_own() -> None:
+    # Prices are memoised per model and token counts: a hit must equal a fresh pricing, and
+    # a caller changing the cost it got must not change the next one.
+    first = pricing.compute_span_cost(llm_span("gpt-4o", provider="openai", input=900, output=70))
+    assert first is not None
+    first["total"] = -1.0
+    again = pricing.compute_span_cost(llm_span("gpt-4o", provider="openai", input=900, output=70))
+    other = pricing.compute_span_cost(llm_span("gpt-4o", provider="openai", input=901, output=70))
+    assert again is not None and other is not None
+    rates = book_rates("gpt-4o", "openai")
+    assert again["total"] == pytest.approx(float((900 * rates["input"] + 70 * rates["output"]) / M))
+    assert other["total"] > again["total"]
+
+
 def test_anthropic_cache_write_and_read() -> None:
     rates = book_rates("claude-3-5-sonnet-20241022", "anthropic")
     # Anthropic's 1,000 fresh input tokens, as the integration records them: input includes

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 from spanscope.constants import EvaluationKey
@@ -42,9 +43,12 @@ logger = logging.getLogger("spanscope")
 
 DEFAULT_MAX_WORKERS = 8
 _FLUSH_TIMEOUT_S = 60.0
-# Rows go through in chunks: predicted, flushed to the store once, scored, logged. An interrupt
-# keeps every chunk logged so far and what the current one had scored.
+# Scored rows are logged in batches of this many per worker (their traces flushed once); when
+# scorers read the rows' traces, rows go through in such chunks: predicted, flushed, scored.
+# An interrupt keeps every row scored before it.
 _CHUNK_PER_WORKER = 16
+# Rows handed to the pool ahead of the workers: none idles while a finished row is collected.
+_QUEUED_PER_WORKER = 2
 T = TypeVar("T")
 R = TypeVar("R")
 # A row's prediction (trace id, outputs, error) and its scoring (the row, the feedback to log).
@@ -88,18 +92,17 @@ def evaluate(
     items: list[EvaluationItem] = []
     status = EvaluationRunStatus.FAILED
     show = progress if progress is not None else _interactive()
+    pool = ThreadPoolExecutor(max_workers, "spanscope-evaluate")
     try:
-        with (
-            ThreadPoolExecutor(max_workers, "spanscope-evaluate") as pool,
-            progress_bar(len(rows), run.name, show) as advance,
-        ):
-            for chunk in _chunks(rows, max_workers * _CHUNK_PER_WORKER):
-                items += evaluation.chunk(chunk, pool, advance)
+        with progress_bar(len(rows), run.name, show) as advance:
+            items += evaluation.evaluate(rows, pool, max_workers, advance)
         status = EvaluationRunStatus.FINISHED
     except KeyboardInterrupt:
         status = EvaluationRunStatus.INTERRUPTED
         raise
     finally:
+        # Interrupted: rows still running are not waited for (a judge call may take a minute).
+        pool.shutdown(wait=status is EvaluationRunStatus.FINISHED, cancel_futures=True)
         items += evaluation.saved_on_interrupt
         finished = store.finish_evaluation_run(run.run_id, status, _metrics(items, chosen))
         if status is not EvaluationRunStatus.FINISHED:
@@ -136,10 +139,84 @@ class _Evaluation:
         self.reads_traces = any("trace" in s.parameters for s in scorers)
         self.saved_on_interrupt: list[EvaluationItem] = []
 
-    def chunk(
+    def evaluate(
+        self,
+        rows: list[Row],
+        pool: ThreadPoolExecutor,
+        workers: int,
+        advance: Callable[[int], None],
+    ) -> list[EvaluationItem]:
+        batch = workers * _CHUNK_PER_WORKER
+        if self.reads_traces and any(self._predicts(r) for r in rows):
+            items: list[EvaluationItem] = []
+            for chunk in _chunks(rows, batch):
+                try:
+                    items += self._chunk(chunk, pool, advance)
+                except KeyboardInterrupt:
+                    self.saved_on_interrupt = items + self.saved_on_interrupt
+                    raise
+            return items
+        return self._streamed(rows, pool, workers, batch, advance)
+
+    def _predicts(self, row: Row) -> bool:
+        return self.predict_fn is not None or row.trace is None
+
+    def _streamed(
+        self,
+        rows: list[Row],
+        pool: ThreadPoolExecutor,
+        workers: int,
+        batch: int,
+        advance: Callable[[int], None],
+    ) -> list[EvaluationItem]:
+        """Each row predicted and scored in one task, the pool kept busy throughout: finished
+        rows are logged a batch at a time (their traces flushed first) while others run."""
+        context = contextvars.copy_context()
+        waiting = iter(rows)
+        running: dict[Future[_Scored], int] = {}  # each task, and its row's position
+        finished: list[_Scored] = []
+        items: list[EvaluationItem] = []
+
+        def top_up() -> None:
+            for row in itertools.islice(waiting, workers * _QUEUED_PER_WORKER - len(running)):
+                running[pool.submit(context.copy().run, _detached, self._row, row)] = row.position
+
+        try:
+            top_up()
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=running.__getitem__):
+                    finished.append(future.result())
+                    del running[future]
+                advance(len(done))
+                top_up()
+                if len(finished) >= batch:
+                    items += self._flushed_and_logged(finished)
+                    finished = []
+        except KeyboardInterrupt:
+            # The rows finished by then are kept (not one that raised it).
+            finished += [
+                f.result() for f in running if f.done() and not f.cancelled() and not f.exception()
+            ]
+            self.saved_on_interrupt = items + self._flushed_and_logged(finished)
+            raise
+        return items + self._flushed_and_logged(finished)
+
+    def _row(self, row: Row) -> _Scored:
+        predicted = self._predict(row) if self._predicts(row) else None
+        return self._score(row, predicted)
+
+    def _flushed_and_logged(self, scored: list[_Scored]) -> list[EvaluationItem]:
+        if any(item.trace_id is not None for item, _ in scored):
+            flush(_FLUSH_TIMEOUT_S)  # their traces stored before feedback is logged on them
+        scored.sort(key=lambda s: s[0].position)
+        return self._log(scored)
+
+    def _chunk(
         self, rows: list[Row], pool: ThreadPoolExecutor, advance: Callable[[int], None]
     ) -> list[EvaluationItem]:
-        made = [r for r in rows if self.predict_fn is not None or r.trace is None]
+        """Scorers read the rows' traces: the chunk is predicted and its traces stored first."""
+        made = [r for r in rows if self._predicts(r)]
         outcomes = _gather(pool, self._predict, made)
         predicted = {row.position: outcome for row, outcome in zip(made, outcomes, strict=True)}
         if made:

@@ -9,14 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from spanscope.pricing.usage import TokenCounts
+from spanscope.pricing.usage import TokenCounts
 
 __all__ = ["BundledRate", "find_bundled", "bundled_available"]
 
 _PER_MILLION = 1_000_000
+# genai-prices takes ~0.1 ms to price a call; a trace store prices every LLM span it writes, and
+# calls repeat their token counts often (judges, retries, fixed prompts). Keyed by the price's
+# identity (the snapshot keeps one object per model and period) with the object itself kept, so
+# a reused id can never hit.
+_MEMO_SIZE = 4096
+_memo: dict[tuple[int, TokenCounts], tuple[Any, dict[str, float]]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,17 @@ class BundledRate:
     price: Any  # genai_prices.types.ModelPrice
 
     def cost(self, counts: TokenCounts) -> dict[str, float]:
+        key = (id(self.price), counts)
+        hit = _memo.get(key)
+        if hit is not None and hit[0] is self.price:
+            return dict(hit[1])
+        result = self._priced(counts)
+        if len(_memo) >= _MEMO_SIZE:
+            _memo.clear()
+        _memo[key] = (self.price, result)
+        return dict(result)
+
+    def _priced(self, counts: TokenCounts) -> dict[str, float]:
         from genai_prices import Usage
         from genai_prices.types import calc_unit_price
 

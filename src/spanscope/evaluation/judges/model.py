@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from spanscope.evaluation.judges.errors import JudgeFailure
 from spanscope.exceptions import InvalidArgumentError
 from spanscope.tracing.llm import LLMCall, Usage, start_llm_span
@@ -178,7 +180,10 @@ class ChatModel:
         if call is not None:
             call.set_input_messages(messages, system=system)
         try:
-            response = _http().post(url, headers=headers, json=body, timeout=self._timeout)
+            # orjson: a fraction of the stdlib encoder's time, on a call made per row.
+            response = _http().post(
+                url, headers=headers, content=orjson.dumps(body), timeout=self._timeout
+            )
             reply = self._read(response)
         except Exception as exc:
             if call is not None:
@@ -192,8 +197,8 @@ class ChatModel:
 
     def _read(self, response: httpx.Response) -> ChatReply:
         try:
-            body = response.json()
-        except ValueError:
+            body = orjson.loads(response.content)
+        except ValueError:  # orjson.JSONDecodeError is one
             body = None
         if response.status_code >= 400:
             message = f"HTTP {response.status_code}: {_error_message(body, response.text)}"
