@@ -68,12 +68,12 @@ export async function startFakeLLM(): Promise<Running & { openaiBaseUrl: string;
 }
 
 /** `spanscope server` with a fresh SQLite store; `token` makes it require a bearer token. */
-export async function startServer(options: { token?: string } = {}): Promise<Running> {
+export async function startServer(options: { token?: string; env?: Record<string, string> } = {}): Promise<Running> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "spanscope-ts-"));
   const args = ["-m", "spanscope.cli.main", "server", "--host", "127.0.0.1", "--port", String(port)];
   args.push("--backend-store-uri", `sqlite:///${join(dir, "traces.db")}`, "--log-level", "warning");
-  const env = { ...process.env };
+  const env = { ...process.env, ...options.env };
   if (options.token) env.SPANSCOPE_SERVER_TOKEN = options.token;
   const child = spawn(PYTHON, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
