@@ -18,6 +18,7 @@ from spanscope.entities import Span, Trace, TraceData, TraceInfo, TraceState
 from spanscope.entities.metrics import BUCKET_MS, METRIC_NAMES, MetricsSeries
 from spanscope.exceptions import InvalidArgumentError, NotFoundError
 from spanscope.search import matches, parse_filter
+from spanscope.store.sql.metric_rollup import answers
 from spanscope.store.sql.migrate import HEAD_REVISION, current_revision
 from spanscope.store.sql.store import SqlTraceStore
 from tests.search.search_helpers import SETTINGS
@@ -250,6 +251,56 @@ def test_sql_metrics_equal_python_computation(
     ]
 
 
+@SETTINGS
+@given(
+    first=_batches(),
+    second=_batches(),
+    moved=st.integers(0, 3 * _HOUR),
+    deleted=st.sets(st.integers(0, 11), max_size=4),
+    bounds=st.tuples(st.integers(0, 3 * _HOUR), st.integers(1, 3 * _HOUR)),
+    bucket=st.sampled_from(["hour", "day"]),
+    group_by=st.sampled_from([None, "model"]),
+)
+def test_rollups_follow_every_write_and_equal_python_computation(
+    store: SqlTraceStore,
+    first: list[Trace],
+    second: list[Trace],
+    moved: int,
+    deleted: set[int],
+    bounds: tuple[int, int],
+    bucket: str,
+    group_by: str | None,
+) -> None:
+    """The requests the hourly rollups answer: they stay right after the traces of hours
+    already rolled up are added, rewritten (moved to another hour, another state) and deleted."""
+    assert answers(bucket, group_by, None)
+    _clear(store)
+    start, end = bounds[0], bounds[0] + bounds[1]
+    if first:
+        store.write_traces(first)
+    store.get_metrics("0", 0, 4 * _HOUR, bucket, None, group_by)  # rolls every hour up
+    # The second batch rewrites the first's traces of the same ids: new times, states, models.
+    if second:
+        second[0].info.request_time = moved
+        store.write_traces(second)
+    ids = sorted({t.info.trace_id for t in [*first, *second]})
+    gone = [ids[i] for i in sorted(deleted) if i < len(ids)]
+    if gone:
+        store.delete_traces("0", trace_ids=gone)
+    event("rewritten" if second and first else "one batch")
+    event("deleted" if gone else "none deleted")
+    stored = [store.get_trace(i) for i in ids if i not in gone]
+    expected = _expected(stored, start, end, bucket, group_by, None)
+    found = store.get_metrics("0", start, end, bucket, None, group_by).to_dict()
+    found_costs = [g["values"].pop("cost") for g in found["groups"]]
+    expected_costs = [g["values"].pop("cost") for g in expected["groups"]]
+    assert found == expected
+    assert found_costs == [
+        [None if c is None else pytest.approx(c, rel=1e-9, abs=1e-12) for c in costs]
+        for costs in expected_costs
+    ]
+
+
 def test_a_trace_calling_several_models_counts_under_the_first(store: SqlTraceStore) -> None:
     trace_id = f"{1:032x}"
     spans = [
@@ -322,5 +373,37 @@ def test_upgrading_from_0008_fills_in_each_traces_model(store: SqlTraceStore) ->
         assert "ix_traces_exp_metrics" in indexes
         series = upgraded.get_metrics("0", 0, 60_000, "minute", group_by="model")
         assert [(g.key, g.values["trace_count"]) for g in series.groups] == [("gpt-4o", [1])]
+    finally:
+        upgraded.close()
+
+
+def test_upgrading_from_0011_rolls_up_the_stored_traces_and_follows_new_ones(
+    store: SqlTraceStore,
+) -> None:
+    def trace(n: int, request_time: int, state: TraceState) -> Trace:
+        trace_id = f"{n + 1:032x}"
+        spans = [_span(trace_id, 0, None, 0, attributes={"gen_ai.request.model": "gpt-4o"})]
+        info = TraceInfo(trace_id, "0", request_time, execution_duration=n * 10, state=state)
+        return Trace(info, TraceData(spans))
+
+    store.write_traces([trace(n, n * _HOUR // 2, TraceState.OK) for n in range(6)])
+    on = "" if store.dialect == "sqlite" else " ON traces"
+    with store.engine.begin() as conn:
+        for name in ("metric_hours_on_insert", "metric_hours_on_update", "metric_hours_on_delete"):
+            conn.execute(text(f"DROP TRIGGER {name}{on}"))
+        conn.execute(text("DROP TABLE metric_hours"))
+        conn.execute(text("DROP TABLE metric_dirty_hours"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+    upgraded = SqlTraceStore(store.uri)
+    try:
+        assert current_revision(upgraded.engine) == HEAD_REVISION
+        series = upgraded.get_metrics("0", 0, 3 * _HOUR, "hour", group_by="model")
+        assert [(g.key, g.values["trace_count"]) for g in series.groups] == [("gpt-4o", [2, 2, 2])]
+        assert series.groups[0].values["latency_p50"] == [0, 20, 40]
+        # The triggers are back: a failed trace in the first hour, already rolled up, counts.
+        upgraded.write_traces([trace(6, 10, TraceState.ERROR)])
+        series = upgraded.get_metrics("0", 0, 3 * _HOUR, "hour", group_by="model")
+        assert series.groups[0].values["trace_count"] == [3, 2, 2]
+        assert series.groups[0].values["error_count"] == [1, 0, 0]
     finally:
         upgraded.close()

@@ -49,6 +49,7 @@ _FLUSH_TIMEOUT_S = 60.0
 _CHUNK_PER_WORKER = 16
 # Rows handed to the pool ahead of the workers: none idles while a finished row is collected.
 _QUEUED_PER_WORKER = 2
+_SIGNAL_CHECK_S = 0.1
 T = TypeVar("T")
 R = TypeVar("R")
 # A row's prediction (trace id, outputs, error) and its scoring (the row, the feedback to log).
@@ -184,15 +185,19 @@ class _Evaluation:
         try:
             top_up()
             while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                # A timed wait: a signal landing just before the wait blocks is not lost
+                # (Ctrl-C is handled within _SIGNAL_CHECK_S).
+                done, _ = wait(running, _SIGNAL_CHECK_S, FIRST_COMPLETED)
+                if not done:
+                    continue
                 for future in sorted(done, key=running.__getitem__):
                     finished.append(future.result())
                     del running[future]
                 advance(len(done))
                 top_up()
-                if len(finished) >= batch:
-                    items += self._flushed_and_logged(finished)
-                    finished = []
+                if len(finished) >= batch:  # whole batches: the rest waits for the next
+                    items += self._flushed_and_logged(finished[:batch])
+                    finished = finished[batch:]
         except KeyboardInterrupt:
             # The rows finished by then are kept (not one that raised it).
             finished += [

@@ -1,4 +1,5 @@
-"""The metrics method of SqlTraceStore (docs/dashboard.md)."""
+"""The metrics method of SqlTraceStore (docs/dashboard.md): from the hourly rollups when they
+can answer (metric_rollup.py), else one aggregate query over the traces (metrics.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from spanscope.entities.metrics import (
 )
 from spanscope.exceptions import NotFoundError
 from spanscope.store.sql.errors import translated
+from spanscope.store.sql.metric_rollup import answers, rollup_rows
 from spanscope.store.sql.metrics import metrics_query
 from spanscope.store.sql.rows import experiment_number
 from spanscope.store.sql.schema import experiments
@@ -55,6 +57,12 @@ class SqlMetrics:
             ).first()
             if found_experiment is None:
                 raise NotFoundError(f"no experiment with id {experiment_id!r}")
+        if answers(bucket, group_by, filter_string):
+            found = rollup_rows(self.engine, number, start_ms, end_ms, bucket, group_by)
+            return series_from_rows(
+                str(experiment_id), start_ms, end_ms, bucket, group_by, names, found
+            )
+        with self.engine.connect() as conn:
             stmt = metrics_query(
                 number,
                 start_ms,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    LargeBinary,
     Column,
     Float,
     Index,
@@ -35,6 +36,8 @@ __all__ = [
     "evaluation_runs",
     "experiments",
     "metadata",
+    "metric_dirty_hours",
+    "metric_hours",
     "span_log_records",
     "spans",
     "trace_metadata",
@@ -102,6 +105,33 @@ traces = Table(
         "input_tokens",
         "output_tokens",
     ),
+)
+
+# Metrics rollups (revision 0012, store/sql/metric_rollup.py): per experiment, hour and model,
+# what the dashboard aggregates, with the hour's durations sorted (so percentiles stay exact).
+# Triggers on `traces` mark each hour a write touches in metric_dirty_hours; a metrics query
+# recomputes the dirty hours of its range before it reads.
+metric_hours = Table(
+    "metric_hours",
+    metadata,
+    Column("experiment_id", Integer, nullable=False),
+    Column("hour", BigInteger, nullable=False),  # request_time // 3,600,000
+    Column("model", Text),
+    Column("trace_count", BigInteger, nullable=False),
+    Column("error_count", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("cost", Float),  # NULL when no trace of the cell has a cost
+    Column("durations", LargeBinary, nullable=False),  # int64 milliseconds, ascending
+    Index("ix_metric_hours_exp_hour", "experiment_id", "hour"),
+)
+
+metric_dirty_hours = Table(
+    "metric_dirty_hours",
+    metadata,
+    Column("experiment_id", Integer, nullable=False),
+    Column("hour", BigInteger, nullable=False),
+    PrimaryKeyConstraint("experiment_id", "hour", name="pk_metric_dirty_hours"),
 )
 
 trace_tags = Table(
