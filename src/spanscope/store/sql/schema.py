@@ -12,11 +12,11 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    LargeBinary,
     Column,
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
