@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import text
 
 from spanscope import InvalidArgumentError, InvalidFilterError, NotFoundError, Span
+from spanscope.entities.experiment import Experiment
+from spanscope.store.base import PagedList, all_pages
 from spanscope.store.sql.migrate import HEAD_REVISION
 from spanscope.store.sql.store import SqlTraceStore
 from tests.store.factory import make_trace, with_time
@@ -152,6 +154,21 @@ def test_bad_filters_raise_clear_errors(store: SqlTraceStore) -> None:
         store.search_traces(["0"], max_results=0)
     with pytest.raises(InvalidArgumentError, match="page token"):
         store.search_traces(["0"], page_token="garbage!")
+
+
+def test_all_pages_reads_every_page_once(store: SqlTraceStore) -> None:
+    ids = [store.create_experiment(f"e{i}") for i in range(6)]
+    tokens: list[str | None] = []
+
+    def fetch(token: str | None) -> PagedList[Experiment]:
+        tokens.append(token)
+        return store.search_experiments(None, 2, token)
+
+    found = all_pages(fetch)
+    assert [e.experiment_id for e in found] == ["0", *ids]
+    assert len(tokens) == 4 and tokens[0] is None and len(set(tokens)) == 4
+    # An empty token ends the walk too: read as "no token", it would restart from the first page.
+    assert all_pages(lambda token: PagedList(["only"], "")) == ["only"]
 
 
 def test_order_and_keyset_paging(store: SqlTraceStore) -> None:

@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 
 from spanscope.cli.render import experiments_table
-from spanscope.entities.experiment import Experiment
+from spanscope.store.base import all_pages
 from spanscope.store.uri import get_store
 
 __all__ = ["experiments"]
@@ -22,14 +22,7 @@ def experiments() -> None:
 def list_experiments(name_like: str | None) -> None:
     """Experiments with their trace counts and last activity."""
     store = get_store()
-    found: list[Experiment] = []
-    token: str | None = None
-    while True:
-        page = store.search_experiments(name_like, 1000, token)
-        found.extend(page)
-        token = page.next_page_token
-        if token is None:
-            break
+    found = all_pages(lambda token: store.search_experiments(name_like, 1000, token))
     Console().print(experiments_table(found))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from spanscope.entities.dataset import Dataset, DatasetRecord, DatasetVersion
 from spanscope.evaluation.records import to_records
 from spanscope.exceptions import InvalidArgumentError, NotFoundError
-from spanscope.store.base import PagedList, TraceStore
+from spanscope.store.base import PagedList, TraceStore, all_pages
 from spanscope.store.uri import get_store
 from spanscope.tracing.export.queue import flush
 from spanscope.tracing.processor import current_experiment_id
@@ -196,11 +196,4 @@ def _find(store: TraceStore, name_or_id: str) -> Dataset:
 
 
 def _all_records(store: TraceStore, dataset_id: str, version: int) -> list[DatasetRecord]:
-    records: list[DatasetRecord] = []
-    token: str | None = None
-    while True:
-        page = store.get_dataset_records(dataset_id, version, _PAGE, token)
-        records.extend(page)
-        token = page.next_page_token
-        if not token:
-            return records
+    return all_pages(lambda token: store.get_dataset_records(dataset_id, version, _PAGE, token))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from spanscope.entities.evaluation_run import EvaluationItem, EvaluationRun
+from spanscope.entities.evaluation_run import EvaluationRun
 from spanscope.evaluation.datasets import get_dataset
 from spanscope.evaluation.result import EvaluationResult
-from spanscope.store.base import PagedList
+from spanscope.store.base import PagedList, all_pages
 from spanscope.store.uri import get_store
 from spanscope.tracing.processor import current_experiment_id
 
@@ -31,11 +31,5 @@ def get_evaluation_run(run_id: str) -> EvaluationResult:
     """A stored run with all its rows, as `spanscope.evaluate` returned it."""
     store = get_store()
     run = store.get_evaluation_run(str(run_id))
-    items: list[EvaluationItem] = []
-    token: str | None = None
-    while True:
-        page = store.get_evaluation_items(run.run_id, _PAGE, token)
-        items.extend(page)
-        token = page.next_page_token
-        if not token:
-            return EvaluationResult(run, items)
+    items = all_pages(lambda token: store.get_evaluation_items(run.run_id, _PAGE, token))
+    return EvaluationResult(run, items)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from spanscope.search.errors import filter_error
 from spanscope.search.fields import PATH_STOP
 
-__all__ = ["KEYWORDS", "Token", "TokenKind", "tokenize"]
+__all__ = ["KEYWORDS", "Token", "TokenKind", "describe", "tokenize"]
 
 KEYWORDS = frozenset({"AND", "OR", "NOT", "LIKE", "ILIKE", "IN", "IS", "NULL"})
 
@@ -64,6 +64,16 @@ class Token:
 
 def _is_path_char(c: str) -> bool:
     return c not in PATH_STOP and not c.isspace()
+
+
+def describe(token: Token) -> str:
+    """`token` as error messages name it: a field or operator quoted, others by kind."""
+    if token.kind is TokenKind.EOF:
+        return "the end of the filter"
+    text = token.text if len(token.text) <= 40 else token.text[:37] + "..."
+    if token.kind in (TokenKind.PATH, TokenKind.OP):
+        return repr(text)
+    return f"{token.kind.value} {text}"
 
 
 def tokenize(text: str) -> list[Token]:

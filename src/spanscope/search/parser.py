@@ -27,7 +27,7 @@ from difflib import SequenceMatcher
 from typing import NoReturn
 
 from spanscope.exceptions import InvalidFilterError
-from spanscope.search.ast import And, Comparison, Expr, Field, Not, Op, Or, Scalar, SpanGroup
+from spanscope.search.ast import And, Comparison, Expr, Field, Not, Op, Or, Scalar
 from spanscope.search.errors import filter_error
 from spanscope.search.fields import (
     FIELD_NAMES,
@@ -38,10 +38,10 @@ from spanscope.search.fields import (
     field_spec,
     field_to_string,
     lookup_field,
-    lookup_span_field,
-    span_keyed_prefixes,
 )
 from spanscope.search.lexer import Token, TokenKind, tokenize
+from spanscope.search.lexer import describe as _describe
+from spanscope.search.span_groups import SpanGroups
 
 __all__ = ["MAX_COMPARISONS", "MAX_DEPTH", "MAX_FILTER_LENGTH", "parse_filter", "parse_span_filter"]
 
@@ -105,15 +105,6 @@ def _is_number(value: Scalar) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _describe(token: Token) -> str:
-    if token.kind is TokenKind.EOF:
-        return "the end of the filter"
-    text = token.text if len(token.text) <= 40 else token.text[:37] + "..."
-    if token.kind in (TokenKind.PATH, TokenKind.OP):
-        return repr(text)
-    return f"{token.kind.value} {text}"
-
-
 def _accepted_ops(spec: FieldSpec) -> str:
     ops = ", ".join(op.value for op in spec.ops)
     text = f"accepted operators for {spec.spelling} ({spec.value_type.value}): {ops}"
@@ -141,7 +132,7 @@ def _suggest(name: str) -> str | None:
     return best if best_ratio >= 0.75 else None
 
 
-class _Parser:
+class _Parser(SpanGroups):
     def __init__(self, text: str, tokens: list[Token], spans: bool = False) -> None:
         self._text = text
         self._tokens = tokens
@@ -259,39 +250,6 @@ class _Parser:
             token, f"expected a field, NOT or '(', got {_describe(token)}", self._accepted_fields
         )
 
-    def _span_group(self, depth: int) -> SpanGroup:
-        token = self._advance()
-        if self._group is not None:
-            self._fail(
-                token,
-                "span(...) groups do not nest",
-                "the conditions of one span(...) group already hold on one span",
-            )
-        if self._spans:
-            self._fail(
-                token,
-                "span(...) is for trace filters",
-                "a search_spans filter speaks of one span already: write its conditions "
-                "directly, e.g. type = 'TOOL' AND status = 'ERROR'",
-            )
-        open_paren = self._peek()
-        self._check_depth(open_paren, depth + 1)
-        self._advance()
-        self._group = token
-        try:
-            expr = self._or(depth + 1)
-        finally:
-            self._group = None
-        close = self._peek()
-        if close.kind is not TokenKind.RPAREN:
-            self._fail(
-                close,
-                f"expected ')' to close span( at position {token.pos}, got {_describe(close)}",
-                "span(<conditions>) takes span fields combined with AND, OR, NOT and parentheses",
-            )
-        self._advance()
-        return SpanGroup(expr)
-
     # -- comparisons -----------------------------------------------------------------------
 
     def _comparison(self) -> Comparison:
@@ -347,37 +305,6 @@ class _Parser:
         if suggestion is not None:
             message += f"; did you mean {suggestion}?"
         self._fail(token, message, _ACCEPTED_FIELDS)
-
-    def _span_field(self, token: Token) -> Field:
-        prefixes = span_keyed_prefixes(with_trace=self._spans)
-        if token.key is not None:
-            kind = prefixes.get(token.value.lower())
-            if kind is None:
-                self._fail(
-                    token,
-                    "a quoted key must follow " + ", ".join(prefixes) + f", not {token.value!r}",
-                    self._accepted_fields,
-                )
-            return Field(kind, token.key)
-        field = lookup_span_field(token.value, with_trace=self._spans)
-        if field is not None:
-            return field
-        lowered = token.value.lower()
-        if lowered in prefixes:
-            self._fail(
-                token,
-                f"missing key after {token.value!r}",
-                f"write {lowered}<key>; quote a key with spaces in backticks: {lowered}`my key`",
-            )
-        message = f"unknown field {_describe(token)}"
-        if self._group is not None:
-            if lookup_field(token.value) is not None:
-                message += " inside span(...); span fields are named without a prefix there"
-        elif lowered.startswith("span."):
-            message += "; name span fields without the span. prefix"
-        elif lookup_field(token.value) is not None:
-            message += "; name the trace's fields as trace.<field>"
-        self._fail(token, message, self._accepted_fields)
 
     def _operator(self, spec: FieldSpec) -> tuple[Op, Token]:
         token = self._advance()

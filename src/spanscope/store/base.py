@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from spanscope.entities.assessment import Assessment, AssessmentSummary
@@ -22,7 +22,7 @@ from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace
 from spanscope.exceptions import InvalidArgumentError
 
-__all__ = ["PENDING_LOG_RECORDS_TTL_MS", "PagedList", "SpanLogRecord", "TraceStore"]
+__all__ = ["PENDING_LOG_RECORDS_TTL_MS", "PagedList", "SpanLogRecord", "TraceStore", "all_pages"]
 
 # How long log records wait for a span that has not arrived (OTLP logs ingest) before they are
 # purged.
@@ -37,6 +37,19 @@ class PagedList(list[T], Generic[T]):
     def __init__(self, items: Iterable[T], next_page_token: str | None) -> None:
         super().__init__(items)
         self.next_page_token = next_page_token
+
+
+def all_pages(fetch: Callable[[str | None], PagedList[T]]) -> list[T]:
+    """Every item of a paged search: `fetch(token)` reads the page after `token` (None for the
+    first), until a page has no next_page_token."""
+    found: list[T] = []
+    token: str | None = None
+    while True:
+        page = fetch(token)
+        found.extend(page)
+        token = page.next_page_token
+        if not token:
+            return found
 
 
 class SpanLogRecord(Protocol):

@@ -34,7 +34,7 @@ from spanscope.exceptions import (
     SpanscopeError,
     StorageUnavailableError,
 )
-from spanscope.store.base import PagedList, TraceStore
+from spanscope.store.base import PagedList, TraceStore, all_pages
 from spanscope.store.rest_evaluation import WRITE_CHUNK, RestEvaluation, quoted
 
 __all__ = ["RestTraceStore"]
@@ -117,14 +117,7 @@ class RestTraceStore(RestEvaluation, TraceStore):
         )
 
     def _all_experiments(self) -> list[Experiment]:
-        found: list[Experiment] = []
-        token: str | None = None
-        while True:
-            page = self.search_experiments(None, 1000, token)
-            found.extend(page)
-            token = page.next_page_token
-            if token is None:
-                return found
+        return all_pages(lambda token: self.search_experiments(None, 1000, token))
 
     # Traces
 

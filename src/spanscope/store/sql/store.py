@@ -10,19 +10,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Select, Table, delete, func, select, text, update
+from sqlalchemy import Connection, Engine, Table, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from spanscope.constants import DEFAULT_EXPERIMENT_ID
 from spanscope.entities.client_losses import ClientLosses
 from spanscope.entities.experiment import Experiment
-from spanscope.entities.session import Session
 from spanscope.entities.span import Span
-from spanscope.entities.trace import Trace, TraceData
+from spanscope.entities.trace import Trace
 from spanscope.exceptions import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from spanscope.store.base import (
     PENDING_LOG_RECORDS_TTL_MS,
@@ -32,7 +30,6 @@ from spanscope.store.base import (
 )
 from spanscope.store.sql import rows
 from spanscope.store.sql.assessment_store import SqlAssessments
-from spanscope.store.sql.assessments import load_assessments
 from spanscope.store.sql.case_folding import sqlite_index_folds, stable_characters
 from spanscope.store.sql.costs import recompute_costs
 from spanscope.store.sql.dataset_store import SqlDatasets
@@ -58,20 +55,19 @@ from spanscope.store.sql.schema import (
     trace_tags,
     traces,
 )
-from spanscope.store.sql.search import SearchQuery, experiments_with_counts, session_query
-from spanscope.store.sql.span_search import SpanSearchQuery
-from spanscope.store.sql.writer import TraceWriter, delete_trace_rows, load_spans
+from spanscope.store.sql.search import experiments_with_counts
+from spanscope.store.sql.trace_search_store import SqlTraceSearch, check_max_results
+from spanscope.store.sql.writer import TraceWriter, delete_trace_rows
 
 __all__ = ["SqlTraceStore"]
 
-MAX_RESULTS = 10_000
-# Past this many assessment matches SQLite walks traces in order (filters.py, _judged).
-MANY_JUDGED = 1_000
 _CHUNK = 500
 _logger = logging.getLogger("spanscope")
 
 
-class SqlTraceStore(SqlAssessments, SqlDatasets, SqlEvaluationRuns, SqlMetrics, TraceStore):
+class SqlTraceStore(
+    SqlAssessments, SqlDatasets, SqlEvaluationRuns, SqlMetrics, SqlTraceSearch, TraceStore
+):
     """Traces in SQLite (WAL) or PostgreSQL; the schema is migrated on first use."""
 
     @translated
@@ -136,7 +132,7 @@ class SqlTraceStore(SqlAssessments, SqlDatasets, SqlEvaluationRuns, SqlMetrics, 
     def search_experiments(
         self, name_like: str | None = None, max_results: int = 1000, page_token: str | None = None
     ) -> PagedList[Experiment]:
-        _check_max_results(max_results)
+        check_max_results(max_results)
         stmt = (
             experiments_with_counts().order_by(experiments.c.experiment_id).limit(max_results + 1)
         )
@@ -223,111 +219,6 @@ class SqlTraceStore(SqlAssessments, SqlDatasets, SqlEvaluationRuns, SqlMetrics, 
             for experiment_id in experiment_ids:
                 self.get_experiment(experiment_id)  # NotFoundError for an unknown one
         return recompute_costs(self._writer, numbers)
-
-    # Reading traces
-
-    @translated
-    def get_trace(self, trace_id: str, include_spans: bool = True) -> Trace:
-        trace_id = clean_text(str(trace_id))
-        with self.engine.connect() as conn:
-            row = conn.execute(select(traces).where(traces.c.trace_id == trace_id)).first()
-            if row is None:
-                raise NotFoundError(f"no trace with id {trace_id!r}")
-            found = self._spans(conn, [trace_id]).get(trace_id, []) if include_spans else []
-            judged = load_assessments(conn, [trace_id]).get(trace_id, [])
-        info = rows.info_from_row(row._mapping)
-        info.assessments = judged
-        return Trace(info, TraceData(found))
-
-    @translated
-    def search_traces(
-        self,
-        experiment_ids: Sequence[str],
-        filter_string: str | None = None,
-        order_by: Sequence[str] | None = None,
-        max_results: int = 100,
-        page_token: str | None = None,
-        include_spans: bool = False,
-    ) -> PagedList[Trace]:
-        _check_max_results(max_results)
-        numbers = [_experiment_number(e) for e in experiment_ids]
-        with self.engine.connect() as conn:
-            query = SearchQuery(
-                numbers,
-                filter_string,
-                order_by,
-                self.dialect,
-                fold_collation=self.fold_collation,
-                case_stable=self._case_stable_characters,
-                many_judged=partial(_many_judged, conn) if self.dialect == "sqlite" else None,
-            )
-            stmt = query.statement(max_results + 1, page_token)
-            if self.dialect == "postgresql" and query.judges:
-                # A page walks traces in time order probing their judgements and stops early;
-                # parallel workers cost more to start than the whole walk (tens of ms).
-                conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
-            found = [dict(r._mapping) for r in conn.execute(stmt)]
-            page = found[:max_results]
-            ids = [r["trace_id"] for r in page]
-            by_trace = self._spans(conn, ids) if include_spans and ids else {}
-            judged = load_assessments(conn, ids) if ids else {}
-        token = query.token_after(page[-1]) if len(found) > max_results else None
-        result = []
-        for r in page:
-            info = rows.info_from_row(r)
-            info.assessments = judged.get(info.trace_id, [])
-            result.append(Trace(info, TraceData(by_trace.get(info.trace_id, []))))
-        return PagedList(result, token)
-
-    @translated
-    def search_spans(
-        self,
-        experiment_ids: Sequence[str],
-        filter_string: str | None = None,
-        order_by: Sequence[str] | None = None,
-        max_results: int = 100,
-        page_token: str | None = None,
-    ) -> PagedList[Span]:
-        _check_max_results(max_results)
-        numbers = [_experiment_number(e) for e in experiment_ids]
-        query = SpanSearchQuery(
-            numbers,
-            filter_string,
-            order_by,
-            self.dialect,
-            fold_collation=self.fold_collation,
-            case_stable=self._case_stable_characters,
-        )
-        with self.engine.connect() as conn:
-            found = [
-                dict(r._mapping) for r in conn.execute(query.statement(max_results + 1, page_token))
-            ]
-        page = found[:max_results]
-        token = query.token_after(page[-1]) if len(found) > max_results else None
-        return PagedList(rows.spans_from_rows(r["content"] for r in page), token)
-
-    @translated
-    def search_sessions(
-        self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
-    ) -> PagedList[Session]:
-        _check_max_results(max_results)
-        numbers = [_experiment_number(e) for e in experiment_ids]
-        stmt, token_after = session_query(numbers, max_results + 1, page_token)
-        with self.engine.connect() as conn:
-            found = [dict(r._mapping) for r in conn.execute(stmt)]
-        items = [
-            Session(
-                session_id=r["session_id"],
-                experiment_id=str(r["experiment_id"]),
-                trace_count=int(r["trace_count"]),
-                first_request_time=int(r["first_request_time"]),
-                last_request_time=int(r["last_request_time"]),
-                user_id=r["user_id"],
-            )
-            for r in found[:max_results]
-        ]
-        token = token_after(found[max_results - 1]) if len(found) > max_results else None
-        return PagedList(items, token)
 
     # Deleting and tagging
 
@@ -460,9 +351,6 @@ class SqlTraceStore(SqlAssessments, SqlDatasets, SqlEvaluationRuns, SqlMetrics, 
             self._upserts[cache_key] = stmt
         conn.execute(stmt, values)
 
-    def _spans(self, conn: Connection, trace_ids: Sequence[str]) -> dict[str, list[Span]]:
-        return load_spans(conn, trace_ids)
-
     def _trace_tags(self, conn: Connection, trace_id: str) -> dict[str, str]:
         row = conn.execute(select(traces.c.tags_json).where(traces.c.trace_id == trace_id)).first()
         if row is None:
@@ -481,12 +369,6 @@ class SqlTraceStore(SqlAssessments, SqlDatasets, SqlEvaluationRuns, SqlMetrics, 
     def _delete_trace_rows(self, conn: Connection, trace_ids: Sequence[str]) -> None:
         delete_trace_rows(conn, self.dialect, trace_ids)
         delete_log_records(conn, trace_ids)
-
-
-def _many_judged(conn: Connection, ids: Select[Any]) -> bool:
-    """Whether `ids` (a filter's assessment trace ids) holds MANY_JUDGED or more."""
-    probe = select(func.count()).select_from(ids.limit(MANY_JUDGED).subquery())
-    return int(conn.scalar(probe) or 0) >= MANY_JUDGED
 
 
 def _now_ms() -> int:
@@ -530,13 +412,6 @@ def _fold_collation(engine: Engine) -> str | None:
         )
         return None
     return FOLD_COLLATION
-
-
-def _check_max_results(max_results: int) -> None:
-    if not isinstance(max_results, int) or not 1 <= max_results <= MAX_RESULTS:
-        raise InvalidArgumentError(
-            f"max_results must be an integer from 1 to {MAX_RESULTS}, got {max_results!r}"
-        )
 
 
 def _page_number(token: str) -> int:
