@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -143,6 +144,24 @@ JSON_VALUES = st.one_of(
 )
 
 
+# Token usage as spanscope writes it, and as a hand-written metadata entry may hold it (values
+# a store cannot keep as a count: negative, past 64 bits, not integers; stores read them as
+# no count, as the evaluator does).
+TOKEN_USAGES = st.one_of(
+    st.none(),
+    st.builds(
+        lambda i, o: {"input_tokens": i, "output_tokens": o, "total_tokens": i + o},
+        st.integers(0, 2),
+        st.integers(0, 2),
+    ),
+    st.dictionaries(
+        st.sampled_from(["input_tokens", "output_tokens", "total_tokens"]),
+        st.one_of(st.integers(-1, 2), st.sampled_from([True, 1.5, "2", None, 2**63, 2**63 - 1])),
+        max_size=3,
+    ),
+)
+
+
 @st.composite
 def spans(draw: st.DrawFn, index: int) -> Span:
     start = draw(st.sampled_from([0, 1_000_000, 1_500_000, 2_000_000]))
@@ -172,6 +191,9 @@ def traces(draw: st.DrawFn) -> Trace:
         value = draw(optional_text)
         if value is not None:
             metadata[key] = value
+    usage = draw(TOKEN_USAGES)
+    if usage is not None:
+        metadata[TraceMetadataKey.TOKEN_USAGE] = orjson.dumps(usage).decode()
     return make_trace(
         [draw(spans(i)) for i in range(count)],
         request_time=draw(st.integers(-2, 2)),

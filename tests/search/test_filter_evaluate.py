@@ -56,7 +56,14 @@ TRACE = make_trace(
     request_preview="How do I get a refund?",
     response_preview="Refunds take 5 days",
     client_request_id="req-1",
-    metadata={TraceMetadataKey.SESSION: "s-1", TraceMetadataKey.USER: "u-7", "source": "web"},
+    metadata={
+        TraceMetadataKey.SESSION: "s-1",
+        TraceMetadataKey.USER: "u-7",
+        TraceMetadataKey.TOKEN_USAGE: (
+            '{"input_tokens": 12, "output_tokens": 30, "total_tokens": 42}'
+        ),
+        "source": "web",
+    },
     tags={"env": "prod", "my.key": "v", "team": "ML"},
 )
 IN_PROGRESS = make_trace(request_time=5, state=TraceState.IN_PROGRESS)
@@ -103,6 +110,12 @@ def check(source: str, trace: Trace = TRACE) -> bool:
         ("response_preview LIKE 'Refunds%'", True),
         ("response_preview NOT LIKE 'Refunds%'", False),
         ("response_preview NOT ILIKE '%xyz%'", True),
+        ("input_tokens = 12 AND output_tokens = 30 AND total_tokens = 42", True),
+        ("output_tokens > 30", False),
+        ("output_tokens >= 30.0", True),
+        ("input_tokens IN (1, 12)", True),
+        ("total_tokens NOT IN (42)", False),
+        ("input_tokens IS NULL", False),
     ],
 )
 def test_trace_fields(source: str, expected: bool) -> None:
@@ -145,6 +158,10 @@ def test_tags_and_metadata(source: str, expected: bool) -> None:
         ("execution_time_ms != 5", False),
         ("execution_time_ms NOT IN (5)", False),
         ("NOT execution_time_ms = 5", True),
+        # No LLM call reported usage.
+        ("input_tokens IS NULL AND output_tokens IS NULL AND total_tokens IS NULL", True),
+        ("output_tokens != 0", False),
+        ("NOT output_tokens > 0", True),
         ("name IS NULL", True),
         ("name != 'x'", False),
         ("name NOT LIKE '%'", False),
@@ -254,6 +271,8 @@ def test_trace_field_value() -> None:
     assert trace_field_value(TRACE.info, "status") == "OK"
     assert trace_field_value(TRACE.info, "timestamp_ms") == 1_000
     assert trace_field_value(IN_PROGRESS.info, "execution_time_ms") is None
+    assert trace_field_value(TRACE.info, "output_tokens") == 30
+    assert trace_field_value(IN_PROGRESS.info, "total_tokens") is None
 
 
 @pytest.mark.parametrize(

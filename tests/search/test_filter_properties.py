@@ -26,6 +26,7 @@ from spanscope.search import (
     parse_filter,
     span_matches,
     to_filter_string,
+    trace_field_value,
 )
 from spanscope.testing.conformance.store_filters import like_pattern
 from tests.search.search_helpers import (
@@ -178,6 +179,9 @@ def test_a_trace_matches_filters_built_from_its_own_values(trace: Trace) -> None
         f"status = '{info.state.value}'",
         f"NOT timestamp_ms != {info.request_time}",
     ]
+    for name in ("input_tokens", "output_tokens", "total_tokens"):
+        count = trace_field_value(info, name)
+        own.append(f"{name} IS NULL" if count is None else f"{name} IN (-5, {count})")
     for key, value in info.tags.items():
         own.append(f"tags.`{key.replace('`', '``')}` = {literal_to_string(value)}")
     for span in trace.data.spans:

@@ -70,6 +70,35 @@ def test_write_search_get_delete(server_url: str, backend: SqlTraceStore) -> Non
         assert deleted.json() == {"deleted": 1}
 
 
+def test_search_filters_and_sorts_by_token_counts(server_url: str) -> None:
+    labels = {"few out": (50, 3), "many out": (4, 80), "no usage": None}
+    traces = [make_trace("0", label, tokens=tokens) for label, tokens in labels.items()]
+    names = {t.info.trace_id: label for t, label in zip(traces, labels, strict=True)}
+    with httpx.Client(base_url=server_url) as http:
+        assert http.post(
+            "/api/v1/traces", json={"traces": [t.to_dict() for t in traces]}
+        ).is_success
+
+        def search(body: dict[str, object]) -> list[str]:
+            found = http.post("/api/v1/traces/search", json=body)
+            assert found.status_code == 200, found.text
+            return [names[t["info"]["trace_id"]] for t in found.json()["traces"]]
+
+        assert search({"order_by": ["output_tokens DESC"]}) == ["many out", "few out", "no usage"]
+        assert search({"order_by": ["input_tokens DESC"]}) == ["few out", "many out", "no usage"]
+        assert search({"order_by": ["total_tokens ASC"]}) == ["no usage", "few out", "many out"]
+        assert search({"filter": "output_tokens > 10 OR input_tokens IS NULL"}) == [
+            "no usage",  # newest first
+            "many out",
+        ]
+        bad = http.post("/api/v1/traces/search", json={"order_by": ["tokens.output DESC"]})
+        assert bad.status_code == 400
+        error = bad.json()["error"]
+        assert error["code"] == "INVALID_FILTER"
+        assert "unknown field 'tokens.output'" in error["message"]
+        assert "input_tokens, output_tokens, total_tokens" in error["message"]
+
+
 def test_bad_input_gets_4xx_with_the_reason(server_url: str) -> None:
     with httpx.Client(base_url=server_url) as http:
         bad_filter = http.post("/api/v1/traces/search", json={"filter": "status = 'OK' AND"})

@@ -1,6 +1,7 @@
 """Property: for random filters over random traces, the SQL store returns exactly the traces
 the Python evaluator of the same AST accepts, on SQLite and on PostgreSQL; span(...) groups
-included, and likewise search_spans returns exactly the spans `span_matches` accepts."""
+included, and likewise search_spans returns exactly the spans `span_matches` accepts; and for
+random order_by lists, search_traces orders traces as `sort_traces` does."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from spanscope.entities import Expectation, Feedback
 from spanscope.search import (
     Expr,
     matches,
+    sort_traces,
     span_matches,
     to_filter_string,
     to_span_filter_string,
@@ -24,6 +26,7 @@ from spanscope.store import merge
 from spanscope.store.sql.filters import compile_filter
 from spanscope.store.sql.schema import traces as trace_rows
 from spanscope.store.sql.store import SqlTraceStore
+from spanscope.testing.conformance.store_filters import order_bys
 from tests.search.search_helpers import (
     KEYS,
     SETTINGS,
@@ -133,6 +136,39 @@ def test_search_spans_equals_python_evaluation(
     event("some match" if expected else "no match")
     found = store.search_spans(["0"], to_span_filter_string(expr), max_results=100)
     assert sorted((s.trace_id, s.span_id) for s in found) == expected, to_span_filter_string(expr)
+
+
+@SETTINGS
+@given(
+    batch=st.lists(traces(), min_size=1, max_size=4),
+    judgements=_JUDGEMENTS,
+    order_by=order_bys(KEYS),
+    expr=st.none() | small_expressions(),
+)
+def test_sql_order_equals_reference_order(
+    store: SqlTraceStore,
+    batch: list[Trace],
+    judgements: list[tuple[Any, ...]],
+    order_by: list[str],
+    expr: Expr | None,
+) -> None:
+    batch = _stored(store, batch, judgements)
+    chosen = batch if expr is None else [t for t in batch if matches(expr, t)]
+    expected = [t.info.trace_id for t in sort_traces(chosen, order_by)]
+    filter_string = None if expr is None else to_filter_string(expr)
+    found = store.search_traces(["0"], filter_string, order_by=order_by, max_results=100)
+    assert [t.info.trace_id for t in found] == expected, (order_by, filter_string)
+    paged: list[str] = []
+    token: str | None = None
+    while True:  # pages of one settle ties by the page token alone
+        page = store.search_traces(
+            ["0"], filter_string, order_by=order_by, max_results=1, page_token=token
+        )
+        paged += [t.info.trace_id for t in page]
+        token = page.next_page_token
+        if token is None or len(paged) > len(batch):
+            break
+    assert paged == expected, (order_by, filter_string)
 
 
 def _stored(

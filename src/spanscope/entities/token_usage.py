@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.span import Span
 
-__all__ = ["aggregate_token_usage"]
+__all__ = ["aggregate_token_usage", "token_count"]
+
+_INT64 = 2**63
 
 _FIELDS = (
     ("input_tokens", K.GEN_AI_INPUT_TOKENS),
@@ -52,3 +55,14 @@ def _has_reporting_ancestor(
         seen.add(parent)
         parent = parents.get(parent)
     return False
+
+
+def token_count(usage: Mapping[str, Any] | None, name: str) -> int | None:
+    """The count `name` ("input_tokens", "output_tokens", "total_tokens") of a trace's usage as
+    stores keep and search it: a non-negative integer (not a bool) a 64-bit column holds, else
+    None (usage metadata written by hand may hold anything; a count is never negative, so
+    searches can sort a trace without usage below every count)."""
+    value = None if usage is None else usage.get(name)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _INT64:
+        return value
+    return None

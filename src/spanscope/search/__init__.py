@@ -2,7 +2,8 @@
 
 `parse_filter` turns a filter string into an AST (see `spanscope.search.ast`), `matches`
 evaluates it on a trace, and `to_filter_string` prints it back. `parse_span_filter`,
-`span_matches` and `to_span_filter_string` do the same for search_spans's span filters.
+`span_matches` and `to_span_filter_string` do the same for search_spans's span filters;
+`sort_traces` orders traces as search_traces's `order_by` does.
 See docs/search.md.
 """
 
@@ -47,6 +48,7 @@ from spanscope.search.parser import (
 )
 from spanscope.search.printer import literal_to_string, to_filter_string, to_span_filter_string
 from spanscope.search.span_order_by import SPAN_ORDER_BY_FIELDS, parse_span_order_by
+from spanscope.search.trace_order import sort_traces
 
 __all__ = [
     "FIELD_NAMES",
@@ -83,6 +85,7 @@ __all__ = [
     "span_field_value",
     "span_matches",
     "span_text_fields",
+    "sort_traces",
     "to_filter_string",
     "to_span_filter_string",
     "trace_field_value",

@@ -35,6 +35,7 @@ import orjson
 
 from spanscope.constants import SpanAttributeKey
 from spanscope.entities.span import Span
+from spanscope.entities.token_usage import token_count
 from spanscope.entities.trace import Trace
 from spanscope.entities.trace_info import TraceInfo
 from spanscope.search.ast import (
@@ -82,6 +83,9 @@ _TRACE_GETTERS: dict[str, Callable[[TraceInfo], Any]] = {
     "request_preview": lambda info: info.request_preview,
     "response_preview": lambda info: info.response_preview,
     "cost": lambda info: _total(info.cost),
+    "input_tokens": lambda info: token_count(info.token_usage, "input_tokens"),
+    "output_tokens": lambda info: token_count(info.token_usage, "output_tokens"),
+    "total_tokens": lambda info: token_count(info.token_usage, "total_tokens"),
 }
 _MODEL_KEYS = (SpanAttributeKey.GEN_AI_RESPONSE_MODEL, SpanAttributeKey.GEN_AI_REQUEST_MODEL)
 

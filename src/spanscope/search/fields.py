@@ -95,6 +95,10 @@ _TRACE_FIELDS: dict[str, FieldSpec] = {
         _trace("response_preview", ValueType.STRING, (*_STRING_OPS, *_NULL)),
         # The trace's cost in USD (docs/cost.md); NULL when no LLM call could be priced.
         _trace("cost", ValueType.NUMBER, (*_NUMBER_OPS, *_NULL)),
+        # The trace's token counts (TraceInfo.token_usage); NULL when no LLM call reported usage.
+        _trace("input_tokens", ValueType.NUMBER, (*_NUMBER_OPS, *_NULL)),
+        _trace("output_tokens", ValueType.NUMBER, (*_NUMBER_OPS, *_NULL)),
+        _trace("total_tokens", ValueType.NUMBER, (*_NUMBER_OPS, *_NULL)),
     )
 }
 _SPAN_FIELDS: dict[str, FieldSpec] = {

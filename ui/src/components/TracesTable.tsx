@@ -28,7 +28,7 @@ interface Props {
 }
 
 // Right-aligned columns.
-const NUMERIC = new Set<string>(["latency", "tokens", "cost"]);
+const NUMERIC = new Set<string>(["latency", "tokensIn", "tokensOut", "tokens", "cost"]);
 
 export function TracesTable({
   traces,
@@ -94,6 +94,7 @@ export function TracesTable({
                   className={
                     NUMERIC.has(c.id) ? "num" : c.feedback != null ? "col-feedback" : `col-${c.id}`
                   }
+                  data-column={c.id}
                   data-feedback={c.feedback}
                 >
                   {c.feedback != null ? (
@@ -171,6 +172,10 @@ function cell(trace: Trace, column: Column["id"]): ReactNode {
       return <StateBadge state={info.state} />;
     case "latency":
       return formatDurationMs(info.execution_duration);
+    case "tokensIn":
+      return formatCount(traceTokens(info, "input"));
+    case "tokensOut":
+      return formatCount(traceTokens(info, "output"));
     case "tokens":
       return formatCount(traceTokens(info));
     case "cost":

@@ -1,5 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
-import { COLUMNS, loadColumns, nextSort, parseSort, tableColumns } from "./columns";
+import {
+  COLUMNS,
+  DEFAULT_COLUMNS,
+  loadColumns,
+  nextSort,
+  parseSort,
+  tableColumns,
+} from "./columns";
 
 describe("sorting", () => {
   it("parses an order_by clause", () => {
@@ -22,11 +29,45 @@ describe("sorting", () => {
     expect(fields.sort()).toEqual([
       "cost",
       "execution_time_ms",
+      "input_tokens",
       "name",
+      "output_tokens",
       "status",
       "timestamp_ms",
+      "total_tokens",
       "trace_id",
     ]);
+  });
+});
+
+describe("token columns", () => {
+  it("show tokens in and out by default, each sorting on the server, the total on request", () => {
+    const byId = (id: string) => COLUMNS.find((c) => c.id === id);
+    expect(byId("tokensIn")).toMatchObject({ label: "Tokens in", sortField: "input_tokens" });
+    expect(byId("tokensOut")).toMatchObject({ label: "Tokens out", sortField: "output_tokens" });
+    expect(byId("tokens")).toMatchObject({ label: "Total tokens", sortField: "total_tokens" });
+    expect(DEFAULT_COLUMNS).toContain("tokensIn");
+    expect(DEFAULT_COLUMNS).toContain("tokensOut");
+    expect(DEFAULT_COLUMNS).not.toContain("tokens");
+    const ids = COLUMNS.map((c) => c.id);
+    expect(ids.slice(ids.indexOf("latency"), ids.indexOf("cost") + 1)).toEqual([
+      "latency",
+      "tokensIn",
+      "tokensOut",
+      "tokens",
+      "cost",
+    ]);
+    expect(nextSort("timestamp_ms DESC", "output_tokens")).toBe("output_tokens DESC");
+  });
+
+  it("keep a saved choice of the total column", () => {
+    const saved = JSON.stringify(["name", "tokens", "tokensOut"]);
+    vi.stubGlobal("localStorage", { getItem: () => saved });
+    try {
+      expect(loadColumns()).toEqual(["name", "tokens", "tokensOut"]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
 

@@ -10,6 +10,8 @@ export type FixedColumnId =
   | "response"
   | "state"
   | "latency"
+  | "tokensIn"
+  | "tokensOut"
   | "tokens"
   | "cost"
   | "session"
@@ -34,7 +36,9 @@ export const COLUMNS: readonly Column[] = [
   { id: "response", label: "Response" },
   { id: "state", label: "State", sortField: "status" },
   { id: "latency", label: "Latency", sortField: "execution_time_ms" },
-  { id: "tokens", label: "Tokens" },
+  { id: "tokensIn", label: "Tokens in", sortField: "input_tokens" },
+  { id: "tokensOut", label: "Tokens out", sortField: "output_tokens" },
+  { id: "tokens", label: "Total tokens", sortField: "total_tokens" },
   { id: "cost", label: "Cost", sortField: "cost" },
   { id: "session", label: "Session" },
   { id: "user", label: "User" },
@@ -61,9 +65,11 @@ export function tableColumns(feedbackNames: readonly string[]): Column[] {
   ];
 }
 
-// The thumbs column shows by default wherever traces have thumbs.
+// The thumbs column shows by default wherever traces have thumbs; the total of tokens in and
+// out is one click away in the column picker.
+const HIDDEN_BY_DEFAULT = new Set<ColumnId>(["user", "tokens"]);
 export const DEFAULT_COLUMNS: readonly ColumnId[] = [
-  ...COLUMNS.map((c) => c.id).filter((id) => id !== "user"),
+  ...COLUMNS.map((c) => c.id).filter((id) => !HIDDEN_BY_DEFAULT.has(id)),
   `feedback:${THUMBS_NAME}` as const,
 ];
 

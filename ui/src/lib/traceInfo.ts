@@ -3,11 +3,15 @@ import type { TraceInfo } from "../api/types";
 import { isObject, parseJson } from "./chat";
 import { TraceMeta } from "./keys";
 
-export function traceTokens(info: TraceInfo): number | null {
+export type TokenCount = "input" | "output" | "total";
+
+/** The trace's count of input, output or total tokens; null when no LLM call reported usage.
+ * Only a non-negative integer is a count, as the server searches and sorts by it. */
+export function traceTokens(info: TraceInfo, count: TokenCount = "total"): number | null {
   const usage = parseJson(info.metadata[TraceMeta.tokenUsage]);
   if (!isObject(usage)) return null;
-  const total = usage.total_tokens;
-  return typeof total === "number" ? total : null;
+  const value = usage[`${count}_tokens`];
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : null;
 }
 
 /** The trace's cost in USD, null when none of its LLM calls could be priced. */

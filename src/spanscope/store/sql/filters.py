@@ -82,6 +82,9 @@ TRACE_COLUMNS = {
     "request_preview": traces.c.request_preview,
     "response_preview": traces.c.response_preview,
     "cost": traces.c.cost_total,
+    "input_tokens": traces.c.input_tokens,
+    "output_tokens": traces.c.output_tokens,
+    "total_tokens": traces.c.total_tokens,
 }
 TEXT = table(TEXT_TABLE, column("trace_id"), column("content"))
 _ORDERING = {Op.LT: "__lt__", Op.LE: "__le__", Op.GT: "__gt__", Op.GE: "__ge__"}

@@ -11,6 +11,7 @@ from sqlalchemy import RowMapping
 from spanscope.constants import SpanAttributeKey, TraceMetadataKey
 from spanscope.entities.experiment import Experiment
 from spanscope.entities.span import Span
+from spanscope.entities.token_usage import token_count
 from spanscope.entities.trace_info import TraceInfo, TraceState
 from spanscope.exceptions import InvalidArgumentError, NotFoundError
 from spanscope.pricing import span_cost
@@ -44,7 +45,7 @@ class UnstorableText(InvalidArgumentError):
 
 def trace_values(info: TraceInfo, model: str | None = None) -> tuple[Any, ...]:
     """The trace's row; `model` the one metrics group it under (derivation.trace_model)."""
-    usage = info.token_usage or {}
+    usage = info.token_usage
     metadata = info.metadata
     try:
         metadata_json = orjson.dumps(metadata).decode()
@@ -73,9 +74,9 @@ def trace_values(info: TraceInfo, model: str | None = None) -> tuple[Any, ...]:
         info.client_request_id,
         metadata.get(TraceMetadataKey.SESSION),
         metadata.get(TraceMetadataKey.USER),
-        usage.get("input_tokens"),
-        usage.get("output_tokens"),
-        usage.get("total_tokens"),
+        token_count(usage, "input_tokens"),
+        token_count(usage, "output_tokens"),
+        token_count(usage, "total_tokens"),
         metadata_json,
         tags_json,
         None if info.cost is None else info.cost.get("total"),

@@ -11,11 +11,22 @@ from sqlalchemy import ColumnElement, Select, func, select, true
 
 from spanscope.search import Comparison, FieldKind, Not, SpanGroup, parse_filter, parse_order_by
 from spanscope.search.stored_text import replace_unstorable
+from spanscope.search.trace_order import DEFAULT_ORDER, NO_FEEDBACK
 from spanscope.store.sql.filters import FOLD_COLLATION, compile_filter
 from spanscope.store.sql.pagination import after_token, decode_token, encode_token
 from spanscope.store.sql.schema import assessments, experiments, traces
 
 __all__ = ["NO_FEEDBACK", "SearchQuery", "experiments_with_counts", "session_query"]
+
+
+def _count_key(name: str) -> tuple[Any, Callable[[dict[str, Any]], Any]]:
+    """The sort key of a token count column: -1 for a trace without usage (stored counts are
+    never negative, see entities.token_usage.token_count)."""
+    return (
+        func.coalesce(traces.c[name], -1),
+        lambda r: -1 if r[name] is None else r[name],
+    )
+
 
 # Sort keys: never NULL, so keyset comparisons stay two-valued.
 _SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
@@ -29,14 +40,13 @@ _SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
         func.coalesce(traces.c.cost_total, -1.0),
         lambda r: -1.0 if r["cost_total"] is None else r["cost_total"],
     ),
+    # Traces without token usage sort below every count, as unpriced ones below every cost.
+    **{name: _count_key(name) for name in ("input_tokens", "output_tokens", "total_tokens")},
     "name": (func.coalesce(traces.c.name, ""), lambda r: r["name"] or ""),
     "status": (traces.c.state, lambda r: r["state"]),
     "trace_id": (traces.c.trace_id, lambda r: r["trace_id"]),
 }
-_DEFAULT_ORDER = ["timestamp_ms DESC"]
 _SORT_LABEL = "_sort_"
-# The sort value of a trace without the feedback: below every stored number.
-NO_FEEDBACK = -1.7976931348623157e308
 
 
 class SearchQuery:
@@ -55,7 +65,7 @@ class SearchQuery:
     ) -> None:
         self.experiment_ids = list(experiment_ids)
         self.expr = parse_filter(filter_string)
-        orders = parse_order_by(list(order_by) if order_by else _DEFAULT_ORDER)
+        orders = parse_order_by(list(order_by) if order_by else list(DEFAULT_ORDER))
         keys = [(o.field, o.ascending, o.key) for o in orders]
         if "trace_id" not in [k for k, _, _ in keys]:
             keys.append(("trace_id", keys[-1][1] if keys else False, ""))

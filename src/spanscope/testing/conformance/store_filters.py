@@ -3,6 +3,7 @@ traces, from a small vocabulary so that filters often match."""
 
 from __future__ import annotations
 
+import orjson
 from hypothesis import strategies as st
 
 from spanscope.constants import SpanAttributeKey, TraceMetadataKey
@@ -35,10 +36,14 @@ __all__ = [
     "BATCH_IDS",
     "EXPRESSIONS",
     "LLM_CALLS",
+    "ORDER_BYS",
+    "SORTABLE_FIELDS",
+    "TOKEN_USAGES",
     "SPAN_EXPRESSIONS",
     "comparisons",
     "filter_fields",
     "like_pattern",
+    "order_bys",
     "span_fields",
     "span_groups",
 ]
@@ -79,6 +84,42 @@ LLM_CALLS: st.SearchStrategy[dict[str, object]] = st.one_of(
 )
 
 
+# A trace's token usage (TraceInfo.token_usage), as spanscope writes it, or none; small counts
+# so filters and sorts meet equal ones.
+TOKEN_USAGES: st.SearchStrategy[dict[str, int] | None] = st.none() | st.builds(
+    lambda i, o: {"input_tokens": i, "output_tokens": o, "total_tokens": i + o},
+    st.integers(0, 2),
+    st.integers(0, 2),
+)
+
+# The order_by fields whose order every store agrees on for any value (names and other
+# free text sort by the store's collation); feedback.<name> sorts too.
+SORTABLE_FIELDS = (
+    "timestamp_ms",
+    "execution_time_ms",
+    "cost",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "status",
+    "trace_id",
+)
+
+
+def order_bys(keys: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[list[str]]:
+    """Random order_by lists over SORTABLE_FIELDS (and feedback.<name> with `keys`): one to
+    three distinct fields, each with ASC, DESC or no direction."""
+    field = st.sampled_from(SORTABLE_FIELDS)
+    if keys is not None:
+        field = field | keys.map(lambda k: "feedback.`" + k.replace("`", "``") + "`")
+    clause = st.tuples(field, st.sampled_from(["", " ASC", " DESC", " desc"]))
+    clauses = st.lists(clause, min_size=1, max_size=3, unique_by=lambda c: c[0])
+    return clauses.map(lambda cs: [f + direction for f, direction in cs])
+
+
+ORDER_BYS = order_bys()
+
+
 def filter_fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
     """Every kind of filter field: trace fields, span fields, text, and tags, metadata, span
     attributes, feedback and expectations named by `keys`."""
@@ -94,6 +135,9 @@ def filter_fields(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Field]:
         "request_preview",
         "response_preview",
         "cost",
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
     )
     return st.one_of(
         st.sampled_from(
@@ -239,6 +283,9 @@ def _traces(draw: st.DrawFn, trace_id: str) -> Trace:
         value = draw(optional_text)
         if value is not None:
             metadata[key] = value
+    usage = draw(TOKEN_USAGES)
+    if usage is not None:
+        metadata[TraceMetadataKey.TOKEN_USAGE] = orjson.dumps(usage).decode()
     info = TraceInfo(
         trace_id=trace_id,
         experiment_id=DEFAULT,

@@ -20,11 +20,18 @@ from spanscope.exceptions import (
 from spanscope.search import (
     Expr,
     matches,
+    parse_order_by,
+    sort_traces,
     to_filter_string,
 )
 from spanscope.store import merge
 from spanscope.store.base import PagedList, TraceStore
-from spanscope.testing.conformance.store_filters import BATCH_IDS, BATCHES, EXPRESSIONS
+from spanscope.testing.conformance.store_filters import (
+    BATCH_IDS,
+    BATCHES,
+    EXPRESSIONS,
+    ORDER_BYS,
+)
 from spanscope.testing.conformance.store_traces import (
     DEFAULT,
     UNKNOWN_TRACE_ID,
@@ -72,6 +79,12 @@ class SearchConformance:
             "request_preview LIKE 'hel_o'": ["c"],
             "execution_time_ms >= 0 AND timestamp_ms > 0": ["a", "b", "c"],
             f"trace_id = '{a.info.trace_id}'": ["a"],
+            # token counts (a and b: 10 in, 5 out; c reported no usage)
+            "input_tokens = 10 AND output_tokens = 5 AND total_tokens = 15": ["a", "b"],
+            "output_tokens > 5 OR input_tokens < 10": [],
+            "NOT total_tokens > 100": ["a", "b", "c"],  # two-valued: c has no usage
+            "input_tokens IS NULL": ["c"],
+            "output_tokens IS NOT NULL": ["a", "b"],
             # tags and metadata
             "tags.env = 'prod'": ["a", "c"],
             "tags.env != 'prod'": ["b"],
@@ -132,15 +145,21 @@ class SearchConformance:
         assert whole.info == trace.info and spans_by_id(whole) == spans_by_id(trace)
 
     def test_order_by(self, store: TraceStore) -> None:
-        specs = [("b", 3_000, 30), ("a", 1_000, 10), ("c", 2_000, 20)]
+        # (label, request time, duration, (input tokens, output tokens) or no usage)
+        specs: list[tuple[str, int, int, tuple[int, int] | None]] = [
+            ("b", 3_000, 30, (40, 7)),
+            ("a", 1_000, 10, (5, 90)),
+            ("c", 2_000, 20, None),
+        ]
         written = []
-        for label, when, duration in specs:
+        for label, when, duration, tokens in specs:
             trace = make_trace(
                 DEFAULT,
                 f"question {label}",
                 request_time=when,
                 duration=duration,
                 fail=label == "c",
+                tokens=tokens,
             )
             trace.info.name = label
             written.append(trace)
@@ -161,6 +180,12 @@ class SearchConformance:
         assert order("status", "timestamp_ms ASC") == "cab"  # by the state's name: ERROR < OK
         assert order("status DESC", "name DESC") == "bac"
         assert order("trace_id") == "".join(str(label_of[i]) for i in sorted(label_of))
+        # Token counts: a trace without usage sorts lowest.
+        assert order("output_tokens DESC") == "abc"
+        assert order("output_tokens") == "cba"
+        assert order("input_tokens DESC") == "bac"
+        assert order("total_tokens DESC", "name") == "abc"  # 95 > 47 > none
+        assert [o.field for o in parse_order_by(["INPUT_TOKENS desc"])] == ["input_tokens"]
         with pytest.raises(InvalidFilterError):
             store.search_traces([DEFAULT], order_by=["tokens DESC"])
 
@@ -371,5 +396,32 @@ class SearchConformance:
             expected = sorted(t.info.trace_id for t in priced_batch if matches(expr, t))
             found = store.search_traces([DEFAULT], filter_string, max_results=100)
             assert sorted(ids_of(found)) == expected, filter_string
+
+        check()
+
+    def test_order_matches_the_reference_order(self, store: TraceStore) -> None:
+        """For random order_by lists over random traces, search_traces returns the traces in
+        the order `spanscope.search.sort_traces` gives, page after page."""
+
+        @settings(
+            max_examples=self.filter_examples,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        )
+        @given(batch=BATCHES, order_by=ORDER_BYS)
+        def check(batch: list[Trace], order_by: list[str]) -> None:
+            store.delete_traces(DEFAULT, trace_ids=BATCH_IDS)
+            store.write_traces(batch)
+            # As stored: a store prices the LLM calls it writes (docs/cost.md).
+            expected = ids_of(sort_traces([merge.priced(t) for t in batch], order_by))
+            found = store.search_traces([DEFAULT], order_by=order_by, max_results=100)
+            assert ids_of(found) == expected, order_by
+            paged = all_pages(
+                lambda token: store.search_traces(
+                    [DEFAULT], order_by=order_by, max_results=2, page_token=token
+                )
+            )
+            assert ids_of(paged) == expected, order_by
 
         check()
