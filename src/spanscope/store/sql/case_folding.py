@@ -1,6 +1,6 @@
 """Which characters of a lowered ILIKE pattern may pre-select rows through the full-text index.
 
-The exact ILIKE compares Python's `str.lower()` (filters.py); the index folds case its own way:
+The exact ILIKE compares Python's `str.lower()` (comparisons.py); the index folds case its own way:
 SQLite's FTS5 by its own Unicode tables, pg_trgm and PostgreSQL's ILIKE by the database's
 collation (`C` folds ASCII only). A pattern character c may pre-select only where the index folds
 every character `str.lower()` turns into c to one same character: then every text ILIKE matches

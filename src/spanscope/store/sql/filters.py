@@ -8,11 +8,9 @@ metadata and span predicates are EXISTS. The SQL is as deep as the filter's pare
 many NOTs it chains, which keeps every filter within the parser's limits under SQLite's parser
 and expression-depth limits.
 
-Text is compared as stored (spanscope.search.stored_text): U+0000 or a lone surrogate in a value
-or key stands for U+FFFD. ILIKE compares Python's `str.lower()` of the value with the pattern
-lowered in Python, as the evaluator does: SQLite calls `str.lower` (sqlite_functions.py),
-PostgreSQL lowers with ICU's root locale (`FOLD_COLLATION`), which follows the same Unicode rules
-(İ -> i̇, final sigma), whatever the database's own collation.
+Values are compared as comparisons.py says (text as stored, ILIKE folding as Python's
+`str.lower()`). Assessment comparisons compile in assessment_filters.py, span ones in
+span_filters.py, span attributes in attribute_filters.py.
 """
 
 from __future__ import annotations
@@ -23,11 +21,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Numeric,
     Select,
     and_,
-    case,
-    cast,
     column,
     exists,
     false,
@@ -40,20 +35,21 @@ from sqlalchemy import (
     table,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 
-from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, Scalar, SpanGroup, Value
+from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, SpanGroup, Value
 from spanscope.search.stored_text import replace_unstorable
-from spanscope.store.sql.case_folding import is_case_stable
-from spanscope.store.sql.fulltext import ESCAPE, SEPARATOR, case_stable_runs, literal_runs
-from spanscope.store.sql.schema import (
-    TEXT_TABLE,
-    assessments,
-    spans,
-    trace_metadata,
-    trace_tags,
-    traces,
+from spanscope.store.sql.assessment_filters import ASSESSMENT_KINDS, assessment_condition
+from spanscope.store.sql.attribute_filters import attribute_condition, attribute_value
+from spanscope.store.sql.comparisons import (
+    FOLD_COLLATION,
+    FilterContext,
+    canonical_like,
+    compare,
+    exists_where,
+    stored,
 )
+from spanscope.store.sql.fulltext import ESCAPE, SEPARATOR, case_stable_runs, literal_runs
+from spanscope.store.sql.schema import TEXT_TABLE, spans, trace_metadata, trace_tags, traces
 
 __all__ = [
     "FOLD_COLLATION",
@@ -87,7 +83,6 @@ TRACE_COLUMNS = {
     "total_tokens": traces.c.total_tokens,
 }
 TEXT = table(TEXT_TABLE, column("trace_id"), column("content"))
-_ORDERING = {Op.LT: "__lt__", Op.LE: "__le__", Op.GT: "__gt__", Op.GE: "__ge__"}
 _SUBQUERY_KINDS = frozenset(
     {
         FieldKind.TAG,
@@ -99,8 +94,6 @@ _SUBQUERY_KINDS = frozenset(
         FieldKind.EXPECTATION,
     }
 )
-# The ICU collation of the root locale, present on PostgreSQL built with ICU (the usual builds).
-FOLD_COLLATION = "und-x-icu"
 # PostgreSQL turns the subqueries of the top-level AND into (anti-)semi-joins, and plans the
 # join order of all of them: past a dozen, planning takes seconds (100 tag comparisons: 2.5 s,
 # 100 text comparisons: minutes). Beyond this many, each is fenced (EXISTS with OFFSET 0, IN
@@ -120,25 +113,6 @@ class _Junction:
     operands: tuple[Leaf | _Junction, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
-    dialect: str
-    fold_collation: str | None
-    case_stable: Callable[[], frozenset[str]] | None
-    many_judged: Callable[[Select[Any]], bool] | None = None
-
-    def is_stable(self, char: str) -> bool:
-        return is_case_stable(char, self.case_stable)
-
-    def fold(self, expr: Any) -> Any:
-        """Python's str.lower() of a text expression (see the module docstring)."""
-        if self.dialect == "sqlite":
-            return func.spanscope_lower(expr)
-        if self.fold_collation is not None:
-            return func.lower(expr.collate(self.fold_collation))
-        return func.lower(expr)
-
-
 def compile_filter(
     expr: Expr,
     dialect: str,
@@ -153,7 +127,8 @@ def compile_filter(
     default (where ICU is missing; non-ASCII case folding then follows that collation).
     `case_stable`: the characters with case the store's full-text index folds as str.lower()
     does (case_folding.py), asked for only when a `text ILIKE` pattern holds one; None: none.
-    `many_judged` (SQLite): whether a query of assessment trace ids finds many (see _judged).
+    `many_judged` (SQLite): whether a query of assessment trace ids finds many
+    (see assessment_filters._judged).
     """
     context = make_context(dialect, fold_collation, case_stable, many_judged)
     node = normal_form(expr, negated=False)
@@ -179,9 +154,9 @@ def make_context(
     fold_collation: str | None = FOLD_COLLATION,
     case_stable: Callable[[], frozenset[str]] | None = None,
     many_judged: Callable[[Select[Any]], bool] | None = None,
-) -> _Context:
+) -> FilterContext:
     """The compile settings (see compile_filter)."""
-    return _Context(dialect, fold_collation, case_stable, many_judged)
+    return FilterContext(dialect, fold_collation, case_stable, many_judged)
 
 
 def normal_form(expr: Expr, negated: bool) -> Leaf | _Junction:
@@ -203,7 +178,7 @@ def normal_form(expr: Expr, negated: bool) -> Leaf | _Junction:
     return _Junction(conjunction, tuple(operands))
 
 
-def _junction(node: _Junction, context: _Context) -> ColumnElement[bool]:
+def _junction(node: _Junction, context: FilterContext) -> ColumnElement[bool]:
     parts = [
         _leaf(o, context, fence=False) if isinstance(o, Leaf) else _junction(o, context)
         for o in node.operands
@@ -211,21 +186,20 @@ def _junction(node: _Junction, context: _Context) -> ColumnElement[bool]:
     return and_(*parts) if node.conjunction else or_(*parts)
 
 
-def compile_leaf(leaf: Leaf, context: _Context) -> ColumnElement[bool]:
+def compile_leaf(leaf: Leaf, context: FilterContext) -> ColumnElement[bool]:
     """One comparison (or span group) of a filter, NOT applied where the leaf says."""
     return _leaf(leaf, context, fence=False)
 
 
-def _leaf(leaf: Leaf, context: _Context, fence: bool) -> ColumnElement[bool]:
+def _leaf(leaf: Leaf, context: FilterContext, fence: bool) -> ColumnElement[bool]:
     comparison = leaf.comparison
     if isinstance(comparison, SpanGroup):
         from spanscope.store.sql.span_filters import span_group  # it builds on this module
 
         group = span_group(comparison, context, fence)
         return not_(group) if leaf.negated else group
-    if comparison.field.kind in (FieldKind.FEEDBACK, FieldKind.EXPECTATION):
-        value = stored(comparison.value)
-        judged = _assessment(comparison, value, context, fence, negated=leaf.negated)
+    if comparison.field.kind in ASSESSMENT_KINDS:
+        judged = assessment_condition(comparison, context, fence, negated=leaf.negated)
         return not_(judged) if leaf.negated else judged
     sql = _comparison(comparison, context, fence)
     if not leaf.negated:
@@ -238,49 +212,7 @@ def _leaf(leaf: Leaf, context: _Context, fence: bool) -> ColumnElement[bool]:
     return not_(sql)
 
 
-def canonical_like(pattern: str) -> str:
-    """Rewrite a pattern so `\\` escapes only % _ and itself (ESCAPE '\\' reads it the same
-    on every database): an escaped other character is that character, a trailing `\\` a
-    literal backslash."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\" and i + 1 < len(pattern):
-            following = pattern[i + 1]
-            if following in "%_\\":
-                out.append("\\" + following)
-            else:
-                out.append(following)
-            i += 2
-        elif char == "\\":
-            out.append("\\\\")
-            i += 1
-        else:
-            out.append(char)
-            i += 1
-    return "".join(out)
-
-
-def stored(value: Value) -> Value:
-    """A filter value as stores keep text (U+0000, lone surrogates -> U+FFFD)."""
-    if isinstance(value, str):
-        return replace_unstorable(value)
-    if isinstance(value, tuple):
-        return tuple(replace_unstorable(v) if isinstance(v, str) else v for v in value)
-    return value
-
-
-def _exists(
-    where: list[ColumnElement[bool]], fence: bool, from_: Any = None
-) -> ColumnElement[bool]:
-    query: Select[Any] = select(literal_column("1")).where(*where)
-    if from_ is not None:
-        query = query.select_from(from_)
-    return exists(query.offset(0) if fence else query)
-
-
-def _comparison(comp: Comparison, context: _Context, fence: bool) -> ColumnElement[bool]:
+def _comparison(comp: Comparison, context: FilterContext, fence: bool) -> ColumnElement[bool]:
     kind, op, value = comp.field.kind, comp.op, stored(comp.value)
     if kind is FieldKind.TRACE:
         column = TRACE_COLUMNS[comp.field.key]
@@ -296,176 +228,42 @@ def _comparison(comp: Comparison, context: _Context, fence: bool) -> ColumnEleme
             table.c.key == replace_unstorable(comp.field.key),
         ]
         if op is Op.IS_NULL:
-            return not_(_exists(scope, fence))
+            return not_(exists_where(scope, fence))
         if op is Op.IS_NOT_NULL:
-            return _exists(scope, fence)
-        return _exists([*scope, compare(table.c.value, op, value, context)], fence)
+            return exists_where(scope, fence)
+        return exists_where([*scope, compare(table.c.value, op, value, context)], fence)
     if kind is FieldKind.SPAN:
         from spanscope.store.sql.span_filters import span_comparison, span_value_present
 
         scope = [spans.c.trace_id == traces.c.trace_id]
         if op in (Op.IS_NULL, Op.IS_NOT_NULL):
-            present = _exists([*scope, span_value_present(comp.field.key, context.dialect)], fence)
+            present = exists_where(
+                [*scope, span_value_present(comp.field.key, context.dialect)], fence
+            )
             return not_(present) if op is Op.IS_NULL else present
-        return _exists([*scope, span_comparison(comp, context)], fence)
+        return exists_where([*scope, span_comparison(comp, context)], fence)
     if kind is FieldKind.SPAN_ATTRIBUTE:
         return _span_attribute(comp, value, context, fence)
-    if kind in (FieldKind.FEEDBACK, FieldKind.EXPECTATION):
-        return _assessment(comp, value, context, fence)
+    if kind in ASSESSMENT_KINDS:
+        return assessment_condition(comp, context, fence)
     return _text(op, value, context, fence)
 
 
-def compare(column: Any, op: Op, value: Value, context: _Context) -> ColumnElement[bool]:
-    if op is Op.EQ:
-        return column == value  # type: ignore[no-any-return]
-    if op is Op.NE:
-        return column != value  # type: ignore[no-any-return]
-    if op is Op.IN:
-        return column.in_(list(_values(value)))  # type: ignore[no-any-return]
-    if op is Op.NOT_IN:
-        return column.notin_(list(_values(value)))  # type: ignore[no-any-return]
-    if op in _ORDERING:
-        return getattr(column, _ORDERING[op])(value)  # type: ignore[no-any-return]
-    if op in (Op.LIKE, Op.NOT_LIKE):
-        like = column.like(canonical_like(str(value)), escape="\\")
-        return like if op is Op.LIKE else not_(like)  # type: ignore[no-any-return]
-    if op in (Op.ILIKE, Op.NOT_ILIKE):
-        # The pattern is lowered in Python, before its escapes are read, as the evaluator does.
-        pattern = canonical_like(str(value).lower())
-        ilike: ColumnElement[bool] = context.fold(column).like(pattern, escape="\\")
-        return ilike if op is Op.ILIKE else not_(ilike)
-    raise ValueError(f"operator {op.value} cannot be compiled here")
-
-
-def _values(value: Value) -> tuple[Scalar, ...]:
-    return value if isinstance(value, tuple) else () if value is None else (value,)
-
-
 def _span_attribute(
-    comp: Comparison, value: Value, context: _Context, fence: bool
+    comp: Comparison, value: Value, context: FilterContext, fence: bool
 ) -> ColumnElement[bool]:
-    key = replace_unstorable(comp.field.key)
-    scope: list[ColumnElement[bool]] = [spans.c.trace_id == traces.c.trace_id]
-    from_: Any = None
-    if context.dialect == "sqlite":
-        # json_each, not a JSON path: it reads any key exactly (a path cannot quote every
-        # character the same way on every SQLite version).
-        attributes = (
-            func.json_each(spans.c.content, "$.attributes")
-            .table_valued("key", "type", "atom")
-            .alias("attributes")
-        )
-        from_ = spans.join(attributes, true())
-        scope.append(attributes.c.key == key)
-        kind: Any = attributes.c.type
-        number: Any = attributes.c.atom
-        text_value: Any = attributes.c.atom
-        is_number: ColumnElement[bool] = kind.in_(["integer", "real"])
-        is_text = kind == "text"
-    else:
-        found = cast(spans.c.content, JSONB)["attributes"][key]
-        kind = func.jsonb_typeof(found)
-        text_value = found.astext
-        # Cast only numbers: casting a JSON string to numeric would raise mid-query.
-        number = case((kind == "number", cast(text_value, Numeric)))
-        is_number = kind == "number"
-        is_text = kind == "string"
-    present = and_(kind.isnot(None), kind != "null")
+    attribute = attribute_value(replace_unstorable(comp.field.key), context.dialect)
+    scope = [spans.c.trace_id == traces.c.trace_id, *attribute.scope]
+    from_ = None if attribute.rows is None else spans.join(attribute.rows, true())
     op = comp.op
     if op is Op.IS_NULL:
-        return not_(_exists([*scope, present], fence, from_))
+        return not_(exists_where([*scope, attribute.present()], fence, from_))
     if op is Op.IS_NOT_NULL:
-        return _exists([*scope, present], fence, from_)
-    condition = attribute_condition(op, value, context, is_number, is_text, number, text_value)
-    return _exists([*scope, condition], fence, from_)
+        return exists_where([*scope, attribute.present()], fence, from_)
+    return exists_where([*scope, attribute.condition(op, value, context)], fence, from_)
 
 
-def attribute_condition(
-    op: Op,
-    value: Value,
-    context: _Context,
-    is_number: ColumnElement[bool],
-    is_text: ColumnElement[bool],
-    number: Any,
-    text_value: Any,
-) -> ColumnElement[bool]:
-    """A span attribute's JSON value (of the given kind tests) compared with `value`."""
-    values = _values(value)
-    if all(isinstance(v, (int, float)) for v in values):
-        return and_(is_number, compare(number, op, value, context))
-    if all(isinstance(v, str) for v in values):
-        return and_(is_text, compare(text_value, op, value, context))
-    # a mixed IN list: each literal compares with values of its own kind
-    strings = [v for v in values if isinstance(v, str)]
-    numbers = [v for v in values if not isinstance(v, str)]
-    condition = or_(
-        and_(is_text, text_value.in_(strings)),
-        and_(is_number, number.in_(numbers)),
-    )
-    if op is Op.NOT_IN:
-        condition = and_(or_(is_text, is_number), not_(condition))
-    return condition
-
-
-def _assessment(
-    comp: Comparison, value: Value, context: _Context, fence: bool, *, negated: bool = False
-) -> ColumnElement[bool]:
-    # Values are typed on write (store/sql/assessments.py): booleans as 1 / 0 and numbers in
-    # value_number, strings in value_text; value_type says which, so 1 never equals true.
-    table = assessments
-    scope: list[ColumnElement[bool]] = [
-        table.c.name == replace_unstorable(comp.field.key),
-        table.c.kind == ("feedback" if comp.field.kind is FieldKind.FEEDBACK else "expectation"),
-        table.c.valid.is_(true()),
-    ]
-    op = comp.op
-    # Where the set test ends up negated (NOT, IS NULL), a trace passes when it has no such
-    # judgement: probing each trace's judgements (an anti-join) never builds the whole set.
-    absent = negated != (op is Op.IS_NULL)
-    if op in (Op.IS_NULL, Op.IS_NOT_NULL):
-        present = _judged([*scope, table.c.value_type != "null"], context, fence, absent)
-        return present if op is Op.IS_NOT_NULL else not_(present)
-    values = _values(value)
-    by_type: dict[str, list[Scalar]] = {}
-    for v in values:
-        kind = "bool" if isinstance(v, bool) else "string" if isinstance(v, str) else "number"
-        by_type.setdefault(kind, []).append(float(v) if kind == "bool" else v)
-    conditions = []
-    for kind, group in by_type.items():
-        column = table.c.value_text if kind == "string" else table.c.value_number
-        operand: Value = tuple(group) if isinstance(value, tuple) else group[0]
-        compared = op if len(by_type) == 1 or op is not Op.NOT_IN else Op.IN
-        conditions.append(
-            and_(table.c.value_type == kind, compare(column, compared, operand, context))
-        )
-    condition = conditions[0] if len(conditions) == 1 else or_(*conditions)
-    if len(by_type) > 1 and op is Op.NOT_IN:  # a mixed list: comparable values not in it
-        comparable = table.c.value_type.in_(list(by_type))
-        condition = and_(comparable, not_(condition))
-    return _judged([*scope, condition], context, fence, absent)
-
-
-def _judged(
-    where: list[ColumnElement[bool]], context: _Context, fence: bool, absent: bool
-) -> ColumnElement[bool]:
-    if absent:
-        return _exists([assessments.c.trace_id == traces.c.trace_id, *where], fence)
-    if context.many_judged is not None:
-        ids = select(assessments.c.trace_id).where(*where)
-        if context.many_judged(ids):
-            # SQLite plans IN without knowing how many ids it holds. When they are many, walk
-            # traces in order and probe each one's judgements (an index on trace_id covers
-            # the test), which finds a page long before the whole set could be built.
-            return _exists([assessments.c.trace_id == traces.c.trace_id, *where], fence)
-    # An uncorrelated IN, as for text: the database may drive the search from the
-    # assessments index (a rare judgement) or probe the set while walking traces.
-    judged = traces.c.trace_id.in_(select(assessments.c.trace_id).where(*where))
-    # PostgreSQL pulls an IN subquery up into a join even with OFFSET 0; under IS TRUE it
-    # stays a subquery, run once and hashed.
-    return judged.is_(true()) if fence else judged
-
-
-def _text(op: Op, value: Value, context: _Context, fence: bool) -> ColumnElement[bool]:
+def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnElement[bool]:
     # A trace's texts share one row (store/sql/fulltext.py): the index pre-selects rows by the
     # pattern's literal runs, then the exact LIKE / ILIKE is tested on each text alone.
     if op not in (Op.LIKE, Op.ILIKE):

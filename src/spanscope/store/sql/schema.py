@@ -258,8 +258,9 @@ assessments = Table(
     Index(
         "ix_assessments_trace", "trace_id", "name", "kind", "valid", "value_type", "value_number"
     ),
-    # Search (store/sql/filters.py): the valid judgements of a name, by value, covering the
-    # trace id. value_text stays out of it: a long string would pass the index's entry limit.
+    # Search (store/sql/assessment_filters.py): the valid judgements of a name, by value,
+    # covering the trace id. value_text stays out of it: a long string would pass the index's
+    # entry limit.
     Index(
         "ix_assessments_search", "name", "kind", "valid", "value_type", "value_number", "trace_id"
     ),

@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     ColumnElement,
-    Numeric,
     Select,
     Text,
     and_,
@@ -42,6 +41,7 @@ from spanscope.search.fields import SPAN_TIME_FIELDS
 from spanscope.search.stored_text import replace_unstorable
 from spanscope.search.times import nanos_test
 from spanscope.store.sql import filters
+from spanscope.store.sql.attribute_filters import attribute_value
 from spanscope.store.sql.schema import spans, traces
 
 __all__ = ["compile_span_filter", "span_comparison", "span_group", "span_value_present"]
@@ -134,37 +134,16 @@ def _model(dialect: str) -> Any:
 
 
 def _attribute(comp: Comparison, value: Any, context: Any) -> ColumnElement[bool]:
-    key = replace_unstorable(comp.field.key)
+    attribute = attribute_value(replace_unstorable(comp.field.key), context.dialect)
     op = comp.op
-    if context.dialect == "sqlite":
-        attributes = (
-            func.json_each(spans.c.content, "$.attributes")
-            .table_valued("key", "type", "atom")
-            .alias("attributes")
-        )
-        kind: Any = attributes.c.type
-        number: Any = attributes.c.atom
-        text_value: Any = attributes.c.atom
-        is_number: ColumnElement[bool] = kind.in_(["integer", "real"])
-        is_text = kind == "text"
-    else:
-        found = cast(spans.c.content, JSONB)["attributes"][key]
-        kind = func.jsonb_typeof(found)
-        text_value = found.astext
-        number = case((kind == "number", cast(text_value, Numeric)))
-        is_number = kind == "number"
-        is_text = kind == "string"
-    present = and_(kind.isnot(None), kind != "null")
+    present = attribute.present()
     if op in _NULL_OPS:
         condition = present
     else:
-        condition = and_(
-            present,
-            filters.attribute_condition(op, value, context, is_number, is_text, number, text_value),
-        )
-    if context.dialect == "sqlite":
-        query: Select[Any] = select(literal_column("1")).select_from(attributes)
-        found_row = exists(query.where(attributes.c.key == key, condition))
+        condition = and_(present, attribute.condition(op, value, context))
+    if attribute.rows is not None:
+        query: Select[Any] = select(literal_column("1")).select_from(attribute.rows)
+        found_row = exists(query.where(*attribute.scope, condition))
         return not_(found_row) if op is Op.IS_NULL else found_row
     return not_(condition) if op is Op.IS_NULL else condition
 

@@ -27,7 +27,7 @@ from spanscope.store.sql.writer import load_spans
 __all__ = ["MAX_RESULTS", "SqlTraceSearch", "check_max_results"]
 
 MAX_RESULTS = 10_000
-# Past this many assessment matches SQLite walks traces in order (filters.py, _judged).
+# Past this many assessment matches SQLite walks traces in order (assessment_filters.py).
 MANY_JUDGED = 1_000
 
 
