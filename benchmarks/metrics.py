@@ -50,7 +50,7 @@ def seed(
         if sqlite
         else ""
     )
-    source = "n" if sqlite else "generate_series(:first, :last) AS n(i)"
+    source = "n" if sqlite else "generate_series(CAST(:first AS BIGINT), :last) AS n(i)"
     trace_id = "printf('%032x', i)" if sqlite else "lpad(to_hex(i), 32, '0')"
     with store.engine.begin() as conn:
         first = conn.execute(text("SELECT count(*) FROM traces")).scalar_one()
