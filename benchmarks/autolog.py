@@ -137,6 +137,8 @@ def mlflow_system(tmp: str) -> System:
     exporter: Callable[[], Any] = _get_trace_exporter  # typed, for mypy
 
     mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
+    # Its artifacts in the temporary folder too: by default mlflow writes ./mlruns.
+    mlflow.create_experiment("bench", artifact_location=f"file://{tmp}/artifacts")
     mlflow.set_experiment("bench")
     info: dict[str, str] = {}
     litellm_on: dict[str, list[Any]] = {}  # litellm's callbacks as mlflow first set them

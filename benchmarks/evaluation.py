@@ -166,6 +166,8 @@ def mlflow_side_by_side(rows: int) -> dict[str, float] | None:
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     folder = tempfile.mkdtemp(prefix="bench-mlflow-")
     mlflow.set_tracking_uri(f"sqlite:///{folder}/mlflow.db")
+    # Its artifacts in the temporary folder too: by default mlflow writes ./mlruns.
+    mlflow.create_experiment("bench", artifact_location=f"file://{folder}/artifacts")
     mlflow.set_experiment("bench")
 
     @mlflow_scorer

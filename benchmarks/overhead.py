@@ -237,6 +237,8 @@ def mlflow_system() -> System:
 
     tmp = tempfile.mkdtemp(prefix="bench-mlflow-")  # removed by the parent
     mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
+    # Its artifacts in the temporary folder too: by default mlflow writes ./mlruns.
+    mlflow.create_experiment("bench", artifact_location=f"file://{tmp}/artifacts")
     mlflow.set_experiment("bench")
 
     def setup(key: str) -> tuple[Callable[[Fn], Fn], Fn]:

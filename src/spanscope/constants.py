@@ -156,3 +156,5 @@ ENV_SPOOL_DISABLED: Final = "SPANSCOPE_SPOOL_DISABLED"
 ENV_JUDGE_MODEL: Final = "SPANSCOPE_JUDGE_MODEL"
 # A JSON file of prices that take precedence over the bundled ones (docs/cost.md).
 ENV_PRICE_BOOK: Final = "SPANSCOPE_PRICE_BOOK"
+# The SQLite page cache per connection, in MiB (docs/store.md).
+ENV_SQLITE_CACHE_MIB: Final = "SPANSCOPE_SQLITE_CACHE_MIB"

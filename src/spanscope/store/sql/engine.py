@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import NullPool, QueuePool
 
+from spanscope.constants import ENV_SQLITE_CACHE_MIB
 from spanscope.exceptions import InvalidArgumentError, StorageUnavailableError
 from spanscope.store.sql.sqlite_functions import register as register_functions
 
@@ -24,7 +25,9 @@ __all__ = ["WRITE", "make_engine", "write_transaction"]
 # writers queue on the busy timeout instead of failing mid-transaction.
 WRITE = {"sqlite_begin": "IMMEDIATE"}
 _BUSY_TIMEOUT_MS = 60_000
-_CACHE_KIB = 65_536  # page cache per connection (SQLite's default is 2 MiB)
+# Page cache per connection, at most: SQLite's default is 2 MiB; 8 MiB wrote as fast as 64 MiB
+# did, without 56 MiB more resident per connection in the application.
+_CACHE_MIB_DEFAULT = 8
 _CHECKPOINT_PAGES = 10_000  # SQLite's default is 1,000
 _CONNECT_TIMEOUT_S = 10  # PostgreSQL: a server that does not answer is unavailable, not a hang
 # SQLite engine -> (pid, lock): the threads of one process take turns writing on a lock that
@@ -100,6 +103,8 @@ def _sqlite_engine(uri: str) -> Engine:
         # closing the last connection checkpoints and removes it, an fsync'ing pause per batch.
         engine = create_engine(url, poolclass=QueuePool, pool_size=4, connect_args=args)
 
+    cache_kib = _cache_mib() * 1024
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, record: Any) -> None:
         record.info["pid"] = os.getpid()
@@ -109,7 +114,7 @@ def _sqlite_engine(uri: str) -> Engine:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA case_sensitive_like = ON")
-        cursor.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+        cursor.execute(f"PRAGMA cache_size = -{cache_kib}")
         # Checkpoint every ~40 MB of WAL instead of 4 MB: a page written by many batches is
         # copied into the database once per checkpoint, so fewer checkpoints write less.
         cursor.execute(f"PRAGMA wal_autocheckpoint = {_CHECKPOINT_PAGES}")
@@ -130,3 +135,19 @@ def _sqlite_engine(uri: str) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
     return engine
+
+
+def _cache_mib() -> int:
+    given = os.environ.get(ENV_SQLITE_CACHE_MIB, "").strip()
+    if not given:
+        return _CACHE_MIB_DEFAULT
+    try:
+        mib = int(given)
+    except ValueError:
+        mib = 0
+    if mib < 1:
+        raise InvalidArgumentError(
+            f"{ENV_SQLITE_CACHE_MIB} is the SQLite page cache per connection in MiB, a whole "
+            f"number >= 1; got {given!r}"
+        )
+    return mib
