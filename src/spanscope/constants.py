@@ -39,6 +39,12 @@ class SpanAttributeKey:
     GEN_AI_CACHE_READ_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
     GEN_AI_CACHE_CREATION_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
     GEN_AI_REASONING_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
+    # Image input tokens, counted inside `input_tokens`; their cache reads inside `cache_read`.
+    GEN_AI_IMAGE_INPUT_TOKENS: Final = "gen_ai.usage.image.input_tokens"
+    GEN_AI_IMAGE_CACHE_READ_TOKENS: Final = "gen_ai.usage.image.cache_read.input_tokens"
+    # The number of images a call generated (the conventions have no key for it): priced by a
+    # user price's `per_image`.
+    IMAGES: Final = "spanscope.usage.images"
     # Set by the store on LLM spans it can price: the call's cost (see docs/cost.md).
     COST: Final = "spanscope.span.cost"
 

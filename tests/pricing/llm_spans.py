@@ -24,13 +24,17 @@ def llm_span(
     **usage: int,
 ) -> Span:
     """An LLM span of TRACE_ID; `usage` keys: input, output, cache_read, cache_write,
-    reasoning (GenAI counts: input includes the cache, output the reasoning)."""
+    reasoning, image, image_cache_read, images (GenAI counts: input includes the cache and the
+    image tokens, output the reasoning; `images` is the number of generated images)."""
     keys = {
         "input": K.GEN_AI_INPUT_TOKENS,
         "output": K.GEN_AI_OUTPUT_TOKENS,
         "cache_read": K.GEN_AI_CACHE_READ_TOKENS,
         "cache_write": K.GEN_AI_CACHE_CREATION_TOKENS,
         "reasoning": K.GEN_AI_REASONING_TOKENS,
+        "image": K.GEN_AI_IMAGE_INPUT_TOKENS,
+        "image_cache_read": K.GEN_AI_IMAGE_CACHE_READ_TOKENS,
+        "images": K.IMAGES,
     }
     attributes: dict[str, Any] = {keys[name]: count for name, count in usage.items()}
     for key, value in (

@@ -35,6 +35,37 @@ def test_the_sum_of_the_calls_and_the_cost_on_each_span() -> None:
     assert cost == {"input": 2.0, "output": 2.0, "total": 4.0, "currency": "USD"}
 
 
+def test_the_image_parts_are_summed_like_the_others() -> None:
+    pricing.set_price("model-img", input=1.0, output=2.0, image_input=3.0, per_image=0.5)
+    spans = pricing.price_spans(
+        [
+            llm_span(None, index=0),
+            llm_span("model-img", index=1, parent=0, input=1_000_000, image=1_000_000, images=2),
+            llm_span("model-img", index=2, parent=0, input=500_000, image=500_000, images=1),
+            llm_span("model-a", index=3, parent=0, input=1_000_000, output=0),
+            llm_span("dall-e-3", index=4, parent=0, images=1),  # no price: unpriced
+        ]
+    )
+    assert pricing.span_cost(spans[1]) == {
+        "input": 3.0,
+        "output": 1.0,
+        "total": 4.0,
+        "image": 3.0,
+        "images": 1.0,
+        "currency": "USD",
+        "model": "model-img",
+    }
+    assert pricing.trace_cost(spans) == {
+        "input": 5.5,
+        "output": 1.5,
+        "total": 7.0,
+        "image": 4.5,
+        "images": 1.5,
+        "currency": "USD",
+        "unpriced_spans": 1,
+    }
+
+
 def test_a_call_inside_a_priced_call_is_not_counted_twice() -> None:
     spans = pricing.price_spans(
         [

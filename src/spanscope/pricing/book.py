@@ -53,25 +53,35 @@ class UserRate:
 
     def cost(self, counts: TokenCounts) -> dict[str, float]:
         p = self.price
+        # Image tokens read from the cache are cache reads, at the cache read price.
+        fresh_image = counts.image - counts.image_cache_read
         cache_read = counts.cache_read * _or(p.cache_read, p.input)
         cache_write = counts.cache_write * _or(p.cache_write, p.input)
-        fresh = max(counts.input - counts.cache_read - counts.cache_write, 0) * p.input
+        image = fresh_image * _or(p.image_input, p.input)
+        fresh = (
+            max(counts.input - counts.cache_read - counts.cache_write - fresh_image, 0) * p.input
+        )
         reasoning = counts.reasoning * _or(p.reasoning, p.output)
         answer = (counts.output - counts.reasoning) * p.output
+        images = counts.images * (p.per_image or 0.0)
         result = {
-            "input": (fresh + cache_read + cache_write) / _PER_MILLION,
-            "output": (answer + reasoning) / _PER_MILLION,
+            "input": (fresh + cache_read + cache_write + image) / _PER_MILLION,
+            "output": (answer + reasoning) / _PER_MILLION + images,
         }
         request = p.per_request or 0.0
         result["total"] = result["input"] + result["output"] + request
+        image_cache_read = counts.image_cache_read * _or(p.cache_read, p.input)
         for key, value in (
             ("cache_read", cache_read / _PER_MILLION),
             ("cache_write", cache_write / _PER_MILLION),
             ("reasoning", reasoning / _PER_MILLION),
+            ("image", (image + image_cache_read) / _PER_MILLION),
             ("request", request),
         ):
             if value:
                 result[key] = value
+        if counts.images and p.per_image is not None:
+            result["images"] = images
         return result
 
 
@@ -180,12 +190,15 @@ def set_price(
     cache_read: float | None = None,
     cache_write: float | None = None,
     reasoning: float | None = None,
+    image_input: float | None = None,
     per_request: float | None = None,
+    per_image: float | None = None,
     provider: str | None = None,
     effective_from: datetime | str | None = None,
 ) -> Price:
-    """Price `model` (USD per million tokens; `per_request` USD per call) from
-    `effective_from` on (always, if None), above the bundled prices and the price book file.
+    """Price `model` (USD per million tokens; `per_request` USD per call, `per_image` USD per
+    generated image) from `effective_from` on (always, if None), above the bundled prices and
+    the price book file.
 
     Costs already stored keep their price until `spanscope pricing recompute`.
     """
@@ -197,7 +210,9 @@ def set_price(
             "cache_read": cache_read,
             "cache_write": cache_write,
             "reasoning": reasoning,
+            "image_input": image_input,
             "per_request": per_request,
+            "per_image": per_image,
             "provider": provider,
             "effective_from": None if effective_from is None else parse_date(effective_from),
         }

@@ -47,13 +47,21 @@ class BundledRate:
         from genai_prices import Usage
         from genai_prices.types import calc_unit_price
 
+        p = self.price
+        # genai-prices prices the image cache reads as image tokens when the model has a price
+        # for them; otherwise they are plain cache reads, and the image price (if any) applies
+        # to the fresh image tokens only.
+        image_cache_rate = p.cache_image_read_mtok
+        cached_images = counts.image_cache_read if image_cache_rate is not None else 0
         usage = Usage(
             input_tokens=counts.input,
             output_tokens=counts.output,
             cache_read_tokens=counts.cache_read,
             cache_write_tokens=counts.cache_write,
+            input_image_tokens=counts.image - counts.image_cache_read + cached_images,
+            cache_image_read_tokens=cached_images,
         )
-        priced = self.price.calc_price(usage)
+        priced = p.calc_price(usage)
         total = priced["total_price"]
         result = {
             "input": float(priced["input_price"]),
@@ -61,19 +69,39 @@ class BundledRate:
             "total": float(total),
         }
         tiers_by = Decimal(counts.input)
-        for key, count, price_key in (
-            ("cache_read", counts.cache_read, "cache_read_mtok"),
-            ("cache_write", counts.cache_write, "cache_write_mtok"),
+
+        def cost_of(count: int, *units: Any) -> Decimal | None:
+            """`count` tokens at the first of `units` the model has a price for."""
+            unit = next((u for u in units if u is not None), None)
+            if not count or unit is None:
+                return None
+            return calc_unit_price(unit, count, tiers_by, _PER_MILLION)
+
+        uncached_images = counts.image_cache_read - cached_images
+        for key, costs in (
+            (
+                "cache_read",
+                (
+                    cost_of(counts.cache_read - cached_images, p.cache_read_mtok),
+                    cost_of(cached_images, image_cache_rate),
+                ),
+            ),
+            ("cache_write", (cost_of(counts.cache_write, p.cache_write_mtok),)),
+            ("reasoning", (cost_of(counts.reasoning, p.output_mtok),)),
+            (
+                "image",
+                (
+                    cost_of(
+                        counts.image - counts.image_cache_read, p.input_image_mtok, p.input_mtok
+                    ),
+                    cost_of(cached_images, image_cache_rate),
+                    cost_of(uncached_images, p.cache_read_mtok, p.input_mtok),
+                ),
+            ),
         ):
-            unit = getattr(self.price, price_key)
-            if count and unit is not None:
-                result[key] = float(calc_unit_price(unit, count, tiers_by, _PER_MILLION))
-        if counts.reasoning:
-            unit = self.price.output_mtok
-            if unit is not None:
-                result["reasoning"] = float(
-                    calc_unit_price(unit, counts.reasoning, tiers_by, _PER_MILLION)
-                )
+            found = [c for c in costs if c is not None]
+            if found:
+                result[key] = float(sum(found))
         return result
 
 

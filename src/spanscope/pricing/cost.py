@@ -2,9 +2,9 @@
 
 A span's cost is priced at the time of its call (its start picks the price) and kept on it as
 the attribute `spanscope.span.cost`: `{"input", "output", "total", "currency", "model", ...}`,
-with the parts of input and output that were cache reads, cache writes or reasoning when
-there were any. A trace's cost sums its spans' like token usage: a span counts unless an
-ancestor already has a cost (a parent's usage includes its children's).
+with the parts of input and output that were cache reads, cache writes, reasoning, image tokens
+or generated images when there were any. A trace's cost sums its spans' like token usage: a
+span counts unless an ancestor already has a cost (a parent's usage includes its children's).
 """
 
 from __future__ import annotations
@@ -22,7 +22,17 @@ from spanscope.pricing.usage import span_models, token_counts
 __all__ = ["CURRENCY", "compute_span_cost", "price_spans", "span_cost", "trace_cost"]
 
 CURRENCY = "USD"
-_SUMMED = ("input", "output", "total", "cache_read", "cache_write", "reasoning", "request")
+_SUMMED = (
+    "input",
+    "output",
+    "total",
+    "cache_read",
+    "cache_write",
+    "reasoning",
+    "image",
+    "images",
+    "request",
+)
 
 
 def compute_span_cost(span: Span) -> dict[str, Any] | None:
@@ -39,6 +49,9 @@ def compute_span_cost(span: Span) -> dict[str, Any] | None:
     if rate is None:
         return None
     cost: dict[str, Any] = dict(rate.cost(counts))
+    if not (counts.input or counts.output) and "images" not in cost:
+        # Only generated images and no price per image: unpriced, not free.
+        return None
     cost["currency"] = CURRENCY
     cost["model"] = rate.model
     return cost

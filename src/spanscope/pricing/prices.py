@@ -1,4 +1,5 @@
-"""A price of a model: USD per million tokens of each type, and per request, from a date on."""
+"""A price of a model: USD per million tokens of each type, per request and per generated
+image, from a date on."""
 
 from __future__ import annotations
 
@@ -10,16 +11,26 @@ from spanscope.exceptions import InvalidArgumentError
 
 __all__ = ["Price", "parse_date"]
 
-_PRICE_FIELDS = ("input", "output", "cache_read", "cache_write", "reasoning", "per_request")
+_PRICE_FIELDS = (
+    "input",
+    "output",
+    "cache_read",
+    "cache_write",
+    "reasoning",
+    "image_input",
+    "per_request",
+    "per_image",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Price:
     """A user's or an operator's price of `model` (from `provider`, any provider if None).
 
-    Token prices are USD per million tokens. `cache_read` and `cache_write` default to the
-    input price, `reasoning` to the output price (reasoning tokens are part of the output
-    count, as the GenAI conventions ask); `per_request` is USD per call. The price holds from
+    Token prices are USD per million tokens. `cache_read`, `cache_write` and `image_input`
+    default to the input price, `reasoning` to the output price (reasoning and image tokens are
+    part of the output and input counts, as the GenAI conventions ask); `per_request` is USD per
+    call, `per_image` USD per generated image. The price holds from
     `effective_from` (UTC) until a later price of the same model takes over; None: always.
     """
 
@@ -29,7 +40,9 @@ class Price:
     cache_read: float | None = None
     cache_write: float | None = None
     reasoning: float | None = None
+    image_input: float | None = None
     per_request: float | None = None
+    per_image: float | None = None
     provider: str | None = None
     effective_from: datetime | None = None
 
@@ -69,7 +82,9 @@ class Price:
             cache_read=values["cache_read"],
             cache_write=values["cache_write"],
             reasoning=values["reasoning"],
+            image_input=values["image_input"],
             per_request=values["per_request"],
+            per_image=values["per_image"],
             provider=str(provider) if provider is not None else None,
             effective_from=None if when is None else parse_date(when),
         )

@@ -13,17 +13,22 @@ __all__ = ["TokenCounts", "span_models", "token_counts"]
 @dataclass(frozen=True, slots=True)
 class TokenCounts:
     """Tokens of one call as the GenAI conventions count them: `input` includes the cache reads
-    and writes, `output` includes the reasoning tokens."""
+    and writes and the image tokens, `output` includes the reasoning tokens. `image_cache_read`
+    is the part of the image tokens that was read from the cache (in `cache_read` too).
+    `images` is the number of images the call generated (not tokens)."""
 
     input: int = 0
     output: int = 0
     cache_read: int = 0
     cache_write: int = 0
     reasoning: int = 0
+    image: int = 0
+    image_cache_read: int = 0
+    images: int = 0
 
 
 def token_counts(span: Span) -> TokenCounts | None:
-    """The span's usage, or None when it reports neither input nor output tokens."""
+    """The span's usage, or None when it reports neither input nor output tokens nor images."""
     values = {
         name: _count(span, key)
         for name, key in (
@@ -32,14 +37,23 @@ def token_counts(span: Span) -> TokenCounts | None:
             ("cache_read", K.GEN_AI_CACHE_READ_TOKENS),
             ("cache_write", K.GEN_AI_CACHE_CREATION_TOKENS),
             ("reasoning", K.GEN_AI_REASONING_TOKENS),
+            ("image", K.GEN_AI_IMAGE_INPUT_TOKENS),
+            ("image_cache_read", K.GEN_AI_IMAGE_CACHE_READ_TOKENS),
+            ("images", K.IMAGES),
         )
     }
-    if values["input"] is None and values["output"] is None:
+    if values["input"] is None and values["output"] is None and not values["images"]:
         return None
     counts = {name: value or 0 for name, value in values.items()}
-    # A library that reports cache tokens beside (not inside) the input count would otherwise
-    # be charged a negative number of fresh input tokens.
-    counts["input"] = max(counts["input"], counts["cache_read"] + counts["cache_write"])
+    counts["image_cache_read"] = min(
+        counts["image_cache_read"], counts["image"], counts["cache_read"]
+    )
+    # A library that reports cache or image tokens beside (not inside) the input count would
+    # otherwise be charged a negative number of fresh input tokens.
+    fresh_image = counts["image"] - counts["image_cache_read"]
+    counts["input"] = max(
+        counts["input"], counts["cache_read"] + counts["cache_write"] + fresh_image
+    )
     counts["output"] = max(counts["output"], counts["reasoning"])
     return TokenCounts(**counts)
 

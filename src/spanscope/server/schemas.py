@@ -161,8 +161,8 @@ class AssessmentSummaryList(_Strict):
 
 
 class CostModel(BaseModel):
-    """What LLM calls cost, in USD (docs/cost.md). `input` and `output` include their cache and
-    reasoning parts, given again on their own when there were any."""
+    """What LLM calls cost, in USD (docs/cost.md). `input` and `output` include their cache,
+    reasoning and image parts, given again on their own when there were any."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -173,6 +173,8 @@ class CostModel(BaseModel):
     cache_read: float | None = None
     cache_write: float | None = None
     reasoning: float | None = None
+    image: float | None = None  # image input tokens
+    images: float | None = None  # generated images, at a price per image
     request: float | None = None
     unpriced_spans: int | None = None
 

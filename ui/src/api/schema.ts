@@ -808,8 +808,8 @@ export interface components {
         };
         /**
          * CostModel
-         * @description What LLM calls cost, in USD (docs/cost.md). `input` and `output` include their cache and
-         *     reasoning parts, given again on their own when there were any.
+         * @description What LLM calls cost, in USD (docs/cost.md). `input` and `output` include their cache,
+         *     reasoning and image parts, given again on their own when there were any.
          */
         CostModel: {
             /** Cache Read */
@@ -822,6 +822,10 @@ export interface components {
              * @constant
              */
             currency: "USD";
+            /** Image */
+            image?: number | null;
+            /** Images */
+            images?: number | null;
             /** Input */
             input: number;
             /** Output */

@@ -30,6 +30,9 @@ export const SpanAttributeKey = {
   GEN_AI_CACHE_READ_TOKENS: "gen_ai.usage.cache_read.input_tokens",
   GEN_AI_CACHE_CREATION_TOKENS: "gen_ai.usage.cache_creation.input_tokens",
   GEN_AI_REASONING_TOKENS: "gen_ai.usage.reasoning.output_tokens",
+  GEN_AI_IMAGE_INPUT_TOKENS: "gen_ai.usage.image.input_tokens",
+  GEN_AI_IMAGE_CACHE_READ_TOKENS: "gen_ai.usage.image.cache_read.input_tokens",
+  IMAGES: "spanscope.usage.images",
   COST: "spanscope.span.cost",
 } as const;
 
