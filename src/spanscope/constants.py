@@ -42,6 +42,8 @@ class SpanAttributeKey:
     # Image input tokens, counted inside `input_tokens`; their cache reads inside `cache_read`.
     GEN_AI_IMAGE_INPUT_TOKENS: Final = "gen_ai.usage.image.input_tokens"
     GEN_AI_IMAGE_CACHE_READ_TOKENS: Final = "gen_ai.usage.image.cache_read.input_tokens"
+    # Image output tokens (a generated image, in tokens), counted inside `output_tokens`.
+    GEN_AI_IMAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.image.output_tokens"
     # The number of images a call generated (the conventions have no key for it): priced by a
     # user price's `per_image`.
     IMAGES: Final = "spanscope.usage.images"

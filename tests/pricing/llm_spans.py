@@ -24,8 +24,9 @@ def llm_span(
     **usage: int,
 ) -> Span:
     """An LLM span of TRACE_ID; `usage` keys: input, output, cache_read, cache_write,
-    reasoning, image, image_cache_read, images (GenAI counts: input includes the cache and the
-    image tokens, output the reasoning; `images` is the number of generated images)."""
+    reasoning, image, image_cache_read, image_output, images (GenAI counts: input includes the
+    cache and the image tokens, output the reasoning and image output tokens; `images` is the
+    number of generated images)."""
     keys = {
         "input": K.GEN_AI_INPUT_TOKENS,
         "output": K.GEN_AI_OUTPUT_TOKENS,
@@ -35,6 +36,7 @@ def llm_span(
         "image": K.GEN_AI_IMAGE_INPUT_TOKENS,
         "image_cache_read": K.GEN_AI_IMAGE_CACHE_READ_TOKENS,
         "images": K.IMAGES,
+        "image_output": K.GEN_AI_IMAGE_OUTPUT_TOKENS,
     }
     attributes: dict[str, Any] = {keys[name]: count for name, count in usage.items()}
     for key, value in (

@@ -181,5 +181,42 @@ def test_bad_image_prices_are_refused(field: str, value: object) -> None:
 
 
 def test_an_unknown_field_lists_the_image_fields() -> None:
-    with pytest.raises(InvalidArgumentError, match="image_input, per_request, per_image"):
+    with pytest.raises(
+        InvalidArgumentError, match="image_input, image_output, per_request, per_image"
+    ):
         pricing.Price.from_dict({"model": "m", "input": 1, "output": 1, "per_images": 1})
+
+
+def test_image_output_tokens_at_the_output_image_rate() -> None:
+    genai_prices = pytest.importorskip("genai_prices")
+    _, info = genai_prices.data_snapshot.get_snapshot().find_provider_model(
+        "gemini-2.5-flash-image", None, "google", None
+    )
+    price = info.get_prices(CALL_TIME)
+    assert price.output_image_mtok != price.output_mtok  # else the test could not tell
+    # A 40-token prompt; a 1,290-token image and 30 tokens of text out.
+    span = llm_span(
+        "gemini-2.5-flash-image", provider="google", input=40, output=1_320, image_output=1_290
+    )
+    cost = pricing.compute_span_cost(span)
+    assert cost is not None
+    image = 1_290 * price.output_image_mtok / M
+    text = 30 * price.output_mtok / M
+    assert cost["image_output"] == pytest.approx(float(image))
+    assert cost["output"] == pytest.approx(float(image + text))
+    assert cost["total"] == pytest.approx(float(40 * price.input_mtok / M + image + text))
+
+
+def test_image_output_tokens_by_a_price_of_yours() -> None:
+    pricing.set_price("house-painter", input=1.0, output=4.0, image_output=20.0)
+    span = llm_span("house-painter", input=100, output=2_000, image_output=1_500)
+    cost = pricing.compute_span_cost(span)
+    assert cost is not None
+    assert cost["image_output"] == pytest.approx(1_500 * 20.0 / 1e6)
+    assert cost["output"] == pytest.approx((500 * 4.0 + 1_500 * 20.0) / 1e6)
+    # Without an image output price, image tokens cost the output price.
+    pricing.set_price("house-painter", input=1.0, output=4.0)
+    plain = pricing.compute_span_cost(span)
+    assert plain is not None
+    assert plain["output"] == pytest.approx(2_000 * 4.0 / 1e6)
+    assert plain["image_output"] == pytest.approx(1_500 * 4.0 / 1e6)

@@ -62,11 +62,12 @@ class UserRate:
             max(counts.input - counts.cache_read - counts.cache_write - fresh_image, 0) * p.input
         )
         reasoning = counts.reasoning * _or(p.reasoning, p.output)
-        answer = (counts.output - counts.reasoning) * p.output
+        image_output = counts.image_output * _or(p.image_output, p.output)
+        answer = max(counts.output - counts.reasoning - counts.image_output, 0) * p.output
         images = counts.images * (p.per_image or 0.0)
         result = {
             "input": (fresh + cache_read + cache_write + image) / _PER_MILLION,
-            "output": (answer + reasoning) / _PER_MILLION + images,
+            "output": (answer + reasoning + image_output) / _PER_MILLION + images,
         }
         request = p.per_request or 0.0
         result["total"] = result["input"] + result["output"] + request
@@ -76,6 +77,7 @@ class UserRate:
             ("cache_write", cache_write / _PER_MILLION),
             ("reasoning", reasoning / _PER_MILLION),
             ("image", (image + image_cache_read) / _PER_MILLION),
+            ("image_output", image_output / _PER_MILLION),
             ("request", request),
         ):
             if value:
@@ -191,6 +193,7 @@ def set_price(
     cache_write: float | None = None,
     reasoning: float | None = None,
     image_input: float | None = None,
+    image_output: float | None = None,
     per_request: float | None = None,
     per_image: float | None = None,
     provider: str | None = None,
@@ -211,6 +214,7 @@ def set_price(
             "cache_write": cache_write,
             "reasoning": reasoning,
             "image_input": image_input,
+            "image_output": image_output,
             "per_request": per_request,
             "per_image": per_image,
             "provider": provider,

@@ -60,6 +60,7 @@ class BundledRate:
             cache_write_tokens=counts.cache_write,
             input_image_tokens=counts.image - counts.image_cache_read + cached_images,
             cache_image_read_tokens=cached_images,
+            output_image_tokens=counts.image_output,
         )
         priced = p.calc_price(usage)
         total = priced["total_price"]
@@ -88,6 +89,7 @@ class BundledRate:
             ),
             ("cache_write", (cost_of(counts.cache_write, p.cache_write_mtok),)),
             ("reasoning", (cost_of(counts.reasoning, p.output_mtok),)),
+            ("image_output", (cost_of(counts.image_output, p.output_image_mtok, p.output_mtok),)),
             (
                 "image",
                 (

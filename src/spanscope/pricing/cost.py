@@ -31,6 +31,7 @@ _SUMMED = (
     "reasoning",
     "image",
     "images",
+    "image_output",
     "request",
 )
 

@@ -18,6 +18,7 @@ _PRICE_FIELDS = (
     "cache_write",
     "reasoning",
     "image_input",
+    "image_output",
     "per_request",
     "per_image",
 )
@@ -28,8 +29,9 @@ class Price:
     """A user's or an operator's price of `model` (from `provider`, any provider if None).
 
     Token prices are USD per million tokens. `cache_read`, `cache_write` and `image_input`
-    default to the input price, `reasoning` to the output price (reasoning and image tokens are
-    part of the output and input counts, as the GenAI conventions ask); `per_request` is USD per
+    default to the input price, `reasoning` and `image_output` to the output price (reasoning
+    and image tokens are part of the output and input counts, as the GenAI conventions ask);
+    `per_request` is USD per
     call, `per_image` USD per generated image. The price holds from
     `effective_from` (UTC) until a later price of the same model takes over; None: always.
     """
@@ -41,6 +43,7 @@ class Price:
     cache_write: float | None = None
     reasoning: float | None = None
     image_input: float | None = None
+    image_output: float | None = None
     per_request: float | None = None
     per_image: float | None = None
     provider: str | None = None
@@ -83,6 +86,7 @@ class Price:
             cache_write=values["cache_write"],
             reasoning=values["reasoning"],
             image_input=values["image_input"],
+            image_output=values["image_output"],
             per_request=values["per_request"],
             per_image=values["per_image"],
             provider=str(provider) if provider is not None else None,

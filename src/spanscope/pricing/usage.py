@@ -13,8 +13,9 @@ __all__ = ["TokenCounts", "span_models", "token_counts"]
 @dataclass(frozen=True, slots=True)
 class TokenCounts:
     """Tokens of one call as the GenAI conventions count them: `input` includes the cache reads
-    and writes and the image tokens, `output` includes the reasoning tokens. `image_cache_read`
-    is the part of the image tokens that was read from the cache (in `cache_read` too).
+    and writes and the image tokens, `output` includes the reasoning and image output tokens.
+    `image_cache_read` is the part of the image tokens that was read from the cache (in
+    `cache_read` too).
     `images` is the number of images the call generated (not tokens)."""
 
     input: int = 0
@@ -25,6 +26,7 @@ class TokenCounts:
     image: int = 0
     image_cache_read: int = 0
     images: int = 0
+    image_output: int = 0
 
 
 def token_counts(span: Span) -> TokenCounts | None:
@@ -40,6 +42,7 @@ def token_counts(span: Span) -> TokenCounts | None:
             ("image", K.GEN_AI_IMAGE_INPUT_TOKENS),
             ("image_cache_read", K.GEN_AI_IMAGE_CACHE_READ_TOKENS),
             ("images", K.IMAGES),
+            ("image_output", K.GEN_AI_IMAGE_OUTPUT_TOKENS),
         )
     }
     if values["input"] is None and values["output"] is None and not values["images"]:
@@ -54,7 +57,7 @@ def token_counts(span: Span) -> TokenCounts | None:
     counts["input"] = max(
         counts["input"], counts["cache_read"] + counts["cache_write"] + fresh_image
     )
-    counts["output"] = max(counts["output"], counts["reasoning"])
+    counts["output"] = max(counts["output"], counts["reasoning"] + counts["image_output"])
     return TokenCounts(**counts)
 
 

@@ -175,6 +175,7 @@ class CostModel(BaseModel):
     reasoning: float | None = None
     image: float | None = None  # image input tokens
     images: float | None = None  # generated images, at a price per image
+    image_output: float | None = None  # image output tokens
     request: float | None = None
     unpriced_spans: int | None = None
 

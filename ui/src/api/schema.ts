@@ -824,6 +824,8 @@ export interface components {
             currency: "USD";
             /** Image */
             image?: number | null;
+            /** Image Output */
+            image_output?: number | null;
             /** Images */
             images?: number | null;
             /** Input */

@@ -32,6 +32,7 @@ export const SpanAttributeKey = {
   GEN_AI_REASONING_TOKENS: "gen_ai.usage.reasoning.output_tokens",
   GEN_AI_IMAGE_INPUT_TOKENS: "gen_ai.usage.image.input_tokens",
   GEN_AI_IMAGE_CACHE_READ_TOKENS: "gen_ai.usage.image.cache_read.input_tokens",
+  GEN_AI_IMAGE_OUTPUT_TOKENS: "gen_ai.usage.image.output_tokens",
   IMAGES: "spanscope.usage.images",
   COST: "spanscope.span.cost",
 } as const;
