@@ -203,7 +203,9 @@ class Delivery:
         while True:
             delivered = self.replay(deadline, opener)
             waiting = [
-                d for d in self.spool.destinations() if d in self._exporters and not self._is_down(d)
+                d
+                for d in self.spool.destinations()
+                if d in self._exporters and not self._is_down(d)
             ]
             if not waiting or time.monotonic() >= deadline:
                 return
