@@ -16,7 +16,11 @@ class TracingConfig:
     """Knobs of the tracing runtime; see `spanscope.tracing.configure`."""
 
     sampling_ratio: float = 1.0
-    queue_size: int = 10_000
+    # The export queue is bounded by an estimate of the memory its traces hold (see
+    # `TraceBuffer.estimated_bytes`); past a quarter of it the worker spills to the spool.
+    queue_max_bytes: int = 256 * 1024 * 1024
+    # An optional cap on the number of queued traces as well (None: bytes only).
+    queue_size: int | None = None
     batch_size: int = 256
     export_interval_s: float = 0.5
     max_value_bytes: int = 1_048_576
@@ -32,7 +36,9 @@ class TracingConfig:
     def from_env(cls) -> TracingConfig:
         config = cls()
         config.sampling_ratio = _env_float(C.ENV_SAMPLING_RATIO, config.sampling_ratio)
-        config.queue_size = _env_int(C.ENV_QUEUE_SIZE, config.queue_size)
+        config.queue_max_bytes = _env_int(C.ENV_QUEUE_MAX_BYTES, config.queue_max_bytes)
+        if os.environ.get(C.ENV_QUEUE_SIZE, "").strip():
+            config.queue_size = _env_int(C.ENV_QUEUE_SIZE, 0)
         config.batch_size = _env_int(C.ENV_BATCH_SIZE, config.batch_size)
         config.export_interval_s = _env_int(C.ENV_EXPORT_INTERVAL_MS, 500) / 1000
         config.max_value_bytes = _env_int(C.ENV_MAX_VALUE_BYTES, config.max_value_bytes)
@@ -50,8 +56,10 @@ class TracingConfig:
             raise InvalidArgumentError(
                 f"sampling_ratio must be between 0.0 and 1.0, got {self.sampling_ratio!r}"
             )
-        for name in ("queue_size", "batch_size", "max_value_bytes"):
+        for name in ("queue_size", "queue_max_bytes", "batch_size", "max_value_bytes"):
             value = getattr(self, name)
+            if name == "queue_size" and value is None:
+                continue
             if not isinstance(value, int) or value < 1:
                 raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
         for name in ("export_interval_s", "delivery_timeout_s"):

@@ -68,6 +68,7 @@ def configure(
     *,
     sampling_ratio: float | None = None,
     queue_size: int | None = None,
+    queue_max_bytes: int | None = None,
     batch_size: int | None = None,
     export_interval_s: float | None = None,
     max_value_bytes: int | None = None,
@@ -83,6 +84,7 @@ def configure(
     given: dict[str, Any] = {
         "sampling_ratio": sampling_ratio,
         "queue_size": queue_size,
+        "queue_max_bytes": queue_max_bytes,
         "batch_size": batch_size,
         "export_interval_s": export_interval_s,
         "max_value_bytes": max_value_bytes,
@@ -99,8 +101,14 @@ def configure(
     if not new.spool and delivery is not None:
         STATE.delivery = None
         delivery.stop()
-    queue_changed = (new.queue_size, new.batch_size, new.export_interval_s) != (
+    queue_changed = (
+        new.queue_size,
+        new.queue_max_bytes,
+        new.batch_size,
+        new.export_interval_s,
+    ) != (
         old.queue_size,
+        old.queue_max_bytes,
         old.batch_size,
         old.export_interval_s,
     )

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 __all__ = ["TraceBuffer"]
 
+# What a finished span costs in memory besides its serialised values: the LiveSpan, its
+# dicts, ids and timestamps (about 1 KiB for a 1-span trace with small values, measured).
+_SPAN_BYTES = 1024
+
 
 class TraceBuffer:
     """Spans of one trace as they end, plus the trace-level fields set while it runs."""
@@ -27,6 +31,7 @@ class TraceBuffer:
         "lock",
         "max_value_bytes",
         "metadata",
+        "nbytes",
         "request_preview",
         "response_preview",
         "root",
@@ -49,6 +54,8 @@ class TraceBuffer:
         self.response_preview: str | None = None
         self.client_request_id: str | None = None
         self.closed = False
+        # Set by the export queue when the trace is handed off (`estimated_bytes`).
+        self.nbytes = 0
         # Reentrant: a garbage-collected stream may end a span while this thread holds the lock.
         self.lock = threading.RLock()
 
@@ -84,6 +91,17 @@ class TraceBuffer:
             self._late(span)
         elif self.closed:
             self._hand_off()
+
+    def estimated_bytes(self) -> int:
+        """What this finished trace holds in memory, roughly: a fixed cost per span plus the
+        length of its serialised values (the attributes are JSON text already). Values not yet
+        serialised (raw stream chunks, span events) are not counted."""
+        total = 0
+        for span in self.spans:
+            total += _SPAN_BYTES
+            for value in span._attrs.values():
+                total += len(value)
+        return total
 
     def _hand_off(self) -> None:
         STATE.in_flight.pop(self.trace_id, None)

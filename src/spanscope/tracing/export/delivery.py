@@ -154,6 +154,13 @@ class Delivery:
             self.spool.release(batch_id)
             _count(traces_spooled=len(traces))
 
+    def spill(self, exporter: SpoolingExporter, traces: Sequence[Trace]) -> None:
+        """The export queue is over its high-water mark: keep the batch in the spool without
+        trying the destination, for the replay (`start_replay`) to deliver."""
+        self._exporters[exporter.destination()] = exporter
+        self.spool_only(exporter, traces)
+        self._pending = True
+
     # -- replay -------------------------------------------------------------------------
 
     def replay(self, deadline: float, opener: Callable[[str], SpoolingExporter | None]) -> int:
@@ -189,6 +196,22 @@ class Delivery:
     def has_pending(self) -> bool:
         return self._pending
 
+    def drain(self, deadline: float, opener: Callable[[str], SpoolingExporter | None]) -> None:
+        """Replay until nothing waits for a destination this process exports to that is up,
+        or `deadline` (monotonic; math.inf: no limit) passes. Batches the background replay
+        holds are waited for."""
+        while True:
+            delivered = self.replay(deadline, opener)
+            waiting = [
+                d
+                for d in self.spool.destinations()
+                if d in self._exporters and not self._is_down(d)
+            ]
+            if not waiting or time.monotonic() >= deadline:
+                return
+            if not delivered:  # the background replay is sending them: give it a moment
+                time.sleep(min(0.05, max(deadline - time.monotonic(), 0.0)))
+
     def wait_until_up(self, deadline: float) -> None:
         """Sleep until the earliest retry time of a down destination, or `deadline`."""
         with self._lock:
@@ -204,6 +227,10 @@ class Delivery:
         if thread is not None and thread.is_alive() and thread is not threading.current_thread():
             thread.join(self.timeout_s + 1)
         self.spool.close()
+
+    def start_replay(self) -> None:
+        """Start the background replay (spilled batches wait for it)."""
+        self._start_replay()
 
     def _start_replay(self) -> None:
         self._pending = True

@@ -1,8 +1,16 @@
 """The bounded export queue and its background worker.
 
-The thread that ends a root span only appends the trace's buffer here and returns. A worker
-thread builds the Trace objects (previews, token usage, user span processors) and hands them to
-the exporters in batches. A full queue drops the trace, counts it and logs why. The queue is
+The thread that ends a root span only appends the trace's buffer here and returns: it never
+waits for the exporters. A worker thread builds the Trace objects (previews, token usage, user
+span processors) and hands them to the exporters in batches.
+
+The queue is bounded by an estimate of the memory its traces hold
+(`SPANSCOPE_EXPORT_QUEUE_MAX_BYTES`, 256 MiB; `TraceBuffer.estimated_bytes`), not by a count.
+When the worker falls behind (more than a quarter of that held), it takes batches 8 times
+larger and spills them, oldest first, to the spool of every destination that can spool
+(encoded as a delivery failure would be); the replay delivers them once the burst is over.
+Only when the queue is full all the same (a destination that cannot spool, the spool off, or a
+small limit set on purpose) does the caller drop the trace, counted and warned. The queue is
 flushed by `spanscope.flush()`, at interpreter exit and on SIGTERM.
 """
 
@@ -10,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import math
 import os
 import signal
 import threading
@@ -31,15 +40,28 @@ if TYPE_CHECKING:
 
 __all__ = ["ExportQueue", "ensure_queue", "flush"]
 
+# Under pressure batches grow this many times, up to _PRESSURE_BATCH_BYTES (estimated).
+_PRESSURE_BATCH_FACTOR = 8
+_PRESSURE_BATCH_BYTES = 16 * 1024 * 1024
+
 
 class ExportQueue:
     """A bounded FIFO of finished traces, drained in batches by one daemon thread."""
 
     def __init__(self, config: TracingConfig) -> None:
         self._items: deque[TraceBuffer | threading.Event] = deque()
-        self._max_size = config.queue_size
+        self._max_bytes = config.queue_max_bytes
+        self._max_count = config.queue_size if config.queue_size is not None else math.inf
+        # Past this the worker drains in larger batches and spills them to the spool.
+        self._high_water = config.queue_max_bytes // 4
         self._batch_size = config.batch_size
         self._interval = config.export_interval_s
+        # Estimated bytes of the queued traces and the batch being exported (freed after it).
+        self._held = 0
+        self._held_lock = threading.Lock()
+        # Traces spilled since the last flush, and since the replay last started.
+        self._spilled_unflushed = 0
+        self._spilled_unreplayed = False
         self._wake = threading.Event()
         self._stopping = False
         self._export_lock = threading.Lock()
@@ -53,14 +75,33 @@ class ExportQueue:
     def size(self) -> int:
         return sum(1 for item in list(self._items) if not isinstance(item, threading.Event))
 
+    def held_bytes(self) -> int:
+        """The estimated memory of the traces waiting here (and of the batch in export)."""
+        return self._held
+
     def put(self, buffer: TraceBuffer) -> None:
+        """Queue a finished trace; never waits. Drops it (counted) only when the queue is full
+        even though the worker spills what it cannot export."""
         items = self._items
-        if len(items) >= self._max_size:
+        size = buffer.estimated_bytes()
+        with self._held_lock:
+            if self._held + size > self._max_bytes or len(items) >= self._max_count:
+                full = True
+            else:
+                full = False
+                self._held += size
+        if full:
             self._drop(buffer)
             return
+        buffer.nbytes = size
         items.append(buffer)
         if len(items) >= self._batch_size:
             self._wake.set()
+
+    def take_spilled(self) -> int:
+        """Traces spilled to the spool since the last call (flush waits for their replay)."""
+        spilled, self._spilled_unflushed = self._spilled_unflushed, 0
+        return spilled
 
     def flush(self, timeout: float | None = None) -> bool:
         """Export everything queued before this call; False if `timeout` passed first."""
@@ -85,12 +126,16 @@ class ExportQueue:
         with STATE.lock:
             STATE.traces_dropped_queue_full += 1
             total = STATE.traces_dropped_queue_full
+        count = "" if self._max_count == math.inf else f", at most {self._max_count} traces"
         warn_rate_limited(
             "queue-full",
-            f"spanscope: export queue full ({self._max_size} traces waiting); trace "
-            f"{buffer.trace_id} was dropped. Exporters are slower than the application makes "
-            "traces: raise SPANSCOPE_EXPORT_QUEUE_SIZE or check the exporter. Totals: "
-            f"{total} trace(s) dropped (spanscope.tracing.stats().traces_dropped_queue_full).",
+            f"spanscope: export queue full ({self._held} of {self._max_bytes} bytes{count}) "
+            f"although what cannot be exported now is spilled to the spool; trace "
+            f"{buffer.trace_id} was dropped. The exporters are slower than the application makes "
+            "traces and cannot spool (or the spool is off): raise "
+            "SPANSCOPE_EXPORT_QUEUE_MAX_BYTES (or SPANSCOPE_EXPORT_QUEUE_SIZE if set) or check "
+            f"the exporter. Totals: {total} trace(s) dropped "
+            "(spanscope.tracing.stats().traces_dropped_queue_full).",
         )
 
     def _run(self) -> None:
@@ -103,35 +148,65 @@ class ExportQueue:
     def _drain(self) -> None:
         with self._export_lock:
             batch: list[TraceBuffer] = []
+            nbytes = 0
+            limit, limit_bytes = self._batch_limits()
             while True:
                 try:
                     item = self._items.popleft()
                 except IndexError:
                     break
                 if isinstance(item, threading.Event):
-                    self._export(batch)
-                    batch = []
+                    self._export(batch, nbytes)
+                    batch, nbytes = [], 0
+                    limit, limit_bytes = self._batch_limits()
                     item.set()
                     continue
                 batch.append(item)
-                if len(batch) >= self._batch_size:
-                    self._export(batch)
-                    batch = []
-            self._export(batch)
+                nbytes += item.nbytes
+                if len(batch) >= limit or nbytes >= limit_bytes:
+                    self._export(batch, nbytes)
+                    batch, nbytes = [], 0
+                    limit, limit_bytes = self._batch_limits()
+            self._export(batch, nbytes)
+            self._replay_spilled()
 
-    def _export(self, buffers: Sequence[TraceBuffer]) -> None:
+    def _behind(self) -> bool:
+        return self._held > self._high_water
+
+    def _batch_limits(self) -> tuple[float, float]:
+        """Traces and estimated bytes of the next batch: larger when the worker is behind."""
+        if self._behind():
+            return self._batch_size * _PRESSURE_BATCH_FACTOR, _PRESSURE_BATCH_BYTES
+        return self._batch_size, math.inf
+
+    def _export(self, buffers: Sequence[TraceBuffer], nbytes: int = 0) -> None:
         if not buffers:
             return
-        traces = [t for t in map(_build, buffers) if t is not None]
-        if not traces:
-            return
-        self._current = traces
         try:
-            self._deliver(traces)
+            spill = self._behind()
+            traces = [t for t in map(_build, buffers) if t is not None]
+            if not traces:
+                return
+            self._current = traces
+            try:
+                self._deliver(traces, spill)
+            finally:
+                self._current = None
         finally:
-            self._current = None
+            with self._held_lock:
+                self._held -= nbytes
+        if not spill:
+            self._replay_spilled()
 
-    def _deliver(self, traces: list[Trace]) -> None:
+    def _replay_spilled(self) -> None:
+        """The worker caught up: let the replay deliver what was spilled meanwhile."""
+        if self._spilled_unreplayed:
+            self._spilled_unreplayed = False
+            delivery = STATE.delivery
+            if delivery is not None:
+                delivery.start_replay()
+
+    def _deliver(self, traces: list[Trace], spill: bool = False) -> None:
         recent = STATE.recent
         if recent is not None:
             recent.export(traces)
@@ -140,7 +215,17 @@ class ExportQueue:
         delivery = _delivery()
         exported = len(traces)
         for exporter in list(STATE.exporters):
-            if delivery is not None and _spools(exporter):
+            if spill and delivery is not None and _spools(exporter):
+                # Behind: the spool takes the batch at disk speed; the replay sends it later.
+                try:
+                    delivery.spill(exporter, traces)
+                except Exception as exc:
+                    report_background_error("spilling to the spool", exc)
+                    _dropped(exporter, len(traces), exc)
+                self._spilled_unflushed += len(traces)
+                self._spilled_unreplayed = True
+                delivered = 0
+            elif delivery is not None and _spools(exporter):
                 try:
                     delivered = delivery.export(exporter, traces)
                 except Exception as exc:  # the spool's own bookkeeping failed
@@ -254,8 +339,10 @@ def ensure_queue() -> ExportQueue:
 
 def flush(timeout: float | None = None) -> bool:
     """Block until every trace ended so far is delivered or in the spool; False if `timeout`
-    passed first. Spooled traces of destinations that are up again are delivered first."""
-    deadline = None if timeout is None else time.monotonic() + timeout
+    passed first. Spooled traces of destinations that are up again are delivered first; the
+    traces the queue spilled to the spool during a burst are waited for like queued ones
+    (within `timeout`), unless their destination is down."""
+    deadline = math.inf if timeout is None else time.monotonic() + timeout
     queue = STATE.queue
     if queue is not None and not queue.flush(timeout):
         return False
@@ -263,8 +350,11 @@ def flush(timeout: float | None = None) -> bool:
     if delivery is not None and delivery.has_pending():
         from spanscope.tracing.export.destinations import open_destination
 
-        budget = delivery.timeout_s if deadline is None else deadline - time.monotonic()
-        delivery.replay(time.monotonic() + max(budget, 0.0), open_destination)
+        if queue is not None and queue.take_spilled():
+            delivery.drain(deadline, open_destination)
+        else:
+            budget = delivery.timeout_s if timeout is None else deadline - time.monotonic()
+            delivery.replay(time.monotonic() + max(budget, 0.0), open_destination)
     return True
 
 
@@ -274,7 +364,18 @@ def flush_at_exit() -> None:
     if queue is None:
         return
     budget = STATE.config.exit_flush_timeout_s
+    deadline = time.monotonic() + budget
     if queue.flush(budget):
+        delivery = STATE.delivery
+        if delivery is not None and queue.take_spilled():
+            from spanscope.tracing.export.destinations import open_destination
+
+            # What a burst spilled is delivered within the same budget; the rest stays in
+            # the spool for the next process (or `spanscope spool flush`).
+            try:
+                delivery.drain(deadline, open_destination)
+            except Exception as exc:
+                report_background_error("replaying the spool at exit", exc)
         return
     spooled = queue.spool_remaining(STATE.config.delivery_timeout_s)
     if spooled:
