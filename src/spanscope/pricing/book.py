@@ -21,7 +21,7 @@ import orjson
 
 from spanscope.constants import ENV_PRICE_BOOK
 from spanscope.exceptions import InvalidArgumentError
-from spanscope.pricing.bundled import find_bundled
+from spanscope.pricing.bundled import clear_memo, find_bundled
 from spanscope.pricing.matching import candidates, undated
 from spanscope.pricing.prices import Price, parse_date
 from spanscope.pricing.usage import TokenCounts
@@ -226,5 +226,7 @@ def set_price(
 
 
 def reset() -> None:
-    """Forget prices set with `set_price` and read `SPANSCOPE_PRICE_BOOK` again on next use."""
+    """Forget prices set with `set_price`, read `SPANSCOPE_PRICE_BOOK` again on next use, and
+    drop the memoised bundled costs."""
     _Owner.book = PriceBook()
+    clear_memo()

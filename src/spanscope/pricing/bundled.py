@@ -13,7 +13,7 @@ from typing import Any
 
 from spanscope.pricing.usage import TokenCounts
 
-__all__ = ["BundledRate", "find_bundled", "bundled_available"]
+__all__ = ["BundledRate", "bundled_available", "clear_memo", "find_bundled"]
 
 _PER_MILLION = 1_000_000
 # genai-prices takes ~0.1 ms to price a call; a trace store prices every LLM span it writes, and
@@ -105,6 +105,11 @@ class BundledRate:
             if found:
                 result[key] = float(sum(found))
         return result
+
+
+def clear_memo() -> None:
+    """Forget the memoised costs (they only repeat genai-prices' answers; for a clean state)."""
+    _memo.clear()
 
 
 def bundled_available() -> bool:
