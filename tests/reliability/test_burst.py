@@ -4,8 +4,10 @@ drops happen only where both the queue and the spool are capped small on purpose
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -14,8 +16,10 @@ import pytest
 import spanscope
 from spanscope import Trace
 from spanscope.store.sql.store import SqlTraceStore
+from spanscope.tracing.export.delivery import Delivery
+from spanscope.tracing.export.destinations import open_destination
 from spanscope.tracing.export.store import StoreExporter
-from spanscope.tracing.spool import Spool
+from spanscope.tracing.spool import Batch, Spool
 
 
 @spanscope.trace(span_type="TOOL")
@@ -130,3 +134,40 @@ def test_with_queue_and_spool_capped_small_losses_are_counted_and_warned(
 def test_queue_limits_are_checked() -> None:
     with pytest.raises(spanscope.InvalidArgumentError, match="queue_max_bytes"):
         spanscope.tracing.configure(queue_max_bytes=0)
+
+
+class _SlowAckSpool(Spool):
+    """A spool whose background claims are announced and whose acks settle slowly, so a flush
+    runs between a batch leaving the spool and its count."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.claimed_elsewhere = threading.Event()
+
+    def claim(self, destination: str, limit: int = 8, lease_s: float = 60.0) -> list[Batch]:
+        batches = super().claim(destination, limit, lease_s)
+        if batches and threading.current_thread() is not threading.main_thread():
+            self.claimed_elsewhere.set()
+        return batches
+
+    def ack(self, batch_id: int) -> None:
+        super().ack(batch_id)
+        time.sleep(0.5)
+
+
+def test_flush_waits_for_the_background_replay_to_count_what_it_delivered(
+    store: SqlTraceStore, tmp_path: Path
+) -> None:
+    for n in range(3):
+        work(n)
+    spanscope.flush()
+    traces = spanscope.search_traces(experiment_ids=["0"], max_results=10)
+    spool = _SlowAckSpool(tmp_path / "spool")
+    delivery = Delivery(spool, timeout_s=5)
+    delivery.spill(StoreExporter(), traces)
+    delivery.start_replay()
+    assert spool.claimed_elsewhere.wait(30)  # the background replay holds the batch
+    before = spanscope.tracing.stats().traces_replayed
+    delivery.drain(math.inf, open_destination)
+    assert spanscope.tracing.stats().traces_replayed - before == 3
+    delivery.stop()

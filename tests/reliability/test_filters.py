@@ -72,6 +72,9 @@ class Backend:
     url: str
     traces: list[Trace]
 
+    def __repr__(self) -> str:  # Hypothesis prints the fixtures of a failing example
+        return f"Backend({self.name})"
+
 
 def _traces() -> list[Trace]:
     batch = [build("\x00", index=0), build("", index=1), build("\ufffd", index=2)]

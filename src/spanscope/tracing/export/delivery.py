@@ -29,7 +29,7 @@ from spanscope.constants import CLIENT_LOSSES_HEADER
 from spanscope.entities.trace import Trace
 from spanscope.exceptions import SpanscopeError, StorageUnavailableError
 from spanscope.safety import logger, report_background_error, warn_rate_limited
-from spanscope.tracing.spool import Spool
+from spanscope.tracing.spool import Batch, Spool
 from spanscope.tracing.state import STATE
 
 __all__ = ["Delivery", "SpoolingExporter", "is_transient", "loss_headers", "retry_after_of"]
@@ -109,6 +109,8 @@ class Delivery:
         self._exporters: dict[str, SpoolingExporter] = {}
         # Whether the spool may hold batches to replay (cleared when a replay finds none).
         self._pending = False
+        # Batches claimed from the spool by this process's threads and not yet settled.
+        self._claimed = 0
 
     # -- from the export queue ----------------------------------------------------------
 
@@ -176,22 +178,38 @@ class Delivery:
                 continue
             while time.monotonic() < deadline and not self._is_down(destination):
                 batches = self.spool.claim(destination, _REPLAY_BATCHES)
+                with self._lock:
+                    self._claimed += len(batches)
                 if not batches:
                     break
                 for batch in batches:
-                    if time.monotonic() >= deadline or self._is_down(destination):
-                        self.spool.release(batch.id)
-                        continue
                     try:
-                        exporter.deliver(destination, batch.payload, self.timeout_s, loss_headers())
-                    except Exception as exc:
-                        self._replay_failed(destination, batch.id, batch.traces, exc)
-                    else:
-                        self.spool.ack(batch.id)
-                        self._up(destination)
-                        delivered += batch.traces
-                        _count(traces_replayed=batch.traces)
+                        delivered += self._replay_batch(destination, exporter, batch, deadline)
+                    finally:
+                        with self._lock:
+                            self._claimed -= 1
         return delivered
+
+    def _replay_batch(
+        self, destination: str, exporter: SpoolingExporter, batch: Batch, deadline: float
+    ) -> int:
+        if time.monotonic() >= deadline or self._is_down(destination):
+            self.spool.release(batch.id)
+            return 0
+        try:
+            exporter.deliver(destination, batch.payload, self.timeout_s, loss_headers())
+        except Exception as exc:
+            self._replay_failed(destination, batch.id, batch.traces, exc)
+            return 0
+        self.spool.ack(batch.id)
+        self._up(destination)
+        _count(traces_replayed=batch.traces)
+        return batch.traces
+
+    def _replaying(self) -> bool:
+        """Whether a thread of this process holds claimed batches it has not settled."""
+        with self._lock:
+            return self._claimed > 0
 
     def has_pending(self) -> bool:
         return self._pending
@@ -207,7 +225,8 @@ class Delivery:
                 for d in self.spool.destinations()
                 if d in self._exporters and not self._is_down(d)
             ]
-            if not waiting or time.monotonic() >= deadline:
+            # A batch the background replay acked is counted a moment later: wait for that too.
+            if (not waiting and not self._replaying()) or time.monotonic() >= deadline:
                 return
             if not delivered:  # the background replay is sending them: give it a moment
                 time.sleep(min(0.05, max(deadline - time.monotonic(), 0.0)))
