@@ -163,6 +163,7 @@ def _cli(backend: Backend, filter_string: str) -> tuple[int, list[str]]:
 @example(filter_string="span.attributes.`a\x00\"\\` ILIKE 'İ%'")
 @example(filter_string="text ILIKE '%ΣΟΦΟΣ%' AND name ILIKE '_stanbul'")
 @example(filter_string="timestamp_ms > 9223372036854775807 OR timestamp_ms = 1" + "0" * 30)
+@example(filter_string="span.cost IN (0, 2147483648) OR cost NOT IN (0.5, 2147483648, 1)")
 def test_any_filter_gets_an_answer_or_a_clear_error_everywhere(
     backends: list[Backend], filter_string: str
 ) -> None:

@@ -13,7 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal_column, not_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    exists,
+    func,
+    literal,
+    literal_column,
+    not_,
+    select,
+)
 
 from spanscope.search.ast import Op, Scalar, Value
 from spanscope.search.stored_text import replace_unstorable
@@ -61,9 +70,9 @@ def compare(column: Any, op: Op, value: Value, context: FilterContext) -> Column
     if op is Op.NE:
         return column != value  # type: ignore[no-any-return]
     if op is Op.IN:
-        return column.in_(list(scalars(value)))  # type: ignore[no-any-return]
+        return column.in_(_in_list(value))  # type: ignore[no-any-return]
     if op is Op.NOT_IN:
-        return column.notin_(list(scalars(value)))  # type: ignore[no-any-return]
+        return column.notin_(_in_list(value))  # type: ignore[no-any-return]
     if op in _ORDERING:
         return getattr(column, _ORDERING[op])(value)  # type: ignore[no-any-return]
     if op in (Op.LIKE, Op.NOT_LIKE):
@@ -75,6 +84,16 @@ def compare(column: Any, op: Op, value: Value, context: FilterContext) -> Column
         ilike: ColumnElement[bool] = context.fold(column).like(pattern, escape="\\")
         return ilike if op is Op.ILIKE else not_(ilike)
     raise ValueError(f"operator {op.value} cannot be compiled here")
+
+
+def _in_list(value: Value) -> list[Any]:
+    """An IN list's values; numbers bound one by one, each with its own type: SQLAlchemy
+    types an IN list by its first number, so `(0, 2147483648)` would send the second as a
+    32-bit integer, which PostgreSQL refuses."""
+    values = list(scalars(value))
+    if any(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return [literal(v) for v in values]
+    return values
 
 
 def scalars(value: Value) -> tuple[Scalar, ...]:
