@@ -67,9 +67,9 @@ test-ts: install
 		SPANSCOPE_PYTHON=$(abspath $(PY)) npm run test; \
 	fi
 
+# Headline figures of every benchmark, beside the peers, as one table (`--full`: at 1M traces).
 bench: install
-	$(PY) benchmarks/import_time.py
-	$(PY) benchmarks/overhead.py
+	$(PY) benchmarks/bench.py
 
 # Fills a "demo" experiment (a fresh .spanscope-home/demo.db) by running every example, then
 # serves it on 127.0.0.1:5000 (the next free port if taken) and prints the traces page's URL.

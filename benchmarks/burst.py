@@ -26,6 +26,9 @@ from typing import Any
 from offline import guard_network
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.summary import record  # noqa: E402
 
 
 def child(home: str, traces: int, deferred: bool) -> dict[str, Any]:
@@ -137,6 +140,16 @@ def main() -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     lost = [r for r in results if not r["valid"]]
+    for r in results:
+        export = "deferred" if r["deferred"] else "live"
+        record(
+            "burst",
+            f"{r['traces']:,}-trace burst ({export} export): dropped",
+            r["dropped"],
+            "traces",
+            goal="0",
+            met=r["valid"],
+        )
     for r in lost:
         print(f"LOST traces in the {r['traces']:,}-trace burst: {r}")
     return 1 if lost else 0

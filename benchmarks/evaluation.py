@@ -37,6 +37,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO, "src"), REPO]
 
+from benchmarks.summary import record  # noqa: E402
+
 import spanscope  # noqa: E402
 from spanscope import judges, scorers  # noqa: E402
 from spanscope.testing.fake_llm import FakeLLMServer  # noqa: E402
@@ -227,6 +229,14 @@ def main() -> None:
         f"{timing['evaluate']:.2f} s = {timing['total']:.2f} s "
         f"({args.traces / timing['evaluate']:.0f} rows/s; goal < {GOAL_S:.0f} s: {verdict_text})"
     )
+    record(
+        "evaluation",
+        f"{args.traces:,} traces, 3 code scorers",
+        timing["total"],
+        "s",
+        goal=f"< {GOAL_S:.0f} s",
+        met=timing["total"] < GOAL_S,
+    )
 
     for latency_ms in (0.0, args.latency_ms):
         judged = judge_path(args.judged, latency_ms / 1000)
@@ -245,6 +255,15 @@ def main() -> None:
             f"{both:.2f} s: the judge adds {added:.2f} s, its calls alone take {raw:.2f} s "
             f"({added / raw:.2f}x, {extra_ms:+.2f} ms a row beyond its call; {goal})"
         )
+        if latency_ms:
+            record(
+                "evaluation",
+                f"LLM judge's time / its calls' ({latency_ms:.0f} ms model)",
+                added / raw,
+                "x",
+                goal="<= 1x",
+                met=added <= raw,
+            )
 
     compared = mlflow_side_by_side(args.mlflow_rows)
     if compared is None:
@@ -255,6 +274,14 @@ def main() -> None:
         f"\n3. {args.mlflow_rows} rows with outputs, 3 code scorers, SQLite: "
         f"mlflow.genai.evaluate {theirs:.2f} s, spanscope.evaluate {ours:.2f} s "
         f"({theirs / ours:.1f}x)"
+    )
+    record(
+        "evaluation",
+        f"{args.mlflow_rows} rows, 3 code scorers",
+        ours,
+        "s",
+        peer="mlflow",
+        peer_value=theirs,
     )
 
 

@@ -6,8 +6,13 @@ Best of several runs, each in its own subprocess (a warm file cache, a cold inte
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
+
+sys.path[:0] = [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
+
+from benchmarks.summary import record  # noqa: E402
 
 _PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 
@@ -35,6 +40,16 @@ def main() -> None:
     print(f"import spanscope: {spanscope_s * 1000:7.1f} ms (goal: under 150 ms)")
     print(f"import mlflow:    {mlflow_s * 1000:7.1f} ms")
     print("goal holds" if spanscope_s < 0.150 else "GOAL MISSED")
+    record(
+        "import",
+        "import spanscope",
+        spanscope_s * 1000,
+        "ms",
+        peer="mlflow",
+        peer_value=mlflow_s * 1000,
+        goal="< 150 ms",
+        met=spanscope_s < 0.150,
+    )
 
 
 if __name__ == "__main__":
