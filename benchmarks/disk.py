@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/disk.py                    # 2,000 traces per backend
     .venv/bin/python benchmarks/disk.py --traces 200 --backends sqlite
+    .venv/bin/python benchmarks/disk.py --traces 100000 --runs 5   # and full-text latency
 
 A chat trace is one CHAT_MODEL span (as an autologged chat completion is) whose request is
 about 10.8 KB of messages (a system prompt, earlier turns, the question) and whose response is
@@ -11,15 +12,19 @@ through `SqlTraceStore.write_traces` in batches of 50, as the server writes them
 (SQLite in a temporary folder, PostgreSQL on a throwaway server from tests/postgres_server.py)
 is measured before and after, per table with its indexes (and TOAST on PostgreSQL), after a
 WAL checkpoint on SQLite and a VACUUM on PostgreSQL (as autovacuum would). benchmarks/
-disk_results.md holds the figures.
+disk_results.md holds the figures. With --runs N, full-text searches are timed too (a
+first page, median of N): each trace's request names an order only it names, and one search
+looks for a word every trace holds.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import statistics
 import sys
 import tempfile
+import time
 from typing import Any
 
 import orjson
@@ -59,15 +64,28 @@ WORDS = (  # noqa: SIM905 (a paragraph reads better than a column of words)
 ).split()
 
 
-def chat_text(rng: random.Random, size: int) -> str:
-    """Sentences of random words, about `size` characters."""
-    sentences: list[str] = []
-    length = 0
-    while length < size:
+def _sentences() -> list[str]:
+    """20,000 sentences of 6 to 18 random words (a fifth ending in a number), made once:
+    traces draw theirs from them, which is faster than drawing words."""
+    rng = random.Random(0)
+    made = []
+    for _ in range(20_000):
         words = rng.choices(WORDS, k=rng.randint(6, 18))
         if rng.random() < 0.2:
             words.append(f"#{rng.randint(10_000, 99_999)}")
-        sentence = " ".join(words).capitalize() + rng.choice(".?!")
+        made.append(" ".join(words).capitalize() + rng.choice(".?!"))
+    return made
+
+
+SENTENCES = _sentences()
+
+
+def chat_text(rng: random.Random, size: int) -> str:
+    """Random sentences, `size` characters."""
+    sentences: list[str] = []
+    length = 0
+    while length < size:
+        sentence = SENTENCES[rng.randrange(len(SENTENCES))]
         sentences.append(sentence)
         length += len(sentence) + 1
     return " ".join(sentences)[:size]
@@ -79,6 +97,7 @@ def chat_trace(i: int, experiment_id: str) -> tuple[Trace, int]:
     turns = [("system", 2_400), ("user", 900), ("assistant", 2_000), ("user", 700)]
     turns += [("assistant", 2_300), ("user", 2_200)]
     messages = [{"role": role, "content": chat_text(rng, size)} for role, size in turns]
+    messages[1]["content"] = f"About order {order_id(i)}: " + messages[1]["content"]
     request: dict[str, Any] = {"model": "gpt-4o", "messages": messages, "temperature": 0.2}
     over = len(orjson.dumps(request)) - REQUEST_BYTES  # the question trimmed to the size
     messages[-1]["content"] = messages[-1]["content"][: len(messages[-1]["content"]) - over]
@@ -147,8 +166,40 @@ def table_bytes(store: SqlTraceStore) -> dict[str, int]:
     return sizes
 
 
-def measure(backend: str, uri: str, count: int) -> tuple[dict[str, float], float]:
-    """Bytes per trace of each table that grew, and the payload per trace."""
+def order_id(i: int) -> str:
+    """The order the i-th trace is about: one trace's, as a request id or a customer is."""
+    return f"ORD-{(i * 2_654_435_761) % 2**32:08x}"
+
+
+def searches(count: int) -> dict[str, str]:
+    """label -> filter: selective ones (one trace of `count`) and a word every trace holds."""
+    wanted = order_id(count // 2)
+    return {
+        f"text LIKE '%{wanted}%' (1 trace)": f"text LIKE '%{wanted}%'",
+        f"text ILIKE '%{wanted.lower()}%' (1 trace)": f"text ILIKE '%{wanted.lower()}%'",
+        "text LIKE '%warehouse%' (every trace)": "text LIKE '%warehouse%'",
+    }
+
+
+def time_searches(store: SqlTraceStore, experiment: str, count: int, runs: int) -> list[str]:
+    """A row per search: the median ms of a first page (50 traces) and the traces found."""
+    found = []
+    for label, filter_string in searches(count).items():
+        store.search_traces([experiment], filter_string, max_results=50)  # warm-up
+        timings = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            page = store.search_traces([experiment], filter_string, max_results=50)
+            timings.append((time.perf_counter() - start) * 1000)
+        found.append(f"{label} | {statistics.median(timings):.1f} | {len(page)}")
+    return found
+
+
+def measure(
+    backend: str, uri: str, count: int, runs: int
+) -> tuple[dict[str, float], float, list[str]]:
+    """Bytes per trace of each table that grew, the payload per trace, and search timings
+    (none when `runs` is 0)."""
     store = SqlTraceStore(uri)
     try:
         experiment = store.create_experiment("disk")
@@ -159,6 +210,7 @@ def measure(backend: str, uri: str, count: int) -> tuple[dict[str, float], float
             payload += sum(size for _, size in batch)
             store.write_traces([t for t, _ in batch])
         after = table_bytes(store)
+        timed = time_searches(store, experiment, count, runs) if runs else []
     finally:
         store.close()
     grown = {
@@ -166,16 +218,18 @@ def measure(backend: str, uri: str, count: int) -> tuple[dict[str, float], float
         for name, size in after.items()
         if size > before.get(name, 0)
     }
-    return grown, payload / count
+    return grown, payload / count, timed
 
 
 def main() -> None:
-    args = arguments(__doc__.splitlines()[0], runs=1)
+    args = arguments(__doc__.splitlines()[0], runs=0)
     count = args.traces if args.traces != 1_000_000 else 2_000  # the shared default is for speed
     lines = []
+    searched: list[str] = []
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory() as tmp, database(backend, tmp) as uri:
-            grown, payload = measure(backend, uri, count)
+            grown, payload, timed = measure(backend, uri, count, args.runs)
+        searched.extend(f"| {backend} | {row} |" for row in timed)
         total = sum(grown.values())
         parts = ", ".join(
             f"{n} {b / 1000:.1f}" for n, b in sorted(grown.items(), key=lambda x: -x[1])
@@ -189,6 +243,10 @@ def main() -> None:
     print("| backend | payload | on disk | ratio | by table (indexes included) |")
     print("|---|---|---|---|---|")
     print("\n".join(lines))
+    if searched:
+        print(f"\nfull-text search, first page of 50, median of {args.runs} runs\n")
+        print("| backend | filter | ms | traces |\n|---|---|---|---|")
+        print("\n".join(searched))
 
 
 if __name__ == "__main__":
