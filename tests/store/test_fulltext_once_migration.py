@@ -32,7 +32,7 @@ def _as_0012(store: SqlTraceStore, stored: list[Trace]) -> None:
         else:
             for index in ("ix_spans_text_trgm", "ix_traces_text_trgm"):
                 conn.exec_driver_sql(f"DROP INDEX {index}")
-            conn.exec_driver_sql("DROP FUNCTION spanscope_json_text")
+            conn.exec_driver_sql("DROP FUNCTION spanscope_json_texts")
             conn.exec_driver_sql(
                 "CREATE TABLE trace_text (trace_id VARCHAR(32) NOT NULL, content TEXT)"
             )

@@ -295,11 +295,16 @@ def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnEl
         return [expr.ilike(loose, escape="\\") if insensitive else expr.like(loose, "\\")]
 
     found = spans.alias("text_spans")
-    inputs = func.spanscope_json_text(found.c.content, literal_column("'inputs'"))
-    outputs = func.spanscope_json_text(found.c.content, literal_column("'outputs'"))
+    # The span's inputs and outputs from one parse of its content (spanscope_json_texts).
+    texts = (
+        func.unnest(func.spanscope_json_texts(found.c.content))
+        .table_valued("value")
+        .render_derived()
+        .alias("texts")
+    )
+    in_json = exists(select(literal(1)).select_from(texts).where(like(texts.c.value)))
     by_span = select(found.c.trace_id).where(
-        *indexed(PG_SPAN_INDEXED, "text_spans"),
-        or_(like(found.c.name), like(inputs), like(outputs)),
+        *indexed(PG_SPAN_INDEXED, "text_spans"), or_(like(found.c.name), in_json)
     )
     own = traces.alias("text_traces")
     by_trace = select(own.c.trace_id).where(

@@ -4,7 +4,7 @@ SQLite: the FTS5 table becomes contentless (the trigram index alone, no copy of 
 rebuilt from the rows of the table it replaces (the same texts, indexed under the same rowids,
 the trace rows' own), with no positions kept (`detail=none`: searches look up single trigrams).
 PostgreSQL: the copy goes; trigram indexes on expressions over spans and traces take its place
-(when pg_trgm is installed), and `spanscope_json_text` reads a span's inputs or outputs out of
+(when pg_trgm is installed), and `spanscope_json_texts` reads a span's inputs and outputs out of
 its JSON content for the exact test.
 
 Revision ID: 0013
@@ -25,14 +25,23 @@ branch_labels = None
 depends_on = None
 
 _NEW = f"{TEXT_TABLE}_0013"
-# The text of a JSON member, as the document spells it (json, not jsonb, keeps it verbatim);
-# NULL for a missing or null member.
-_JSON_TEXT = (
-    "CREATE OR REPLACE FUNCTION spanscope_json_text(content text, member text) RETURNS text "
-    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
-    "SELECT CASE WHEN json_typeof(content::json -> member) = 'null' THEN NULL "
-    "ELSE (content::json -> member)::text END $$"
-)
+# The texts of a span's inputs and outputs, as its JSON content spells them (json, not jsonb,
+# keeps them verbatim); NULL for a missing or null one. The content is parsed once a call.
+_JSON_TEXTS = """
+CREATE OR REPLACE FUNCTION spanscope_json_texts(content text) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    doc json := content::json;
+    inputs json := doc -> 'inputs';
+    outputs json := doc -> 'outputs';
+BEGIN
+    RETURN ARRAY[
+        CASE WHEN json_typeof(inputs) = 'null' THEN NULL ELSE inputs::text END,
+        CASE WHEN json_typeof(outputs) = 'null' THEN NULL ELSE outputs::text END
+    ];
+END
+$$
+"""
 
 
 def upgrade() -> None:
@@ -52,7 +61,7 @@ def upgrade() -> None:
         op.execute(f"DROP TABLE {TEXT_TABLE}")
         op.execute(f"ALTER TABLE {_NEW} RENAME TO {TEXT_TABLE}")
         return
-    op.execute(_JSON_TEXT)
+    op.execute(_JSON_TEXTS)
     if _has_trigram(bind):
         op.execute(
             "CREATE INDEX IF NOT EXISTS ix_spans_text_trgm ON spans USING gin "
