@@ -23,6 +23,7 @@ SMOKES = {
     ],
     "burst": ["burst.py", "--quick"],
     "bench": ["bench.py", "--only", "import"],  # `make bench`'s table
+    "disk": ["disk.py", "--traces", "60"],
 }
 
 

@@ -17,6 +17,7 @@ from spanscope.otel.logs import ExportLogsServiceRequest, ExportLogsServiceRespo
 from spanscope.otel.values import ExportTraceServiceRequest
 from spanscope.server.routers import otlp_logs
 from spanscope.server.settings import ServerSettings
+from spanscope.store.sql.fulltext import clear_index
 from spanscope.store.sql.store import SqlTraceStore
 from tests.live_server import server_thread
 from tests.otel.otlp_helpers import CHILD_ID, ROOT_ID, TRACE_ID, proto_request
@@ -29,7 +30,7 @@ from tests.otel.test_logs import (
 
 PROTOBUF = {"content-type": "application/x-protobuf"}
 JSON = {"content-type": "application/json"}
-_TABLES = ("trace_text", "spans", "trace_tags", "trace_metadata", "traces", "span_log_records")
+_TABLES = ("spans", "trace_tags", "trace_metadata", "traces", "span_log_records")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -47,6 +48,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlTrace
 
 def _empty(store: SqlTraceStore) -> None:
     with store.engine.begin() as conn:
+        clear_index(conn)
         for table in _TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(text("DELETE FROM experiments WHERE experiment_id <> 0"))

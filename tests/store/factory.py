@@ -8,15 +8,14 @@ from typing import Any
 from sqlalchemy import text
 
 from spanscope import Trace
+from spanscope.store.sql.fulltext import clear_index
 from spanscope.store.sql.store import SqlTraceStore
 from spanscope.testing.conformance import make_trace
 
 __all__ = ["emptied", "make_trace", "with_time"]
 
-# Every table holding traces or what hangs on them; traces last (SQLite finds a trace's
-# full-text row by its trace row).
+# Every table holding traces or what hangs on them (the full-text index is cleared first).
 _TRACE_TABLES = (
-    "trace_text",
     "spans",
     "trace_tags",
     "trace_metadata",
@@ -34,6 +33,7 @@ _TRACE_TABLES = (
 def emptied(store: SqlTraceStore) -> SqlTraceStore:
     """`store` with no traces, datasets or runs, and no experiment but the default one."""
     with store.engine.begin() as conn:
+        clear_index(conn)
         for table in _TRACE_TABLES:
             conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(text("DELETE FROM experiments WHERE experiment_id <> 0"))

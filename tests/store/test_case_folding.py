@@ -183,7 +183,7 @@ def test_the_full_text_index_serves_text_like_and_ilike(
         line = next(line for line in plan.splitlines() if "trace_text" in line)
         assert "VIRTUAL TABLE INDEX" in line and ":M" in line, plan  # M: the MATCH constraint
     else:
-        assert "ix_trace_text_trgm" in plan, plan
+        assert "ix_spans_text_trgm" in plan and "ix_traces_text_trgm" in plan, plan
 
 
 def test_postgresql_lowers_with_icu_whatever_the_database_collation(

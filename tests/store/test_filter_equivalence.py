@@ -24,6 +24,7 @@ from spanscope.search import (
 from spanscope.search.stored_text import replace_unstorable_deep
 from spanscope.store import merge
 from spanscope.store.sql.filters import compile_filter
+from spanscope.store.sql.fulltext import clear_index
 from spanscope.store.sql.schema import traces as trace_rows
 from spanscope.store.sql.store import SqlTraceStore
 from spanscope.testing.conformance.store_filters import order_bys
@@ -66,7 +67,8 @@ def _renumber(trace: Trace, index: int) -> Trace:
 
 def _clear(store: SqlTraceStore) -> None:
     with store.engine.begin() as conn:
-        for table in ("trace_text", "spans", "trace_tags", "trace_metadata", "assessments"):
+        clear_index(conn)
+        for table in ("spans", "trace_tags", "trace_metadata", "assessments"):
             conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(text("DELETE FROM traces"))
 

@@ -18,6 +18,7 @@ from spanscope.entities import Span, Trace, TraceData, TraceInfo, TraceState
 from spanscope.entities.metrics import BUCKET_MS, METRIC_NAMES, MetricsSeries
 from spanscope.exceptions import InvalidArgumentError, NotFoundError
 from spanscope.search import matches, parse_filter
+from spanscope.store.sql.fulltext import clear_index
 from spanscope.store.sql.metric_rollup import answers
 from spanscope.store.sql.migrate import HEAD_REVISION, current_revision
 from spanscope.store.sql.store import SqlTraceStore
@@ -209,7 +210,8 @@ def _expected(
 
 def _clear(store: SqlTraceStore) -> None:
     with store.engine.begin() as conn:
-        for table in ("trace_text", "spans", "trace_tags", "trace_metadata", "assessments"):
+        clear_index(conn)
+        for table in ("spans", "trace_tags", "trace_metadata", "assessments"):
             conn.execute(text(f"DELETE FROM {table}"))
         conn.execute(text("DELETE FROM traces"))
 

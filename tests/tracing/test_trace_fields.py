@@ -72,7 +72,7 @@ def test_chat_previews_use_the_last_user_and_assistant_messages(
 def test_long_previews_are_clipped(spanscope_traces: TraceCapture) -> None:
     spanscope.trace(lambda text: text)("w" * 5000)
     info = spanscope_traces.single().info
-    assert info.request_preview is not None and len(info.request_preview) == 1000
+    assert info.request_preview is not None and len(info.request_preview) == 300
     assert info.request_preview.endswith("...")
 
 

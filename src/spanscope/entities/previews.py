@@ -13,7 +13,7 @@ import orjson
 
 __all__ = ["MAX_PREVIEW_CHARS", "request_preview", "response_preview"]
 
-MAX_PREVIEW_CHARS = 1000
+MAX_PREVIEW_CHARS = 300  # a line of the traces table; the whole value is in the span
 
 
 def request_preview(inputs: Any) -> str | None:

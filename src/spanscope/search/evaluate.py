@@ -69,6 +69,7 @@ __all__ = [
     "span_text_fields",
     "trace_field_value",
     "trace_text_fields",
+    "value_texts",
 ]
 
 _TRACE_GETTERS: dict[str, Callable[[TraceInfo], Any]] = {
@@ -156,8 +157,13 @@ def span_matches(expr: Expr, span: Span, info: TraceInfo) -> bool:
 def span_text_fields(span: Span) -> list[str]:
     """The texts of one span full-text search looks at: its name, its inputs and outputs as
     compact JSON (as stores keep them)."""
-    texts = [replace_unstorable(span.name)]
-    for value in (span.inputs, span.outputs):
+    return value_texts(span.name, span.inputs, span.outputs)
+
+
+def value_texts(name: str, *values: Any) -> list[str]:
+    """The texts of a span named `name` with inputs and outputs `values` (None: absent)."""
+    texts = [replace_unstorable(name)]
+    for value in values:
         if value is not None:
             encoded = orjson.dumps(value).decode()  # NUL escaped, never raw
             texts.append(replace_unstorable_json(encoded) if "\\u0000" in encoded else encoded)

@@ -23,7 +23,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    column,
     exists,
     false,
     func,
@@ -34,6 +33,7 @@ from sqlalchemy import (
     select,
     table,
     true,
+    union_all,
 )
 
 from spanscope.search.ast import And, Comparison, Expr, FieldKind, Not, Op, SpanGroup, Value
@@ -48,7 +48,12 @@ from spanscope.store.sql.comparisons import (
     exists_where,
     stored,
 )
-from spanscope.store.sql.fulltext import ESCAPE, SEPARATOR, case_stable_runs, literal_runs
+from spanscope.store.sql.fulltext import (
+    PG_SPAN_INDEXED,
+    PG_TRACE_INDEXED,
+    case_stable_runs,
+    literal_runs,
+)
 from spanscope.store.sql.schema import TEXT_TABLE, spans, trace_metadata, trace_tags, traces
 
 __all__ = [
@@ -82,7 +87,6 @@ TRACE_COLUMNS = {
     "output_tokens": traces.c.output_tokens,
     "total_tokens": traces.c.total_tokens,
 }
-TEXT = table(TEXT_TABLE, column("trace_id"), column("content"))
 _SUBQUERY_KINDS = frozenset(
     {
         FieldKind.TAG,
@@ -264,49 +268,78 @@ def _span_attribute(
 
 
 def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnElement[bool]:
-    # A trace's texts share one row (store/sql/fulltext.py): the index pre-selects rows by the
-    # pattern's literal runs, then the exact LIKE / ILIKE is tested on each text alone.
+    # The text is stored once (store/sql/fulltext.py): an index pre-selects candidates by the
+    # pattern's literal runs, then the exact LIKE / ILIKE is tested on each text alone, read
+    # from the trace row and its span rows.
     if op not in (Op.LIKE, Op.ILIKE):
         return false() if op is not Op.IS_NOT_NULL else true()
-    content = TEXT.c.content
     insensitive = op is Op.ILIKE
     # ILIKE: the pattern lowered in Python first (as the evaluator does); the index is then
     # asked only for runs of characters every database folds alike (fulltext.case_stable_runs).
     pattern = canonical_like(str(value).lower() if insensitive else str(value))
     runs = case_stable_runs(pattern, context.is_stable) if insensitive else literal_runs(pattern)
-    conditions: list[ColumnElement[bool]] = []
     if context.dialect == "sqlite":
-        # The trigram index finds rows holding every run of 3+ characters (case folded); the
-        # exact LIKE then decides.
-        query = fts_query(runs)
-        if query is not None:
-            conditions.append(literal_column(TEXT_TABLE).op("MATCH")(literal(query)))
-        conditions.append(func.spanscope_text_like(content, pattern, int(insensitive)) == 1)
-    else:
-        # pg_trgm serves LIKE and ILIKE: the runs, in order, pre-select; the exact comparison
-        # of each text decides.
-        if runs:
-            loose = "%" + "%".join(_like_escape(run) for run in runs) + "%"
-            pre = content.ilike(loose, escape="\\") if insensitive else content.like(loose, "\\")
-            conditions.append(pre)
-        texts = (
-            func.unnest(func.string_to_array(content, literal(SEPARATOR)))
-            .table_valued("value")
-            .render_derived()
-            .alias("texts")
-        )
-        one = func.replace(
-            func.replace(texts.c.value, literal(ESCAPE + "s"), literal(SEPARATOR)),
-            literal(ESCAPE + "e"),
-            literal(ESCAPE),
-        )
-        compared = context.fold(one) if insensitive else one
-        match = select(literal(1)).select_from(texts).where(compared.like(pattern, escape="\\"))
-        conditions.append(exists(match))
-    candidates = traces.c.trace_id.in_(select(TEXT.c.trace_id).where(*conditions))
+        return _sqlite_text(pattern, runs, insensitive)
+    # pg_trgm serves LIKE and ILIKE: the runs, in order, pre-select spans and traces through
+    # their expression indexes; the exact comparison of each text decides.
+    loose = "%" + "%".join(_like_escape(run) for run in runs) + "%" if runs else None
+
+    def like(expr: Any) -> ColumnElement[bool]:
+        compared: ColumnElement[str] = context.fold(expr) if insensitive else expr
+        return compared.like(pattern, escape="\\")
+
+    def indexed(template: str, name: str) -> list[ColumnElement[bool]]:
+        if loose is None:
+            return []
+        expr: ColumnElement[str] = literal_column(template.format(t=name))
+        return [expr.ilike(loose, escape="\\") if insensitive else expr.like(loose, "\\")]
+
+    found = spans.alias("text_spans")
+    # The span's inputs and outputs from one parse of its content (spanscope_json_texts).
+    texts = (
+        func.unnest(func.spanscope_json_texts(found.c.content))
+        .table_valued("value")
+        .render_derived()
+        .alias("texts")
+    )
+    in_json = exists(select(literal(1)).select_from(texts).where(like(texts.c.value)))
+    by_span = select(found.c.trace_id).where(
+        *indexed(PG_SPAN_INDEXED, "text_spans"), or_(like(found.c.name), in_json)
+    )
+    own = traces.alias("text_traces")
+    by_trace = select(own.c.trace_id).where(
+        *indexed(PG_TRACE_INDEXED, "text_traces"),
+        or_(like(own.c.name), like(own.c.request_preview), like(own.c.response_preview)),
+    )
+    candidates = traces.c.trace_id.in_(union_all(by_span, by_trace))
     # PostgreSQL pulls an IN subquery up into a join even with OFFSET 0; under IS TRUE it
     # stays a subquery, run once and hashed.
     return candidates.is_(true()) if fence else candidates
+
+
+def _sqlite_text(pattern: str, runs: list[str], insensitive: bool) -> ColumnElement[bool]:
+    """The trigram index finds traces holding every run of 3+ characters (case folded); the
+    exact LIKE of each text of the trace row and its spans then decides."""
+
+    def like(text_column: Any) -> ColumnElement[bool]:
+        return func.coalesce(func.spanscope_like(text_column, pattern, int(insensitive)), 0) == 1
+
+    span_like = func.spanscope_span_like(spans.c.name, spans.c.content, pattern, int(insensitive))
+    exact = or_(
+        like(traces.c.name),
+        like(traces.c.request_preview),
+        like(traces.c.response_preview),
+        exists(select(literal(1)).where(spans.c.trace_id == traces.c.trace_id, span_like == 1)),
+    )
+    query = fts_query(runs)
+    if query is None:
+        return exact
+    matched: Select[Any] = (
+        select(literal_column("rowid"))
+        .select_from(table(TEXT_TABLE))
+        .where(literal_column(TEXT_TABLE).op("MATCH")(literal(query)))
+    )
+    return and_(literal_column("traces.rowid").in_(matched), exact)
 
 
 def fts_query(runs: list[str]) -> str | None:

@@ -1,10 +1,10 @@
 """The SQL schema (SQLAlchemy Core). Migrations create it; queries read it from here.
 
 Text a user or a library writes has no length limit on either backend (revision 0005): only ids
-and enumerations are bounded. The full-text table `trace_text` (one row per trace: its searchable
-texts joined, see fulltext.py) is not in this metadata: it is an FTS5 trigram table whose rowid
-is the trace row's rowid on SQLite, and a trigram-indexed table unique on trace_id on
-PostgreSQL, created by the migrations with dialect-specific DDL.
+and enumerations are bounded. Full-text search keeps no copy of the text (revision 0013, see
+fulltext.py): on SQLite `trace_text` is a contentless FTS5 trigram index whose rowids are the
+trace rows' rowids, on PostgreSQL trigram indexes on expressions over spans and traces; the
+migrations create them with dialect-specific DDL, outside this metadata.
 """
 
 from __future__ import annotations

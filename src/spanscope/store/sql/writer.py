@@ -25,7 +25,7 @@ from spanscope.search import trace_text_fields
 from spanscope.store import merge
 from spanscope.store.sql import rows
 from spanscope.store.sql.engine import write_transaction
-from spanscope.store.sql.fulltext import join_texts
+from spanscope.store.sql.fulltext import join_texts, stored_trace_texts
 from spanscope.store.sql.log_records import apply_to_written_spans, with_log_records
 from spanscope.store.sql.schema import (
     TEXT_TABLE,
@@ -59,7 +59,8 @@ class TraceWriter:
         whole, continued = merge.split_batch(batch)
         span_rows = _unique([rows.span_values(s) for t in whole.values() for s in t.data.spans])
         trace_rows = [rows.trace_values(t.info, trace_model(t.data.spans)) for t in whole.values()]
-        texts = {i: join_texts(trace_text_fields(t)) for i, t in whole.items()}
+        sqlite = self.dialect == "sqlite"  # PostgreSQL indexes the stored columns themselves
+        texts = {i: join_texts(trace_text_fields(t)) for i, t in whole.items()} if sqlite else {}
         infos = [t.info for t in whole.values()]
         merges = []
         for experiment_id, group in continued.items():
@@ -96,7 +97,8 @@ class TraceWriter:
                             extras,
                         )
                     )
-            self._write_rows(conn, stored, span_rows, trace_rows, infos, texts)
+            old = stored_trace_texts(conn, sorted(stored)) if sqlite else {}
+            self._write_rows(conn, stored, span_rows, trace_rows, infos, texts, old)
             for experiment_id, merged, merged_rows, extras in merges:
                 self._merge(conn, experiment_id, merged, merged_rows, extras, {})
             apply_to_written_spans(conn, self, (s for t in batch for s in t.data.spans))
@@ -141,6 +143,10 @@ class TraceWriter:
         # Traces stored before: derive from all their spans (the new ones written first).
         # New traces: every span they have is in this batch.
         by_trace: dict[str, list[Span]] = {}
+        sqlite = self.dialect == "sqlite"
+        # SQLite: a stored trace's index entry goes with the text it was indexed with, derived
+        # from its rows before they change (store/sql/fulltext.py).
+        old = stored_trace_texts(conn, list(previous)) if sqlite else {}
         if previous:
             written, span_rows = _split(span_rows, set(previous))
             self._upsert(conn, spans, written)
@@ -162,11 +168,12 @@ class TraceWriter:
                 trace_text_fields(Trace(i, TraceData(by_trace.get(i.trace_id, []))))
             )
             for i in infos
+            if sqlite
         }
         trace_rows = [
             rows.trace_values(i, trace_model(by_trace.get(i.trace_id, []))) for i in infos
         ]
-        self._write_rows(conn, set(previous), span_rows, trace_rows, infos, texts)
+        self._write_rows(conn, set(previous), span_rows, trace_rows, infos, texts, old)
 
     def _write_rows(
         self,
@@ -176,24 +183,25 @@ class TraceWriter:
         trace_rows: list[Row],
         infos: list[TraceInfo],
         texts: Mapping[str, str | None],
+        old: Mapping[int, str],
     ) -> None:
-        """Every row of the traces `infos`; `stored` are those that had rows before."""
+        """Every row of the traces `infos`; `stored` are those that had rows before, `old`
+        their index entries (SQLite; `texts` the new ones)."""
         fresh = {i.trace_id for i in infos if i.trace_id not in stored}
         if self.dialect == "postgresql" and fresh:
             new_spans, span_rows = _split(span_rows, fresh)
             new_traces, trace_rows = _split(trace_rows, fresh)
             new_infos = [i for i in infos if i.trace_id in fresh]
-            new_texts = {i: t for i, t in texts.items() if i in fresh}
-            if self._copy_new(conn, new_spans, new_traces, new_infos, new_texts):
+            if self._copy_new(conn, new_spans, new_traces, new_infos):
                 infos = [i for i in infos if i.trace_id not in fresh]
-                texts = {i: t for i, t in texts.items() if i not in fresh}
             else:  # another writer stored some meanwhile: keyed writes, replacing theirs
                 span_rows, trace_rows = new_spans + span_rows, new_traces + trace_rows
                 stored = stored | fresh
         self._upsert(conn, spans, span_rows)
         self._upsert(conn, traces, trace_rows)
         self._replace_key_values(conn, stored, infos)
-        self._write_text(conn, stored, texts)
+        if self.dialect == "sqlite":
+            _write_text(conn, old, texts)
 
     def _copy_new(
         self,
@@ -201,13 +209,11 @@ class TraceWriter:
         span_rows: list[Row],
         trace_rows: list[Row],
         infos: list[TraceInfo],
-        texts: Mapping[str, str | None],
     ) -> bool:
         """PostgreSQL, traces not stored before: COPY every row (about twice as fast as keyed
         inserts). False, with nothing written, if another writer stored one meanwhile."""
         import psycopg
 
-        text_rows = [(i, content) for i, content in texts.items() if content is not None]
         try:
             with conn.begin_nested():
                 cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -218,7 +224,6 @@ class TraceWriter:
                     (trace_metadata, _key_values(infos, "metadata")),
                 ):
                     _copy(cursor, table.name, [c.name for c in table.columns], values)
-                _copy(cursor, TEXT_TABLE, ["trace_id", "content"], text_rows)
         except psycopg.IntegrityError:
             return False
         return True
@@ -291,52 +296,34 @@ class TraceWriter:
                 conn.execute(table.delete().where(table.c.trace_id.in_(chunk)))
             self._insert(conn, table, _key_values(infos, attribute))
 
-    def _write_text(
-        self, conn: Connection, stored: set[str], texts: Mapping[str, str | None]
-    ) -> None:
-        """One full-text row per trace. On SQLite its rowid is the trace row's rowid, so it is
-        replaced and deleted by key (FTS5 cannot index its trace_id column)."""
-        present = [(content, i) for i, content in texts.items() if content is not None]
-        emptied = [i for i, content in texts.items() if content is None and i in stored]
-        if emptied:
-            _delete_text(conn, self.dialect, emptied)
-        if present:
-            sql = _SQLITE_TEXT_WRITE if self.dialect == "sqlite" else _PG_TEXT_WRITE
-            conn.exec_driver_sql(sql, present)
-
 
 _PG_TRACE_LOCKS = (
     "SELECT count(pg_advisory_xact_lock(k)) FROM "
     "(SELECT hashtextextended(t, 0) AS k FROM unnest(%s::text[]) AS t ORDER BY 1) AS keys"
 )
-_SQLITE_TEXT_WRITE = (
-    f"INSERT OR REPLACE INTO {TEXT_TABLE} (rowid, trace_id, content) "
-    "SELECT rowid, trace_id, ? FROM traces WHERE trace_id = ?"
+_INDEX_WRITE = (
+    f"INSERT INTO {TEXT_TABLE} (rowid, content) SELECT rowid, ? FROM traces WHERE trace_id = ?"
 )
-_PG_TEXT_WRITE = (
-    f"INSERT INTO {TEXT_TABLE} (content, trace_id) VALUES (%s, %s) "
-    "ON CONFLICT (trace_id) DO UPDATE SET content = excluded.content"
-)
+_INDEX_REMOVE = f"INSERT INTO {TEXT_TABLE} ({TEXT_TABLE}, rowid, content) VALUES ('delete', ?, ?)"
+
+
+def _write_text(conn: Connection, old: Mapping[int, str], texts: Mapping[str, str | None]) -> None:
+    """SQLite: the index entries of traces stored before go (with the text they were indexed
+    with), then each trace with text is indexed under its trace row's rowid."""
+    if old:
+        conn.exec_driver_sql(_INDEX_REMOVE, list(old.items()))
+    present = [(content, i) for i, content in texts.items() if content is not None]
+    if present:
+        conn.exec_driver_sql(_INDEX_WRITE, present)
 
 
 def delete_trace_rows(conn: Connection, dialect: str, trace_ids: Sequence[str]) -> None:
-    """Delete traces with their spans, tags, metadata and full-text row."""
+    """Delete traces with their spans, tags, metadata and full-text index entries."""
     for chunk in _chunks(list(trace_ids)):
-        _delete_text(conn, dialect, chunk)  # first: SQLite finds text rows by the trace rows
+        if dialect == "sqlite":  # first: the entries go with the text the rows hold
+            _write_text(conn, stored_trace_texts(conn, chunk), {})
         for table in (spans, trace_tags, trace_metadata, assessments, traces):
             conn.execute(table.delete().where(table.c.trace_id.in_(chunk)))
-
-
-def _delete_text(conn: Connection, dialect: str, trace_ids: list[str]) -> None:
-    marks = ", ".join("?" if dialect == "sqlite" else "%s" for _ in trace_ids)
-    if dialect == "sqlite":
-        sql = (
-            f"DELETE FROM {TEXT_TABLE} WHERE rowid IN "
-            f"(SELECT rowid FROM traces WHERE trace_id IN ({marks}))"
-        )
-    else:
-        sql = f"DELETE FROM {TEXT_TABLE} WHERE trace_id IN ({marks})"
-    conn.exec_driver_sql(sql, tuple(trace_ids))
 
 
 def load_spans(conn: Connection, trace_ids: Sequence[str]) -> dict[str, list[Span]]:
