@@ -170,7 +170,10 @@ def time_reads(
     small = str(int(experiment) + 1)
     sizes = {experiment: _count(store, experiment), small: SMALL}
     results = []
-    with serve_in_thread(store.uri, store) as url, httpx.Client(base_url=url) as client:
+    with (
+        serve_in_thread(store.uri, store) as url,
+        httpx.Client(base_url=url, timeout=600) as client,
+    ):
 
         def post(path: str, body: dict[str, Any], key: str) -> int:
             response = client.post(path, json=body)
