@@ -21,6 +21,7 @@ SMOKES = {
         *("--traces", "40", "--judged", "16", "--mlflow-rows", "0", "--latency-ms", "5"),
     ],
     "burst": ["burst.py", "--quick"],
+    "reads": ["reads.py", "--traces", "2000", "--runs", "1"],
 }
 
 

@@ -116,12 +116,12 @@ def _traces_indexes(store: SqlTraceStore) -> set[str]:
 
 def test_upgrading_from_0012_makes_the_sort_indexes(store: SqlTraceStore) -> None:
     store = emptied(store)
-    names = {i.name for i in READ_INDEXES}
+    names = {str(i.name) for i in READ_INDEXES}
     with store.engine.begin() as conn:
         for name in names:
             conn.execute(text(f"DROP INDEX {name}"))
-        for name, columns in _BARE_0012.items():
-            conn.execute(text(f"CREATE INDEX {name} ON traces ({columns})"))
+        for bare, columns in _BARE_0012.items():
+            conn.execute(text(f"CREATE INDEX {bare} ON traces ({columns})"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0012'"))
     assert not (names - set(_BARE_0012)) & _traces_indexes(store)
     upgraded = SqlTraceStore(store.uri)
