@@ -9,7 +9,7 @@ import orjson
 from spanscope.constants import SpanAttributeKey
 from spanscope.entities.serialization import dumps, loads
 from spanscope.entities.span_event import SpanEvent
-from spanscope.entities.span_status import SpanStatus
+from spanscope.entities.span_status import SpanStatus, SpanStatusCode
 from spanscope.entities.span_type import SpanType
 
 __all__ = ["Span"]
@@ -17,6 +17,9 @@ __all__ = ["Span"]
 _RESERVED = frozenset(
     {SpanAttributeKey.SPAN_TYPE, SpanAttributeKey.INPUTS, SpanAttributeKey.OUTPUTS}
 )
+
+# Statuses without a message, shared (they are immutable): most stored spans have one.
+_PLAIN_STATUS = {code.value: SpanStatus(code) for code in SpanStatusCode}
 
 
 class Span:
@@ -210,7 +213,9 @@ class Span:
         span._name = data["name"]
         span._start_time_ns = int(data["start_time_ns"])
         span._end_time_ns = None if end is None else int(end)
-        span._status = SpanStatus.from_dict(data.get("status") or {})
+        status = data.get("status") or {}
+        plain = None if status.get("message") else _PLAIN_STATUS.get(status.get("code", "UNSET"))
+        span._status = SpanStatus.from_dict(status) if plain is None else plain
         span._attrs = None
         span._decoded = decoded
         span._events = [SpanEvent.from_dict(e) for e in data.get("events") or []]
