@@ -1,6 +1,6 @@
-"""Revision 0013: the traces table's sort indexes, and the sessions page that walks traces newest
-first. Sorted pages and session pages equal the reference computed in Python, on a database
-created at the newest revision and on one upgraded from 0012."""
+"""The read-indexes revision: the traces table's sort indexes, and the sessions page that
+walks traces newest first. Sorted pages and session pages equal the reference computed in
+Python, on a database created at the newest revision and on one upgraded from 0012."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from spanscope.store.sql.store import SqlTraceStore
 
 from .factory import emptied, make_trace, with_time
 
-_BARE_0012 = {  # the indexes 0013 remade on sort expressions, as 0012 left them
+# The indexes the read-indexes revision remade on sort expressions, as 0012 left them.
+_BARE_0012 = {
     "ix_traces_exp_duration": "experiment_id, execution_duration",
     "ix_traces_exp_tokens": "experiment_id, total_tokens",
     "ix_traces_exp_cost": "experiment_id, cost_total",
@@ -126,7 +127,7 @@ def test_upgrading_from_0012_makes_the_sort_indexes(store: SqlTraceStore) -> Non
     assert not (names - set(_BARE_0012)) & _traces_indexes(store)
     upgraded = SqlTraceStore(store.uri)
     try:
-        assert current_revision(upgraded.engine) == HEAD_REVISION == "0013"
+        assert current_revision(upgraded.engine) == HEAD_REVISION
         assert _traces_indexes(upgraded) >= names
         # The bare-column indexes of 0012 were remade on the sort expressions, by name.
         with upgraded.engine.connect() as conn:

@@ -10,6 +10,7 @@ from spanscope.constants import TRUNCATED_MARKER, SpanAttributeKey
 from spanscope.entities.serialization import DEFAULT_MAX_VALUE_BYTES
 from spanscope.entities.span import Span
 from spanscope.entities.trace import TraceData
+from spanscope.otel import decode_request, request_from_traces, spans_from_request
 from spanscope.store.sql.store import SqlTraceStore
 
 from .factory import emptied, make_trace
@@ -91,3 +92,18 @@ def test_a_read_spans_values_are_the_callers_own(store: SqlTraceStore) -> None:
     assert isinstance(inputs, dict) and inputs
     inputs.clear()
     assert root.inputs, "changing the returned inputs changed the span"
+
+
+def test_a_value_over_the_capture_cap_sent_over_otlp_is_stored_whole(
+    store: SqlTraceStore,
+) -> None:
+    store = emptied(store)
+    sent = _with_big_tool_span(make_trace())
+    request = request_from_traces([sent])
+    ingested = spans_from_request(
+        decode_request(request.SerializeToString(), "application/x-protobuf", None)
+    )
+    store.write_traces([Trace(sent.info, TraceData([item.span for item in ingested]))])
+    tool = _tool(store.get_trace(sent.info.trace_id).data.spans)
+    assert tool.outputs == BIG
+    assert tool.attributes["tool.result"] == {"text": BIG}

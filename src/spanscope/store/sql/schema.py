@@ -131,9 +131,9 @@ SORT_KEYS: dict[str, Any] = {
     "status": traces.c.state,
     "trace_id": traces.c.trace_id,
 }
-# Revision 0013: per sort key, an index in the order the traces table pages (experiment, key,
-# trace id as the tie-breaker), so a first page reads 50 index entries, not every trace of
-# the experiment; the time order has ix_traces_exp_time.
+# The read-indexes revision (0013_read_indexes.py): per sort key, an index in the order the
+# traces table pages (experiment, key, trace id as the tie-breaker), so a first page reads 50
+# index entries, not every trace of the experiment; the time order has ix_traces_exp_time.
 READ_INDEXES = (
     Index(
         "ix_traces_exp_duration",

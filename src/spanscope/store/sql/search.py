@@ -23,7 +23,8 @@ def _missing_as(name: str, value: Any) -> Callable[[dict[str, Any]], Any]:
     return lambda r: value if r[name] is None else r[name]
 
 
-# Sort keys (schema.SORT_KEYS, each with an index of revision 0013) and their values in a row.
+# Sort keys (schema.SORT_KEYS, each with an index of the read-indexes revision) and their
+# values in a row.
 _SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
     field: (SORT_KEYS[field], value)
     for field, value in {

@@ -34,8 +34,8 @@ def upgrade() -> None:
         if name not in {c["name"] for c in inspector.get_columns(table)}:
             op.add_column(table, sa.Column(name, kind, nullable=True))
     index, table, columns = _INDEX
-    # By name, not by reflection: revision 0013 makes this index on an expression, which
-    # SQLAlchemy's reflection skips.
+    # By name, not by reflection: the read-indexes revision remakes this index on an
+    # expression, which SQLAlchemy's reflection skips.
     if index not in index_names(op.get_bind(), table):
         op.create_index(index, table, columns)
 
