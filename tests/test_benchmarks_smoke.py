@@ -24,6 +24,7 @@ SMOKES = {
     "burst": ["burst.py", "--quick"],
     "bench": ["bench.py", "--only", "import"],  # `make bench`'s table
     "disk": ["disk.py", "--traces", "60"],
+    "reads": ["reads.py", "--traces", "2000", "--runs", "1"],
 }
 
 

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from spanscope.constants import TraceMetadataKey
 from spanscope.entities import Span, Trace, TraceData, TraceInfo, TraceState
@@ -20,7 +20,7 @@ from spanscope.exceptions import InvalidArgumentError, NotFoundError
 from spanscope.search import matches, parse_filter
 from spanscope.store.sql.fulltext import clear_index
 from spanscope.store.sql.metric_rollup import answers
-from spanscope.store.sql.migrate import HEAD_REVISION, current_revision
+from spanscope.store.sql.migrate import HEAD_REVISION, current_revision, index_names
 from spanscope.store.sql.store import SqlTraceStore
 from tests.search.search_helpers import SETTINGS
 
@@ -371,7 +371,7 @@ def test_upgrading_from_0008_fills_in_each_traces_model(store: SqlTraceStore) ->
     upgraded = SqlTraceStore(store.uri)
     try:
         assert current_revision(upgraded.engine) == HEAD_REVISION
-        indexes = {i["name"] for i in inspect(upgraded.engine).get_indexes("traces")}
+        indexes = index_names(upgraded.engine, "traces")
         assert "ix_traces_exp_metrics" in indexes
         series = upgraded.get_metrics("0", 0, 60_000, "minute", group_by="model")
         assert [(g.key, g.values["trace_count"]) for g in series.groups] == [("gpt-4o", [1])]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from spanscope.constants import SpanAttributeKey
 from spanscope.entities.serialization import dumps, loads
 from spanscope.entities.span_event import SpanEvent
-from spanscope.entities.span_status import SpanStatus
+from spanscope.entities.span_status import SpanStatus, SpanStatusCode
 from spanscope.entities.span_type import SpanType
 
 __all__ = ["Span"]
@@ -16,9 +18,13 @@ _RESERVED = frozenset(
     {SpanAttributeKey.SPAN_TYPE, SpanAttributeKey.INPUTS, SpanAttributeKey.OUTPUTS}
 )
 
+# Statuses without a message, shared (they are immutable): most stored spans have one.
+_PLAIN_STATUS = {code.value: SpanStatus(code) for code in SpanStatusCode}
+
 
 class Span:
-    """One finished operation of a trace. Attribute values are kept as JSON text."""
+    """One finished operation of a trace. Attribute values are kept as JSON text; a span read
+    from a store keeps them decoded and encodes the text only when asked for it."""
 
     __slots__ = (
         "_attrs",
@@ -53,7 +59,7 @@ class Span:
         self._start_time_ns = start_time_ns
         self._end_time_ns = end_time_ns
         self._status = status
-        self._attrs = attributes_json
+        self._attrs: dict[str, str] | None = attributes_json
         self._events = events
         self._decoded: dict[str, Any] | None = None
 
@@ -115,19 +121,35 @@ class Span:
     @property
     def attributes_json(self) -> dict[str, str]:
         """Every attribute (type, inputs and outputs included) as its JSON text; do not mutate."""
-        return self._attrs
+        attrs = self._attrs
+        if attrs is None:
+            # Decoded stored JSON: plain values, encoded as they were, and never capped again
+            # (the cap applies when a value is captured, not when it is read back).
+            decoded = self._decoded or {}
+            attrs = {k: orjson.dumps(v).decode() for k, v in decoded.items()}
+            self._attrs = attrs
+        return attrs
 
     def get_attribute(self, key: str, default: Any = None) -> Any:
         return self._get(key, default)
 
     def _get(self, key: str, default: Any) -> Any:
-        raw = self._attrs.get(key)
+        attrs = self._attrs
+        if attrs is None:  # read from a store: a copy of the decoded value, as loads gives
+            decoded = self._decoded or {}
+            if key not in decoded:
+                return default
+            value = decoded[key]
+            if value is None or isinstance(value, (str, int, float)):
+                return value
+            return orjson.loads(orjson.dumps(value))
+        raw = attrs.get(key)
         return default if raw is None else loads(raw)
 
     def _all_attributes(self) -> dict[str, Any]:
         decoded = self._decoded
         if decoded is None:
-            decoded = {k: loads(v) for k, v in self._attrs.items()}
+            decoded = {k: loads(v) for k, v in self.attributes_json.items()}
             self._decoded = decoded
         return decoded
 
@@ -169,6 +191,35 @@ class Span:
             attributes_json=attrs,
             events=[SpanEvent.from_dict(e) for e in data.get("events") or []],
         )
+
+    @classmethod
+    def from_stored(cls, content: str | bytes) -> Span:
+        """The span of a store's JSON (the shape of `to_dict`, written by the store): decoded
+        once, its attributes kept decoded, not re-encoded nor capped."""
+        data = orjson.loads(content)
+        decoded = dict(data.get("attributes") or {})
+        decoded[SpanAttributeKey.SPAN_TYPE] = data.get("span_type") or SpanType.UNKNOWN
+        for key, field in (
+            (SpanAttributeKey.INPUTS, "inputs"),
+            (SpanAttributeKey.OUTPUTS, "outputs"),
+        ):
+            if data.get(field) is not None:
+                decoded[key] = data[field]
+        end = data.get("end_time_ns")
+        span = cls.__new__(cls)
+        span._trace_id = data["trace_id"]
+        span._span_id = data["span_id"]
+        span._parent_id = data.get("parent_id")
+        span._name = data["name"]
+        span._start_time_ns = int(data["start_time_ns"])
+        span._end_time_ns = None if end is None else int(end)
+        status = data.get("status") or {}
+        plain = None if status.get("message") else _PLAIN_STATUS.get(status.get("code", "UNSET"))
+        span._status = SpanStatus.from_dict(status) if plain is None else plain
+        span._attrs = None
+        span._decoded = decoded
+        span._events = [SpanEvent.from_dict(e) for e in data.get("events") or []]
+        return span
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Span):

@@ -177,10 +177,11 @@ def _fill_span(out: ProtoSpan, span: Span, extra: Mapping[str, Any] | None) -> N
     out.start_time_unix_nano = span.start_time_ns
     out.end_time_unix_nano = span.end_time_ns or 0
     reserved = {SpanAttributeKey.SPAN_TYPE: _span_type_text(span_type)}
-    if span.inputs is not None:
-        reserved[SpanAttributeKey.INPUTS] = dumps(span.inputs)
-    if span.outputs is not None:
-        reserved[SpanAttributeKey.OUTPUTS] = dumps(span.outputs)
+    # The JSON text the span holds: the value was capped when it was captured, not again here.
+    for key in (SpanAttributeKey.INPUTS, SpanAttributeKey.OUTPUTS):
+        text = span.attributes_json.get(key)
+        if text is not None and text != "null":
+            reserved[key] = text
     fill_attributes(out.attributes, reserved)
     fill_attributes(out.attributes, attrs)
     if derived:

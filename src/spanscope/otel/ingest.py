@@ -37,8 +37,9 @@ _KIND_PREFIX = "SPAN_KIND_"
 _PLAIN_KINDS = frozenset({0, 1})  # UNSPECIFIED, INTERNAL: nothing worth keeping
 # SpanStatus is frozen: spans without a status message share one instance per code.
 _PLAIN_STATUS = {code: SpanStatus(code) for code in SpanStatusCode}
-# A string this short cannot reach the size cap as JSON (escaping at most sextuples it).
+# Strings shorter than this are encoded inline, without a call per attribute.
 _SHORT_TEXT = DEFAULT_MAX_VALUE_BYTES // 6
+_UNCAPPED = 2**62
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +155,13 @@ def _ingest(
 
 def _json(value: Any) -> str:
     """`dumps(value)` for the plain JSON values ingest holds, without its general encoder
-    hook (a call per attribute of every span); anything else still goes through `dumps`."""
+    hook (a call per attribute of every span); anything else still goes through `dumps`.
+    Not capped: the capture cap is the sending program's choice, made when it captured the
+    value; what arrives is stored whole."""
     try:
-        raw = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except (TypeError, ValueError):  # > 64-bit integers, keys orjson refuses
-        return dumps(value)
-    return raw.decode() if len(raw) <= DEFAULT_MAX_VALUE_BYTES else dumps(value)
+        return dumps(value, _UNCAPPED)
 
 
 def _time_error(where: str, value: int) -> OtlpDecodeError:

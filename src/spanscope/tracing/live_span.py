@@ -197,7 +197,7 @@ class LiveSpan(Span):
             start_time_ns=self._start_time_ns,
             end_time_ns=self._end_time_ns,
             status=self._status,
-            attributes_json=dict(self._attrs),
+            attributes_json=dict(self.attributes_json),
             events=list(self._events),
         )
 
@@ -214,7 +214,7 @@ class LiveSpan(Span):
         if self._end_time_ns is not None and not self._writable("set"):
             return
         try:
-            self._attrs[key] = dumps(value, self._buffer.max_value_bytes)
+            self.attributes_json[key] = dumps(value, self._buffer.max_value_bytes)
         except Exception as exc:
             log_internal_error("serialising a span value", exc)
         self._decoded = None

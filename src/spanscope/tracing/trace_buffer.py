@@ -99,7 +99,7 @@ class TraceBuffer:
         total = 0
         for span in self.spans:
             total += _SPAN_BYTES
-            for value in span._attrs.values():
+            for value in span.attributes_json.values():
                 total += len(value)
         return total
 

@@ -330,7 +330,7 @@ def _stored_spans(conn: Connection, keys: list[SpanKey]) -> dict[SpanKey, Span]:
             tuple_(spans.c.trace_id, spans.c.span_id).in_(chunk)
         )
         for trace_id, span_id, content in conn.execute(stmt):
-            found[trace_id, span_id] = Span.from_dict(orjson.loads(content))
+            found[trace_id, span_id] = Span.from_stored(content)
     return found
 
 
@@ -346,7 +346,7 @@ def _root_spans(conn: Connection, trace_ids: list[str]) -> dict[SpanKey, Span]:
             if trace_id not in rows or candidate[:2] < rows[trace_id][:2]:
                 rows[trace_id] = candidate
     return {
-        (trace_id, span_id): Span.from_dict(orjson.loads(content))
+        (trace_id, span_id): Span.from_stored(content)
         for trace_id, (_, span_id, content) in rows.items()
     }
 

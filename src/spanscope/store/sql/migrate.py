@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from spanscope.store.sql.engine import WRITE
 
-__all__ = ["HEAD_REVISION", "current_revision", "upgrade"]
+__all__ = ["HEAD_REVISION", "current_revision", "index_names", "upgrade"]
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # A constant key for pg_advisory_xact_lock, so concurrent first uses migrate one at a time.
 _PG_LOCK_KEY = 0x5350414E
@@ -54,6 +54,22 @@ def upgrade(engine: Engine) -> bool:
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
     return True
+
+
+def index_names(conn: Connection | Engine, table: str) -> set[str]:
+    """The names of `table`'s indexes, those on expressions included (SQLAlchemy's reflection
+    skips them, with a warning)."""
+    if conn.dialect.name == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"
+    else:
+        sql = (
+            "SELECT indexname FROM pg_indexes "
+            "WHERE schemaname = current_schema() AND tablename = :t"
+        )
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return {str(n) for n in c.execute(text(sql), {"t": table}).scalars()}
+    return {str(n) for n in conn.execute(text(sql), {"t": table}).scalars()}
 
 
 def _newer(revision: str | None) -> bool:

@@ -153,7 +153,7 @@ def experiment_number(experiment_id: str | int) -> int:
 
 
 def spans_from_rows(contents: Iterable[str]) -> list[Span]:
-    return [Span.from_dict(orjson.loads(content)) for content in contents]
+    return [Span.from_stored(content) for content in contents]
 
 
 def info_from_row(row: Mapping[str, Any] | RowMapping) -> TraceInfo:

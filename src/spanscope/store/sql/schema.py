@@ -9,6 +9,8 @@ migrations create them with dialect-specific DDL, outside this metadata.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -22,9 +24,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
+    literal_column,
 )
 
 __all__ = [
+    "READ_INDEXES",
+    "SORT_KEYS",
     "TEXT_TABLE",
     "assessments",
     "client_loss_events",
@@ -85,13 +91,10 @@ traces = Table(
     # The model metrics group the trace under (entities.derivation.trace_model), revision 0011.
     Column("model", Text),
     Index("ix_traces_exp_time", "experiment_id", "request_time", "trace_id"),
-    Index("ix_traces_exp_duration", "experiment_id", "execution_duration"),
     Index("ix_traces_exp_state", "experiment_id", "state", "request_time"),
     Index("ix_traces_exp_name", "experiment_id", "name"),
     Index("ix_traces_exp_session", "experiment_id", "session_id", "request_time"),
     Index("ix_traces_exp_user", "experiment_id", "user_id"),
-    Index("ix_traces_exp_tokens", "experiment_id", "total_tokens"),
-    Index("ix_traces_exp_cost", "experiment_id", "cost_total"),
     Index("ix_traces_client_request", "client_request_id"),
     # Metrics (store/sql/metrics.py): a range of an experiment's traces by time, covering what
     # the dashboard aggregates, so the query reads the index alone.
@@ -105,6 +108,58 @@ traces = Table(
         "input_tokens",
         "output_tokens",
     ),
+)
+
+
+def _missing_as(column: str, value: str) -> Any:
+    # The constant in the SQL text, not a parameter: an index on the expression matches a
+    # query's only when both spell it alike.
+    return func.coalesce(traces.c[column], literal_column(value))
+
+
+# The traces table's sort keys (store/sql/search.py): never NULL, so keyset comparisons stay
+# two-valued; a missing duration, count or cost sorts as -1 (stored ones are never negative),
+# a missing name as "".
+SORT_KEYS: dict[str, Any] = {
+    "timestamp_ms": traces.c.request_time,
+    "execution_time_ms": _missing_as("execution_duration", "-1"),
+    "cost": _missing_as("cost_total", "-1.0"),
+    "input_tokens": _missing_as("input_tokens", "-1"),
+    "output_tokens": _missing_as("output_tokens", "-1"),
+    "total_tokens": _missing_as("total_tokens", "-1"),
+    "name": _missing_as("name", "''"),
+    "status": traces.c.state,
+    "trace_id": traces.c.trace_id,
+}
+# The read-indexes revision (0014_read_indexes.py): per sort key, an index in the order the
+# traces table pages (experiment, key, trace id as the tie-breaker), so a first page reads 50
+# index entries, not every trace of the experiment; the time order has ix_traces_exp_time.
+READ_INDEXES = (
+    Index(
+        "ix_traces_exp_duration",
+        traces.c.experiment_id,
+        SORT_KEYS["execution_time_ms"],
+        traces.c.trace_id,
+    ),
+    Index("ix_traces_exp_cost", traces.c.experiment_id, SORT_KEYS["cost"], traces.c.trace_id),
+    Index(
+        "ix_traces_exp_tokens", traces.c.experiment_id, SORT_KEYS["total_tokens"], traces.c.trace_id
+    ),
+    Index(
+        "ix_traces_exp_input_tokens",
+        traces.c.experiment_id,
+        SORT_KEYS["input_tokens"],
+        traces.c.trace_id,
+    ),
+    Index(
+        "ix_traces_exp_output_tokens",
+        traces.c.experiment_id,
+        SORT_KEYS["output_tokens"],
+        traces.c.trace_id,
+    ),
+    Index("ix_traces_exp_name_order", traces.c.experiment_id, SORT_KEYS["name"], traces.c.trace_id),
+    Index("ix_traces_exp_state_order", traces.c.experiment_id, traces.c.state, traces.c.trace_id),
+    Index("ix_traces_exp_trace", traces.c.experiment_id, traces.c.trace_id),
 )
 
 # Metrics rollups (revision 0012, store/sql/metric_rollup.py): per experiment, hour and model,

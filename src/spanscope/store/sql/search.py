@@ -7,44 +7,38 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from spanscope.search import Comparison, FieldKind, Not, SpanGroup, parse_filter, parse_order_by
 from spanscope.search.stored_text import replace_unstorable
 from spanscope.search.trace_order import DEFAULT_ORDER, NO_FEEDBACK
 from spanscope.store.sql.filters import FOLD_COLLATION, compile_filter
 from spanscope.store.sql.pagination import after_token, decode_token, encode_token
-from spanscope.store.sql.schema import assessments, experiments, traces
+from spanscope.store.sql.schema import SORT_KEYS, assessments, experiments, traces
 
 __all__ = ["NO_FEEDBACK", "SearchQuery", "experiments_with_counts", "session_query"]
 
 
-def _count_key(name: str) -> tuple[Any, Callable[[dict[str, Any]], Any]]:
-    """The sort key of a token count column: -1 for a trace without usage (stored counts are
-    never negative, see entities.token_usage.token_count)."""
-    return (
-        func.coalesce(traces.c[name], -1),
-        lambda r: -1 if r[name] is None else r[name],
-    )
+def _missing_as(name: str, value: Any) -> Callable[[dict[str, Any]], Any]:
+    return lambda r: value if r[name] is None else r[name]
 
 
-# Sort keys: never NULL, so keyset comparisons stay two-valued.
+# Sort keys (schema.SORT_KEYS, each with an index of the read-indexes revision) and their
+# values in a row.
 _SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
-    "timestamp_ms": (traces.c.request_time, lambda r: r["request_time"]),
-    "execution_time_ms": (
-        func.coalesce(traces.c.execution_duration, -1),
-        lambda r: -1 if r["execution_duration"] is None else r["execution_duration"],
-    ),
-    # Unpriced traces sort below every cost (costs are never negative).
-    "cost": (
-        func.coalesce(traces.c.cost_total, -1.0),
-        lambda r: -1.0 if r["cost_total"] is None else r["cost_total"],
-    ),
-    # Traces without token usage sort below every count, as unpriced ones below every cost.
-    **{name: _count_key(name) for name in ("input_tokens", "output_tokens", "total_tokens")},
-    "name": (func.coalesce(traces.c.name, ""), lambda r: r["name"] or ""),
-    "status": (traces.c.state, lambda r: r["state"]),
-    "trace_id": (traces.c.trace_id, lambda r: r["trace_id"]),
+    field: (SORT_KEYS[field], value)
+    for field, value in {
+        "timestamp_ms": lambda r: r["request_time"],
+        "execution_time_ms": _missing_as("execution_duration", -1),
+        "cost": _missing_as("cost_total", -1.0),
+        **{
+            name: _missing_as(name, -1)
+            for name in ("input_tokens", "output_tokens", "total_tokens")
+        },
+        "name": _missing_as("name", ""),
+        "status": lambda r: r["state"],
+        "trace_id": lambda r: r["trace_id"],
+    }.items()
 }
 _SORT_LABEL = "_sort_"
 
@@ -164,34 +158,72 @@ def experiments_with_counts() -> Select[Any]:
 def session_query(
     experiment_ids: Sequence[int], limit: int, page_token: str | None
 ) -> tuple[Select[Any], Callable[[dict[str, Any]], str]]:
-    """Sessions (traces grouped by session id), newest activity first."""
-    last = func.max(traces.c.request_time)
-    grouped = (
-        select(
-            traces.c.experiment_id,
-            traces.c.session_id,
-            func.count().label("trace_count"),
-            func.min(traces.c.request_time).label("first_request_time"),
-            last.label("last_request_time"),
-            func.max(traces.c.user_id).label("user_id"),
+    """Sessions (traces grouped by session id), newest activity first.
+
+    A session's newest trace stands for it: walking the experiment's traces newest first
+    (ix_traces_exp_time) and keeping those with no newer trace in their session (a probe of
+    ix_traces_exp_session) finds a page of sessions in order without grouping every trace;
+    only the page's sessions are then counted.
+    """
+    newer = traces.alias("newer")
+    later = or_(
+        newer.c.request_time > traces.c.request_time,
+        and_(newer.c.request_time == traces.c.request_time, newer.c.trace_id > traces.c.trace_id),
+    )
+    has_newer = (
+        select(newer.c.trace_id)
+        .where(
+            newer.c.experiment_id == traces.c.experiment_id,
+            newer.c.session_id == traces.c.session_id,
+            later,
         )
-        .where(traces.c.experiment_id.in_(list(experiment_ids)), traces.c.session_id.isnot(None))
-        .group_by(traces.c.experiment_id, traces.c.session_id)
-        .subquery()
+        .exists()
     )
     context = "sessions|" + ",".join(map(str, sorted(experiment_ids)))
     keys: list[tuple[Any, bool]] = [
-        (grouped.c.last_request_time, False),
-        (grouped.c.session_id, False),
-        (grouped.c.experiment_id, False),
+        (traces.c.request_time, False),
+        (traces.c.session_id, False),
+        (traces.c.experiment_id, False),
     ]
-    stmt = select(grouped)
+    newest = select(
+        traces.c.experiment_id,
+        traces.c.session_id,
+        traces.c.request_time.label("last_request_time"),
+    ).where(
+        traces.c.experiment_id.in_(list(experiment_ids)),
+        traces.c.session_id.isnot(None),
+        ~has_newer,
+    )
     if page_token:
         condition: ColumnElement[bool] = after_token(
             keys, decode_token(page_token, context, len(keys))
         )
-        stmt = stmt.where(condition)
-    stmt = stmt.order_by(*(k.desc() for k, _ in keys)).limit(limit)
+        newest = newest.where(condition)
+    page = newest.order_by(*(k.desc() for k, _ in keys)).limit(limit).subquery()
+    turns = traces.alias("turns")
+    # A join, not a subquery per figure: SQLite answers max(user_id) alone by walking
+    # ix_traces_exp_user over the whole experiment.
+    stmt = (
+        select(
+            page.c.experiment_id,
+            page.c.session_id,
+            func.count().label("trace_count"),
+            func.min(turns.c.request_time).label("first_request_time"),
+            page.c.last_request_time,
+            func.max(turns.c.user_id).label("user_id"),
+        )
+        .join(
+            turns,
+            and_(
+                turns.c.experiment_id == page.c.experiment_id,
+                turns.c.session_id == page.c.session_id,
+            ),
+        )
+        .group_by(page.c.experiment_id, page.c.session_id, page.c.last_request_time)
+        .order_by(
+            page.c.last_request_time.desc(), page.c.session_id.desc(), page.c.experiment_id.desc()
+        )
+    )
 
     def token_after(row: dict[str, Any]) -> str:
         values = [row["last_request_time"], row["session_id"], row["experiment_id"]]

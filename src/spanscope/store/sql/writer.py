@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, Table, select
 
 from spanscope.entities.derivation import trace_model
@@ -336,7 +335,7 @@ def load_spans(conn: Connection, trace_ids: Sequence[str]) -> dict[str, list[Spa
             .order_by(spans.c.trace_id, spans.c.start_time_ns, spans.c.span_id)
         )
         for trace_id, content in conn.execute(stmt):
-            found.setdefault(trace_id, []).append(Span.from_dict(orjson.loads(content)))
+            found.setdefault(trace_id, []).append(Span.from_stored(content))
     return found
 
 

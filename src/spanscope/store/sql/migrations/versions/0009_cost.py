@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from spanscope.store.sql.migrate import index_names
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
@@ -32,7 +34,9 @@ def upgrade() -> None:
         if name not in {c["name"] for c in inspector.get_columns(table)}:
             op.add_column(table, sa.Column(name, kind, nullable=True))
     index, table, columns = _INDEX
-    if index not in {i["name"] for i in inspector.get_indexes(table)}:
+    # By name, not by reflection: the read-indexes revision remakes this index on an
+    # expression, which SQLAlchemy's reflection skips.
+    if index not in index_names(op.get_bind(), table):
         op.create_index(index, table, columns)
 
 

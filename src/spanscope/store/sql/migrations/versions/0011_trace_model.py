@@ -19,6 +19,7 @@ from alembic import op
 
 from spanscope.entities.derivation import trace_model
 from spanscope.entities.span import Span
+from spanscope.store.sql.migrate import index_names
 from spanscope.store.sql.schema import spans, traces
 
 revision = "0011"
@@ -36,7 +37,7 @@ def upgrade() -> None:
     if "model" not in {c["name"] for c in inspector.get_columns(traces.name)}:
         op.add_column(traces.name, sa.Column("model", sa.Text()))
         _fill_models(bind)
-    if _INDEX not in {i["name"] for i in inspector.get_indexes(traces.name)}:
+    if _INDEX not in index_names(bind, traces.name):
         (index,) = [i for i in traces.indexes if i.name == _INDEX]
         index.create(bind)
 
