@@ -42,6 +42,10 @@ SUITE: dict[str, tuple[list[str], list[str]]] = {
         ["assessments.py", "--traces", "1000000"],
     ),
     "disk": (["disk.py", "--traces", "2000"], ["disk.py", "--traces", "20000", "--runs", "5"]),
+    "reads": (
+        ["reads.py", "--traces", "100000", "--runs", "3"],
+        ["reads.py", "--traces", "1000000"],
+    ),
     "evaluation": (
         ["evaluation.py", "--judged", "100", "--mlflow-rows", "20"],
         ["evaluation.py"],
