@@ -184,7 +184,7 @@ class ExportQueue:
             return
         try:
             spill = self._behind()
-            traces = [t for t in map(_build, buffers) if t is not None]
+            traces = self._build_all(buffers, polite=not spill)
             if not traces:
                 return
             self._current = traces
@@ -197,6 +197,21 @@ class ExportQueue:
                 self._held -= nbytes
         if not spill:
             self._replay_spilled()
+
+    @staticmethod
+    def _build_all(buffers: Sequence[TraceBuffer], polite: bool) -> list[Trace]:
+        """Build the batch's traces. Polite (the queue is short): the GIL is offered to the
+        application after each trace, and a thread that is running Python keeps it for the
+        interpreter's switch interval, so building waits while the application is busy and
+        runs while it waits on I/O. Behind, the worker builds at full speed."""
+        traces = []
+        for buffer in buffers:
+            trace = _build(buffer)
+            if trace is not None:
+                traces.append(trace)
+            if polite:
+                time.sleep(0)
+        return traces
 
     def _replay_spilled(self) -> None:
         """The worker caught up: let the replay deliver what was spilled meanwhile."""
