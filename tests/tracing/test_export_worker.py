@@ -67,6 +67,22 @@ def test_a_queue_past_its_high_water_mark_exports_at_full_speed(
     assert spanscope.tracing.stats().traces_dropped_queue_full == 0
 
 
+def test_traces_that_waited_an_export_interval_are_built_at_full_speed(
+    spanscope_traces: TraceCapture, counting: CountingTime
+) -> None:
+    spanscope.tracing.configure(batch_size=1000, export_interval_s=30.0)
+    long_ago = time.time_ns() - 60 * 10**9  # ended a minute ago: older than the interval
+    client = spanscope.tracing.TracingClient()
+    for n in range(5):
+        root = client.start_trace("old", start_time_ns=long_ago - 10**6)
+        client.end_trace(root.trace_id, outputs=n, end_time_ns=long_ago)
+    for n in range(3):
+        work(n)
+    assert spanscope.flush()
+    assert counting.offers == 3
+    assert len(spanscope_traces.traces) == 8
+
+
 def test_handles_of_ended_spans_do_not_change_exported_spans(
     spanscope_traces: TraceCapture,
 ) -> None:
