@@ -27,6 +27,7 @@ from offline import guard_network
 
 Fn = Callable[..., Any]
 SYSTEMS = ("spanscope", "otel", "mlflow")
+PHASES = ("export", "memory")  # spanscope only, after the systems
 SCENARIOS = {  # key -> (label, spans per call); "disabled" runs last: it switches tracing off
     "decorator": ("1-span @trace f(x)", 1),
     "nested": ("10-deep nested @trace", 10),
@@ -313,6 +314,16 @@ def measure(system: System, bench: Bench, plan: tuple[int, ...], spans: int) -> 
 
 def run_child(name: str, quick: bool, out: str) -> None:
     attempts = guard_network()
+    if name in PHASES:  # spanscope's export and memory phases (overhead_export.py)
+        import overhead_export
+
+        overhead_export.isolate()
+        result = getattr(overhead_export, f"run_{name}")(quick)
+        result["check"]["network_attempts"] = attempts
+        result["check"]["valid"] = not attempts and not result["check"].get("dropped")
+        with open(out, "w") as fh:
+            json.dump({**result, "info": {}}, fh)
+        return
     system = FACTORIES[name]()
     plan = PLANS[(int(quick), int(name == "mlflow"))]
     results: dict[str, Any] = {}
@@ -411,17 +422,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few iterations (smoke test)")
     parser.add_argument("--json", metavar="PATH", help="also write all results to PATH")
-    parser.add_argument("--system", choices=SYSTEMS, help=argparse.SUPPRESS)
+    parser.add_argument("--system", choices=SYSTEMS + PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.system:
         return run_child(args.system, args.quick, args.out)
     results: dict[str, Any] = {"meta": {**versions(), "quick": args.quick}}
     print("  ".join(f"{k}={v}" for k, v in results["meta"].items()))
-    for name in SYSTEMS:
+    for name in SYSTEMS + PHASES:
         results[name] = run_system(name, args.quick)
     valid = report(results, "quick run: noisy" if args.quick else "full run")
     missed = [k for k, g in results["goals"].items() if not all(g.values())]
+    import overhead_export
+
+    export_goals = overhead_export.report(
+        results["export"], results["memory"], results["otel"]["scenarios"]
+    )
+    results["export_goals"] = export_goals
+    missed += [k for k, met in export_goals.items() if not met]
+    for name in PHASES:
+        valid = valid and results[name]["check"]["valid"]
+        print(f"{name}: {results[name]['check']}")
     print(f"\nall goals hold: {not missed}" + (f" (missed: {', '.join(missed)})" if missed else ""))
     if args.json:
         with open(args.json, "w") as fh:

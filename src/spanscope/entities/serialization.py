@@ -45,10 +45,12 @@ def dumps(value: Any, max_bytes: int = DEFAULT_MAX_VALUE_BYTES) -> str:
     # orjson imports numpy to look for numpy values when asked to encode them: ask only once
     # the program has imported numpy itself (a value cannot be numpy's before that).
     options = _OPTIONS if "numpy" in sys.modules else _OPTIONS_NO_NUMPY
-    try:
+    try:  # the fast path: orjson itself, with a hook for the types it does not know
         raw = orjson.dumps(value, default=_default, option=options)
     except (TypeError, ValueError):  # cycles, >64-bit ints, keys orjson refuses, hook failures
-        raw = orjson.dumps(to_jsonable(value), option=options)
+        # The rest is written as orjson writes it (numbers, key names), so a value's JSON does
+        # not depend on whether another part of it needed this path.
+        raw = orjson.dumps(_sanitize(value, set(), 0, True), option=options)
     if len(raw) > max_bytes:
         return _truncated(raw)
     return raw.decode()
@@ -61,7 +63,7 @@ def loads(text: str | bytes) -> Any:
 
 def to_jsonable(value: Any) -> Any:
     """Return a structure of plain JSON types equivalent to `value`, cutting cycles."""
-    return _sanitize(value, set(), 0)
+    return _sanitize(value, set(), 0, False)
 
 
 def _truncated(raw: bytes) -> str:
@@ -70,10 +72,14 @@ def _truncated(raw: bytes) -> str:
     return orjson.dumps(marker).decode()
 
 
-def _sanitize(value: Any, seen: set[int], depth: int) -> Any:
+def _sanitize(value: Any, seen: set[int], depth: int, like_orjson: bool) -> Any:
+    """`like_orjson`: keep the integers orjson writes as numbers (up to 2**64 - 1, not only
+    signed 64-bit ones) and name keys as orjson does (`true`, `null`, `1e-7`)."""
     if isinstance(value, _JSON_SCALARS):
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**63:
-            return str(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            low, high = (-(2**63), 2**64) if like_orjson else (-(2**63) + 1, 2**63)
+            if not low <= value < high:
+                return str(value)
         if isinstance(value, str):
             return _SURROGATE.sub("\ufffd", value)  # not UTF-8; as the stores keep text
         return value
@@ -85,19 +91,24 @@ def _sanitize(value: Any, seen: set[int], depth: int) -> Any:
     seen.add(key)
     try:
         if isinstance(value, Mapping):
-            return {_key(k): _sanitize(v, seen, depth + 1) for k, v in value.items()}
+            name = _orjson_key if like_orjson else _key
+            return {name(k): _sanitize(v, seen, depth + 1, like_orjson) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return [_sanitize(v, seen, depth + 1) for v in value]
+            return [_sanitize(v, seen, depth + 1, like_orjson) for v in value]
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-            return _sanitize(fields, seen, depth + 1)
+            return _sanitize(fields, seen, depth + 1, like_orjson)
+        if like_orjson:  # a value orjson writes by itself (datetime, UUID, enum...) as it does
+            with contextlib.suppress(TypeError, ValueError):
+                options = _OPTIONS if "numpy" in sys.modules else _OPTIONS_NO_NUMPY
+                return orjson.loads(orjson.dumps(value, default=_default, option=options))
         try:
             converted = _default(value)
         except TypeError:
             return _repr(value)
         if converted is value:
             return _repr(value)
-        return _sanitize(converted, seen, depth + 1)
+        return _sanitize(converted, seen, depth + 1, like_orjson)
     finally:
         seen.discard(key)
 
@@ -108,6 +119,17 @@ def _key(key: Any) -> str:
     if isinstance(key, enum.Enum):
         return str(key.value)
     return str(key)
+
+
+def _orjson_key(key: Any) -> str:
+    """The name orjson gives the key (OPT_NON_STR_KEYS), or `_key`'s if orjson refuses it."""
+    if isinstance(key, str):
+        return _SURROGATE.sub("\ufffd", key)
+    try:
+        name: str = next(iter(orjson.loads(orjson.dumps({key: None}, option=_OPTIONS_NO_NUMPY))))
+        return name
+    except (TypeError, ValueError, StopIteration):
+        return _key(key)
 
 
 def _default(obj: Any) -> Any:

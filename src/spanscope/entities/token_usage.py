@@ -19,11 +19,16 @@ _FIELDS = (
     ("cache_creation_input_tokens", K.GEN_AI_CACHE_CREATION_TOKENS),
 )
 
+_KEYS = tuple(key for _, key in _FIELDS)
+
 
 def aggregate_token_usage(spans: Sequence[Span]) -> dict[str, int] | None:
     """Totals of input, output (and cache) tokens, or None when no span reports usage."""
     usage: dict[str, dict[str, int]] = {}
     for span in spans:
+        attrs = span.attributes_json
+        if not any(key in attrs for key in _KEYS):  # most spans: no decoding at all
+            continue
         found = {}
         for name, key in _FIELDS:
             value = span.get_attribute(key)

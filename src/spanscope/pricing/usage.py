@@ -31,6 +31,11 @@ class TokenCounts:
 
 def token_counts(span: Span) -> TokenCounts | None:
     """The span's usage, or None when it reports neither input nor output tokens nor images."""
+    attrs = span.attributes_json
+    # Most spans report no usage: a few key lookups, not nine decodes (the export thread
+    # prices every span it stores).
+    if not any(key in attrs for key in _REPORTING):
+        return None
     values = {
         name: _count(span, key)
         for name, key in (
@@ -59,6 +64,10 @@ def token_counts(span: Span) -> TokenCounts | None:
     )
     counts["output"] = max(counts["output"], counts["reasoning"] + counts["image_output"])
     return TokenCounts(**counts)
+
+
+# A span reports usage only through one of these (see the None case of token_counts).
+_REPORTING = (K.GEN_AI_INPUT_TOKENS, K.GEN_AI_OUTPUT_TOKENS, K.IMAGES)
 
 
 def span_models(span: Span) -> tuple[list[str], str | None]:

@@ -18,6 +18,7 @@ first one; `experiment_conflicts` finds them.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from spanscope.entities.derivation import compute_trace_info
@@ -198,5 +199,8 @@ def priced(trace: Trace) -> Trace:
     """The trace with its LLM spans priced by the price book and its cost rolled up (a store
     prices what it stores, whoever sent it; see docs/cost.md)."""
     spans = price_spans(trace.data.spans)
-    info = dataclasses.replace(trace.info, cost=trace_cost(spans))
+    cost = trace_cost(spans)
+    if cost is None and trace.info.cost is None and all(map(operator.is_, spans, trace.spans)):
+        return trace  # nothing to price (most traces): no copies
+    info = dataclasses.replace(trace.info, cost=cost)
     return Trace(info, TraceData(spans))

@@ -187,8 +187,13 @@ class LiveSpan(Span):
         self._buffer.on_span_end(self)
 
     def freeze(self) -> Span:
-        """A finished, immutable copy of this span (deferred work done first)."""
+        """A finished, immutable span with this span's fields (deferred work done first).
+
+        The attribute dict and the event list are handed over, not copied: an ended span
+        refuses every setter, and the deferred work and the span processors ran before this.
+        """
         self.finalize()
+        events = self._events
         return Span(
             trace_id=self._trace_id,
             span_id=self._span_id,
@@ -197,8 +202,8 @@ class LiveSpan(Span):
             start_time_ns=self._start_time_ns,
             end_time_ns=self._end_time_ns,
             status=self._status,
-            attributes_json=dict(self.attributes_json),
-            events=list(self._events),
+            attributes_json=self.attributes_json,
+            events=[] if events is _NO_EVENTS else events,
         )
 
     def _writable(self, what: str) -> bool:

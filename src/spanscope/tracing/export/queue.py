@@ -184,7 +184,7 @@ class ExportQueue:
             return
         try:
             spill = self._behind()
-            traces = [t for t in map(_build, buffers) if t is not None]
+            traces = self._build_all(buffers, polite=not spill)
             if not traces:
                 return
             self._current = traces
@@ -197,6 +197,23 @@ class ExportQueue:
                 self._held -= nbytes
         if not spill:
             self._replay_spilled()
+
+    def _build_all(self, buffers: Sequence[TraceBuffer], polite: bool) -> list[Trace]:
+        """Build the batch's traces. Polite (the queue is short): the GIL is offered to the
+        application after each trace, and a thread that is running Python keeps it for the
+        interpreter's switch interval, so building waits while the application is busy and
+        runs while it waits on I/O. A trace that has waited an export interval is built at
+        full speed, so what a killed process loses stays within one interval's worth; behind,
+        the worker builds at full speed too."""
+        traces = []
+        interval_ns = self._interval * 1e9
+        for buffer in buffers:
+            trace = _build(buffer)
+            if trace is not None:
+                traces.append(trace)
+            if polite and _age_ns(buffer) < interval_ns:
+                time.sleep(0)
+        return traces
 
     def _replay_spilled(self) -> None:
         """The worker caught up: let the replay deliver what was spilled meanwhile."""
@@ -275,6 +292,13 @@ class ExportQueue:
             elif traces:
                 _dropped(exporter, len(traces), TimeoutError("exit flush budget spent"))
         return len(traces)
+
+
+def _age_ns(buffer: TraceBuffer) -> float:
+    """How long ago the trace's root span ended (infinite if unknown)."""
+    root = buffer.root
+    end = None if root is None else root.end_time_ns
+    return math.inf if end is None else time.time_ns() - end
 
 
 def _build(buffer: TraceBuffer) -> Trace | None:
