@@ -28,6 +28,7 @@ from benchmarks.summary import ENV_SUMMARY  # noqa: E402
 # name -> (arguments at the default size, arguments at the goals' size)
 SUITE: dict[str, tuple[list[str], list[str]]] = {
     "import": (["import_time.py", "--runs", "5"], ["import_time.py", "--runs", "9"]),
+    "overhead": (["overhead.py", "--quick"], ["overhead.py"]),
     "burst": (["burst.py", "--quick"], ["burst.py"]),
     "metrics": (
         ["metrics.py", "--traces", "100000", "--runs", "3"],

@@ -418,6 +418,65 @@ def report(results: dict[str, Any], mode: str) -> bool:
     return valid
 
 
+def summarise(results: dict[str, Any]) -> None:
+    """The headline figures for `make bench`'s table (benchmarks/bench.py)."""
+    from overhead_export import ORJSON_FACTOR, PEAK_PER_SPAN, RESIDUAL_MB, RUNNING_LIMIT
+    from summary import record
+
+    res = {s: results[s]["scenarios"] for s in SYSTEMS}
+    for key, (label, _) in SCENARIOS.items():
+        ss, ot, ml = (res[s][key]["overhead_us"] for s in SYSTEMS)
+        goals = results["goals"][key]
+        record(
+            "overhead",
+            f"{label}, µs per span",
+            ss,
+            "µs",
+            peer="OTel SDK",
+            peer_value=ot,
+            goal=f"<= {OTEL_LIMIT}x OTel",
+            met=goals["vs_otel"],
+        )
+        record("overhead", f"{label}, µs per span", ss, "µs", peer="mlflow", peer_value=ml)
+    export, memory = results["export"], results["memory"]
+    for key in ("one", "chat"):
+        running, deferred = export[key]["running"], export[key]["deferred"]
+        record(
+            "overhead",
+            f"{key} span with the store export running / deferred",
+            running / deferred if deferred else 0.0,
+            "x",
+            goal=f"<= {RUNNING_LIMIT:g}x",
+            met=running <= RUNNING_LIMIT * deferred,
+        )
+    record(
+        "overhead",
+        "10.8 KB chat span, export running",
+        export["chat"]["running"],
+        "µs",
+        peer="orjson",
+        peer_value=export["orjson_chat_us"],
+        goal=f"<= {ORJSON_FACTOR:g}x orjson",
+        met=export["chat"]["running"] <= ORJSON_FACTOR * export["orjson_chat_us"],
+    )
+    record(
+        "memory",
+        "peak growth per span (10,000 x 5, default export)",
+        memory["rss_peak_per_span"],
+        "B",
+        goal=f"<= {PEAK_PER_SPAN} B",
+        met=memory["rss_peak_per_span"] <= PEAK_PER_SPAN,
+    )
+    record(
+        "memory",
+        "left after flush and GC",
+        memory["rss_residual_mb"],
+        "MB",
+        goal=f"<= {RESIDUAL_MB:g} MB",
+        met=memory["rss_residual_mb"] <= RESIDUAL_MB,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few iterations (smoke test)")
@@ -439,6 +498,7 @@ def main() -> None:
         results["export"], results["memory"], results["otel"]["scenarios"]
     )
     results["export_goals"] = export_goals
+    summarise(results)
     missed += [k for k, met in export_goals.items() if not met]
     for name in PHASES:
         valid = valid and results[name]["check"]["valid"]
