@@ -3,6 +3,9 @@ when it is read), equal to what was written, and their values the reader's own."
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import orjson
 
 from spanscope import Trace
@@ -82,6 +85,30 @@ def test_spans_read_back_equal_those_written(store: SqlTraceStore) -> None:
         decoded = {k: orjson.loads(v) for k, v in span.attributes_json.items()}
         assert decoded == {k: orjson.loads(v) for k, v in original.attributes_json.items()}
         assert span.get_attribute("no.such.key", "absent") == "absent"
+
+
+def test_a_read_span_decodes_on_first_use_and_is_a_plain_span(store: SqlTraceStore) -> None:
+    store = emptied(store)
+    trace = make_trace(fail=True)
+    store.write_traces([trace])
+    written = sorted(trace.data.spans, key=lambda s: (s.start_time_ns, s.span_id))
+    firsts = ["status", "events", "name", "parent_id", "duration_ns", "attributes", "inputs"]
+    for first in firsts:  # whichever field is read first decodes the whole span
+        read = store.get_trace(trace.info.trace_id).data.spans
+        assert len(read) == len(written)
+        for span, original in zip(read, written, strict=True):
+            assert getattr(span, first) == getattr(original, first), first
+            assert span == original
+    # Copied and pickled before anything decoded them.
+    assert [copy.copy(s) for s in store.get_trace(trace.info.trace_id).data.spans] == written
+    read = store.get_trace(trace.info.trace_id).data.spans
+    assert [pickle.loads(pickle.dumps(s)) for s in read] == written
+    for span, original in zip(
+        store.get_trace(trace.info.trace_id).data.spans, written, strict=True
+    ):
+        assert isinstance(span, Span)
+        assert not hasattr(span, "no_such_field")  # a missing attribute stays missing
+        assert repr(span) == repr(original)
 
 
 def test_a_read_spans_values_are_the_callers_own(store: SqlTraceStore) -> None:

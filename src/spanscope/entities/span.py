@@ -194,8 +194,14 @@ class Span:
 
     @classmethod
     def from_stored(cls, content: str | bytes) -> Span:
-        """The span of a store's JSON (the shape of `to_dict`, written by the store): decoded
-        once, its attributes kept decoded, not re-encoded nor capped."""
+        """The span of a store's JSON (the shape of `to_dict`, written by the store), decoded
+        on first use (a page of traces read for their info never decodes its spans); its
+        attributes are then kept decoded, not re-encoded nor capped."""
+        span = _StoredSpan.__new__(_StoredSpan)
+        span._content = content
+        return span
+
+    def _decode(self, content: str | bytes) -> None:
         data = orjson.loads(content)
         decoded = dict(data.get("attributes") or {})
         decoded[SpanAttributeKey.SPAN_TYPE] = data.get("span_type") or SpanType.UNKNOWN
@@ -206,20 +212,18 @@ class Span:
             if data.get(field) is not None:
                 decoded[key] = data[field]
         end = data.get("end_time_ns")
-        span = cls.__new__(cls)
-        span._trace_id = data["trace_id"]
-        span._span_id = data["span_id"]
-        span._parent_id = data.get("parent_id")
-        span._name = data["name"]
-        span._start_time_ns = int(data["start_time_ns"])
-        span._end_time_ns = None if end is None else int(end)
+        self._trace_id = data["trace_id"]
+        self._span_id = data["span_id"]
+        self._parent_id = data.get("parent_id")
+        self._name = data["name"]
+        self._start_time_ns = int(data["start_time_ns"])
+        self._end_time_ns = None if end is None else int(end)
         status = data.get("status") or {}
         plain = None if status.get("message") else _PLAIN_STATUS.get(status.get("code", "UNSET"))
-        span._status = SpanStatus.from_dict(status) if plain is None else plain
-        span._attrs = None
-        span._decoded = decoded
-        span._events = [SpanEvent.from_dict(e) for e in data.get("events") or []]
-        return span
+        self._status = SpanStatus.from_dict(status) if plain is None else plain
+        self._attrs = None
+        self._decoded = decoded
+        self._events = [SpanEvent.from_dict(e) for e in data.get("events") or []]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Span):
@@ -232,4 +236,28 @@ class Span:
         return (
             f"{type(self).__name__}(name={self._name!r}, span_type={self.span_type!r}, "
             f"span_id={self._span_id!r}, parent_id={self._parent_id!r})"
+        )
+
+
+class _StoredSpan(Span):
+    """A span read from a store: its stored JSON is decoded when a field is first read (an
+    unset slot raises AttributeError, which lands in `__getattr__`)."""
+
+    __slots__ = ("_content",)
+    _content: str | bytes | None
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_content":
+            raise AttributeError(name)
+        content = self._content
+        if content is None:  # decoded already: the attribute does not exist
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self._content = None
+        self._decode(content)
+        return getattr(self, name)
+
+    def __repr__(self) -> str:
+        return (
+            f"Span(name={self.name!r}, span_type={self.span_type!r}, "
+            f"span_id={self.span_id!r}, parent_id={self.parent_id!r})"
         )
