@@ -23,7 +23,7 @@ from sqlalchemy import Connection, text
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO, "src"), REPO]
 
-from benchmarks.scale import arguments, seeded_stores  # noqa: E402
+from benchmarks.scale import arguments, numbered_rows, seeded_stores  # noqa: E402
 from benchmarks.summary import record  # noqa: E402
 
 from spanscope.store.sql.store import SqlTraceStore  # noqa: E402
@@ -46,13 +46,7 @@ QUERIES: dict[str, tuple[str | None, list[str] | None]] = {  # label -> (filter,
 def seed(store: SqlTraceStore, experiment: int, count: int) -> None:
     """`count` traces 10 ms apart; feedback on every tenth (see the module docstring)."""
     sqlite = store.dialect == "sqlite"
-    numbers = (
-        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < :last) "
-        if sqlite
-        else ""
-    )
-    source = "n" if sqlite else "generate_series(0, :last) AS n(i)"
-    trace_id = "printf('%032x', i)" if sqlite else "lpad(to_hex(i), 32, '0')"
+    numbers, source, trace_id = numbered_rows(store.dialect)
     with store.engine.begin() as conn:
         conn.execute(
             text(

@@ -24,7 +24,7 @@ from sqlalchemy import text
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO, "src"), REPO]
 
-from benchmarks.scale import arguments, seeded_stores  # noqa: E402
+from benchmarks.scale import arguments, numbered_rows, seeded_stores  # noqa: E402
 from benchmarks.summary import record  # noqa: E402
 
 from spanscope.store.sql.store import SqlTraceStore  # noqa: E402
@@ -45,14 +45,7 @@ def seed(
 ) -> None:
     """`count` traces evenly over `span` ms from `base` (see the module docstring); ids after
     those already stored."""
-    sqlite = store.dialect == "sqlite"
-    numbers = (
-        "WITH RECURSIVE n(i) AS (SELECT :first UNION ALL SELECT i + 1 FROM n WHERE i < :last) "
-        if sqlite
-        else ""
-    )
-    source = "n" if sqlite else "generate_series(CAST(:first AS BIGINT), :last) AS n(i)"
-    trace_id = "printf('%032x', i)" if sqlite else "lpad(to_hex(i), 32, '0')"
+    numbers, source, trace_id = numbered_rows(store.dialect, ":first")
     with store.engine.begin() as conn:
         first = conn.execute(text("SELECT count(*) FROM traces")).scalar_one()
         conn.execute(

@@ -18,10 +18,7 @@ The figures are in benchmarks/reads_results.md.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -29,7 +26,7 @@ from sqlalchemy import Connection, text
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO, "src"), REPO]
 
-from benchmarks.scale import arguments, seeded_stores  # noqa: E402
+from benchmarks.scale import arguments, median_ms, numbered_rows, seeded_stores  # noqa: E402
 from benchmarks.summary import record  # noqa: E402
 
 from spanscope.store.sql.store import SqlTraceStore  # noqa: E402
@@ -81,14 +78,7 @@ def seed(store: SqlTraceStore, experiment: int, count: int) -> None:
 
 
 def _insert(conn: Connection, dialect: str, experiment: int, first: int, count: int) -> None:
-    sqlite = dialect == "sqlite"
-    numbers = (
-        "WITH RECURSIVE n(i) AS (SELECT :first UNION ALL SELECT i + 1 FROM n WHERE i < :last) "
-        if sqlite
-        else ""
-    )
-    source = "n" if sqlite else "generate_series(CAST(:first AS BIGINT), :last) AS n(i)"
-    trace_id = "printf('%032x', i)" if sqlite else "lpad(to_hex(i), 32, '0')"
+    numbers, source, trace_id = numbered_rows(dialect, ":first")
     as_text = "CAST({} AS TEXT)"
     session = f"'session-' || {as_text.format('i / 4')}"
     user = f"'user-' || {as_text.format('(i / 4) % 1000')}"
@@ -149,17 +139,6 @@ def _insert(conn: Connection, dialect: str, experiment: int, first: int, count: 
         )
 
 
-def _median_ms(call: Callable[[], int], runs: int) -> tuple[float, int]:
-    call()  # warm-up
-    timings = []
-    found = 0
-    for _ in range(runs):
-        start = time.perf_counter()
-        found = call()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings), found
-
-
 def time_reads(
     store: SqlTraceStore, experiment: str, runs: int
 ) -> list[tuple[str, str, float, int]]:
@@ -189,19 +168,19 @@ def time_reads(
                         "order_by": [f"{sort} {direction}"],
                         "max_results": 50,
                     }
-                    ms, found = _median_ms(
+                    ms, found = median_ms(
                         lambda b=body: post("/api/v1/traces/search", b, "traces"),  # type: ignore[misc]
                         runs,
                     )
                     results.append((f"REST traces by {sort} {direction}", exp, ms, found))
             body = {"experiment_ids": [exp], "max_results": 100}
-            ms, found = _median_ms(
+            ms, found = median_ms(
                 lambda b=body: post("/api/v1/sessions/search", b, "sessions"),  # type: ignore[misc]
                 runs,
             )
             results.append(("REST sessions page", exp, ms, found))
             for spans in (False, True):
-                ms, found = _median_ms(
+                ms, found = median_ms(
                     lambda e=exp, s=spans: len(  # type: ignore[misc]
                         store.search_traces([e], max_results=100, include_spans=s)
                     ),

@@ -1,10 +1,12 @@
-"""What the scale benchmarks share (assessments.py, spans.py, metrics.py): a throwaway database
-per backend (SQLite in a temporary folder, PostgreSQL on a throwaway server from
-tests/postgres_server.py), an experiment seeded in bulk by SQL, and their command line."""
+"""What the scale benchmarks share (assessments.py, spans.py, metrics.py, reads.py): a
+throwaway database per backend (SQLite in a temporary folder, PostgreSQL on a throwaway server
+from tests/postgres_server.py), an experiment seeded in bulk by SQL, their timing and their
+command line."""
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -12,7 +14,7 @@ from contextlib import contextmanager
 
 from spanscope.store.sql.store import SqlTraceStore
 
-__all__ = ["arguments", "database", "seeded_stores"]
+__all__ = ["arguments", "database", "median_ms", "numbered_rows", "seeded_stores"]
 
 Seed = Callable[[SqlTraceStore, int, int], None]
 
@@ -54,3 +56,31 @@ def seeded_stores(
                 yield backend, store, experiment
             finally:
                 store.close()
+
+
+def numbered_rows(dialect: str, first: str = "0") -> tuple[str, str, str]:
+    """SQL that numbers rows i = `first` .. :last: (the WITH prefix, the FROM source, the trace
+    id of row i as 32 hex digits) for bulk INSERT ... SELECT seeds."""
+    if dialect == "sqlite":
+        numbers = (
+            f"WITH RECURSIVE n(i) AS (SELECT {first} UNION ALL SELECT i + 1 FROM n "
+            "WHERE i < :last) "
+        )
+        return numbers, "n", "printf('%032x', i)"
+    return (
+        "",
+        f"generate_series(CAST({first} AS BIGINT), :last) AS n(i)",
+        "lpad(to_hex(i), 32, '0')",
+    )
+
+
+def median_ms(call: Callable[[], int], runs: int) -> tuple[float, int]:
+    """The median ms of `runs` calls after a warm-up, and what the last call returned."""
+    call()
+    timings = []
+    found = 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        found = call()
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings), found

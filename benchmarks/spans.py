@@ -14,17 +14,14 @@ benchmarks/spans_results.md.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 
 from sqlalchemy import text
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [os.path.join(REPO, "src"), REPO]
 
-from benchmarks.scale import arguments, seeded_stores  # noqa: E402
+from benchmarks.scale import arguments, median_ms, numbered_rows, seeded_stores  # noqa: E402
 from benchmarks.summary import record  # noqa: E402
 
 from spanscope.store.sql.store import SqlTraceStore  # noqa: E402
@@ -54,14 +51,7 @@ TRACE_QUERIES: dict[str, str] = {
 
 def seed(store: SqlTraceStore, experiment: int, count: int) -> None:
     """`count` traces 10 ms apart, each with the five spans of _SPANS."""
-    sqlite = store.dialect == "sqlite"
-    numbers = (
-        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < :last) "
-        if sqlite
-        else ""
-    )
-    source = "n" if sqlite else "generate_series(0, :last) AS n(i)"
-    trace_id = "printf('%032x', i)" if sqlite else "lpad(to_hex(i), 32, '0')"
+    numbers, source, trace_id = numbered_rows(store.dialect)
     with store.engine.begin() as conn:
         conn.execute(
             text(
@@ -109,29 +99,18 @@ def seed(store: SqlTraceStore, experiment: int, count: int) -> None:
         conn.execute(text("ANALYZE"))  # `PRAGMA optimize`
 
 
-def _median_ms(call: Callable[[], int], runs: int) -> tuple[float, int]:
-    call()  # warm-up
-    timings = []
-    found = 0
-    for _ in range(runs):
-        start = time.perf_counter()
-        found = call()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings), found
-
-
 def time_queries(store: SqlTraceStore, experiment: str, runs: int) -> dict[str, tuple[float, int]]:
     """label -> (median ms of the first page of 100, items on it)."""
     results = {}
     for label, (filter_string, order_by) in SPAN_QUERIES.items():
-        results[label] = _median_ms(
+        results[label] = median_ms(
             lambda f=filter_string, o=order_by: len(  # type: ignore[misc]
                 store.search_spans([experiment], f, o, max_results=100)
             ),
             runs,
         )
     for label, filter_string in TRACE_QUERIES.items():
-        results[label] = _median_ms(
+        results[label] = median_ms(
             lambda f=filter_string: len(  # type: ignore[misc]
                 store.search_traces([experiment], f, max_results=100)
             ),
