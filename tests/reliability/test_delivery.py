@@ -121,6 +121,54 @@ def test_exit_with_the_server_down_spools_within_the_budget(tmp_path: Path) -> N
     assert sum(row.traces for row in Spool(tmp_path / "spool").status()) == 300
 
 
+def test_exit_while_a_written_ahead_batch_is_being_sent_spools_it_once(tmp_path: Path) -> None:
+    # At exit the worker is still sending a batch it wrote ahead to the spool (its destination
+    # answers after the exit's grace): the exit spools what is queued, not that batch again.
+    code = """
+    import threading, time, spanscope
+
+    class Slow:
+        sending = threading.Event()
+
+        def destination(self):
+            return "otlp:http://127.0.0.1:9/v1/traces"
+
+        def write_ahead(self):
+            return True
+
+        def export(self, traces):
+            raise AssertionError("a write-ahead exporter is sent encoded batches")
+
+        def encode(self, traces):
+            return b"x" * len(traces)
+
+        def deliver(self, destination, payload, timeout_s, headers=None):
+            self.sending.set()
+            time.sleep(30)  # past the exit's grace (the delivery timeout, 1 s)
+
+        def shutdown(self):
+            pass
+
+    slow = Slow()
+    spanscope.tracing.set_exporters([slow])
+    spanscope.tracing.configure(batch_size=100)
+
+    @spanscope.trace
+    def work(n):
+        return n
+
+    for n in range(100):
+        work(n)
+    assert slow.sending.wait(30)  # the worker is sending the first 100
+    for n in range(100, 300):
+        work(n)
+    """
+    env = _env(tmp_path, SPANSCOPE_EXIT_FLUSH_TIMEOUT_S="0.5", SPANSCOPE_DELIVERY_TIMEOUT_S="1")
+    result = _python(code, env)
+    assert result.returncode == 0, result.stderr
+    assert sum(row.traces for row in Spool(tmp_path / "spool").status()) == 300
+
+
 def test_a_killed_process_leaves_its_spool_to_the_next(
     backend: SqlTraceStore, tmp_path: Path
 ) -> None:

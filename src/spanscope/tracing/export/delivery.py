@@ -111,6 +111,8 @@ class Delivery:
         self._pending = False
         # Batches claimed from the spool by this process's threads and not yet settled.
         self._claimed = 0
+        # destination -> the traces of the batch last written ahead for it (see `holds`).
+        self._written_ahead: dict[str, Sequence[Trace]] = {}
 
     # -- from the export queue ----------------------------------------------------------
 
@@ -135,6 +137,7 @@ class Delivery:
         batch_id = self._append(destination, payload, traces)
         if batch_id is None:
             return 0
+        self._written_ahead[destination] = traces
         if self._is_down(destination):
             self.spool.release(batch_id)
             _count(traces_spooled=count)
@@ -148,6 +151,11 @@ class Delivery:
         self.spool.ack(batch_id)
         self._up(destination)
         return count
+
+    def holds(self, destination: str, traces: Sequence[Trace]) -> bool:
+        """Whether this very batch was written ahead to the spool for `destination` (an exit
+        past its budget need not spool it again)."""
+        return self._written_ahead.get(destination) is traces
 
     def spool_only(self, exporter: SpoolingExporter, traces: Sequence[Trace]) -> None:
         """At exit, past the flush budget: keep the batch in the spool without sending it."""

@@ -277,21 +277,31 @@ class ExportQueue:
             else:
                 buffers.append(item)
         traces = [t for t in map(_build, buffers) if t is not None]
+        current: list[Trace] = []
         if self._export_lock.acquire(timeout=grace_s):
             self._export_lock.release()
         else:  # still at it: spool its batch too (stores are idempotent on span ids)
-            traces = [*(self._current or ()), *traces]
+            current = self._current or []
         delivery = _delivery()
         for exporter in list(STATE.exporters):
+            batch = traces
+            if current and not (
+                delivery is not None  # a batch written ahead is in the spool already
+                and _spools(exporter)
+                and delivery.holds(exporter.destination(), current)
+            ):
+                batch = [*current, *traces]
+            if not batch:
+                continue
             if delivery is not None and _spools(exporter):
                 try:
-                    delivery.spool_only(exporter, traces)
+                    delivery.spool_only(exporter, batch)
                 except Exception as exc:
                     report_background_error("spooling at exit", exc)
-                    _dropped(exporter, len(traces), exc)
-            elif traces:
-                _dropped(exporter, len(traces), TimeoutError("exit flush budget spent"))
-        return len(traces)
+                    _dropped(exporter, len(batch), exc)
+            else:
+                _dropped(exporter, len(batch), TimeoutError("exit flush budget spent"))
+        return len(current) + len(traces)
 
 
 def _age_ns(buffer: TraceBuffer) -> float:
