@@ -116,7 +116,10 @@ def run_export(quick: bool) -> dict[str, Any]:
     rounds, calls, warmup = PLANS[quick]
     work = _workloads(ss.trace)
     settings = {
-        "deferred": (store, {"batch_size": BIG_QUEUE, "export_interval_s": 3600.0}),
+        "deferred": (
+            store,
+            {"batch_size": BIG_QUEUE, "export_interval_s": 3600.0, "queue_memory_bytes": 2**40},
+        ),
         "running": (store, {}),
         "noop": ([NoOp()], {}),
     }
@@ -132,6 +135,9 @@ def run_export(quick: bool) -> dict[str, Any]:
                     queue_size=BIG_QUEUE,
                     batch_size=options.get("batch_size", defaults.batch_size),
                     export_interval_s=options.get("export_interval_s", defaults.export_interval_s),
+                    queue_memory_bytes=options.get(
+                        "queue_memory_bytes", defaults.queue_memory_bytes
+                    ),
                 )
                 gc.collect()
                 base, cost = _loop(plain, arg, calls), _loop(traced, arg, calls)

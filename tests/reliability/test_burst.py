@@ -1,5 +1,6 @@
-"""Bursts: the export queue spills to the spool rather than dropping; the caller never waits;
-drops happen only where both the queue and the spool are capped small on purpose."""
+"""Bursts: past its memory budget the export queue moves the oldest traces to its overflow file
+rather than dropping them; the caller never waits; drops happen only where the queue is capped
+small on purpose, or the overflow is full or off."""
 
 from __future__ import annotations
 
@@ -62,24 +63,54 @@ def _inputs(store: SqlTraceStore) -> list[int]:
             return sorted(found)
 
 
-def test_a_burst_past_the_old_limit_spills_and_loses_nothing(store: SqlTraceStore) -> None:
-    # 12,000 traces (the old queue took 10,000) wait while the worker sleeps; when it runs it is
-    # far behind (past a quarter of 16 MiB): it spills the oldest, exports the rest, and flush
-    # waits for the replay of what it spilled.
+def test_a_burst_past_the_memory_budget_goes_through_the_overflow_and_loses_nothing(
+    store: SqlTraceStore,
+) -> None:
+    # 12,000 traces of about 1 KiB each, 12 times the memory budget: the oldest move to the
+    # overflow file while the burst goes on, and flush waits for all of them.
     spanscope.tracing.configure(
-        queue_max_bytes=16 * 1024 * 1024, batch_size=1_000_000, export_interval_s=60
+        queue_memory_bytes=1024 * 1024, batch_size=1_000_000, export_interval_s=60
     )
     for n in range(12_000):
         work(n)
-    assert spanscope.tracing.stats().queue_size == 12_000
     assert spanscope.flush()
     stats = spanscope.tracing.stats()
-    assert stats.traces_dropped_queue_full == stats.traces_evicted == 0
-    assert stats.traces_spooled > 4_000  # the worker was behind: most went through the spool
-    assert stats.traces_replayed == stats.traces_spooled
-    assert stats.traces_exported + stats.traces_replayed == 12_000
+    assert stats.traces_dropped_queue_full == stats.traces_dropped_export_error == 0
+    assert stats.traces_overflowed > 6_000
+    assert stats.traces_exported == 12_000
+    assert stats.queue_size == 0
     assert _inputs(store) == list(range(12_000))
-    assert Spool().status() == []
+    assert Spool().status() == []  # nothing went through the spool
+
+
+def test_a_flush_during_a_burst_waits_for_the_overflow_before_it(store: SqlTraceStore) -> None:
+    spanscope.tracing.configure(queue_memory_bytes=64 * 1024, export_interval_s=60)
+    done = threading.Event()
+
+    made: list[int] = []
+
+    def burst() -> None:  # at most 6,000 more, made while the flush runs
+        for n in range(10_000, 16_000):
+            if done.is_set():
+                return
+            work(n)
+            made.append(n)
+
+    for n in range(3_000):
+        work(n)
+    other = threading.Thread(target=burst)
+    other.start()
+    try:
+        assert spanscope.flush()  # returns while the other thread goes on making traces
+        stored = set(_inputs(store))
+    finally:
+        done.set()
+        other.join()
+    assert set(range(3_000)) <= stored
+    assert spanscope.tracing.stats().traces_overflowed > 0
+    assert spanscope.flush()
+    assert spanscope.tracing.stats().traces_dropped_queue_full == 0
+    assert _inputs(store) == [*range(3_000), *made]
 
 
 def test_the_caller_never_waits_for_a_held_exporter(store: SqlTraceStore) -> None:
@@ -101,11 +132,13 @@ def test_the_caller_never_waits_for_a_held_exporter(store: SqlTraceStore) -> Non
     assert _inputs(store) == list(range(-1, 3_000))
 
 
-def test_with_queue_and_spool_capped_small_losses_are_counted_and_warned(
+def test_with_queue_and_overflow_capped_small_losses_are_counted_and_warned(
     store: SqlTraceStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setenv("SPANSCOPE_SPOOL_MAX_BYTES", "1")  # each spilled batch evicts the last
-    spanscope.tracing.configure(queue_max_bytes=100_000, batch_size=2, export_interval_s=60)
+    monkeypatch.setenv("SPANSCOPE_SPOOL_MAX_BYTES", "1")  # the overflow takes one chunk
+    spanscope.tracing.configure(
+        queue_max_bytes=100_000, queue_memory_bytes=20_000, batch_size=2, export_interval_s=60
+    )
     held = HeldExporter()
     spanscope.tracing.set_exporters([StoreExporter(), held])
     with caplog.at_level(logging.WARNING, logger="spanscope"):
@@ -113,27 +146,29 @@ def test_with_queue_and_spool_capped_small_losses_are_counted_and_warned(
         work(-1)  # a batch: the worker wakes and is held with both
         assert held.entered.wait(30)
         for n in range(149):
-            work(n)  # about 95 fit in 100,000 estimated bytes; the rest are dropped
+            work(n)  # a chunk goes to the overflow, about 95 fit in memory, the rest drop
         queued = spanscope.tracing.stats().queue_size
         held.release.set()
         assert spanscope.flush()
     stats = spanscope.tracing.stats()
     assert 0 < queued < 149
+    assert stats.traces_overflowed > 0
     assert stats.traces_dropped_queue_full == 149 - queued
-    assert stats.traces_evicted > 0
     stored = _inputs(store)
-    assert len(stored) + stats.traces_dropped_queue_full + stats.traces_evicted == 151
+    assert len(stored) + stats.traces_dropped_queue_full == 151
     # The exporter that cannot spool got every trace that was not dropped at the queue.
     assert len(held.traces) == 2 + queued
     messages = [r.getMessage() for r in caplog.records]
     assert sum("export queue full" in m for m in messages) == 1
     assert any("SPANSCOPE_EXPORT_QUEUE_MAX_BYTES" in m for m in messages)
-    assert any("evicted" in m and "SPANSCOPE_SPOOL_MAX_BYTES" in m for m in messages)
+    assert any("overflow" in m and "SPANSCOPE_SPOOL_MAX_BYTES" in m for m in messages)
 
 
 def test_queue_limits_are_checked() -> None:
     with pytest.raises(spanscope.InvalidArgumentError, match="queue_max_bytes"):
         spanscope.tracing.configure(queue_max_bytes=0)
+    with pytest.raises(spanscope.InvalidArgumentError, match="queue_memory_bytes"):
+        spanscope.tracing.configure(queue_memory_bytes=-1)
 
 
 class _SlowAckSpool(Spool):

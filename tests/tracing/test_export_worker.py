@@ -52,12 +52,12 @@ def test_a_short_queue_offers_the_gil_after_each_trace(
     assert sorted(t.data.spans[0].outputs for t in spanscope_traces.traces) == list(range(1, 21))
 
 
-def test_a_queue_past_its_high_water_mark_exports_at_full_speed(
+def test_a_queue_past_half_its_memory_budget_exports_at_full_speed(
     spanscope_traces: TraceCapture, counting: CountingTime
 ) -> None:
-    # 10 traces of about 1 KiB are past a quarter of 16 KiB, well within the bound itself.
+    # 10 traces of about 1 KiB are past half of 16 KiB, within the budget itself.
     spanscope.tracing.configure(
-        batch_size=1000, export_interval_s=3600.0, queue_max_bytes=16 * 1024
+        batch_size=1000, export_interval_s=3600.0, queue_memory_bytes=16 * 1024
     )
     for n in range(10):
         work(n)

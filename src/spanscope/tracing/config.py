@@ -17,7 +17,10 @@ class TracingConfig:
 
     sampling_ratio: float = 1.0
     # The export queue is bounded by an estimate of the memory its traces hold (see
-    # `TraceBuffer.estimated_bytes`); past a quarter of it the worker spills to the spool.
+    # `TraceBuffer.estimated_bytes`): past `queue_memory_bytes` the worker moves the oldest to
+    # the overflow file on disk; past `queue_max_bytes` (a worker stuck in an exporter, or the
+    # overflow off) new traces are dropped, counted.
+    queue_memory_bytes: int = 4 * 1024 * 1024
     queue_max_bytes: int = 256 * 1024 * 1024
     # An optional cap on the number of queued traces as well (None: bytes only).
     queue_size: int | None = None
@@ -37,6 +40,7 @@ class TracingConfig:
         config = cls()
         config.sampling_ratio = _env_float(C.ENV_SAMPLING_RATIO, config.sampling_ratio)
         config.queue_max_bytes = _env_int(C.ENV_QUEUE_MAX_BYTES, config.queue_max_bytes)
+        config.queue_memory_bytes = _env_int(C.ENV_QUEUE_MEMORY_BYTES, config.queue_memory_bytes)
         if os.environ.get(C.ENV_QUEUE_SIZE, "").strip():
             config.queue_size = _env_int(C.ENV_QUEUE_SIZE, 0)
         config.batch_size = _env_int(C.ENV_BATCH_SIZE, config.batch_size)
@@ -56,7 +60,13 @@ class TracingConfig:
             raise InvalidArgumentError(
                 f"sampling_ratio must be between 0.0 and 1.0, got {self.sampling_ratio!r}"
             )
-        for name in ("queue_size", "queue_max_bytes", "batch_size", "max_value_bytes"):
+        for name in (
+            "queue_size",
+            "queue_max_bytes",
+            "queue_memory_bytes",
+            "batch_size",
+            "max_value_bytes",
+        ):
             value = getattr(self, name)
             if name == "queue_size" and value is None:
                 continue

@@ -69,6 +69,7 @@ def configure(
     sampling_ratio: float | None = None,
     queue_size: int | None = None,
     queue_max_bytes: int | None = None,
+    queue_memory_bytes: int | None = None,
     batch_size: int | None = None,
     export_interval_s: float | None = None,
     max_value_bytes: int | None = None,
@@ -85,6 +86,7 @@ def configure(
         "sampling_ratio": sampling_ratio,
         "queue_size": queue_size,
         "queue_max_bytes": queue_max_bytes,
+        "queue_memory_bytes": queue_memory_bytes,
         "batch_size": batch_size,
         "export_interval_s": export_interval_s,
         "max_value_bytes": max_value_bytes,
@@ -104,12 +106,16 @@ def configure(
     queue_changed = (
         new.queue_size,
         new.queue_max_bytes,
+        new.queue_memory_bytes,
         new.batch_size,
+        new.spool,
         new.export_interval_s,
     ) != (
         old.queue_size,
         old.queue_max_bytes,
+        old.queue_memory_bytes,
         old.batch_size,
+        old.spool,
         old.export_interval_s,
     )
     if queue_changed:
@@ -174,6 +180,7 @@ def reset() -> None:
     STATE.traces_dropped_queue_full = 0
     STATE.traces_dropped_export_error = 0
     STATE.traces_spooled = 0
+    STATE.traces_overflowed = 0
     STATE.traces_replayed = 0
     STATE.traces_evicted = 0
     STATE.traces_dropped_spool_error = 0

@@ -39,6 +39,7 @@ class TracingStats:
     traces_dropped_queue_full: int
     traces_dropped_export_error: int
     traces_spooled: int
+    traces_overflowed: int
     traces_replayed: int
     traces_evicted: int
     traces_dropped_spool_error: int
@@ -74,6 +75,8 @@ class TracingState:
         # Spooled delivery (tracing/export/delivery.py), made with the queue.
         self.delivery: Delivery | None = None
         self.traces_spooled = 0
+        # Traces the export queue moved to its overflow file on disk during bursts.
+        self.traces_overflowed = 0
         self.traces_replayed = 0
         self.traces_evicted = 0
         self.traces_dropped_spool_error = 0
@@ -89,6 +92,7 @@ class TracingState:
             traces_dropped_queue_full=self.traces_dropped_queue_full,
             traces_dropped_export_error=self.traces_dropped_export_error,
             traces_spooled=self.traces_spooled,
+            traces_overflowed=self.traces_overflowed,
             traces_replayed=self.traces_replayed,
             traces_evicted=self.traces_evicted,
             traces_dropped_spool_error=self.traces_dropped_spool_error,

@@ -1,10 +1,19 @@
-"""Turns a finished trace buffer into a Trace, on the export worker thread."""
+"""Turns a finished trace buffer into a Trace, on the export worker thread.
+
+A trace the worker cannot export yet (it is behind) is first reduced to a record: plain
+tuples of its spans' fields, attribute values still JSON text, which the queue's overflow
+file keeps on disk (`tracing/export/overflow.py`) and `trace_from_record` turns into the
+same Trace later.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from spanscope.entities.derivation import compute_trace_info
+from spanscope.entities.span import Span
+from spanscope.entities.span_event import SpanEvent
+from spanscope.entities.span_status import SpanStatus, SpanStatusCode
 from spanscope.entities.trace import Trace, TraceData
 from spanscope.safety import logger
 from spanscope.tracing.live_span import LiveSpan
@@ -13,31 +22,123 @@ from spanscope.tracing.state import STATE, SpanProcessor
 if TYPE_CHECKING:
     from spanscope.tracing.trace_buffer import TraceBuffer
 
-__all__ = ["build_trace"]
+__all__ = ["TraceRecord", "build_trace", "trace_from_record", "trace_record"]
+
+# (trace_id, experiment_id, root span id, metadata, tags, request preview, response preview,
+#  client request id, spans as (span_id, parent_id, name, start, end, status code, status
+#  description, attributes as JSON text, events as (name, timestamp, attributes)))
+TraceRecord = tuple[Any, ...]
+_STATUS = {code.value: SpanStatus(code) for code in SpanStatusCode}
 
 
 def build_trace(buffer: TraceBuffer) -> Trace:
     """Apply user span processors, freeze the spans and compute the TraceInfo."""
+    root = _prepare(buffer)
+    return _assemble(
+        buffer.trace_id,
+        buffer.experiment_id,
+        root,
+        buffer.metadata,
+        buffer.tags,
+        buffer.request_preview,
+        buffer.response_preview,
+        buffer.client_request_id,
+        [live.freeze() for live in buffer.spans],
+    )
+
+
+def trace_record(buffer: TraceBuffer) -> TraceRecord:
+    """The buffer's trace as plain data (user span processors applied): what
+    `trace_from_record` makes the same Trace from."""
+    root = _prepare(buffer)
+    spans = []
+    for live in buffer.spans:
+        span = live.freeze()
+        status = span.status
+        spans.append(
+            (
+                span.span_id,
+                span.parent_id,
+                span.name,
+                span.start_time_ns,
+                span.end_time_ns,
+                status.status_code.value,
+                status.description,
+                span.attributes_json,
+                [(e.name, e.timestamp_ns, e.attributes) for e in span.events] or None,
+            )
+        )
+    return (
+        buffer.trace_id,
+        buffer.experiment_id,
+        root,
+        buffer.metadata,
+        buffer.tags,
+        buffer.request_preview,
+        buffer.response_preview,
+        buffer.client_request_id,
+        spans,
+    )
+
+
+def trace_from_record(record: TraceRecord) -> Trace:
+    trace_id, experiment_id, root, metadata, tags, request, response, client_id, fields = record
+    spans = [
+        Span(
+            trace_id=trace_id,
+            span_id=span_id,
+            parent_id=parent_id,
+            name=name,
+            start_time_ns=start,
+            end_time_ns=end,
+            status=_STATUS[code]
+            if not description
+            else SpanStatus(SpanStatusCode(code), description),
+            attributes_json=attributes,
+            events=[SpanEvent(*event) for event in events] if events else [],
+        )
+        for span_id, parent_id, name, start, end, code, description, attributes, events in fields
+    ]
+    return _assemble(
+        trace_id, experiment_id, root, metadata, tags, request, response, client_id, spans
+    )
+
+
+def _prepare(buffer: TraceBuffer) -> str:
+    """Run the spans' deferred work and the user's processors; returns the root's span id."""
     for live in buffer.spans:
         live.finalize()  # before the user's processors, which must see the whole span
     processors = STATE.span_processors
     if processors:
         for live in buffer.spans:
             _process(live, processors)
-    spans = [live.freeze() for live in buffer.spans]
     root = buffer.root
     if root is None:
         raise ValueError(f"trace {buffer.trace_id} has no root span")
+    return root.span_id
+
+
+def _assemble(
+    trace_id: str,
+    experiment_id: str,
+    root_id: str,
+    metadata: dict[str, str] | None,
+    tags: dict[str, str] | None,
+    request_preview: str | None,
+    response_preview: str | None,
+    client_request_id: str | None,
+    spans: list[Span],
+) -> Trace:
     info = compute_trace_info(
-        buffer.trace_id,
-        buffer.experiment_id,
+        trace_id,
+        experiment_id,
         spans,
-        root_id=root.span_id,
-        metadata=buffer.metadata,
-        tags=buffer.tags,
-        request_preview=buffer.request_preview,
-        response_preview=buffer.response_preview,
-        client_request_id=buffer.client_request_id,
+        root_id=root_id,
+        metadata=metadata,
+        tags=tags,
+        request_preview=request_preview,
+        response_preview=response_preview,
+        client_request_id=client_request_id,
     )
     return Trace(info, TraceData(spans))
 

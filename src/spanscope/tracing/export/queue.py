@@ -4,14 +4,14 @@ The thread that ends a root span only appends the trace's buffer here and return
 waits for the exporters. A worker thread builds the Trace objects (previews, token usage, user
 span processors) and hands them to the exporters in batches.
 
-The queue is bounded by an estimate of the memory its traces hold
-(`SPANSCOPE_EXPORT_QUEUE_MAX_BYTES`, 256 MiB; `TraceBuffer.estimated_bytes`), not by a count.
-When the worker falls behind (more than a quarter of that held), it takes batches 8 times
-larger and spills them, oldest first, to the spool of every destination that can spool
-(encoded as a delivery failure would be); the replay delivers them once the burst is over.
-Only when the queue is full all the same (a destination that cannot spool, the spool off, or a
-small limit set on purpose) does the caller drop the trace, counted and warned. The queue is
-flushed by `spanscope.flush()`, at interpreter exit and on SIGTERM.
+Memory is what bounds the queue, estimated per trace (`TraceBuffer.estimated_bytes`), not a
+count. When the worker falls behind (more than `SPANSCOPE_EXPORT_QUEUE_MEMORY_BYTES`, 4 MiB,
+held), it moves the oldest traces to the overflow file on disk (`overflow.py`), which costs a
+small fraction of exporting them, and exports them from there, oldest first and in batches 8
+times larger, once it has caught up. Only when the queue is full all the same (the worker stuck
+in an exporter while `SPANSCOPE_EXPORT_QUEUE_MAX_BYTES`, 256 MiB, fill up; the spool, and with
+it the overflow, off; or a small limit set on purpose) does the caller drop the trace, counted
+and warned. The queue is flushed by `spanscope.flush()`, at interpreter exit and on SIGTERM.
 """
 
 from __future__ import annotations
@@ -32,36 +32,51 @@ from spanscope.entities.trace import Trace
 from spanscope.safety import logger, report_background_error, warn_rate_limited
 from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.state import STATE
-from spanscope.tracing.trace_builder import build_trace
+from spanscope.tracing.trace_builder import (
+    TraceRecord,
+    build_trace,
+    trace_from_record,
+    trace_record,
+)
 
 if TYPE_CHECKING:
     from spanscope.tracing.export.delivery import Delivery, SpoolingExporter
+    from spanscope.tracing.export.overflow import Overflow
     from spanscope.tracing.trace_buffer import TraceBuffer
 
 __all__ = ["ExportQueue", "ensure_queue", "flush"]
 
-# Under pressure batches grow this many times, up to _PRESSURE_BATCH_BYTES (estimated).
+# Behind, batches (and the overflow's chunks) grow this many times, within a quarter of the
+# memory budget (estimated).
 _PRESSURE_BATCH_FACTOR = 8
-_PRESSURE_BATCH_BYTES = 16 * 1024 * 1024
 
 
 class ExportQueue:
-    """A bounded FIFO of finished traces, drained in batches by one daemon thread."""
+    """A bounded FIFO of finished traces, drained in batches by one daemon thread; a second
+    one moves the oldest to the overflow file while the first is behind."""
 
     def __init__(self, config: TracingConfig) -> None:
         self._items: deque[TraceBuffer | threading.Event] = deque()
         self._max_bytes = config.queue_max_bytes
         self._max_count = config.queue_size if config.queue_size is not None else math.inf
-        # Past this the worker drains in larger batches and spills them to the spool.
-        self._high_water = config.queue_max_bytes // 4
+        # Past this the oldest traces move to the overflow file; past half of it the worker
+        # builds traces without giving way to the application.
+        self._memory_bytes = config.queue_memory_bytes
+        self._polite_bytes = config.queue_memory_bytes // 2
         self._batch_size = config.batch_size
         self._interval = config.export_interval_s
         # Estimated bytes of the queued traces and the batch being exported (freed after it).
         self._held = 0
         self._held_lock = threading.Lock()
-        # Traces spilled since the last flush, and since the replay last started.
-        self._spilled_unflushed = 0
-        self._spilled_unreplayed = False
+        self._overflow: Overflow | None = None
+        self._use_overflow = config.spool  # no disk writes when the spool is off
+        # Held while traces are between the queue and the overflow file, and while the worker
+        # looks at both: a flush marker is set only once every older trace is exported.
+        self._spill_lock = threading.Lock()
+        self._spill_wake = threading.Event()
+        self._spiller: threading.Thread | None = None
+        # Flush markers that wait for the overflow file to be exported.
+        self._markers: list[threading.Event] = []
         self._wake = threading.Event()
         self._stopping = False
         self._export_lock = threading.Lock()
@@ -73,7 +88,11 @@ class ExportQueue:
         self._thread.start()
 
     def size(self) -> int:
-        return sum(1 for item in list(self._items) if not isinstance(item, threading.Event))
+        """Traces waiting, in memory and in the overflow file."""
+        with self._spill_lock:  # none on their way from one to the other
+            queued = sum(1 for item in list(self._items) if not isinstance(item, threading.Event))
+            overflow = self._overflow
+            return queued + (overflow.traces if overflow is not None else 0)
 
     def held_bytes(self) -> int:
         """The estimated memory of the traces waiting here (and of the batch in export)."""
@@ -95,13 +114,10 @@ class ExportQueue:
             return
         buffer.nbytes = size
         items.append(buffer)
-        if len(items) >= self._batch_size:
+        if len(items) >= self._batch_size or self._held > self._memory_bytes:
             self._wake.set()
-
-    def take_spilled(self) -> int:
-        """Traces spilled to the spool since the last call (flush waits for their replay)."""
-        spilled, self._spilled_unflushed = self._spilled_unflushed, 0
-        return spilled
+            if self._held > self._memory_bytes and self._use_overflow:
+                self._spill_soon()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Export everything queued before this call; False if `timeout` passed first."""
@@ -119,8 +135,13 @@ class ExportQueue:
         self.flush(timeout)
         self._stopping = True
         self._wake.set()
+        self._spill_wake.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        overflow = self._overflow
+        if overflow is not None and not self._thread.is_alive():
+            self._overflow = None
+            overflow.close()
 
     def _drop(self, buffer: TraceBuffer) -> None:
         with STATE.lock:
@@ -129,10 +150,10 @@ class ExportQueue:
         count = "" if self._max_count == math.inf else f", at most {self._max_count} traces"
         warn_rate_limited(
             "queue-full",
-            f"spanscope: export queue full ({self._held} of {self._max_bytes} bytes{count}) "
-            f"although what cannot be exported now is spilled to the spool; trace "
-            f"{buffer.trace_id} was dropped. The exporters are slower than the application makes "
-            "traces and cannot spool (or the spool is off): raise "
+            f"spanscope: export queue full ({self._held} of {self._max_bytes} bytes{count}); "
+            f"trace {buffer.trace_id} was dropped. Past SPANSCOPE_EXPORT_QUEUE_MEMORY_BYTES the "
+            "oldest traces move to an overflow file on disk, which is full too (it holds up to "
+            "SPANSCOPE_SPOOL_MAX_BYTES), or off with the spool; an exporter may be stuck: raise "
             "SPANSCOPE_EXPORT_QUEUE_MAX_BYTES (or SPANSCOPE_EXPORT_QUEUE_SIZE if set) or check "
             f"the exporter. Totals: {total} trace(s) dropped "
             "(spanscope.tracing.stats().traces_dropped_queue_full).",
@@ -146,84 +167,169 @@ class ExportQueue:
         self._drain()
 
     def _drain(self) -> None:
+        """Export everything queued: what the overflow file holds (the oldest) first, then
+        what is in memory."""
         with self._export_lock:
-            batch: list[TraceBuffer] = []
-            nbytes = 0
-            limit, limit_bytes = self._batch_limits()
             while True:
-                try:
-                    item = self._items.popleft()
-                except IndexError:
-                    break
-                if isinstance(item, threading.Event):
-                    self._export(batch, nbytes)
-                    batch, nbytes = [], 0
-                    limit, limit_bytes = self._batch_limits()
-                    item.set()
+                overflow = self._overflow
+                markers: list[threading.Event] = []
+                with self._spill_lock:
+                    records = overflow.take() if overflow is not None else None
+                    if records is None:
+                        markers, self._markers = self._markers, []
+                if records is not None:
+                    self._send([t for t in map(_from_record, records) if t is not None])
                     continue
-                batch.append(item)
-                nbytes += item.nbytes
-                if len(batch) >= limit or nbytes >= limit_bytes:
-                    self._export(batch, nbytes)
-                    batch, nbytes = [], 0
-                    limit, limit_bytes = self._batch_limits()
-            self._export(batch, nbytes)
-            self._replay_spilled()
+                if markers:  # every trace before them has been exported
+                    for waiting in markers:
+                        waiting.set()
+                    continue
+                batch, nbytes, marker = self._take()
+                self._export(batch, nbytes)
+                if marker is not None:
+                    # Older traces may sit in the overflow file: set it once they are out.
+                    with self._spill_lock:
+                        self._markers.append(marker)
+                elif not batch:
+                    return
+
+    def _take(self) -> tuple[list[TraceBuffer], int, threading.Event | None]:
+        """The next batch from memory, and the flush marker that ends it, if one does."""
+        batch: list[TraceBuffer] = []
+        nbytes = 0
+        limit_bytes: float
+        if self._behind():
+            limit, limit_bytes = self._batch_size * _PRESSURE_BATCH_FACTOR, self._chunk_bytes()
+        else:
+            limit, limit_bytes = self._batch_size, math.inf
+        while len(batch) < limit and nbytes < limit_bytes:
+            try:
+                item = self._items.popleft()
+            except IndexError:
+                break
+            if isinstance(item, threading.Event):
+                return batch, nbytes, item
+            batch.append(item)
+            nbytes += item.nbytes
+        return batch, nbytes, None
 
     def _behind(self) -> bool:
-        return self._held > self._high_water
+        return self._held > self._memory_bytes
 
-    def _batch_limits(self) -> tuple[float, float]:
-        """Traces and estimated bytes of the next batch: larger when the worker is behind."""
-        if self._behind():
-            return self._batch_size * _PRESSURE_BATCH_FACTOR, _PRESSURE_BATCH_BYTES
-        return self._batch_size, math.inf
+    def _chunk_bytes(self) -> int:
+        return max(self._memory_bytes // 4, 1)
+
+    # -- the overflow file ----------------------------------------------------------------
+
+    def _spill_soon(self) -> None:
+        """Wake the thread that moves traces to the overflow file (made on first use)."""
+        if self._spiller is None:
+            with self._held_lock:
+                if self._spiller is None:
+                    self._spiller = threading.Thread(
+                        target=self._run_spiller, name="spanscope-overflow", daemon=True
+                    )
+                    self._spiller.start()
+        if not self._spill_wake.is_set():
+            self._spill_wake.set()
+
+    def _run_spiller(self) -> None:
+        while not self._stopping:
+            self._spill_wake.wait()
+            self._spill_wake.clear()
+            if not self._stopping:
+                try:
+                    self._spill()
+                except Exception as exc:
+                    report_background_error("moving traces to the overflow file", exc)
+
+    def _spill(self) -> None:
+        """Over the memory budget: move the oldest traces to the overflow file, a chunk at a
+        time, until half the budget is held. A pending flush stops it (so a flush ends even
+        while a burst goes on)."""
+        limit = self._batch_size * _PRESSURE_BATCH_FACTOR
+        while self._held > self._memory_bytes // 2:
+            with self._spill_lock:
+                overflow = self._open_overflow()
+                if overflow is None or self._markers or overflow.full():
+                    return  # what stays in memory counts against queue_max_bytes
+                records: list[TraceRecord] = []
+                nbytes = 0
+                while len(records) < limit and nbytes < self._chunk_bytes():
+                    try:
+                        item = self._items.popleft()
+                    except IndexError:
+                        break
+                    if isinstance(item, threading.Event):
+                        self._markers.append(item)
+                        break
+                    nbytes += item.nbytes
+                    record = _record(item)
+                    if record is not None:
+                        records.append(record)
+                try:
+                    if records:
+                        overflow.append(records)
+                        with STATE.lock:
+                            STATE.traces_overflowed += len(records)
+                except Exception as exc:
+                    report_background_error("moving traces to the overflow file", exc)
+                    with STATE.lock:
+                        STATE.traces_dropped_export_error += len(records)
+                finally:
+                    with self._held_lock:
+                        self._held -= nbytes
+            if not nbytes:
+                return
+
+    def _open_overflow(self) -> Overflow | None:
+        if self._overflow is None and self._use_overflow:
+            from spanscope.tracing.export.overflow import Overflow
+            from spanscope.tracing.spool import default_max_bytes, default_spool_dir
+
+            try:
+                self._overflow = Overflow(default_spool_dir(), default_max_bytes())
+            except Exception as exc:
+                report_background_error("opening the export queue's overflow file", exc)
+                self._use_overflow = False
+        return self._overflow if self._use_overflow else None
 
     def _export(self, buffers: Sequence[TraceBuffer], nbytes: int = 0) -> None:
         if not buffers:
             return
         try:
-            spill = self._behind()
-            traces = self._build_all(buffers, polite=not spill)
-            if not traces:
-                return
-            self._current = traces
-            try:
-                self._deliver(traces, spill)
-            finally:
-                self._current = None
+            self._send(self._build_all(buffers))
         finally:
             with self._held_lock:
                 self._held -= nbytes
-        if not spill:
-            self._replay_spilled()
 
-    def _build_all(self, buffers: Sequence[TraceBuffer], polite: bool) -> list[Trace]:
-        """Build the batch's traces. Polite (the queue is short): the GIL is offered to the
-        application after each trace, and a thread that is running Python keeps it for the
-        interpreter's switch interval, so building waits while the application is busy and
-        runs while it waits on I/O. A trace that has waited an export interval is built at
-        full speed, so what a killed process loses stays within one interval's worth; behind,
-        the worker builds at full speed too."""
+    def _send(self, traces: list[Trace]) -> None:
+        if not traces:
+            return
+        self._current = traces
+        try:
+            self._deliver(traces)
+        finally:
+            self._current = None
+
+    def _build_all(self, buffers: Sequence[TraceBuffer]) -> list[Trace]:
+        """Build the batch's traces. Polite while the queue is short: the GIL is offered to
+        the application after each trace, and a thread that is running Python keeps it for
+        the interpreter's switch interval, so building waits while the application is busy
+        and runs while it waits on I/O. A trace that has waited an export interval is built
+        at full speed, so what a killed process loses stays within one interval's worth; past
+        half the memory budget the worker builds at full speed too."""
         traces = []
         interval_ns = self._interval * 1e9
         for buffer in buffers:
             trace = _build(buffer)
             if trace is not None:
                 traces.append(trace)
-            if polite and _age_ns(buffer) < interval_ns:
+            if self._held < self._polite_bytes and _age_ns(buffer) < interval_ns:
                 time.sleep(0)
         return traces
 
-    def _replay_spilled(self) -> None:
-        """The worker caught up: let the replay deliver what was spilled meanwhile."""
-        if self._spilled_unreplayed:
-            self._spilled_unreplayed = False
-            delivery = STATE.delivery
-            if delivery is not None:
-                delivery.start_replay()
-
-    def _deliver(self, traces: list[Trace], spill: bool = False) -> None:
+    def _deliver(self, traces: list[Trace]) -> None:
         recent = STATE.recent
         if recent is not None:
             recent.export(traces)
@@ -232,17 +338,7 @@ class ExportQueue:
         delivery = _delivery()
         exported = len(traces)
         for exporter in list(STATE.exporters):
-            if spill and delivery is not None and _spools(exporter):
-                # Behind: the spool takes the batch at disk speed; the replay sends it later.
-                try:
-                    delivery.spill(exporter, traces)
-                except Exception as exc:
-                    report_background_error("spilling to the spool", exc)
-                    _dropped(exporter, len(traces), exc)
-                self._spilled_unflushed += len(traces)
-                self._spilled_unreplayed = True
-                delivered = 0
-            elif delivery is not None and _spools(exporter):
+            if delivery is not None and _spools(exporter):
                 try:
                     delivered = delivery.export(exporter, traces)
                 except Exception as exc:  # the spool's own bookkeeping failed
@@ -266,6 +362,15 @@ class ExportQueue:
         """At exit, past the flush budget: build what is still queued and keep it in the
         spool (counted as dropped for exporters that cannot spool), with the batch the worker
         is exporting if it does not finish within `grace_s`. Returns the traces spooled."""
+        traces: list[Trace] = []
+        with self._spill_lock:  # a chunk on its way to the overflow file gets there first
+            self._use_overflow = False  # and nothing more follows it
+            overflow = self._overflow
+            while overflow is not None and (records := overflow.take()) is not None:
+                traces += [t for t in map(_from_record, records) if t is not None]
+            markers, self._markers = self._markers, []
+        for marker in markers:
+            marker.set()
         buffers: list[TraceBuffer] = []
         while True:
             try:
@@ -276,7 +381,7 @@ class ExportQueue:
                 item.set()
             else:
                 buffers.append(item)
-        traces = [t for t in map(_build, buffers) if t is not None]
+        traces += [t for t in map(_build, buffers) if t is not None]
         current: list[Trace] = []
         if self._export_lock.acquire(timeout=grace_s):
             self._export_lock.release()
@@ -315,10 +420,30 @@ def _build(buffer: TraceBuffer) -> Trace | None:
     try:
         return build_trace(buffer)
     except Exception as exc:
-        report_background_error(f"building trace {buffer.trace_id}", exc)
-        with STATE.lock:
-            STATE.traces_dropped_export_error += 1
+        _unbuilt(buffer.trace_id, exc)
         return None
+
+
+def _record(buffer: TraceBuffer) -> TraceRecord | None:
+    try:
+        return trace_record(buffer)
+    except Exception as exc:
+        _unbuilt(buffer.trace_id, exc)
+        return None
+
+
+def _from_record(record: TraceRecord) -> Trace | None:
+    try:
+        return trace_from_record(record)
+    except Exception as exc:
+        _unbuilt(str(record[0]), exc)
+        return None
+
+
+def _unbuilt(trace_id: str, exc: Exception) -> None:
+    report_background_error(f"building trace {trace_id}", exc)
+    with STATE.lock:
+        STATE.traces_dropped_export_error += 1
 
 
 def _dropped(exporter: object, count: int, exc: BaseException) -> None:
@@ -384,11 +509,8 @@ def flush(timeout: float | None = None) -> bool:
     if delivery is not None and delivery.has_pending():
         from spanscope.tracing.export.destinations import open_destination
 
-        if queue is not None and queue.take_spilled():
-            delivery.drain(deadline, open_destination)
-        else:
-            budget = delivery.timeout_s if timeout is None else deadline - time.monotonic()
-            delivery.replay(time.monotonic() + max(budget, 0.0), open_destination)
+        budget = delivery.timeout_s if timeout is None else deadline - time.monotonic()
+        delivery.replay(time.monotonic() + max(budget, 0.0), open_destination)
     return True
 
 
@@ -398,18 +520,7 @@ def flush_at_exit() -> None:
     if queue is None:
         return
     budget = STATE.config.exit_flush_timeout_s
-    deadline = time.monotonic() + budget
     if queue.flush(budget):
-        delivery = STATE.delivery
-        if delivery is not None and queue.take_spilled():
-            from spanscope.tracing.export.destinations import open_destination
-
-            # What a burst spilled is delivered within the same budget; the rest stays in
-            # the spool for the next process (or `spanscope spool flush`).
-            try:
-                delivery.drain(deadline, open_destination)
-            except Exception as exc:
-                report_background_error("replaying the spool at exit", exc)
         return
     spooled = queue.spool_remaining(STATE.config.delivery_timeout_s)
     if spooled:
