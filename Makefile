@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
 PY_PATHS := $(wildcard src tests benchmarks examples scripts)
 
-.PHONY: install lint format keys docs-index test test-py test-ui test-ts ui bench demo clean
+.PHONY: install lint format keys docs-index test test-py test-ui test-ts ts-deps ui bench demo clean
 
 install: $(STAMP) ui
 
@@ -22,7 +22,7 @@ ui: $(STAMP)
 	@if [ ! -f ui/node_modules/.lock-stamp ] || ! cmp -s ui/package-lock.json ui/node_modules/.lock-stamp; then \
 		cd ui && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.lock-stamp; \
 	fi
-	@if [ ! -f src/spanscope/server/static/index.html ] || [ -n "$$(find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package-lock.json -newer src/spanscope/server/static/index.html -print -quit)" ]; then \
+	@if [ ! -f src/spanscope/server/static/index.html ] || [ ! -f src/spanscope/server/static/docs-assets/swagger-ui-bundle.js ] || [ -n "$$(find ui/src ui/index.html ui/vite.config.ts ui/tsconfig.json ui/package-lock.json ui/scripts -newer src/spanscope/server/static/index.html -print -quit)" ]; then \
 		cd ui && npm run build; \
 	else echo "ui: build is up to date"; fi
 
@@ -37,6 +37,8 @@ lint: install
 	$(VENV)/bin/lint-imports --no-logo
 	$(PY) scripts/generate_keys.py --check
 	$(PY) scripts/generate_integrations_index.py --check
+	cd ui && npm run lint
+	@if [ -f libs/typescript/package.json ]; then $(MAKE) --no-print-directory ts-deps && cd libs/typescript && npm run build && npm run lint; fi
 
 # The UI's and the TypeScript SDK's reserved keys are generated from spanscope/constants.py.
 keys: $(STAMP)
@@ -56,13 +58,22 @@ test-ui: install
 	$(PY) ui/scripts/dump_openapi.py --check
 	cd ui && npm run lint && npm test
 
+# The TypeScript SDK's node_modules, and its linter's (libs/typescript/lint: ESLint with its own
+# TypeScript 5, apart from the TypeScript 7 that builds the SDK).
+ts-deps:
+	@cd libs/typescript && \
+	if ! cmp -s package-lock.json node_modules/.lock-stamp; then \
+		npm ci --no-audit --no-fund && cp package-lock.json node_modules/.lock-stamp; \
+	fi && \
+	if ! cmp -s lint/package-lock.json lint/node_modules/.lock-stamp; then \
+		npm ci --prefix lint --no-audit --no-fund && cp lint/package-lock.json lint/node_modules/.lock-stamp; \
+	fi
+
 # The TypeScript SDK: build, lint and test (its integration tests start a real spanscope server).
 test-ts: install
 	@if [ -f libs/typescript/package.json ]; then \
+		$(MAKE) --no-print-directory ts-deps && \
 		cd libs/typescript && \
-		if ! cmp -s package-lock.json node_modules/.lock-stamp; then \
-			npm ci && cp package-lock.json node_modules/.lock-stamp; \
-		fi && \
 		npm run build && npm run lint && \
 		SPANSCOPE_PYTHON=$(abspath $(PY)) npm run test; \
 	fi

@@ -14,9 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from spanscope.server.app import create_app
+from spanscope.server.docs import LOCAL_DOCS_CSP
 from spanscope.server.middleware import API_CSP, UI_CSP
 from spanscope.server.settings import ServerSettings
-from spanscope.server.ui import mount_ui
+from spanscope.server.ui import STATIC_DIR, mount_ui
 from spanscope.store.sql.store import SqlTraceStore
 from tests.live_server import server_thread
 from tests.store.factory import make_trace
@@ -84,9 +85,13 @@ def test_api_answers_are_never_sniffed_run_or_framed(client: TestClient) -> None
         _common(answer)
         assert answer.headers["x-frame-options"] == "DENY"
         assert answer.headers["content-security-policy"] == API_CSP
-    docs = client.get("/docs")  # Swagger UI loads from a CDN: only framing is restricted
+    docs = client.get("/docs")
     _common(docs)
-    assert docs.headers["content-security-policy"] == "frame-ancestors 'none'"
+    # With the built UI's copy of Swagger UI the page loads from the server only; without it
+    # Swagger UI comes from a CDN and only framing is restricted.
+    local = (STATIC_DIR / "docs-assets" / "swagger-ui-bundle.js").is_file()
+    expected = LOCAL_DOCS_CSP if local else "frame-ancestors 'none'"
+    assert docs.headers["content-security-policy"] == expected
 
 
 def test_token_and_size_refusals_get_the_headers_too(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 import { lazy, Suspense } from "react";
 import { Link, Navigate, Route, Routes, useSearchParams } from "react-router-dom";
+import { useTheme } from "./lib/theme";
 
 // One chunk per page: the first page loads only its own code.
 const ExperimentsPage = lazy(() =>
@@ -30,6 +31,7 @@ export function App() {
   const [params] = useSearchParams();
   // `?embed=1`: no header, so the explorer can sit in a notebook iframe.
   const embed = params.get("embed") === "1";
+  const [theme, toggleTheme] = useTheme();
   return (
     <div className={embed ? "app embed" : "app"}>
       {!embed && (
@@ -37,9 +39,18 @@ export function App() {
           <Link to="/experiments" className="brand">
             <span className="brand-mark">◆</span> spanscope
           </Link>
-          <nav>
+          <nav aria-label="Main">
             <Link to="/experiments">Experiments</Link>
             <a href="/docs">API</a>
+            <button
+              type="button"
+              className="theme-toggle"
+              aria-pressed={theme === "dark"}
+              title={theme === "dark" ? "Switch to the light theme" : "Switch to the dark theme"}
+              onClick={toggleTheme}
+            >
+              <span aria-hidden="true">{theme === "dark" ? "☾" : "☀"}</span> Dark mode
+            </button>
           </nav>
         </header>
       )}

@@ -3,7 +3,10 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
 import { App } from "./App";
+import { applyInitialTheme } from "./lib/theme";
 import "./styles.css";
+
+applyInitialTheme();
 
 const queryClient = new QueryClient({
   defaultOptions: {

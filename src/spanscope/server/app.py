@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from spanscope import __version__
 from spanscope.exceptions import SpanscopeError
+from spanscope.server.docs import mount_docs
 from spanscope.server.middleware import (
     ErrorMiddleware,
     RequestBodyMiddleware,
@@ -57,6 +58,9 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
         version=__version__,
         description="Traces of GenAI applications: REST API and OTLP ingest.",
         lifespan=lifespan,
+        # Served by mount_docs from the package's files, not FastAPI's CDN links.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.store = opened
     app.state.settings = settings
@@ -75,6 +79,7 @@ def create_app(settings: ServerSettings, store: TraceStore | None = None) -> Fas
     app.include_router(evaluation_runs.router)
     app.include_router(otlp.router)
     app.include_router(otlp_logs.router)
+    mount_docs(app)
     mount_ui(app)
     # Starlette runs the last added middleware first. From the outside in: security headers
     # on every answer, the token check, the body (content type, size, decompression), CORS,

@@ -118,6 +118,7 @@ export const api = {
     request<{ experiment_id: string }>("POST", "/api/v1/experiments", { name }),
   renameExperiment: (id: string, name: string) =>
     request<Experiment>("PATCH", `/api/v1/experiments/${enc(id)}`, { name }),
+  deleteExperiment: (id: string) => request<void>("DELETE", `/api/v1/experiments/${enc(id)}`),
   searchTraces: (body: SearchTraces) => request<TracePage>("POST", "/api/v1/traces/search", body),
   getTrace: (id: string) => request<Trace>("GET", `/api/v1/traces/${enc(id)}`),
   deleteTraces: (body: DeleteTraces) =>

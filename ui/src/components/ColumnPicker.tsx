@@ -1,3 +1,4 @@
+import { useEffect, useRef } from "react";
 import type { Column, ColumnId } from "../lib/columns";
 
 /** Which of the `available` columns the table shows; feedback columns in their own group. */
@@ -27,8 +28,33 @@ export function ColumnPicker({
     </label>
   );
   const feedback = available.filter((c) => c.feedback != null);
+  const menu = useRef<HTMLDetailsElement>(null);
+  // A <details> menu closes on its summary only; Escape and a click elsewhere close it too.
+  useEffect(() => {
+    const close = (returnFocus: boolean) => {
+      const details = menu.current;
+      if (!details?.open) return;
+      details.open = false;
+      if (returnFocus) details.querySelector("summary")?.focus();
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && menu.current?.open) {
+        e.preventDefault();
+        close(menu.current.contains(document.activeElement));
+      }
+    };
+    const onPointer = (e: PointerEvent) => {
+      if (!menu.current?.contains(e.target as Node)) close(false);
+    };
+    document.addEventListener("keydown", onKey);
+    document.addEventListener("pointerdown", onPointer);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("pointerdown", onPointer);
+    };
+  }, []);
   return (
-    <details className="dropdown">
+    <details className="dropdown" ref={menu}>
       <summary>Columns</summary>
       <div className="dropdown-menu">
         {available.filter((c) => c.feedback == null).map(option)}

@@ -1,7 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { Link, NavLink } from "react-router-dom";
-import { api } from "../api/client";
+import { ApiError, api } from "../api/client";
 import { lossNotice } from "../lib/losses";
+import { forgetExperiment, rememberExperiment } from "../lib/recentExperiment";
 import { useTitle } from "../lib/useTitle";
 import { AssessmentSummary } from "./AssessmentSummary";
 import { ErrorBox } from "./ErrorBox";
@@ -19,12 +21,21 @@ export function ExperimentHeader({ experimentId }: { experimentId: string }) {
   });
   const notice = lossNotice(losses.data);
   useTitle(experiment.data?.name);
+  // A trace that is not found links back here (ErrorBox).
+  const name = experiment.data?.name;
+  const missing = experiment.error instanceof ApiError && experiment.error.status === 404;
+  useEffect(() => {
+    if (name !== undefined) rememberExperiment({ id: experimentId, name });
+    else if (missing) forgetExperiment(experimentId);
+  }, [experimentId, name, missing]);
   return (
     <div className="experiment-header">
-      <div className="breadcrumbs">
+      <nav className="breadcrumbs" aria-label="Breadcrumbs">
         <Link to="/experiments">Experiments</Link> /{" "}
-        <span className="strong">{experiment.data?.name ?? experimentId}</span>
-      </div>
+        <span className="strong" aria-current="page">
+          {experiment.data?.name ?? experimentId}
+        </span>
+      </nav>
       <ErrorBox error={experiment.error} />
       {notice && (
         <p className="loss-notice" role="status">
@@ -32,7 +43,7 @@ export function ExperimentHeader({ experimentId }: { experimentId: string }) {
         </p>
       )}
       <AssessmentSummary experimentId={experimentId} />
-      <nav className="tabs">
+      <nav className="tabs" aria-label="Experiment views">
         <NavLink to={`/experiments/${experimentId}/traces`}>Traces</NavLink>
         <NavLink to={`/experiments/${experimentId}/spans`}>Spans</NavLink>
         <NavLink to={`/experiments/${experimentId}/sessions`}>Sessions</NavLink>

@@ -41,11 +41,23 @@ export function SpanFinder({ query, onQuery, matches, selectedId, onSelect }: Pr
             : `${current >= 0 ? current + 1 : "–"} / ${matches.length.toLocaleString("en-US")}`}
         </span>
       )}
-      <button type="button" className="secondary small" onClick={() => step(-1)}>
-        ↑
+      <button
+        type="button"
+        className="secondary small"
+        aria-label="Previous match"
+        title="Previous match (Shift+Enter)"
+        onClick={() => step(-1)}
+      >
+        <span aria-hidden="true">↑</span>
       </button>
-      <button type="button" className="secondary small" onClick={() => step(1)}>
-        ↓
+      <button
+        type="button"
+        className="secondary small"
+        aria-label="Next match"
+        title="Next match (Enter)"
+        onClick={() => step(1)}
+      >
+        <span aria-hidden="true">↓</span>
       </button>
     </div>
   );

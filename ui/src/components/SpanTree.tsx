@@ -51,6 +51,9 @@ export function SpanTree({
       virtualizer.scrollToIndex(selectedIndex, { align: "auto" });
     }
   }, [selectedId, selectedIndex, virtualizer]);
+  const selectedRendered = virtualizer
+    .getVirtualItems()
+    .some((item) => item.index === selectedIndex);
   const scale = ticks(bounds);
   const total = bounds.endNs - bounds.startNs;
   return (
@@ -68,27 +71,28 @@ export function SpanTree({
             ))}
         </div>
       </div>
+      {/* One tab stop: the tree keeps focus and points at the selected row
+          (aria-activedescendant), so the virtualized rows need no focus of their own; the
+          fold buttons are for the mouse, the arrow keys fold from the keyboard. */}
       <div
         className="span-tree-body"
         ref={scroller}
         role="tree"
+        aria-label="Spans"
         tabIndex={0}
+        aria-activedescendant={
+          selectedId && selectedRendered ? rowElementId(selectedId) : undefined
+        }
+        onClick={(e) => {
+          const row = (e.target as Element).closest<HTMLElement>("[data-span-id]");
+          if (row?.dataset.spanId) onSelect(row.dataset.spanId);
+        }}
         onKeyDown={(e) => {
-          const step = e.key === "ArrowDown" ? 1 : e.key === "ArrowUp" ? -1 : 0;
-          const next = rows[selectedIndex + step];
-          if (step && next) {
-            e.preventDefault();
-            onSelect(next.span.span_id);
-          }
-          // Left folds the selected span, right unfolds it.
-          const node = rows[selectedIndex];
-          if (node && node.children.length > 0) {
-            const folded = collapsed.has(node.span.span_id);
-            if ((e.key === "ArrowLeft" && !folded) || (e.key === "ArrowRight" && folded)) {
-              e.preventDefault();
-              onToggle(node.span.span_id);
-            }
-          }
+          const target = keyTarget(e.key, rows, selectedIndex, collapsed);
+          if (!target) return;
+          e.preventDefault();
+          if (target.toggle) onToggle(target.toggle);
+          if (target.select) onSelect(target.select);
         }}
       >
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
@@ -100,7 +104,9 @@ export function SpanTree({
             return (
               <div
                 key={span.span_id}
+                id={rowElementId(span.span_id)}
                 role="treeitem"
+                aria-level={node.depth + 1}
                 aria-selected={span.span_id === selectedId}
                 aria-expanded={node.children.length > 0 ? !collapsed.has(span.span_id) : undefined}
                 data-span-id={span.span_id}
@@ -108,13 +114,13 @@ export function SpanTree({
                   matches.has(span.span_id) ? " match" : ""
                 }`}
                 style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                onClick={() => onSelect(span.span_id)}
               >
                 <div className="tree-col" style={{ paddingLeft: 6 + node.depth * 14 }}>
                   {node.children.length > 0 ? (
                     <button
                       type="button"
                       className="twisty"
+                      tabIndex={-1}
                       aria-label={collapsed.has(span.span_id) ? "Expand" : "Collapse"}
                       onClick={(e) => {
                         e.stopPropagation();
@@ -159,4 +165,43 @@ export function SpanTree({
       </div>
     </div>
   );
+}
+
+function rowElementId(spanId: string): string {
+  return `span-row-${spanId}`;
+}
+
+/** What a key does in the tree (the WAI-ARIA tree pattern): the span to select, or to fold. */
+function keyTarget(
+  key: string,
+  rows: readonly SpanNode[],
+  selectedIndex: number,
+  collapsed: ReadonlySet<string>,
+): { select?: string; toggle?: string } | null {
+  const at = (index: number) => rows[index]?.span.span_id;
+  const node = rows[selectedIndex];
+  switch (key) {
+    case "ArrowDown":
+      return { select: at(Math.min(selectedIndex + 1, rows.length - 1)) };
+    case "ArrowUp":
+      return { select: at(Math.max(selectedIndex - 1, 0)) };
+    case "Home":
+      return { select: at(0) };
+    case "End":
+      return { select: at(rows.length - 1) };
+  }
+  if (!node) return null;
+  const id = node.span.span_id;
+  const folded = collapsed.has(id);
+  if (key === "ArrowRight" && node.children.length > 0) {
+    // Unfold, or step into an open span's first child.
+    return folded ? { toggle: id } : { select: at(selectedIndex + 1) };
+  }
+  if (key === "ArrowLeft") {
+    // Fold an open span; from a leaf or a folded span, go to the parent.
+    if (node.children.length > 0 && !folded) return { toggle: id };
+    const parent = node.span.parent_id;
+    return parent && rows.some((r) => r.span.span_id === parent) ? { select: parent } : null;
+  }
+  return null;
 }

@@ -5,7 +5,10 @@
  */
 export type InputCapture = (args: unknown[]) => Record<string, unknown>;
 
-export function inputCapture(fn: Function): InputCapture {
+/** Any function at all: only its source text is read. */
+type AnyFunction = (...args: never[]) => unknown;
+
+export function inputCapture(fn: AnyFunction): InputCapture {
   const names = parameterNames(fn);
   if (names === undefined) return (args) => ({ args });
   return (args) => {
@@ -23,7 +26,7 @@ export function inputCapture(fn: Function): InputCapture {
 }
 
 /** Parameter names (a rest parameter as "...name"), or undefined when they cannot be read. */
-export function parameterNames(fn: Function): string[] | undefined {
+export function parameterNames(fn: AnyFunction): string[] | undefined {
   let source: string;
   try {
     source = Function.prototype.toString.call(fn);

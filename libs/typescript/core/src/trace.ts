@@ -82,6 +82,8 @@ export function trace<F extends AnyFunction>(fn: F, options: TraceOptions = {}):
  * decorators and with `experimentalDecorators`.
  */
 export function traceMethod(options: TraceOptions = {}) {
+  // Standard decorators want the replacement method, legacy ones the descriptor: no one type.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return function (value: unknown, context: unknown, descriptor?: PropertyDescriptor): any {
     if (descriptor && typeof descriptor.value === "function") {
       descriptor.value = trace(descriptor.value, { ...options, name: options.name ?? String(context) });

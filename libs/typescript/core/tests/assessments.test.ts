@@ -66,7 +66,7 @@ afterEach(async () => server.close());
 
 describe("checked before anything is sent", () => {
   const bad: [string, () => Promise<unknown>, RegExp][] = [
-    ["an empty name", () => logFeedback(TRACE, "  ", true), /logFeedback: an assessment needs a non-empty name, got "  "/],
+    ["an empty name", () => logFeedback(TRACE, "  ", true), /logFeedback: an assessment needs a non-empty name, got " {2}"/],
     ["a name too long", () => logExpectation(TRACE, "n".repeat(251), 1), /at most 250 characters/],
     ["an object as feedback", () => logFeedback(TRACE, "f", { score: 1 } as never), /a boolean, a number, a string or an array of strings, got an object/],
     ["an array of numbers as feedback", () => logFeedback(TRACE, "f", [1, 2] as never), /got an array/],
