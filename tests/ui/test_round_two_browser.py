@@ -1,0 +1,227 @@
+"""What new users tripped over in the traces, trace and sessions pages, in a real Chromium
+against a real server: a failed trace opens on its failing span, the table's page lives in the
+URL, the total of matches shows and "select all" reaches every match, a session chosen low in
+the list shows in the viewport, previews read as text."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import pytest
+from playwright.sync_api import expect
+
+from spanscope.constants import TraceMetadataKey
+from spanscope.entities import Trace
+from spanscope.store.rest import RestTraceStore
+from tests.ui.seed import Seeded
+
+Server = tuple[str, Seeded]
+PAGED = 120  # traces of the paging experiment that match its filter: three pages of 50
+OTHERS = 7  # and traces that do not
+SESSIONS = 40
+LONG_FRAME = '  File "/srv/app/' + "very_long_directory_name/" * 16 + 'tool.py", line 7'
+FAILURE = "the upstream tool answered 503"
+
+
+@dataclass
+class RoundTwo:
+    experiment_id: str
+    failing_trace_id: str
+    paging_experiment_id: str
+    sessions_experiment_id: str
+
+
+def _span(
+    trace_id: str,
+    n: int,
+    parent: int | None,
+    name: str,
+    start_ns: int,
+    *,
+    error: bool = False,
+    events: list[dict[str, Any]] | None = None,
+    inputs: Any = None,
+    outputs: Any = None,
+) -> dict[str, Any]:
+    return {
+        "trace_id": trace_id,
+        "span_id": f"{n:016x}",
+        "parent_id": None if parent is None else f"{parent:016x}",
+        "name": name,
+        "span_type": "TOOL" if parent is not None else "AGENT",
+        "start_time_ns": start_ns + n * 1_000_000,
+        "end_time_ns": start_ns + n * 1_000_000 + 500_000,
+        "status": {"code": "ERROR" if error else "OK", "message": FAILURE if error else ""},
+        "inputs": inputs,
+        "outputs": outputs,
+        "attributes": {},
+        "events": events or [],
+    }
+
+
+def _trace(
+    trace_id: str,
+    experiment_id: str,
+    request_time: int,
+    name: str,
+    spans: list[dict[str, Any]],
+    *,
+    state: str = "OK",
+    duration_ms: int = 5,
+    metadata: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None,
+    request_preview: str | None = None,
+    response_preview: str | None = None,
+) -> Trace:
+    info = {
+        "trace_id": trace_id,
+        "experiment_id": experiment_id,
+        "request_time": request_time,
+        "execution_duration": duration_ms,
+        "state": state,
+        "name": name,
+        "request_preview": request_preview,
+        "response_preview": response_preview,
+        "metadata": metadata or {},
+        "tags": tags or {},
+    }
+    return Trace.from_dict({"info": info, "data": {"spans": spans}})
+
+
+def _failing_trace(experiment_id: str, now_ms: int) -> Trace:
+    """agent (ERROR) > plan (OK), call_tool (ERROR) > http_get (ERROR, raised here), retry
+    (ERROR, as deep but later): http_get is where it failed."""
+    trace_id = "f" * 31 + "1"
+    start = now_ms * 1_000_000
+    stack = "Traceback (most recent call last):\n" + LONG_FRAME + "\nUpstreamError: " + FAILURE
+    raised = {
+        "name": "exception",
+        "timestamp_ns": start + 4_000_000,
+        "attributes": {
+            "exception.type": "UpstreamError",
+            "exception.message": FAILURE,
+            "exception.stacktrace": stack,
+        },
+    }
+    spans = [
+        _span(trace_id, 1, None, "agent", start, error=True),
+        _span(trace_id, 2, 1, "plan", start),
+        _span(trace_id, 3, 1, "call_tool", start, error=True),
+        _span(trace_id, 4, 3, "http_get", start, error=True, events=[raised]),
+        _span(trace_id, 5, 1, "report", start, error=True),
+        _span(trace_id, 6, 5, "retry", start, error=True),
+    ]
+    return _trace(trace_id, experiment_id, now_ms, "agent", spans, state="ERROR")
+
+
+@pytest.fixture(scope="module")
+def round_two(seeded_server: Server) -> Iterator[RoundTwo]:
+    url, _ = seeded_server
+    store = RestTraceStore(url)
+    suffix = time.time_ns()
+    now = time.time_ns() // 1_000_000
+    experiment_id = store.create_experiment(f"failures-{suffix}")
+    store.write_traces([_failing_trace(experiment_id, now)])
+
+    paging = store.create_experiment(f"paging-{suffix}")
+    made = []
+    for i in range(PAGED + OTHERS):
+        trace_id = f"{0x9A000000 + i:032x}"
+        start = (now - i * 1000) * 1_000_000
+        group = "a" if i < PAGED else "b"
+        made.append(
+            _trace(
+                trace_id,
+                paging,
+                now - i * 1000,
+                f"paging-{i:03d}",
+                [_span(trace_id, 1, None, f"paging-{i:03d}", start)],
+                tags={"group": group},
+            )
+        )
+    store.write_traces(made)
+
+    sessions = store.create_experiment(f"sessions-{suffix}")
+    turns = []
+    for i in range(SESSIONS):
+        for turn in range(2):
+            trace_id = f"{0x5E000000 + i * 2 + turn:032x}"
+            start = (now - i * 60_000 + turn * 1000) * 1_000_000
+            question = f"question {turn} of session {i:02d} " + "with a long tail " * 40 + "END"
+            answer = f"answer {turn} of session {i:02d}"
+            usage = {"input_tokens": 10 + i, "output_tokens": 5, "total_tokens": 15 + i}
+            turns.append(
+                _trace(
+                    trace_id,
+                    sessions,
+                    now - i * 60_000 + turn * 1000,
+                    "chat_turn",
+                    [
+                        _span(
+                            trace_id,
+                            1,
+                            None,
+                            "chat_turn",
+                            start,
+                            error=(i == SESSIONS - 1 and turn == 1),
+                            inputs={"question": question},
+                            outputs=answer,
+                        )
+                    ],
+                    state="ERROR" if (i == SESSIONS - 1 and turn == 1) else "OK",
+                    duration_ms=100 + turn,
+                    metadata={
+                        TraceMetadataKey.SESSION: f"conv-{i:02d}",
+                        TraceMetadataKey.USER: f"user-{i % 3}",
+                        TraceMetadataKey.TOKEN_USAGE: orjson.dumps(usage).decode(),
+                    },
+                    request_preview=orjson.dumps({"question": question}).decode()[:300],
+                    response_preview=orjson.dumps(answer).decode(),
+                )
+            )
+    store.write_traces(turns)
+    store.close()
+    yield RoundTwo(
+        experiment_id, _failing_trace(experiment_id, now).info.trace_id, paging, sessions
+    )
+
+
+def test_a_failed_trace_opens_on_its_failing_span(
+    seeded_server: Server, round_two: RoundTwo, page: Any, screenshot: Any
+) -> None:
+    url, _ = seeded_server
+    page.goto(f"{url}/traces/{round_two.failing_trace_id}")
+    selected = page.locator("[role=treeitem][aria-selected=true]")
+    expect(selected).to_contain_text("http_get")
+    detail = page.get_by_test_id("span-detail")
+    exception = detail.get_by_test_id("exception")
+    expect(exception).to_contain_text("UpstreamError")
+    expect(exception).to_contain_text(FAILURE)
+    stack = exception.get_by_test_id("stacktrace")
+    expect(stack).to_be_visible()
+    assert "tool.py" in stack.inner_text()
+    # The long frame wraps: nothing of it lies past the stack trace's right edge.
+    overflow = stack.evaluate("el => el.scrollWidth - el.clientWidth")
+    assert overflow <= 0
+    lines = stack.evaluate("el => el.getBoundingClientRect().height")
+    assert lines > 3 * 14  # three short lines would be ~3 line heights; the long one wraps
+    screenshot("round-two-failing-span")
+
+
+def test_the_seeded_failed_run_opens_on_check_stock(seeded_server: Server, page: Any) -> None:
+    url, seeded = seeded_server
+    page.goto(f"{url}/traces/{seeded.failing_trace_id}")
+    expect(page.locator("[role=treeitem][aria-selected=true]")).to_contain_text("check_stock")
+    expect(page.get_by_test_id("span-detail").get_by_test_id("exception")).to_contain_text(
+        "WarehouseError"
+    )
+
+
+def test_an_ok_trace_still_opens_on_its_root(seeded_server: Server, page: Any) -> None:
+    url, seeded = seeded_server
+    page.goto(f"{url}/traces/{seeded.agent_trace_id}")
+    expect(page.locator("[role=treeitem][aria-selected=true]")).to_contain_text("support_agent")
