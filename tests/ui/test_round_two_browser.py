@@ -9,7 +9,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import orjson
 import pytest
 from playwright.sync_api import expect
@@ -18,6 +20,7 @@ from spanscope.constants import TraceMetadataKey
 from spanscope.entities import Trace
 from spanscope.store.rest import RestTraceStore
 from tests.ui.seed import Seeded
+from tests.ui.test_browser import table_rows, wait_rows
 
 Server = tuple[str, Seeded]
 PAGED = 120  # traces of the paging experiment that match its filter: three pages of 50
@@ -25,6 +28,7 @@ OTHERS = 7  # and traces that do not
 SESSIONS = 40
 LONG_FRAME = '  File "/srv/app/' + "very_long_directory_name/" * 16 + 'tool.py", line 7'
 FAILURE = "the upstream tool answered 503"
+GROUP_A = quote("tags.group = 'a'")
 
 
 @dataclass
@@ -225,3 +229,73 @@ def test_an_ok_trace_still_opens_on_its_root(seeded_server: Server, page: Any) -
     url, seeded = seeded_server
     page.goto(f"{url}/traces/{seeded.agent_trace_id}")
     expect(page.locator("[role=treeitem][aria-selected=true]")).to_contain_text("support_agent")
+
+
+def _names(page: Any) -> list[str]:
+    return [t.strip() for t in table_rows(page).locator("td.col-name").all_inner_texts()]
+
+
+def test_the_page_number_is_in_the_url_and_back_returns_to_it(
+    seeded_server: Server, round_two: RoundTwo, page: Any
+) -> None:
+    url, _ = seeded_server
+    traces_url = f"{url}/experiments/{round_two.paging_experiment_id}/traces"
+    page.goto(f"{traces_url}?filter={GROUP_A}")
+    wait_rows(page, 50)
+    # The total of matches shows, and a pager sits above the table and below it.
+    expect(page.get_by_test_id("total-count")).to_have_count(2)
+    expect(page.get_by_test_id("total-count").first).to_have_text(f"{PAGED} traces")
+    top = page.get_by_role("navigation", name="Pages (top)")
+    bottom = page.get_by_role("navigation", name="Pages (bottom)")
+    expect(bottom).to_be_visible()
+    top.get_by_role("button", name="Next →").click()
+    expect(top.get_by_test_id("page-number")).to_have_text("Page 2")
+    bottom.get_by_role("button", name="Next →").click()
+    expect(top.get_by_test_id("page-number")).to_have_text("Page 3")
+    wait_rows(page, PAGED - 100)
+    assert "page=3" in page.url
+    assert _names(page)[0] == "paging-100"
+
+    table_rows(page).first.locator("td.col-name a").click()
+    page.wait_for_url("**/traces/*")
+    page.get_by_test_id("trace-summary").wait_for()
+    page.go_back()
+    expect(top.get_by_test_id("page-number")).to_have_text("Page 3")
+    wait_rows(page, PAGED - 100)
+    assert _names(page)[0] == "paging-100"
+    assert "group" in page.get_by_label("Filter").first.input_value()
+    expect(page.get_by_test_id("total-count").first).to_have_text(f"{PAGED} traces")
+
+    # Previous steps back through the pages the history entry knows.
+    top.get_by_role("button", name="← Previous").click()
+    expect(top.get_by_test_id("page-number")).to_have_text("Page 2")
+    wait_rows(page, 50)
+    assert _names(page)[0] == "paging-050"
+    # A reload keeps the page.
+    page.reload()
+    expect(top.get_by_test_id("page-number")).to_have_text("Page 2")
+    wait_rows(page, 50)
+    assert _names(page)[0] == "paging-050"
+
+
+def test_select_all_matching_reaches_every_match(
+    seeded_server: Server, round_two: RoundTwo, page: Any
+) -> None:
+    url, _ = seeded_server
+    experiment = round_two.paging_experiment_id
+    page.goto(f"{url}/experiments/{experiment}/traces?filter={GROUP_A}")
+    wait_rows(page, 50)
+    page.get_by_label("Select all", exact=True).check()
+    offer = page.get_by_test_id("select-all-matching")
+    expect(offer).to_contain_text("All 50 traces on this page are selected.")
+    offer.get_by_role("button", name=f"Select all {PAGED} traces matching").click()
+    expect(offer).to_contain_text(f"All {PAGED} traces matching are selected.")
+    expect(page.locator(".bulk")).to_contain_text(f"{PAGED} selected")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(".bulk").get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("No traces match.")).to_be_visible()
+    left = httpx.post(
+        f"{url}/api/v1/traces/search",
+        json={"experiment_ids": [experiment], "max_results": 1000},
+    ).json()["traces"]
+    assert sorted(t["info"]["tags"]["group"] for t in left) == ["b"] * OTHERS

@@ -296,11 +296,22 @@ class SearchTraces(_Strict):
     max_results: MaxResults = 100
     page_token: str | None = Field(default=None, max_length=2000)
     include_spans: bool = False
+    # The count is capped (TOTAL_COUNT_CAP) so it stays cheap on a store of millions.
+    include_total: bool = Field(
+        default=False,
+        description="Also count the traces the filter matches, up to 10,000 (`total_count`).",
+    )
 
 
 class TracePage(_Strict):
     traces: list[TraceModel]
     next_page_token: str | None = None
+    total_count: int | None = Field(
+        default=None,
+        description="With `include_total`: how many traces match, at most 10,000; "
+        "`total_count_capped` is true when more do.",
+    )
+    total_count_capped: bool | None = None
 
 
 class SearchSpans(_Strict):

@@ -1412,6 +1412,12 @@ export interface components {
              */
             include_spans: boolean;
             /**
+             * Include Total
+             * @description Also count the traces the filter matches, up to 10,000 (`total_count`).
+             * @default false
+             */
+            include_total: boolean;
+            /**
              * Max Results
              * @default 100
              */
@@ -1566,6 +1572,13 @@ export interface components {
         TracePage: {
             /** Next Page Token */
             next_page_token?: string | null;
+            /**
+             * Total Count
+             * @description With `include_total`: how many traces match, at most 10,000; `total_count_capped` is true when more do.
+             */
+            total_count?: number | null;
+            /** Total Count Capped */
+            total_count_capped?: boolean | null;
             /** Traces */
             traces: components["schemas"]["TraceModel"][];
         };

@@ -65,3 +65,9 @@ export function previewJson(value: unknown, max = 160): string {
   }
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** "120 traces", "1 trace", "10,000+ traces": a count of matches, capped when `capped`. */
+export function formatTotal(count: number, capped: boolean, noun = "trace"): string {
+  const plural = count === 1 && !capped ? noun : `${noun}s`;
+  return `${count.toLocaleString("en-US")}${capped ? "+" : ""} ${plural}`;
+}

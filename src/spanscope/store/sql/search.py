@@ -88,8 +88,8 @@ class SearchQuery:
                 pending.extend(node.operands)
         return False
 
-    def statement(self, limit: int, page_token: str | None) -> Select[Any]:
-        stmt = select(traces).where(traces.c.experiment_id.in_(self.experiment_ids))
+    def _filtered(self, stmt: Select[Any]) -> Select[Any]:
+        stmt = stmt.where(traces.c.experiment_id.in_(self.experiment_ids))
         if self.expr is not None:
             where = compile_filter(
                 self.expr,
@@ -99,6 +99,16 @@ class SearchQuery:
                 many_judged=self.many_judged,
             )
             stmt = stmt.where(where)
+        return stmt
+
+    def count_statement(self, limit: int) -> Select[Any]:
+        """The number of matching traces, counted up to `limit` rows: the count stops there,
+        so it costs at most `limit` index entries (plus the filter's work to find them)."""
+        matching = self._filtered(select(traces.c.trace_id)).limit(limit).subquery()
+        return select(func.count()).select_from(matching)
+
+    def statement(self, limit: int, page_token: str | None) -> Select[Any]:
+        stmt = self._filtered(select(traces))
         exprs = []
         for i, (name, ascending, key) in enumerate(self.keys):
             if name == "feedback":

@@ -95,6 +95,28 @@ class SqlTraceSearch:
         return PagedList(result, token)
 
     @translated
+    def count_traces(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        limit: int = 10_000,
+    ) -> int:
+        if not isinstance(limit, int) or limit < 0:
+            raise InvalidArgumentError(f"limit must be a non-negative integer, got {limit!r}")
+        numbers = [_experiment_number(e) for e in experiment_ids]
+        with self.engine.connect() as conn:
+            query = SearchQuery(
+                numbers,
+                filter_string,
+                None,
+                self.dialect,
+                fold_collation=self.fold_collation,
+                case_stable=self._case_stable_characters,
+                many_judged=partial(_many_judged, conn) if self.dialect == "sqlite" else None,
+            )
+            return int(conn.scalar(query.count_statement(limit + 1)) or 0)
+
+    @translated
     def search_spans(
         self,
         experiment_ids: Sequence[str],
