@@ -299,3 +299,56 @@ def test_select_all_matching_reaches_every_match(
         json={"experiment_ids": [experiment], "max_results": 1000},
     ).json()["traces"]
     assert sorted(t["info"]["tags"]["group"] for t in left) == ["b"] * OTHERS
+
+
+def _in_viewport(locator: Any) -> bool:
+    box = locator.bounding_box()
+    assert box is not None
+    height = locator.page.viewport_size["height"]
+    return bool(box["y"] < height and box["y"] + box["height"] > 0)
+
+
+def test_a_session_low_in_the_list_shows_in_the_viewport(
+    seeded_server: Server, round_two: RoundTwo, page: Any, screenshot: Any
+) -> None:
+    url, _ = seeded_server
+    page.goto(f"{url}/experiments/{round_two.sessions_experiment_id}/sessions")
+    listed = page.get_by_test_id("session-list").locator(".session-item")
+    expect(listed).to_have_count(SESSIONS)
+    last = listed.filter(has_text=f"conv-{SESSIONS - 1}")
+    last.scroll_into_view_if_needed()
+    # Per session: tokens, latency and failures of its turns.
+    figures = last.get_by_test_id("session-figures")
+    expect(figures).to_have_text(f"{2 * (15 + SESSIONS - 1)} tokens201 ms1 error")
+    last.click()
+    conversation = page.get_by_test_id("conversation")
+    answer = conversation.get_by_text(f"answer 0 of session {SESSIONS - 1}")
+    expect(answer).to_be_visible()
+    assert _in_viewport(conversation.locator("h2"))
+    assert _in_viewport(answer)
+    # Previews read as text: the question, not its JSON.
+    first = conversation.get_by_test_id("turn").first
+    expect(first).to_contain_text(f"question 0 of session {SESSIONS - 1}")
+    assert '{"question"' not in first.inner_text()
+    assert "END" not in first.inner_text()  # the preview is cut...
+    first.get_by_role("button", name="Show full inputs and outputs").click()
+    full = first.get_by_test_id("turn-full")
+    full.get_by_role("button", name="show all 708 characters").click()
+    expect(full).to_contain_text("with a long tail END")  # ...the whole input is one click away
+    expect(full).to_contain_text(f"answer 0 of session {SESSIONS - 1}")
+    screenshot("round-two-sessions")
+
+
+def test_sessions_can_be_searched(seeded_server: Server, round_two: RoundTwo, page: Any) -> None:
+    url, _ = seeded_server
+    page.goto(f"{url}/experiments/{round_two.sessions_experiment_id}/sessions")
+    listed = page.get_by_test_id("session-list").locator(".session-item")
+    expect(listed).to_have_count(SESSIONS)
+    page.get_by_label("Search sessions").fill("CONV-07")
+    page.get_by_label("Search sessions").press("Enter")
+    expect(listed).to_have_count(1)
+    expect(listed.first).to_contain_text("conv-07")
+    assert "q=CONV-07" in page.url
+    page.get_by_label("Search sessions").fill("no-such-session")
+    page.get_by_label("Search sessions").press("Enter")
+    expect(page.get_by_text("No session matches.")).to_be_visible()

@@ -350,6 +350,11 @@ class SearchSessions(_Strict):
     experiment_ids: list[ExperimentId] = Field(default_factory=lambda: ["0"], min_length=1)
     max_results: MaxResults = 100
     page_token: str | None = Field(default=None, max_length=2000)
+    query: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Only sessions whose id contains this text (any case).",
+    )
 
 
 class SessionModel(_Strict):
@@ -359,6 +364,9 @@ class SessionModel(_Strict):
     first_request_time: int
     last_request_time: int
     user_id: str | None = None
+    total_tokens: int | None = None
+    total_duration_ms: int | None = None
+    error_count: int = 0
 
 
 class SessionPage(_Strict):

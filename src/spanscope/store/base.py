@@ -211,8 +211,15 @@ class TraceStore(abc.ABC):
 
     @abc.abstractmethod
     def search_sessions(
-        self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
-    ) -> PagedList[Session]: ...
+        self,
+        experiment_ids: Sequence[str],
+        max_results: int = 100,
+        page_token: str | None = None,
+        *,
+        query: str | None = None,
+    ) -> PagedList[Session]:
+        """Sessions, the most recently active first; with `query`, those whose id contains
+        it (any case)."""
 
     # Assessments: feedback and expectations on traces and spans (docs/assessments.md).
 

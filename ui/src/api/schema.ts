@@ -1380,6 +1380,11 @@ export interface components {
             max_results: number;
             /** Page Token */
             page_token?: string | null;
+            /**
+             * Query
+             * @description Only sessions whose id contains this text (any case).
+             */
+            query?: string | null;
         };
         /**
          * SearchSpans
@@ -1429,6 +1434,11 @@ export interface components {
         };
         /** SessionModel */
         SessionModel: {
+            /**
+             * Error Count
+             * @default 0
+             */
+            error_count: number;
             /** Experiment Id */
             experiment_id: string;
             /** First Request Time */
@@ -1437,6 +1447,10 @@ export interface components {
             last_request_time: number;
             /** Session Id */
             session_id: string;
+            /** Total Duration Ms */
+            total_duration_ms?: number | null;
+            /** Total Tokens */
+            total_tokens?: number | null;
             /** Trace Count */
             trace_count: number;
             /** User Id */

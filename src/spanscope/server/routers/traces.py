@@ -127,5 +127,7 @@ def delete_trace_tag(trace_id: str, key: str, store: StoreDep) -> Response:
 @router.post("/sessions/search", response_model=SessionPage)
 def search_sessions(body: SearchSessions, store: StoreDep) -> Response:
     """Traces grouped by session id, the most recently active first."""
-    page = store.search_sessions(body.experiment_ids, body.max_results, body.page_token)
+    page = store.search_sessions(
+        body.experiment_ids, body.max_results, body.page_token, query=body.query
+    )
     return Json({"sessions": [s.to_dict() for s in page], "next_page_token": page.next_page_token})
