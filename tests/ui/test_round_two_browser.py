@@ -29,6 +29,7 @@ SESSIONS = 40
 LONG_FRAME = '  File "/srv/app/' + "very_long_directory_name/" * 16 + 'tool.py", line 7'
 FAILURE = "the upstream tool answered 503"
 GROUP_A = quote("tags.group = 'a'")
+BARE = quote("name = 'bare'")
 
 
 @dataclass
@@ -37,6 +38,8 @@ class RoundTwo:
     failing_trace_id: str
     paging_experiment_id: str
     sessions_experiment_id: str
+    previews_experiment_id: str
+    sub_ms_trace_id: str
 
 
 def _span(
@@ -188,10 +191,76 @@ def round_two(seeded_server: Server) -> Iterator[RoundTwo]:
                 )
             )
     store.write_traces(turns)
+
+    previews = store.create_experiment(f"previews-{suffix}")
+    store.write_traces(_preview_traces(previews, now))
     store.close()
     yield RoundTwo(
-        experiment_id, _failing_trace(experiment_id, now).info.trace_id, paging, sessions
+        experiment_id,
+        _failing_trace(experiment_id, now).info.trace_id,
+        paging,
+        sessions,
+        previews,
+        SUB_MS_TRACE,
     )
+
+
+SUB_MS_TRACE = "e" * 31 + "1"
+REPR = "<openai.OpenAI object at 0x7f3a2b1c9d90>"
+MESSAGES = [
+    {"role": "system", "content": "You are terse."},
+    {"role": "user", "content": "what is a span?"},
+    {"role": "assistant", "content": "a timed step"},
+    {"role": "user", "content": "and a trace? " + "please explain at length " * 20},
+]
+
+
+def _preview_traces(experiment_id: str, now: int) -> list[Trace]:
+    """A sub-millisecond call whose inputs hold a client's repr, a chat call (its preview cut
+    at 300 characters), and a trace with nothing to preview, no session and no user."""
+    made = []
+    specs: list[tuple[str, str, str | None, str | None, str | None, str | None]] = [
+        (
+            SUB_MS_TRACE,
+            "repr-call",
+            orjson.dumps({"client": REPR, "question": "why is the sky blue"}).decode(),
+            orjson.dumps("light scatters").decode(),
+            "sess-b",
+            "zed",
+        ),
+        (
+            "e" * 31 + "2",
+            "chat-call",
+            orjson.dumps({"messages": MESSAGES}).decode()[:300],
+            None,
+            "sess-a",
+            "amy",
+        ),
+        ("e" * 31 + "3", "bare", None, None, None, None),
+    ]
+    for i, (trace_id, name, request, response, session, user) in enumerate(specs):
+        start = (now - i * 1000) * 1_000_000
+        root = _span(trace_id, 1, None, name, start)
+        root["end_time_ns"] = root["start_time_ns"] + 93_000  # 93 µs
+        metadata = {}
+        if session:
+            metadata[TraceMetadataKey.SESSION] = session
+        if user:
+            metadata[TraceMetadataKey.USER] = user
+        made.append(
+            _trace(
+                trace_id,
+                experiment_id,
+                now - i * 1000,
+                name,
+                [root],
+                duration_ms=0,
+                metadata=metadata,
+                request_preview=request,
+                response_preview=response,
+            )
+        )
+    return made
 
 
 def test_a_failed_trace_opens_on_its_failing_span(
@@ -352,3 +421,90 @@ def test_sessions_can_be_searched(seeded_server: Server, round_two: RoundTwo, pa
     page.get_by_label("Search sessions").fill("no-such-session")
     page.get_by_label("Search sessions").press("Enter")
     expect(page.get_by_text("No session matches.")).to_be_visible()
+
+
+def _column(page: Any, column: str) -> list[str]:
+    cells = table_rows(page).locator(f"td[data-column={column}]")
+    return [t.strip() for t in cells.all_inner_texts()]
+
+
+def test_previews_durations_and_empty_values_read_well(
+    seeded_server: Server, round_two: RoundTwo, page: Any, screenshot: Any
+) -> None:
+    url, _ = seeded_server
+    page.goto(f"{url}/experiments/{round_two.previews_experiment_id}/traces")
+    wait_rows(page, 3)
+    assert _names(page) == ["repr-call", "chat-call", "bare"]
+    # Readable text, never raw JSON nor a Python repr.
+    requests = _column(page, "request")
+    assert requests[0] == "why is the sky blue"
+    assert requests[1].startswith("and a trace? please explain")
+    assert requests[2] == "—"
+    assert _column(page, "response") == ["light scatters", "—", "—"]
+    assert not any("object at 0x" in t or "{" in t for t in requests)
+    # Empty values are a dash everywhere; sub-millisecond runs are never "0 ms".
+    assert _column(page, "session") == ["sess-b", "sess-a", "—"]
+    assert _column(page, "tags") == ["—", "—", "—"]
+    assert _column(page, "latency") == ["< 1 ms"] * 3
+    times = _column(page, "time")
+    assert all(len(t) == 19 and t[4] == "-" and t[13] == ":" for t in times), times
+    screenshot("round-two-previews")
+    page.goto(f"{url}/traces/{round_two.sub_ms_trace_id}")
+    expect(page.get_by_test_id("trace-duration")).to_have_text("93 µs")
+    summary = page.get_by_test_id("trace-summary").inner_text()
+    assert times[0] in summary  # one date format in the table and the explorer
+
+
+def _header_widths(page: Any) -> list[float]:
+    heads = page.locator("[data-testid=traces-table] thead th")
+    return [round(b["width"]) for b in (h.bounding_box() for h in heads.all()) if b]
+
+
+def test_column_widths_do_not_jump_between_filters(
+    seeded_server: Server, round_two: RoundTwo, page: Any
+) -> None:
+    url, _ = seeded_server
+    traces_url = f"{url}/experiments/{round_two.previews_experiment_id}/traces"
+    page.goto(traces_url)
+    wait_rows(page, 3)
+    everything = _header_widths(page)
+    page.goto(f"{traces_url}?filter={BARE}")
+    wait_rows(page, 1)
+    assert _header_widths(page) == everything
+
+
+def test_session_and_user_columns_sort_on_the_server(
+    seeded_server: Server, round_two: RoundTwo, page: Any
+) -> None:
+    url, _ = seeded_server
+    page.goto(f"{url}/experiments/{round_two.previews_experiment_id}/traces")
+    wait_rows(page, 3)
+    session = page.locator("thead th", has=page.get_by_role("button", name="Session"))
+    time_head = page.locator("thead th", has=page.get_by_role("button", name="Time"))
+    expect(time_head).to_have_attribute("aria-sort", "descending")
+    expect(session).to_have_attribute("aria-sort", "none")
+    session.get_by_role("button").click()  # descending first
+    expect(session).to_have_attribute("aria-sort", "descending")
+    expect(time_head).to_have_attribute("aria-sort", "none")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=traces-table] tbody td.col-name')"
+        "?.innerText.trim() === 'repr-call'"
+    )
+    assert _names(page) == ["repr-call", "chat-call", "bare"]
+    session.get_by_role("button").click()
+    expect(session).to_have_attribute("aria-sort", "ascending")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=traces-table] tbody td.col-name')"
+        "?.innerText.trim() === 'bare'"
+    )
+    assert _names(page) == ["bare", "chat-call", "repr-call"]
+    assert "sort=session_id" in page.url
+    # The user column (hidden by default) sorts the same way, through order_by user_id.
+    found = httpx.post(
+        f"{url}/api/v1/traces/search",
+        json={"experiment_ids": [round_two.previews_experiment_id], "order_by": ["user_id DESC"]},
+    ).json()["traces"]
+    assert [t["info"]["name"] for t in found] == ["repr-call", "chat-call", "bare"]
+    # Token columns carry aria-sort too.
+    tokens = page.locator("thead th", has=page.get_by_role("button", name="Tokens in"))
+    expect(tokens).to_have_attribute("aria-sort", "none")

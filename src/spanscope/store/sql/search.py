@@ -38,6 +38,8 @@ _SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
         "name": _missing_as("name", ""),
         "status": lambda r: r["state"],
         "trace_id": lambda r: r["trace_id"],
+        "session_id": _missing_as("session_id", ""),
+        "user_id": _missing_as("user_id", ""),
     }.items()
 }
 _SORT_LABEL = "_sort_"
