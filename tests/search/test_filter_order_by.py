@@ -24,6 +24,8 @@ def test_fields_and_directions() -> None:
         "name",
         "status",
         "trace_id",
+        "session_id",
+        "user_id",
     )
     assert parse_order_by(["timestamp_ms DESC", "name", "status asc", "  Trace_ID   Desc "]) == [
         OrderBy("timestamp_ms", ascending=False),

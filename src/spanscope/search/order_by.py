@@ -21,6 +21,8 @@ ORDER_BY_FIELDS: tuple[str, ...] = (
     "name",
     "status",
     "trace_id",
+    "session_id",
+    "user_id",
 )
 # A word, or feedback.`a quoted name` (a doubled backtick stands for one).
 _WORD = re.compile(r"(?i:feedback\.)`(?:[^`]|``)+`|\S+")

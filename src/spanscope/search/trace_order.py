@@ -2,8 +2,8 @@
 
 Every sort value is present, so a missing one sorts first ascending and last descending:
 * execution_time_ms, cost and the token counts: -1 when missing (they are never negative);
-* name: "" when missing; names compare by code point (a store's collation may order other
-  text differently, so stores are checked on ASCII names only);
+* name, session_id and user_id: "" when missing; they compare by code point (a store's
+  collation may order other text differently, so stores are checked on ASCII names only);
 * feedback.<name>: the largest valid numeric or true / false (1 / 0) value of that feedback
   on the trace or its spans, NO_FEEDBACK (below every number) without one;
 * ties fall to the next clause, and last to trace_id in the direction of the last clause

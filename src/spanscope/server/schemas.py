@@ -296,11 +296,22 @@ class SearchTraces(_Strict):
     max_results: MaxResults = 100
     page_token: str | None = Field(default=None, max_length=2000)
     include_spans: bool = False
+    # The count is capped (TOTAL_COUNT_CAP) so it stays cheap on a store of millions.
+    include_total: bool = Field(
+        default=False,
+        description="Also count the traces the filter matches, up to 10,000 (`total_count`).",
+    )
 
 
 class TracePage(_Strict):
     traces: list[TraceModel]
     next_page_token: str | None = None
+    total_count: int | None = Field(
+        default=None,
+        description="With `include_total`: how many traces match, at most 10,000; "
+        "`total_count_capped` is true when more do.",
+    )
+    total_count_capped: bool | None = None
 
 
 class SearchSpans(_Strict):
@@ -339,6 +350,11 @@ class SearchSessions(_Strict):
     experiment_ids: list[ExperimentId] = Field(default_factory=lambda: ["0"], min_length=1)
     max_results: MaxResults = 100
     page_token: str | None = Field(default=None, max_length=2000)
+    query: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="Only sessions whose id contains this text (any case).",
+    )
 
 
 class SessionModel(_Strict):
@@ -348,6 +364,9 @@ class SessionModel(_Strict):
     first_request_time: int
     last_request_time: int
     user_id: str | None = None
+    total_tokens: int | None = None
+    total_duration_ms: int | None = None
+    error_count: int = 0
 
 
 class SessionPage(_Strict):

@@ -156,6 +156,28 @@ class TraceStore(abc.ABC):
         `spanscope.search.matches` accepts. InvalidFilterError for a filter that does not parse
         or exceeds the limits, before any query runs."""
 
+    def count_traces(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        limit: int = 10_000,
+    ) -> int:
+        """How many traces match `filter_string`, counted up to `limit` + 1 (so a result above
+        `limit` means "more than `limit`"). This default pages through search_traces; SQL
+        stores count in one query."""
+        if limit < 0:
+            raise InvalidArgumentError(f"limit must not be negative, got {limit}")
+        count, token = 0, None
+        while count <= limit:
+            page = self.search_traces(
+                experiment_ids, filter_string, None, min(1000, limit + 1 - count), token
+            )
+            count += len(page)
+            token = page.next_page_token
+            if not token:
+                break
+        return count
+
     @abc.abstractmethod
     def search_spans(
         self,
@@ -189,8 +211,15 @@ class TraceStore(abc.ABC):
 
     @abc.abstractmethod
     def search_sessions(
-        self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
-    ) -> PagedList[Session]: ...
+        self,
+        experiment_ids: Sequence[str],
+        max_results: int = 100,
+        page_token: str | None = None,
+        *,
+        query: str | None = None,
+    ) -> PagedList[Session]:
+        """Sessions, the most recently active first; with `query`, those whose id contains
+        it (any case)."""
 
     # Assessments: feedback and expectations on traces and spans (docs/assessments.md).
 

@@ -316,17 +316,21 @@ class RestTraceStore(RestEvaluation, TraceStore):
         return MetricsSeries.from_dict(body)
 
     def search_sessions(
-        self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
+        self,
+        experiment_ids: Sequence[str],
+        max_results: int = 100,
+        page_token: str | None = None,
+        *,
+        query: str | None = None,
     ) -> PagedList[Session]:
-        body = self._call(
-            "POST",
-            "/api/v1/sessions/search",
-            json={
-                "experiment_ids": [str(e) for e in experiment_ids],
-                "max_results": max_results,
-                "page_token": page_token,
-            },
-        )
+        request: dict[str, Any] = {
+            "experiment_ids": [str(e) for e in experiment_ids],
+            "max_results": max_results,
+            "page_token": page_token,
+        }
+        if query:
+            request["query"] = query
+        body = self._call("POST", "/api/v1/sessions/search", json=request)
         return PagedList(
             [Session.from_dict(s) for s in body["sessions"]], body.get("next_page_token")
         )

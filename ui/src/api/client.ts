@@ -145,11 +145,12 @@ export const api = {
       `/api/v1/experiments/${enc(experimentId)}/assessments/summary`,
     ),
   searchSpans: (body: SearchSpans) => request<SpanPage>("POST", "/api/v1/spans/search", body),
-  searchSessions: (experimentId: string, pageToken: string | null) =>
+  searchSessions: (experimentId: string, pageToken: string | null, text: string | null = null) =>
     request<SessionPage>("POST", "/api/v1/sessions/search", {
       experiment_ids: [experimentId],
       max_results: 100,
       page_token: pageToken,
+      query: text || null,
     }),
   // Datasets (docs/evaluation.md)
   listDatasets: (experimentId: string | null, pageToken: string | null = null) =>

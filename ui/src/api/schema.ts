@@ -1380,6 +1380,11 @@ export interface components {
             max_results: number;
             /** Page Token */
             page_token?: string | null;
+            /**
+             * Query
+             * @description Only sessions whose id contains this text (any case).
+             */
+            query?: string | null;
         };
         /**
          * SearchSpans
@@ -1412,6 +1417,12 @@ export interface components {
              */
             include_spans: boolean;
             /**
+             * Include Total
+             * @description Also count the traces the filter matches, up to 10,000 (`total_count`).
+             * @default false
+             */
+            include_total: boolean;
+            /**
              * Max Results
              * @default 100
              */
@@ -1423,6 +1434,11 @@ export interface components {
         };
         /** SessionModel */
         SessionModel: {
+            /**
+             * Error Count
+             * @default 0
+             */
+            error_count: number;
             /** Experiment Id */
             experiment_id: string;
             /** First Request Time */
@@ -1431,6 +1447,10 @@ export interface components {
             last_request_time: number;
             /** Session Id */
             session_id: string;
+            /** Total Duration Ms */
+            total_duration_ms?: number | null;
+            /** Total Tokens */
+            total_tokens?: number | null;
             /** Trace Count */
             trace_count: number;
             /** User Id */
@@ -1566,6 +1586,13 @@ export interface components {
         TracePage: {
             /** Next Page Token */
             next_page_token?: string | null;
+            /**
+             * Total Count
+             * @description With `include_total`: how many traces match, at most 10,000; `total_count_capped` is true when more do.
+             */
+            total_count?: number | null;
+            /** Total Count Capped */
+            total_count_capped?: boolean | null;
             /** Traces */
             traces: components["schemas"]["TraceModel"][];
         };

@@ -26,10 +26,14 @@ export interface Trace {
 export interface TracePage {
   traces: Trace[];
   next_page_token?: string | null;
+  total_count?: number | null;
+  total_count_capped?: boolean | null;
 }
 export type Session = Schemas["SessionModel"];
 export type SessionPage = Schemas["SessionPage"];
-export type SearchTraces = Schemas["SearchTraces"];
+export type SearchTraces = Omit<Schemas["SearchTraces"], "include_total"> & {
+  include_total?: boolean;
+};
 export type SearchSpans = Schemas["SearchSpans"];
 export type SpanPage = { spans: Span[]; next_page_token?: string | null };
 export type DeleteTraces = Schemas["DeleteTraces"];

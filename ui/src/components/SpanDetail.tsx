@@ -3,12 +3,14 @@ import type { Assessment, Span } from "../api/types";
 import { chatFromSpan } from "../lib/chat";
 import { documentsFromSpan } from "../lib/documents";
 import { formatDurationNs } from "../lib/format";
+import { Exception } from "../lib/keys";
 import { AssessmentPanel } from "./AssessmentPanel";
 import { ChatView } from "./ChatView";
 import { DocumentsView } from "./DocumentsView";
 import { EventsView } from "./EventsView";
 import { JsonView } from "./JsonView";
 import { SpanTypeIcon } from "./SpanTypeIcon";
+import "../roundTwo.css";
 
 type Tab = "chat" | "documents" | "io" | "attributes" | "events";
 
@@ -31,6 +33,7 @@ export function SpanDetail({
   tabs.push(["events", `Events (${span.events.length})`]);
   const [chosen, setChosen] = useState<Tab | null>(null);
   const tab = tabs.some(([t]) => t === chosen) ? chosen! : tabs[0]![0];
+  const exceptions = span.events.filter((e) => e.name === Exception.event);
   const duration = span.end_time_ns == null ? null : span.end_time_ns - span.start_time_ns;
   return (
     <div className="span-detail" data-testid="span-detail">
@@ -42,6 +45,12 @@ export function SpanDetail({
         <span className={`badge state-${span.status.code.toLowerCase()}`}>{span.status.code}</span>
       </div>
       {span.status.message && <div className="status-message">{span.status.message}</div>}
+      {exceptions.length > 0 && tab !== "events" && (
+        // What went wrong, without a click: the exception's type, message and stack trace.
+        <div className="span-exceptions" data-testid="span-exceptions">
+          <EventsView events={exceptions} startNs={span.start_time_ns} />
+        </div>
+      )}
       <AssessmentPanel
         key={span.span_id}
         traceId={span.trace_id}

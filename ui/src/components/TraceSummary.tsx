@@ -1,6 +1,13 @@
 import type { ReactNode } from "react";
 import type { Trace } from "../api/types";
-import { formatCost, formatCount, formatDurationMs, formatTime } from "../lib/format";
+import {
+  EMPTY,
+  formatCost,
+  formatCount,
+  formatDurationMs,
+  formatDurationNs,
+  formatTime,
+} from "../lib/format";
 import { TraceMeta } from "../lib/keys";
 import { traceCost, traceSession, traceTokens, traceUser } from "../lib/traceInfo";
 import { AssessmentPanel } from "./AssessmentPanel";
@@ -23,14 +30,16 @@ export function TraceSummary({ trace }: { trace: Trace }) {
       </div>
       <div className="facts">
         <Fact label="Started">{formatTime(info.request_time)}</Fact>
-        <Fact label="Duration">{formatDurationMs(info.execution_duration)}</Fact>
+        <Fact label="Duration">
+          <span data-testid="trace-duration">{traceDuration(trace)}</span>
+        </Fact>
         <Fact label="Spans">{formatCount(trace.data.spans.length)}</Fact>
         <Fact label="Tokens">{formatCount(traceTokens(info))}</Fact>
         <Fact label="Cost">
           <span data-testid="trace-cost">{formatCost(traceCost(info))}</span>
         </Fact>
-        <Fact label="Session">{traceSession(info) ?? "—"}</Fact>
-        <Fact label="User">{traceUser(info) ?? "—"}</Fact>
+        <Fact label="Session">{traceSession(info) ?? EMPTY}</Fact>
+        <Fact label="User">{traceUser(info) ?? EMPTY}</Fact>
       </div>
       {metadata.length > 0 && (
         <details className="metadata">
@@ -58,4 +67,17 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
       <span>{children}</span>
     </div>
   );
+}
+
+/** The trace's duration; under a millisecond (stored as 0 ms) it is measured from its root
+ * spans in nanoseconds, so a 93 µs run reads "93 µs", never "0 ms". */
+function traceDuration(trace: Trace): string {
+  const ms = trace.info.execution_duration;
+  const roots = trace.data.spans.filter((s) => !s.parent_id);
+  if (ms !== 0 || roots.length === 0 || roots.some((s) => s.end_time_ns == null)) {
+    return formatDurationMs(ms);
+  }
+  const start = Math.min(...roots.map((s) => s.start_time_ns));
+  const end = Math.max(...roots.map((s) => s.end_time_ns!));
+  return formatDurationNs(end - start);
 }

@@ -5,15 +5,18 @@ import { formatAssessment, validFeedback, valueClass } from "../lib/assessments"
 import { type Column, parseSort } from "../lib/columns";
 import { feedbackClause } from "../lib/filter";
 import {
+  EMPTY,
   formatCost,
   formatCount,
   formatDurationMs,
   formatShortTime,
   formatTime,
+  previewText,
 } from "../lib/format";
 import { traceCost, traceSession, traceTokens, traceUser } from "../lib/traceInfo";
 import { StateBadge } from "./StateBadge";
 import { TagList } from "./TagList";
+import "../roundTwo.css";
 
 interface Props {
   traces: Trace[];
@@ -29,6 +32,24 @@ interface Props {
 
 // Right-aligned columns.
 const NUMERIC = new Set<string>(["latency", "tokensIn", "tokensOut", "tokens", "cost"]);
+// Set widths (the table's layout is fixed), so columns keep their place whatever a filter shows.
+const WIDTHS: Record<string, string> = {
+  id: "90px",
+  name: "150px",
+  request: "180px",
+  response: "180px",
+  state: "90px",
+  latency: "80px",
+  tokensIn: "85px",
+  tokensOut: "90px",
+  tokens: "95px",
+  cost: "70px",
+  session: "110px",
+  user: "100px",
+  tags: "120px",
+  time: "160px",
+};
+const FEEDBACK_WIDTH = "100px";
 
 export function TracesTable({
   traces,
@@ -51,6 +72,12 @@ export function TracesTable({
   return (
     <div className="table-wrap">
       <table className="table traces-table" data-testid="traces-table">
+        <colgroup>
+          <col style={{ width: "40px" }} />
+          {shown.map((c) => (
+            <col key={c.id} style={{ width: WIDTHS[c.id] ?? FEEDBACK_WIDTH }} />
+          ))}
+        </colgroup>
         <thead>
           <tr>
             <th className="check">
@@ -64,7 +91,19 @@ export function TracesTable({
               />
             </th>
             {shown.map((c) => (
-              <th key={c.id} className={NUMERIC.has(c.id) ? "num" : undefined}>
+              <th
+                key={c.id}
+                className={NUMERIC.has(c.id) ? "num" : undefined}
+                aria-sort={
+                  !c.sortField
+                    ? undefined
+                    : field === c.sortField
+                      ? desc
+                        ? "descending"
+                        : "ascending"
+                      : "none"
+                }
+              >
                 {c.sortField ? (
                   <button type="button" className="sort" onClick={() => onSort(c.sortField!)}>
                     {c.label}
@@ -165,9 +204,9 @@ function cell(trace: Trace, column: Column["id"]): ReactNode {
         </Link>
       );
     case "request":
-      return <span className="preview">{info.request_preview ?? ""}</span>;
+      return <Preview raw={info.request_preview} />;
     case "response":
-      return <span className="preview">{info.response_preview ?? ""}</span>;
+      return <Preview raw={info.response_preview} />;
     case "state":
       return <StateBadge state={info.state} />;
     case "latency":
@@ -181,11 +220,11 @@ function cell(trace: Trace, column: Column["id"]): ReactNode {
     case "cost":
       return formatCost(traceCost(info));
     case "session":
-      return <span className="mono">{traceSession(info) ?? ""}</span>;
+      return <span className="mono">{traceSession(info) ?? EMPTY}</span>;
     case "user":
-      return traceUser(info) ?? "";
+      return traceUser(info) ?? EMPTY;
     case "tags":
-      return <TagList tags={info.tags} />;
+      return Object.keys(info.tags).length > 0 ? <TagList tags={info.tags} /> : EMPTY;
     case "time":
       return (
         <span title={formatTime(info.request_time)}>{formatShortTime(info.request_time)}</span>
@@ -193,4 +232,15 @@ function cell(trace: Trace, column: Column["id"]): ReactNode {
     default:
       return null; // feedback columns: FeedbackCell
   }
+}
+
+/** A request or response preview as readable text (lib/format.ts previewText). */
+function Preview({ raw }: { raw: string | null | undefined }) {
+  const text = previewText(raw);
+  if (text === null) return <span className="muted">{EMPTY}</span>;
+  return (
+    <span className="preview" title={text}>
+      {text}
+    </span>
+  );
 }

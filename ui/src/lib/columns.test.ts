@@ -32,10 +32,12 @@ describe("sorting", () => {
       "input_tokens",
       "name",
       "output_tokens",
+      "session_id",
       "status",
       "timestamp_ms",
       "total_tokens",
       "trace_id",
+      "user_id",
     ]);
   });
 });

@@ -40,8 +40,8 @@ export const COLUMNS: readonly Column[] = [
   { id: "tokensOut", label: "Tokens out", sortField: "output_tokens" },
   { id: "tokens", label: "Total tokens", sortField: "total_tokens" },
   { id: "cost", label: "Cost", sortField: "cost" },
-  { id: "session", label: "Session" },
-  { id: "user", label: "User" },
+  { id: "session", label: "Session", sortField: "session_id" },
+  { id: "user", label: "User", sortField: "user_id" },
   { id: "tags", label: "Tags" },
   { id: "time", label: "Time", sortField: "timestamp_ms" },
 ];

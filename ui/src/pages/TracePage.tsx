@@ -7,6 +7,7 @@ import { SpanDetail } from "../components/SpanDetail";
 import { SpanFinder } from "../components/SpanFinder";
 import { SpanTree } from "../components/SpanTree";
 import { TraceSummary } from "../components/TraceSummary";
+import { failingSpanId } from "../lib/failure";
 import { ancestorIds, buildSpanTree, matchingSpans, visibleRows } from "../lib/spanTree";
 import { traceBounds } from "../lib/timeline";
 import { useTitle } from "../lib/useTitle";
@@ -25,7 +26,9 @@ export function TracePage() {
   const [query, setQuery] = useState("");
   const matches = useMemo(() => matchingSpans(roots, query), [roots, query]);
   const matchSet = useMemo(() => new Set(matches), [matches]);
-  const selectedId = params.get("span") ?? roots[0]?.span.span_id ?? null;
+  // A failed trace opens on the span that failed (its exception shows at the top).
+  const failing = useMemo(() => failingSpanId(roots), [roots]);
+  const selectedId = params.get("span") ?? failing ?? roots[0]?.span.span_id ?? null;
   const selected = useMemo(
     () => spans.find((s) => s.span_id === selectedId) ?? null,
     [spans, selectedId],

@@ -7,7 +7,8 @@ import { useAssessmentSummary } from "../components/AssessmentSummary";
 import { ColumnPicker } from "../components/ColumnPicker";
 import { ErrorBox } from "../components/ErrorBox";
 import { ExperimentHeader } from "../components/ExperimentHeader";
-import { Pager, usePageTokens } from "../components/Pager";
+import { PAGE_PARAMS, Pager, useUrlPages } from "../components/Pager";
+import { SelectAllMatching } from "../components/SelectAllMatching";
 import { SearchBox } from "../components/SearchBox";
 import { TracesTable } from "../components/TracesTable";
 import { feedbackNames, summarize } from "../lib/assessments";
@@ -43,7 +44,7 @@ export function TracesPage() {
   // A time range is relative to now, rounded to the minute so the query key stays stable.
   const now = Math.floor(Date.now() / 60_000) * 60_000;
   const combined = combineFilter(text, quick, now);
-  const pages = usePageTokens();
+  const pages = useUrlPages();
   const pageToken = pages.token;
   const [columns, setColumns] = useState<ColumnId[]>(loadColumns);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -55,8 +56,8 @@ export function TracesPage() {
       if (value) next.set(key, value);
       else next.delete(key);
     }
+    for (const key of PAGE_PARAMS) next.delete(key); // a new filter or order starts at page 1
     setParams(next, { replace: true });
-    pages.reset();
     setSelected(new Set());
   };
 
@@ -71,6 +72,7 @@ export function TracesPage() {
         max_results: PAGE_SIZE,
         page_token: pageToken,
         include_spans: false,
+        include_total: true,
       }),
     placeholderData: keepPreviousData,
     retry: false,
@@ -81,6 +83,11 @@ export function TracesPage() {
   const entries = summary.data?.assessments ?? summarize(infos);
   const available = tableColumns(feedbackNames(infos, entries));
   const shownColumns = available.filter((c) => columns.includes(c.id));
+  const total =
+    traces.data?.total_count != null
+      ? { count: traces.data.total_count, capped: traces.data.total_count_capped === true }
+      : null;
+  const pageIds = infos.map((i) => i.trace_id);
   const narrow = (clause: string) => update({ filter: addClause(text, clause) });
 
   return (
@@ -155,6 +162,20 @@ export function TracesPage() {
       {traces.isPending && <p className="muted">Loading…</p>}
       {traces.data && (
         <>
+          <Pager
+            pages={pages}
+            nextToken={traces.data.next_page_token}
+            total={total}
+            label="Pages (top)"
+          />
+          <SelectAllMatching
+            experimentId={experimentId}
+            filter={combined.filter}
+            pageIds={pageIds}
+            total={total}
+            selected={selected}
+            onSelect={setSelected}
+          />
           <TracesTable
             traces={traces.data.traces}
             columns={shownColumns}
@@ -165,7 +186,12 @@ export function TracesPage() {
             onFilter={narrow}
           />
           {traces.data.traces.length === 0 && <p className="empty">No traces match.</p>}
-          <Pager pages={pages} nextToken={traces.data.next_page_token} />
+          <Pager
+            pages={pages}
+            nextToken={traces.data.next_page_token}
+            total={total}
+            label="Pages (bottom)"
+          />
         </>
       )}
     </div>

@@ -29,6 +29,7 @@ from spanscope.store.base import TraceStore
 
 router = APIRouter(prefix="/api/v1", tags=["traces"], responses=ERROR_RESPONSES)
 StoreDep = Annotated[TraceStore, Depends(get_store)]
+TOTAL_COUNT_CAP = 10_000
 # The body is read raw (it may be gzip), so FastAPI does not register WriteTraces itself: the
 # schema goes inline, its nested models referring to components other routes register.
 _WRITE_TRACES_SCHEMA = {
@@ -82,7 +83,17 @@ def search_traces(body: SearchTraces, store: StoreDep) -> Response:
         body.page_token,
         body.include_spans,
     )
-    return Json({"traces": [t.to_dict() for t in page], "next_page_token": page.next_page_token})
+    result: dict[str, object] = {
+        "traces": [t.to_dict() for t in page],
+        "next_page_token": page.next_page_token,
+    }
+    if body.include_total:
+        # Counted up to a cap: an exact count of a broad filter over millions of traces would
+        # read every match on each page turn; "10,000+" says enough.
+        count = store.count_traces(body.experiment_ids, body.filter, TOTAL_COUNT_CAP)
+        result["total_count"] = min(count, TOTAL_COUNT_CAP)
+        result["total_count_capped"] = count > TOTAL_COUNT_CAP
+    return Json(result)
 
 
 @router.get("/traces/{trace_id}", response_model=TraceModel)
@@ -116,5 +127,7 @@ def delete_trace_tag(trace_id: str, key: str, store: StoreDep) -> Response:
 @router.post("/sessions/search", response_model=SessionPage)
 def search_sessions(body: SearchSessions, store: StoreDep) -> Response:
     """Traces grouped by session id, the most recently active first."""
-    page = store.search_sessions(body.experiment_ids, body.max_results, body.page_token)
+    page = store.search_sessions(
+        body.experiment_ids, body.max_results, body.page_token, query=body.query
+    )
     return Json({"sessions": [s.to_dict() for s in page], "next_page_token": page.next_page_token})

@@ -30,6 +30,7 @@ from sqlalchemy import (
 
 __all__ = [
     "READ_INDEXES",
+    "SESSION_USER_INDEXES",
     "SORT_KEYS",
     "TEXT_TABLE",
     "assessments",
@@ -130,6 +131,8 @@ SORT_KEYS: dict[str, Any] = {
     "name": _missing_as("name", "''"),
     "status": traces.c.state,
     "trace_id": traces.c.trace_id,
+    "session_id": _missing_as("session_id", "''"),
+    "user_id": _missing_as("user_id", "''"),
 }
 # The read-indexes revision (0014_read_indexes.py): per sort key, an index in the order the
 # traces table pages (experiment, key, trace id as the tie-breaker), so a first page reads 50
@@ -160,6 +163,18 @@ READ_INDEXES = (
     Index("ix_traces_exp_name_order", traces.c.experiment_id, SORT_KEYS["name"], traces.c.trace_id),
     Index("ix_traces_exp_state_order", traces.c.experiment_id, traces.c.state, traces.c.trace_id),
     Index("ix_traces_exp_trace", traces.c.experiment_id, traces.c.trace_id),
+)
+# Revision 0016 (0016_session_user_sort.py): the same for the session and user sorts.
+SESSION_USER_INDEXES = (
+    Index(
+        "ix_traces_exp_session_order",
+        traces.c.experiment_id,
+        SORT_KEYS["session_id"],
+        traces.c.trace_id,
+    ),
+    Index(
+        "ix_traces_exp_user_order", traces.c.experiment_id, SORT_KEYS["user_id"], traces.c.trace_id
+    ),
 )
 
 # Metrics rollups (revision 0012, store/sql/metric_rollup.py): per experiment, hour and model,

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 
 from spanscope.search import Comparison, FieldKind, Not, SpanGroup, parse_filter, parse_order_by
 from spanscope.search.stored_text import replace_unstorable
@@ -38,6 +38,8 @@ _SORT_KEYS: dict[str, tuple[Any, Callable[[dict[str, Any]], Any]]] = {
         "name": _missing_as("name", ""),
         "status": lambda r: r["state"],
         "trace_id": lambda r: r["trace_id"],
+        "session_id": _missing_as("session_id", ""),
+        "user_id": _missing_as("user_id", ""),
     }.items()
 }
 _SORT_LABEL = "_sort_"
@@ -88,8 +90,8 @@ class SearchQuery:
                 pending.extend(node.operands)
         return False
 
-    def statement(self, limit: int, page_token: str | None) -> Select[Any]:
-        stmt = select(traces).where(traces.c.experiment_id.in_(self.experiment_ids))
+    def _filtered(self, stmt: Select[Any]) -> Select[Any]:
+        stmt = stmt.where(traces.c.experiment_id.in_(self.experiment_ids))
         if self.expr is not None:
             where = compile_filter(
                 self.expr,
@@ -99,6 +101,16 @@ class SearchQuery:
                 many_judged=self.many_judged,
             )
             stmt = stmt.where(where)
+        return stmt
+
+    def count_statement(self, limit: int) -> Select[Any]:
+        """The number of matching traces, counted up to `limit` rows: the count stops there,
+        so it costs at most `limit` index entries (plus the filter's work to find them)."""
+        matching = self._filtered(select(traces.c.trace_id)).limit(limit).subquery()
+        return select(func.count()).select_from(matching)
+
+    def statement(self, limit: int, page_token: str | None) -> Select[Any]:
+        stmt = self._filtered(select(traces))
         exprs = []
         for i, (name, ascending, key) in enumerate(self.keys):
             if name == "feedback":
@@ -156,14 +168,17 @@ def experiments_with_counts() -> Select[Any]:
 
 
 def session_query(
-    experiment_ids: Sequence[int], limit: int, page_token: str | None
+    experiment_ids: Sequence[int], limit: int, page_token: str | None, query: str | None = None
 ) -> tuple[Select[Any], Callable[[dict[str, Any]], str]]:
     """Sessions (traces grouped by session id), newest activity first.
 
     A session's newest trace stands for it: walking the experiment's traces newest first
     (ix_traces_exp_time) and keeping those with no newer trace in their session (a probe of
     ix_traces_exp_session) finds a page of sessions in order without grouping every trace;
-    only the page's sessions are then counted.
+    only the page's sessions are then counted (turns, tokens, durations, failures).
+
+    With `query`, only sessions whose id contains it (any case): the walk skips the others,
+    so a rare match reads the experiment's sessions (a search box's cost, not a page's).
     """
     newer = traces.alias("newer")
     later = or_(
@@ -194,6 +209,10 @@ def session_query(
         traces.c.session_id.isnot(None),
         ~has_newer,
     )
+    if query:
+        newest = newest.where(
+            func.lower(traces.c.session_id).contains(query.lower(), autoescape=True)
+        )
     if page_token:
         condition: ColumnElement[bool] = after_token(
             keys, decode_token(page_token, context, len(keys))
@@ -211,6 +230,9 @@ def session_query(
             func.min(turns.c.request_time).label("first_request_time"),
             page.c.last_request_time,
             func.max(turns.c.user_id).label("user_id"),
+            func.sum(turns.c.total_tokens).label("total_tokens"),
+            func.sum(turns.c.execution_duration).label("total_duration_ms"),
+            func.sum(case((turns.c.state == "ERROR", 1), else_=0)).label("error_count"),
         )
         .join(
             turns,

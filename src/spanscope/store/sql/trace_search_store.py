@@ -95,6 +95,28 @@ class SqlTraceSearch:
         return PagedList(result, token)
 
     @translated
+    def count_traces(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        limit: int = 10_000,
+    ) -> int:
+        if not isinstance(limit, int) or limit < 0:
+            raise InvalidArgumentError(f"limit must be a non-negative integer, got {limit!r}")
+        numbers = [_experiment_number(e) for e in experiment_ids]
+        with self.engine.connect() as conn:
+            query = SearchQuery(
+                numbers,
+                filter_string,
+                None,
+                self.dialect,
+                fold_collation=self.fold_collation,
+                case_stable=self._case_stable_characters,
+                many_judged=partial(_many_judged, conn) if self.dialect == "sqlite" else None,
+            )
+            return int(conn.scalar(query.count_statement(limit + 1)) or 0)
+
+    @translated
     def search_spans(
         self,
         experiment_ids: Sequence[str],
@@ -123,11 +145,17 @@ class SqlTraceSearch:
 
     @translated
     def search_sessions(
-        self, experiment_ids: Sequence[str], max_results: int = 100, page_token: str | None = None
+        self,
+        experiment_ids: Sequence[str],
+        max_results: int = 100,
+        page_token: str | None = None,
+        *,
+        query: str | None = None,
     ) -> PagedList[Session]:
         check_max_results(max_results)
         numbers = [_experiment_number(e) for e in experiment_ids]
-        stmt, token_after = session_query(numbers, max_results + 1, page_token)
+        needle = clean_text(query) if query else None
+        stmt, token_after = session_query(numbers, max_results + 1, page_token, needle)
         with self.engine.connect() as conn:
             found = [dict(r._mapping) for r in conn.execute(stmt)]
         items = [
@@ -138,6 +166,11 @@ class SqlTraceSearch:
                 first_request_time=int(r["first_request_time"]),
                 last_request_time=int(r["last_request_time"]),
                 user_id=r["user_id"],
+                total_tokens=None if r["total_tokens"] is None else int(r["total_tokens"]),
+                total_duration_ms=(
+                    None if r["total_duration_ms"] is None else int(r["total_duration_ms"])
+                ),
+                error_count=int(r["error_count"] or 0),
             )
             for r in found[:max_results]
         ]
