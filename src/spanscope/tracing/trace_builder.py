@@ -15,14 +15,22 @@ from spanscope.entities.span import Span
 from spanscope.entities.span_event import SpanEvent
 from spanscope.entities.span_status import SpanStatus, SpanStatusCode
 from spanscope.entities.trace import Trace, TraceData
-from spanscope.safety import logger
+from spanscope.safety import logger, report_background_error
 from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.state import STATE, SpanProcessor
 
 if TYPE_CHECKING:
     from spanscope.tracing.trace_buffer import TraceBuffer
 
-__all__ = ["TraceRecord", "build_trace", "trace_from_record", "trace_record"]
+__all__ = [
+    "TraceRecord",
+    "build_trace",
+    "trace_from_record",
+    "trace_record",
+    "try_build",
+    "try_from_record",
+    "try_record",
+]
 
 # (trace_id, experiment_id, root span id, metadata, tags, request preview, response preview,
 #  client request id, spans as (span_id, parent_id, name, start, end, status code, status
@@ -160,3 +168,36 @@ def _process(span: LiveSpan, processors: list[SpanProcessor]) -> None:
                 )
     finally:
         span._editable = False
+
+
+# The worker's variants: a trace that cannot be built is reported and counted as dropped.
+
+
+def try_build(buffer: TraceBuffer) -> Trace | None:
+    try:
+        return build_trace(buffer)
+    except Exception as exc:
+        _count_unbuilt(buffer.trace_id, exc)
+        return None
+
+
+def try_record(buffer: TraceBuffer) -> TraceRecord | None:
+    try:
+        return trace_record(buffer)
+    except Exception as exc:
+        _count_unbuilt(buffer.trace_id, exc)
+        return None
+
+
+def try_from_record(record: TraceRecord) -> Trace | None:
+    try:
+        return trace_from_record(record)
+    except Exception as exc:
+        _count_unbuilt(str(record[0]), exc)
+        return None
+
+
+def _count_unbuilt(trace_id: str, exc: Exception) -> None:
+    report_background_error(f"building trace {trace_id}", exc)
+    with STATE.lock:
+        STATE.traces_dropped_export_error += 1

@@ -26,21 +26,16 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from types import FrameType
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any
 
 from spanscope.entities.trace import Trace
 from spanscope.safety import logger, report_background_error, warn_rate_limited
 from spanscope.tracing.config import TracingConfig
+from spanscope.tracing.export.fanout import deliver, dropped, process_delivery, spools
 from spanscope.tracing.state import STATE
-from spanscope.tracing.trace_builder import (
-    TraceRecord,
-    build_trace,
-    trace_from_record,
-    trace_record,
-)
+from spanscope.tracing.trace_builder import TraceRecord, try_build, try_from_record, try_record
 
 if TYPE_CHECKING:
-    from spanscope.tracing.export.delivery import Delivery, SpoolingExporter
     from spanscope.tracing.export.overflow import Overflow
     from spanscope.tracing.trace_buffer import TraceBuffer
 
@@ -178,7 +173,7 @@ class ExportQueue:
                     if records is None:
                         markers, self._markers = self._markers, []
                 if records is not None:
-                    self._send([t for t in map(_from_record, records) if t is not None])
+                    self._send([t for t in map(try_from_record, records) if t is not None])
                     continue
                 if markers:  # every trace before them has been exported
                     for waiting in markers:
@@ -264,7 +259,7 @@ class ExportQueue:
                         self._markers.append(item)
                         break
                     nbytes += item.nbytes
-                    record = _record(item)
+                    record = try_record(item)
                     if record is not None:
                         records.append(record)
                 try:
@@ -308,7 +303,7 @@ class ExportQueue:
             return
         self._current = traces
         try:
-            self._deliver(traces)
+            deliver(traces)
         finally:
             self._current = None
 
@@ -322,41 +317,12 @@ class ExportQueue:
         traces = []
         interval_ns = self._interval * 1e9
         for buffer in buffers:
-            trace = _build(buffer)
+            trace = try_build(buffer)
             if trace is not None:
                 traces.append(trace)
             if self._held < self._polite_bytes and _age_ns(buffer) < interval_ns:
                 time.sleep(0)
         return traces
-
-    def _deliver(self, traces: list[Trace]) -> None:
-        recent = STATE.recent
-        if recent is not None:
-            recent.export(traces)
-        # A trace counts as exported when every exporter delivered it; what one could not
-        # deliver is counted as spooled or dropped for it (see docs/reliability.md).
-        delivery = _delivery()
-        exported = len(traces)
-        for exporter in list(STATE.exporters):
-            if delivery is not None and _spools(exporter):
-                try:
-                    delivered = delivery.export(exporter, traces)
-                except Exception as exc:  # the spool's own bookkeeping failed
-                    report_background_error("spooled delivery", exc)
-                    _dropped(exporter, len(traces), exc)
-                    delivered = 0
-            else:
-                try:
-                    exporter.export(traces)
-                except Exception as exc:
-                    failed = getattr(exc, "failed_count", len(traces))
-                    _dropped(exporter, failed, exc)
-                    delivered = len(traces) - failed
-                else:
-                    delivered = len(traces)
-            exported = min(exported, delivered)
-        with STATE.lock:
-            STATE.traces_exported += exported
 
     def spool_remaining(self, grace_s: float) -> int:
         """At exit, past the flush budget: build what is still queued and keep it in the
@@ -367,7 +333,7 @@ class ExportQueue:
             self._use_overflow = False  # and nothing more follows it
             overflow = self._overflow
             while overflow is not None and (records := overflow.take()) is not None:
-                traces += [t for t in map(_from_record, records) if t is not None]
+                traces += [t for t in map(try_from_record, records) if t is not None]
             markers, self._markers = self._markers, []
         for marker in markers:
             marker.set()
@@ -381,31 +347,31 @@ class ExportQueue:
                 item.set()
             else:
                 buffers.append(item)
-        traces += [t for t in map(_build, buffers) if t is not None]
+        traces += [t for t in map(try_build, buffers) if t is not None]
         current: list[Trace] = []
         if self._export_lock.acquire(timeout=grace_s):
             self._export_lock.release()
         else:  # still at it: spool its batch too (stores are idempotent on span ids)
             current = self._current or []
-        delivery = _delivery()
+        delivery = process_delivery()
         for exporter in list(STATE.exporters):
             batch = traces
             if current and not (
                 delivery is not None  # a batch written ahead is in the spool already
-                and _spools(exporter)
+                and spools(exporter)
                 and delivery.holds(exporter.destination(), current)
             ):
                 batch = [*current, *traces]
             if not batch:
                 continue
-            if delivery is not None and _spools(exporter):
+            if delivery is not None and spools(exporter):
                 try:
                     delivery.spool_only(exporter, batch)
                 except Exception as exc:
                     report_background_error("spooling at exit", exc)
-                    _dropped(exporter, len(batch), exc)
+                    dropped(exporter, len(batch), exc)
             else:
-                _dropped(exporter, len(batch), TimeoutError("exit flush budget spent"))
+                dropped(exporter, len(batch), TimeoutError("exit flush budget spent"))
         return len(current) + len(traces)
 
 
@@ -414,70 +380,6 @@ def _age_ns(buffer: TraceBuffer) -> float:
     root = buffer.root
     end = None if root is None else root.end_time_ns
     return math.inf if end is None else time.time_ns() - end
-
-
-def _build(buffer: TraceBuffer) -> Trace | None:
-    try:
-        return build_trace(buffer)
-    except Exception as exc:
-        _unbuilt(buffer.trace_id, exc)
-        return None
-
-
-def _record(buffer: TraceBuffer) -> TraceRecord | None:
-    try:
-        return trace_record(buffer)
-    except Exception as exc:
-        _unbuilt(buffer.trace_id, exc)
-        return None
-
-
-def _from_record(record: TraceRecord) -> Trace | None:
-    try:
-        return trace_from_record(record)
-    except Exception as exc:
-        _unbuilt(str(record[0]), exc)
-        return None
-
-
-def _unbuilt(trace_id: str, exc: Exception) -> None:
-    report_background_error(f"building trace {trace_id}", exc)
-    with STATE.lock:
-        STATE.traces_dropped_export_error += 1
-
-
-def _dropped(exporter: object, count: int, exc: BaseException) -> None:
-    with STATE.lock:
-        STATE.traces_dropped_export_error += count
-        total = STATE.traces_dropped_export_error
-    warn_rate_limited(
-        "export-error-" + type(exporter).__name__,
-        f"spanscope: {type(exporter).__name__}.export failed for {count} trace(s), which it "
-        f"did not store: {type(exc).__name__}: {exc}. Totals: {total} trace(s) dropped "
-        "(spanscope.tracing.stats().traces_dropped_export_error).",
-    )
-
-
-def _spools(exporter: object) -> TypeGuard[SpoolingExporter]:
-    from spanscope.tracing.export.delivery import SpoolingExporter
-
-    return isinstance(exporter, SpoolingExporter)
-
-
-def _delivery() -> Delivery | None:
-    """The spooled delivery of this process, made at the first export (None: spool off)."""
-    delivery = STATE.delivery
-    if delivery is not None or not STATE.config.spool:
-        return delivery
-    # The spool (and sqlite3) loads at the first export, not at `import spanscope`.
-    from spanscope.tracing.export.delivery import Delivery
-    from spanscope.tracing.spool import Spool
-
-    with STATE.lock:
-        if STATE.delivery is None:
-            STATE.delivery = Delivery(Spool(), STATE.config.delivery_timeout_s)
-            STATE.delivery.start_replay_if_needed()
-        return STATE.delivery
 
 
 def ensure_queue() -> ExportQueue:
