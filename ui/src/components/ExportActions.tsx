@@ -4,7 +4,7 @@ import type { Column } from "../lib/columns";
 import {
   downloadText,
   exportName,
-  fetchTraces,
+  fetchTracesJson,
   selectedInfos,
   tracesCsv,
 } from "../lib/exportTraces";
@@ -29,8 +29,7 @@ export function ExportActions({
   const json = useMutation({
     mutationFn: async () => {
       const infos = await selectedInfos(experimentId, filter, sort, pageInfos, selected);
-      const traces = await fetchTraces(infos.map((i) => i.trace_id));
-      const text = JSON.stringify(traces, null, 2);
+      const text = await fetchTracesJson(infos.map((i) => i.trace_id));
       downloadText(exportName(experimentId, "json"), text, "application/json");
     },
   });

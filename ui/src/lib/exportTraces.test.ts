@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { TraceInfo } from "../api/types";
 import { COLUMNS, feedbackColumn } from "./columns";
-import { csvField, exportName, toCsv, tracesCsv } from "./exportTraces";
+import { csvField, exportName, fetchTracesJson, toCsv, tracesCsv } from "./exportTraces";
 
 /** A minimal RFC 4180 reader, to check that what is written reads back the same. */
 function parseCsv(text: string): string[][] {
@@ -137,5 +137,29 @@ describe("CSV", () => {
     expect(exportName("7", "csv", new Date(Date.UTC(2025, 0, 2, 3, 4, 5)))).toBe(
       "traces-7-20250102-030405.csv",
     );
+  });
+});
+
+describe("fetchTracesJson", () => {
+  it("lists the server's texts in order, nanosecond times exact", async () => {
+    const bodies: Record<string, string> = {
+      a: '{"info": {"trace_id": "a"}, "data": {"spans": [{"start_time_ns": 1796598342940485106}]}}',
+      b: '{"info": {"trace_id": "b"}, "data": {"spans": []}}\n',
+    };
+    const seen: string[] = [];
+    vi.stubGlobal("fetch", async (path: string) => {
+      seen.push(path);
+      const id = path.split("/").pop()!;
+      return new Response(bodies[id], { status: 200 });
+    });
+    try {
+      const text = await fetchTracesJson(["b", "a"]);
+      expect(seen.sort()).toEqual(["/api/v1/traces/a", "/api/v1/traces/b"]);
+      expect(text).toContain("1796598342940485106");
+      const list = JSON.parse(text) as { info: { trace_id: string } }[];
+      expect(list.map((t) => t.info.trace_id)).toEqual(["b", "a"]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -2,7 +2,7 @@
 // /api/v1/traces/{id} answers, the Python `Trace.to_dict` shape, so each element loads with
 // `spanscope.Trace.from_dict`) and the table as CSV (RFC 4180).
 import { api } from "../api/client";
-import type { Trace, TraceInfo } from "../api/types";
+import type { TraceInfo } from "../api/types";
 import { validFeedback } from "./assessments";
 import type { Column } from "./columns";
 import { traceCost, traceSession, traceTokens, traceUser } from "./traceInfo";
@@ -82,18 +82,19 @@ export function tracesCsv(infos: readonly TraceInfo[], columns: readonly Column[
 // How many traces are fetched at once for the JSON download.
 const CONCURRENCY = 6;
 
-/** The traces with their spans, in the order of the ids. */
-export async function fetchTraces(ids: readonly string[]): Promise<Trace[]> {
-  const traces: Trace[] = new Array<Trace>(ids.length);
+/** The traces with their spans as a JSON list, in the order of the ids. Each is the server's
+ * text as it is: parsing it here would round nanosecond times to a JS number's precision. */
+export async function fetchTracesJson(ids: readonly string[]): Promise<string> {
+  const texts: string[] = new Array<string>(ids.length);
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
       const index = next++;
-      traces[index] = await api.getTrace(ids[index]!);
+      texts[index] = (await api.getTraceText(ids[index]!)).trim();
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, worker));
-  return traces;
+  return `[\n${texts.join(",\n")}\n]\n`;
 }
 
 const ID_PAGE = 1000;
