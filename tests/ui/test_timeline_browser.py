@@ -52,7 +52,7 @@ Server = tuple[str, TimelineSeed]
 def micro_trace(experiment_id: str) -> Trace:
     trace_id = "7" * 32
     ids = {name: f"{n + 1:016x}" for n, name in enumerate(SPANS)}
-    spans = [
+    spans: list[dict[str, Any]] = [
         {
             "trace_id": trace_id,
             "span_id": ids[name],

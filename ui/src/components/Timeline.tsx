@@ -41,6 +41,7 @@ export function TimelineControls({
       <div className="tree-col timeline-buttons">
         <button
           type="button"
+          className="secondary"
           aria-label="Zoom out"
           title="Zoom out (−)"
           disabled={!timeline.zoomed}
@@ -50,6 +51,7 @@ export function TimelineControls({
         </button>
         <button
           type="button"
+          className="secondary"
           aria-label="Zoom in"
           title="Zoom in (+)"
           disabled={timeline.atMaxZoom}
@@ -59,6 +61,7 @@ export function TimelineControls({
         </button>
         <button
           type="button"
+          className="secondary"
           title="Show the whole trace (0)"
           disabled={!timeline.zoomed}
           onClick={timeline.reset}
@@ -67,6 +70,7 @@ export function TimelineControls({
         </button>
         <button
           type="button"
+          className="secondary"
           aria-pressed={showCritical}
           title="Mark the chain of spans that decides when the trace ends"
           onClick={onToggleCritical}
@@ -149,7 +153,7 @@ export function TimelineAxis({ timeline, focusNs }: AxisProps) {
       </span>
       {scale
         // A label at the right edge would be cut off; the scale reads without it.
-        .filter((t) => t.left < 90)
+        .filter((t) => t.left < 85)
         .map((t) => (
           <span key={t.offsetNs} className="tick" style={{ left: `${t.left}%` }}>
             {t.label}
