@@ -124,6 +124,7 @@ def compile_filter(
     fold_collation: str | None = FOLD_COLLATION,
     case_stable: Callable[[], frozenset[str]] | None = None,
     many_judged: Callable[[Select[Any]], bool] | None = None,
+    text_per_row: bool = False,
 ) -> ColumnElement[bool]:
     """The WHERE clause (over `traces`) equivalent to `expr`.
 
@@ -133,8 +134,10 @@ def compile_filter(
     does (case_folding.py), asked for only when a `text ILIKE` pattern holds one; None: none.
     `many_judged` (SQLite): whether a query of assessment trace ids finds many
     (see assessment_filters._judged).
+    `text_per_row`: full-text comparisons test each trace in turn, for a query over a few
+    traces (FilterContext.text_per_row).
     """
-    context = make_context(dialect, fold_collation, case_stable, many_judged)
+    context = make_context(dialect, fold_collation, case_stable, many_judged, text_per_row)
     node = normal_form(expr, negated=False)
     if isinstance(node, Leaf):
         return _leaf(node, context, fence=False)
@@ -158,9 +161,10 @@ def make_context(
     fold_collation: str | None = FOLD_COLLATION,
     case_stable: Callable[[], frozenset[str]] | None = None,
     many_judged: Callable[[Select[Any]], bool] | None = None,
+    text_per_row: bool = False,
 ) -> FilterContext:
     """The compile settings (see compile_filter)."""
-    return FilterContext(dialect, fold_collation, case_stable, many_judged)
+    return FilterContext(dialect, fold_collation, case_stable, many_judged, text_per_row)
 
 
 def normal_form(expr: Expr, negated: bool) -> Leaf | _Junction:
@@ -279,7 +283,7 @@ def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnEl
     pattern = canonical_like(str(value).lower() if insensitive else str(value))
     runs = case_stable_runs(pattern, context.is_stable) if insensitive else literal_runs(pattern)
     if context.dialect == "sqlite":
-        return _sqlite_text(pattern, runs, insensitive)
+        return _sqlite_text(pattern, runs, insensitive, context.text_per_row)
     # pg_trgm serves LIKE and ILIKE: the runs, in order, pre-select spans and traces through
     # their expression indexes; the exact comparison of each text decides.
     loose = "%" + "%".join(_like_escape(run) for run in runs) + "%" if runs else None
@@ -306,6 +310,15 @@ def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnEl
     by_span = select(found.c.trace_id).where(
         *indexed(PG_SPAN_INDEXED, "text_spans"), or_(like(found.c.name), in_json)
     )
+    if context.text_per_row:
+        # The indexed expression's LIKE, cheap beside the exact test, turns most spans away.
+        # IS TRUE: a missing name or preview is no match, never unknown (NOT stays exact).
+        return or_(
+            like(traces.c.name),
+            like(traces.c.request_preview),
+            like(traces.c.response_preview),
+            by_span.where(found.c.trace_id == traces.c.trace_id).exists(),
+        ).is_(true())
     own = traces.alias("text_traces")
     by_trace = select(own.c.trace_id).where(
         *indexed(PG_TRACE_INDEXED, "text_traces"),
@@ -317,9 +330,13 @@ def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnEl
     return candidates.is_(true()) if fence else candidates
 
 
-def _sqlite_text(pattern: str, runs: list[str], insensitive: bool) -> ColumnElement[bool]:
+def _sqlite_text(
+    pattern: str, runs: list[str], insensitive: bool, per_row: bool
+) -> ColumnElement[bool]:
     """The trigram index finds traces holding every run of 3+ characters (case folded); the
-    exact LIKE of each text of the trace row and its spans then decides."""
+    exact LIKE of each text of the trace row and its spans then decides (alone `per_row`:
+    the index lists every candidate at once, too many for a few traces when the run is
+    common)."""
 
     def like(text_column: Any) -> ColumnElement[bool]:
         return func.coalesce(func.spanscope_like(text_column, pattern, int(insensitive)), 0) == 1
@@ -332,7 +349,7 @@ def _sqlite_text(pattern: str, runs: list[str], insensitive: bool) -> ColumnElem
         exists(select(literal(1)).where(spans.c.trace_id == traces.c.trace_id, span_like == 1)),
     )
     query = fts_query(runs)
-    if query is None:
+    if query is None or per_row:
         return exact
     matched: Select[Any] = (
         select(literal_column("rowid"))

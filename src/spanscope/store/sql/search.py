@@ -74,11 +74,20 @@ class SearchQuery:
     @property
     def judges(self) -> bool:
         """Whether the filter compares feedback or expectations."""
+        return self._compares(FieldKind.FEEDBACK, FieldKind.EXPECTATION)
+
+    @property
+    def windowed(self) -> bool:
+        """Whether a page may be looked for in a window first (see `statement`): the filter
+        searches the traces' text, and the order needs no assessments."""
+        return self._compares(FieldKind.TEXT) and all(k[0] != "feedback" for k in self.keys)
+
+    def _compares(self, *kinds: FieldKind) -> bool:
         pending = [self.expr] if self.expr is not None else []
         while pending:
             node = pending.pop()
             if isinstance(node, Comparison):
-                if node.field.kind in (FieldKind.FEEDBACK, FieldKind.EXPECTATION):
+                if node.field.kind in kinds:
                     return True
             elif isinstance(node, Not):
                 pending.append(node.operand)
@@ -88,8 +97,14 @@ class SearchQuery:
                 pending.extend(node.operands)
         return False
 
-    def statement(self, limit: int, page_token: str | None) -> Select[Any]:
-        stmt = select(traces).where(traces.c.experiment_id.in_(self.experiment_ids))
+    def statement(self, limit: int, page_token: str | None, window: int = 0) -> Select[Any]:
+        """The page: the first `limit` matching traces after `page_token`. With a `window`,
+        only among the first `window` traces in order (all matches, traces or not: the caller
+        knows the page is exact when it is full or the window held fewer traces); the filter
+        then tests those traces one by one instead of listing every full-text candidate, which
+        for a common word is most traces."""
+        scope = traces.c.experiment_id.in_(self.experiment_ids)
+        stmt = select(traces) if window else select(traces).where(scope)
         if self.expr is not None:
             where = compile_filter(
                 self.expr,
@@ -97,21 +112,47 @@ class SearchQuery:
                 fold_collation=self.fold_collation,
                 case_stable=self.case_stable,
                 many_judged=self.many_judged,
+                text_per_row=bool(window),
             )
             stmt = stmt.where(where)
-        exprs = []
-        for i, (name, ascending, key) in enumerate(self.keys):
+        exprs, order = self._order()
+        if window:
+            first = select(traces.c.trace_id).where(scope)
+            if page_token:
+                first = first.where(self._after(exprs, page_token))
+            ids = first.order_by(*order).limit(window).subquery("window")
+            return (
+                stmt.join_from(ids, traces, ids.c.trace_id == traces.c.trace_id)
+                .order_by(*order)
+                .limit(limit)
+            )
+        if page_token:
+            stmt = stmt.where(self._after(exprs, page_token))
+        for i, (name, _, _) in enumerate(self.keys):
             if name == "feedback":
-                sort = _feedback_sort(key)
-                stmt = stmt.add_columns(sort.label(f"{_SORT_LABEL}{i}"))
-                exprs.append((sort, ascending))
+                stmt = stmt.add_columns(exprs[i][0].label(f"{_SORT_LABEL}{i}"))
+        return stmt.order_by(*order).limit(limit)
+
+    def window_size(self, window: int, page_token: str | None) -> Select[Any]:
+        """How many of `window` traces there are after `page_token` (a window was full)."""
+        exprs, _ = self._order()
+        first = select(traces.c.trace_id).where(traces.c.experiment_id.in_(self.experiment_ids))
+        if page_token:
+            first = first.where(self._after(exprs, page_token))
+        return select(func.count()).select_from(first.limit(window).subquery())
+
+    def _after(self, exprs: list[tuple[Any, bool]], page_token: str) -> ColumnElement[bool]:
+        values = decode_token(page_token, self.context, len(self.keys))
+        return after_token(exprs, values)
+
+    def _order(self) -> tuple[list[tuple[Any, bool]], list[Any]]:
+        exprs = []
+        for name, ascending, key in self.keys:
+            if name == "feedback":
+                exprs.append((_feedback_sort(key), ascending))
             else:
                 exprs.append((_SORT_KEYS[name][0], ascending))
-        if page_token:
-            values = decode_token(page_token, self.context, len(self.keys))
-            stmt = stmt.where(after_token(exprs, values))
-        order = [e.asc() if ascending else e.desc() for e, ascending in exprs]
-        return stmt.order_by(*order).limit(limit)
+        return exprs, [e.asc() if ascending else e.desc() for e, ascending in exprs]
 
     def token_after(self, row: dict[str, Any]) -> str:
         values = [

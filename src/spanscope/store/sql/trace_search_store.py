@@ -29,6 +29,9 @@ __all__ = ["MAX_RESULTS", "SqlTraceSearch", "check_max_results"]
 MAX_RESULTS = 10_000
 # Past this many assessment matches SQLite walks traces in order (assessment_filters.py).
 MANY_JUDGED = 1_000
+# The most traces a full-text search tests in order before it tests every candidate instead
+# (_windowed); at ~10-30 us a trace, tens of ms.
+MAX_WINDOW = 5_000
 
 
 class SqlTraceSearch:
@@ -76,12 +79,14 @@ class SqlTraceSearch:
                 case_stable=self._case_stable_characters,
                 many_judged=partial(_many_judged, conn) if self.dialect == "sqlite" else None,
             )
-            stmt = query.statement(max_results + 1, page_token)
             if self.dialect == "postgresql" and query.judges:
                 # A page walks traces in time order probing their judgements and stops early;
                 # parallel workers cost more to start than the whole walk (tens of ms).
                 conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
-            found = [dict(r._mapping) for r in conn.execute(stmt)]
+            found = _windowed(conn, query, max_results + 1, page_token)
+            if found is None:
+                stmt = query.statement(max_results + 1, page_token)
+                found = [dict(r._mapping) for r in conn.execute(stmt)]
             page = found[:max_results]
             ids = [r["trace_id"] for r in page]
             by_trace = self._spans(conn, ids) if include_spans and ids else {}
@@ -146,6 +151,35 @@ class SqlTraceSearch:
 
     def _spans(self, conn: Connection, trace_ids: Sequence[str]) -> dict[str, list[Span]]:
         return load_spans(conn, trace_ids)
+
+
+def _windowed(
+    conn: Connection, query: SearchQuery, limit: int, page_token: str | None
+) -> list[dict[str, Any]] | None:
+    """The page of a full-text search looked for among the next traces in order, tested one
+    by one; None when it takes the search over every candidate instead.
+
+    Over every candidate, a word most traces hold is tested in most traces before the first
+    page is taken; in order, a word few traces hold is looked for through most traces. A first
+    window of twice the page tells which: no match in it, and the candidates are few (the
+    search over them is the fast one); some, and their share sizes a second window expected
+    to fill the page, if it is at most MAX_WINDOW traces. Either window's matches are the
+    page when they fill it, or when the window reached the last trace.
+    """
+    if not query.windowed:
+        return None
+    window = 2 * limit
+    while True:
+        found = [dict(r._mapping) for r in conn.execute(query.statement(limit, page_token, window))]
+        if len(found) >= limit:
+            return found
+        if int(conn.scalar(query.window_size(window, page_token)) or 0) < window:
+            return found  # every trace after the token was tested
+        if not found or window > limit * 2:
+            return None
+        window = 2 * window * limit // len(found)
+        if window > MAX_WINDOW:
+            return None
 
 
 def _many_judged(conn: Connection, ids: Select[Any]) -> bool:
