@@ -69,6 +69,7 @@ __all__ = [
     "make_context",
     "normal_form",
     "stored",
+    "text_candidates",
 ]
 
 TRACE_COLUMNS = {
@@ -278,10 +279,7 @@ def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnEl
     if op not in (Op.LIKE, Op.ILIKE):
         return false() if op is not Op.IS_NOT_NULL else true()
     insensitive = op is Op.ILIKE
-    # ILIKE: the pattern lowered in Python first (as the evaluator does); the index is then
-    # asked only for runs of characters every database folds alike (fulltext.case_stable_runs).
-    pattern = canonical_like(str(value).lower() if insensitive else str(value))
-    runs = case_stable_runs(pattern, context.is_stable) if insensitive else literal_runs(pattern)
+    pattern, runs = _text_runs(op, value, context)
     if context.dialect == "sqlite":
         return _sqlite_text(pattern, runs, insensitive, context.text_per_row)
     # pg_trgm serves LIKE and ILIKE: the runs, in order, pre-select spans and traces through
@@ -328,6 +326,32 @@ def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnEl
     # PostgreSQL pulls an IN subquery up into a join even with OFFSET 0; under IS TRUE it
     # stays a subquery, run once and hashed.
     return candidates.is_(true()) if fence else candidates
+
+
+def _text_runs(op: Op, value: Value, context: FilterContext) -> tuple[str, list[str]]:
+    """The canonical LIKE pattern of a text comparison, and the literal runs the index may be
+    asked for. ILIKE: the pattern lowered in Python first (as the evaluator does), and only
+    runs of characters every database folds alike (fulltext.case_stable_runs)."""
+    insensitive = op is Op.ILIKE
+    pattern = canonical_like(str(value).lower() if insensitive else str(value))
+    runs = case_stable_runs(pattern, context.is_stable) if insensitive else literal_runs(pattern)
+    return pattern, runs
+
+
+def text_candidates(comparison: Comparison, context: FilterContext) -> Select[Any] | None:
+    """SQLite: the rowids of the traces the full-text index pre-selects for a text LIKE /
+    ILIKE comparison (every trace it may match, and some more); None if the index cannot
+    narrow it (a pattern without a run of three characters)."""
+    if comparison.op not in (Op.LIKE, Op.ILIKE) or context.dialect != "sqlite":
+        return None
+    query = fts_query(_text_runs(comparison.op, stored(comparison.value), context)[1])
+    if query is None:
+        return None
+    return (
+        select(literal_column("rowid"))
+        .select_from(table(TEXT_TABLE))
+        .where(literal_column(TEXT_TABLE).op("MATCH")(literal(query)))
+    )
 
 
 def _sqlite_text(

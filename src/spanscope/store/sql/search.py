@@ -9,10 +9,24 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
-from spanscope.search import Comparison, FieldKind, Not, SpanGroup, parse_filter, parse_order_by
+from spanscope.search import (
+    And,
+    Comparison,
+    FieldKind,
+    Not,
+    Or,
+    SpanGroup,
+    parse_filter,
+    parse_order_by,
+)
 from spanscope.search.stored_text import replace_unstorable
 from spanscope.search.trace_order import DEFAULT_ORDER, NO_FEEDBACK
-from spanscope.store.sql.filters import FOLD_COLLATION, compile_filter
+from spanscope.store.sql.filters import (
+    FOLD_COLLATION,
+    compile_filter,
+    make_context,
+    text_candidates,
+)
 from spanscope.store.sql.pagination import after_token, decode_token, encode_token
 from spanscope.store.sql.schema import SORT_KEYS, assessments, experiments, traces
 
@@ -81,6 +95,26 @@ class SearchQuery:
         """Whether a page may be looked for in a window first (see `statement`): the filter
         searches the traces' text, and the order needs no assessments."""
         return self._compares(FieldKind.TEXT) and all(k[0] != "feedback" for k in self.keys)
+
+    def text_candidates(self) -> list[Select[Any]]:
+        """SQLite: for each text comparison the filter requires (under no NOT, outside span
+        groups), the traces its full-text index pre-selects (filters.text_candidates)."""
+        context = make_context(self.dialect, self.fold_collation, self.case_stable)
+        found = []
+        pending = [(self.expr, False)] if self.expr is not None else []
+        while pending:
+            node, negated = pending.pop()
+            if isinstance(node, Comparison):
+                if node.field.kind is FieldKind.TEXT and not negated:
+                    candidates = text_candidates(node, context)
+                    if candidates is not None:
+                        found.append(candidates)
+            elif isinstance(node, Not):
+                pending.append((node.operand, not negated))
+            elif isinstance(node, (And, Or)) and isinstance(node, And) != negated:
+                # AND, or NOT of OR: each operand is needed
+                pending.extend((operand, negated) for operand in node.operands)
+        return found
 
     def _compares(self, *kinds: FieldKind) -> bool:
         pending = [self.expr] if self.expr is not None else []

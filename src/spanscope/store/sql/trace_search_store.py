@@ -29,9 +29,12 @@ __all__ = ["MAX_RESULTS", "SqlTraceSearch", "check_max_results"]
 MAX_RESULTS = 10_000
 # Past this many assessment matches SQLite walks traces in order (assessment_filters.py).
 MANY_JUDGED = 1_000
-# The most traces a full-text search tests in order before it tests every candidate instead
-# (_windowed); at ~10-30 us a trace, tens of ms.
+# A full-text search's windows (_windowed): the first, in traces; the most traces it tests in
+# order before it tests every candidate instead (at 10-60 us a trace, tens of ms); and the
+# candidates below which SQLite tests those at once.
+FIRST_WINDOW = 32
 MAX_WINDOW = 5_000
+FEW_CANDIDATES = 2_000
 
 
 class SqlTraceSearch:
@@ -160,22 +163,28 @@ def _windowed(
     by one; None when it takes the search over every candidate instead.
 
     Over every candidate, a word most traces hold is tested in most traces before the first
-    page is taken; in order, a word few traces hold is looked for through most traces. A first
-    window of twice the page tells which: no match in it, and the candidates are few (the
-    search over them is the fast one); some, and their share sizes a second window expected
-    to fill the page, if it is at most MAX_WINDOW traces. Either window's matches are the
-    page when they fill it, or when the window reached the last trace.
+    page is taken; in order, a word few traces hold is looked for through most traces. SQLite
+    counts a required word's candidates in its index first (up to FEW_CANDIDATES, well under a
+    millisecond): few, and the search over them is the fast one. Otherwise a first window of
+    FIRST_WINDOW traces tells: no match in it, and the matches are rare (the search over the
+    candidates); some, and their share sizes a next window expected to fill the page, if it
+    is at most MAX_WINDOW traces. A window's matches are the page when they fill it, or when
+    the window reached the last trace.
     """
     if not query.windowed:
         return None
-    window = 2 * limit
+    for candidates in query.text_candidates():
+        few = select(func.count()).select_from(candidates.limit(FEW_CANDIDATES).subquery())
+        if int(conn.scalar(few) or 0) < FEW_CANDIDATES:
+            return None
+    window = FIRST_WINDOW
     while True:
         found = [dict(r._mapping) for r in conn.execute(query.statement(limit, page_token, window))]
         if len(found) >= limit:
             return found
         if int(conn.scalar(query.window_size(window, page_token)) or 0) < window:
             return found  # every trace after the token was tested
-        if not found or window > limit * 2:
+        if not found or window > FIRST_WINDOW:
             return None
         window = 2 * window * limit // len(found)
         if window > MAX_WINDOW:
