@@ -339,12 +339,22 @@ def _text_runs(op: Op, value: Value, context: FilterContext) -> tuple[str, list[
 
 
 def text_candidates(comparison: Comparison, context: FilterContext) -> Select[Any] | None:
-    """SQLite: the rowids of the traces the full-text index pre-selects for a text LIKE /
-    ILIKE comparison (every trace it may match, and some more); None if the index cannot
-    narrow it (a pattern without a run of three characters)."""
-    if comparison.op not in (Op.LIKE, Op.ILIKE) or context.dialect != "sqlite":
+    """What a full-text index pre-selects for a text LIKE / ILIKE comparison (every trace it
+    may match, and some more): SQLite, the traces' rowids; PostgreSQL, the spans' trace ids
+    (the larger half: a trace's own texts are short). None if the index cannot narrow it (a
+    pattern without a run of three characters)."""
+    if comparison.op not in (Op.LIKE, Op.ILIKE):
         return None
-    query = fts_query(_text_runs(comparison.op, stored(comparison.value), context)[1])
+    runs = _text_runs(comparison.op, stored(comparison.value), context)[1]
+    if context.dialect == "postgresql":
+        if not any(len(run) >= 3 for run in runs):
+            return None
+        loose = "%" + "%".join(_like_escape(run) for run in runs) + "%"
+        indexed: ColumnElement[str] = literal_column(PG_SPAN_INDEXED.format(t="spans"))
+        if comparison.op is Op.ILIKE:
+            return select(spans.c.trace_id).where(indexed.ilike(loose, escape="\\"))
+        return select(spans.c.trace_id).where(indexed.like(loose, escape="\\"))
+    query = fts_query(runs)
     if query is None:
         return None
     return (

@@ -97,8 +97,8 @@ class SearchQuery:
         return self._compares(FieldKind.TEXT) and all(k[0] != "feedback" for k in self.keys)
 
     def text_candidates(self) -> list[Select[Any]]:
-        """SQLite: for each text comparison the filter requires (under no NOT, outside span
-        groups), the traces its full-text index pre-selects (filters.text_candidates)."""
+        """For each text comparison the filter requires (under no NOT, outside span groups),
+        what its full-text index pre-selects (filters.text_candidates)."""
         context = make_context(self.dialect, self.fold_collation, self.case_stable)
         found = []
         pending = [(self.expr, False)] if self.expr is not None else []

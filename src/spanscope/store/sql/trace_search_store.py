@@ -31,7 +31,7 @@ MAX_RESULTS = 10_000
 MANY_JUDGED = 1_000
 # A full-text search's windows (_windowed): the first, in traces; the most traces it tests in
 # order before it tests every candidate instead (at 10-60 us a trace, tens of ms); and the
-# candidates below which SQLite tests those at once.
+# candidates below which those are tested at once.
 FIRST_WINDOW = 32
 MAX_WINDOW = 5_000
 FEW_CANDIDATES = 2_000
@@ -174,8 +174,7 @@ def _windowed(
     if not query.windowed:
         return None
     for candidates in query.text_candidates():
-        few = select(func.count()).select_from(candidates.limit(FEW_CANDIDATES).subquery())
-        if int(conn.scalar(few) or 0) < FEW_CANDIDATES:
+        if _fewer_than(conn, candidates, FEW_CANDIDATES):
             return None
     window = FIRST_WINDOW
     while True:
@@ -189,6 +188,19 @@ def _windowed(
         window = 2 * window * limit // len(found)
         if window > MAX_WINDOW:
             return None
+
+
+def _fewer_than(conn: Connection, candidates: Select[Any], count: int) -> bool:
+    """Whether a full-text index pre-selects fewer than `count` rows. SQLite counts them up to
+    `count` in its index. PostgreSQL's trigram index cannot stop early (it builds the whole
+    bitmap: for a common word, longer than the search); its planner's estimate, from the
+    statistics of the indexed expression, tells instead."""
+    if conn.dialect.name == "sqlite":
+        few = select(func.count()).select_from(candidates.limit(count).subquery())
+        return int(conn.scalar(few) or 0) < count
+    compiled = candidates.compile(dialect=conn.dialect)
+    plan: Any = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+    return float(plan[0]["Plan"]["Plan Rows"]) < count
 
 
 def _many_judged(conn: Connection, ids: Select[Any]) -> bool:
