@@ -1,4 +1,4 @@
-"""Sorting traces by session and by user (revision 0016): pages equal the reference order,
+"""Sorting traces by session and by user (revision 0015): pages equal the reference order,
 an upgrade from 0014 makes the indexes, and SQLite answers a sorted first page from them."""
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def test_upgrading_from_0014_makes_the_indexes(store: SqlTraceStore) -> None:
     assert not _NAMES & index_names(store.engine, "traces")
     upgraded = SqlTraceStore(store.uri)
     try:
-        assert current_revision(upgraded.engine) == HEAD_REVISION == "0016"
+        assert current_revision(upgraded.engine) == HEAD_REVISION == "0015"
         assert index_names(upgraded.engine, "traces") >= _NAMES
         _write(upgraded)
         assert len(_pages(upgraded, "user_id DESC")) == 11

@@ -147,7 +147,12 @@ def unguarded_page(browser: Any, console: ConsoleWatch) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     opened = context.new_page()
     opened.set_default_timeout(15_000)
-    opened.on("console", lambda m: m.type == "error" and console.errors.append(m.text))
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            console.errors.append(message.text)
+
+    opened.on("console", on_console)
     opened.on("pageerror", lambda error: console.errors.append(f"page error: {error}"))
     yield opened
     context.close()
@@ -170,7 +175,12 @@ def test_chat_markdown_is_rendered_and_inert(
 ) -> None:
     page = unguarded_page
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     view = _open_chat(page, chat_server)
 
     answer = view.locator(".message[data-role=assistant] .markdown")
@@ -304,7 +314,9 @@ def test_export_csv_of_all_matching(
     expect(page.locator("[data-testid=traces-table] tbody tr")).to_have_count(50)
     page.get_by_label("Select all", exact=True).check()
     page.get_by_role("button", name=f"Select all {MANY} traces matching").click()
-    expect(page.get_by_test_id("select-all-matching")).to_contain_text(f"All {MANY} traces matching")
+    expect(page.get_by_test_id("select-all-matching")).to_contain_text(
+        f"All {MANY} traces matching"
+    )
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Export CSV").click()
     path = tmp_path / "all.csv"

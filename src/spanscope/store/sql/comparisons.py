@@ -51,6 +51,9 @@ class FilterContext:
     fold_collation: str | None
     case_stable: Callable[[], frozenset[str]] | None
     many_judged: Callable[[Select[Any]], bool] | None = None
+    # Test full-text comparisons trace by trace (no index pre-selection of every candidate):
+    # for a query over a few traces already chosen (search.py, SearchQuery.statement's window).
+    text_per_row: bool = False
 
     def is_stable(self, char: str) -> bool:
         return is_case_stable(char, self.case_stable)

@@ -69,6 +69,7 @@ __all__ = [
     "make_context",
     "normal_form",
     "stored",
+    "text_candidates",
 ]
 
 TRACE_COLUMNS = {
@@ -124,6 +125,7 @@ def compile_filter(
     fold_collation: str | None = FOLD_COLLATION,
     case_stable: Callable[[], frozenset[str]] | None = None,
     many_judged: Callable[[Select[Any]], bool] | None = None,
+    text_per_row: bool = False,
 ) -> ColumnElement[bool]:
     """The WHERE clause (over `traces`) equivalent to `expr`.
 
@@ -133,8 +135,10 @@ def compile_filter(
     does (case_folding.py), asked for only when a `text ILIKE` pattern holds one; None: none.
     `many_judged` (SQLite): whether a query of assessment trace ids finds many
     (see assessment_filters._judged).
+    `text_per_row`: full-text comparisons test each trace in turn, for a query over a few
+    traces (FilterContext.text_per_row).
     """
-    context = make_context(dialect, fold_collation, case_stable, many_judged)
+    context = make_context(dialect, fold_collation, case_stable, many_judged, text_per_row)
     node = normal_form(expr, negated=False)
     if isinstance(node, Leaf):
         return _leaf(node, context, fence=False)
@@ -158,9 +162,10 @@ def make_context(
     fold_collation: str | None = FOLD_COLLATION,
     case_stable: Callable[[], frozenset[str]] | None = None,
     many_judged: Callable[[Select[Any]], bool] | None = None,
+    text_per_row: bool = False,
 ) -> FilterContext:
     """The compile settings (see compile_filter)."""
-    return FilterContext(dialect, fold_collation, case_stable, many_judged)
+    return FilterContext(dialect, fold_collation, case_stable, many_judged, text_per_row)
 
 
 def normal_form(expr: Expr, negated: bool) -> Leaf | _Junction:
@@ -274,12 +279,9 @@ def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnEl
     if op not in (Op.LIKE, Op.ILIKE):
         return false() if op is not Op.IS_NOT_NULL else true()
     insensitive = op is Op.ILIKE
-    # ILIKE: the pattern lowered in Python first (as the evaluator does); the index is then
-    # asked only for runs of characters every database folds alike (fulltext.case_stable_runs).
-    pattern = canonical_like(str(value).lower() if insensitive else str(value))
-    runs = case_stable_runs(pattern, context.is_stable) if insensitive else literal_runs(pattern)
+    pattern, runs = _text_runs(op, value, context)
     if context.dialect == "sqlite":
-        return _sqlite_text(pattern, runs, insensitive)
+        return _sqlite_text(pattern, runs, insensitive, context.text_per_row)
     # pg_trgm serves LIKE and ILIKE: the runs, in order, pre-select spans and traces through
     # their expression indexes; the exact comparison of each text decides.
     loose = "%" + "%".join(_like_escape(run) for run in runs) + "%" if runs else None
@@ -306,6 +308,15 @@ def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnEl
     by_span = select(found.c.trace_id).where(
         *indexed(PG_SPAN_INDEXED, "text_spans"), or_(like(found.c.name), in_json)
     )
+    if context.text_per_row:
+        # The indexed expression's LIKE, cheap beside the exact test, turns most spans away.
+        # IS TRUE: a missing name or preview is no match, never unknown (NOT stays exact).
+        return or_(
+            like(traces.c.name),
+            like(traces.c.request_preview),
+            like(traces.c.response_preview),
+            by_span.where(found.c.trace_id == traces.c.trace_id).exists(),
+        ).is_(true())
     own = traces.alias("text_traces")
     by_trace = select(own.c.trace_id).where(
         *indexed(PG_TRACE_INDEXED, "text_traces"),
@@ -317,9 +328,49 @@ def _text(op: Op, value: Value, context: FilterContext, fence: bool) -> ColumnEl
     return candidates.is_(true()) if fence else candidates
 
 
-def _sqlite_text(pattern: str, runs: list[str], insensitive: bool) -> ColumnElement[bool]:
+def _text_runs(op: Op, value: Value, context: FilterContext) -> tuple[str, list[str]]:
+    """The canonical LIKE pattern of a text comparison, and the literal runs the index may be
+    asked for. ILIKE: the pattern lowered in Python first (as the evaluator does), and only
+    runs of characters every database folds alike (fulltext.case_stable_runs)."""
+    insensitive = op is Op.ILIKE
+    pattern = canonical_like(str(value).lower() if insensitive else str(value))
+    runs = case_stable_runs(pattern, context.is_stable) if insensitive else literal_runs(pattern)
+    return pattern, runs
+
+
+def text_candidates(comparison: Comparison, context: FilterContext) -> Select[Any] | None:
+    """What a full-text index pre-selects for a text LIKE / ILIKE comparison (every trace it
+    may match, and some more): SQLite, the traces' rowids; PostgreSQL, the spans' trace ids
+    (the larger half: a trace's own texts are short). None if the index cannot narrow it (a
+    pattern without a run of three characters)."""
+    if comparison.op not in (Op.LIKE, Op.ILIKE):
+        return None
+    runs = _text_runs(comparison.op, stored(comparison.value), context)[1]
+    if context.dialect == "postgresql":
+        if not any(len(run) >= 3 for run in runs):
+            return None
+        loose = "%" + "%".join(_like_escape(run) for run in runs) + "%"
+        indexed: ColumnElement[str] = literal_column(PG_SPAN_INDEXED.format(t="spans"))
+        if comparison.op is Op.ILIKE:
+            return select(spans.c.trace_id).where(indexed.ilike(loose, escape="\\"))
+        return select(spans.c.trace_id).where(indexed.like(loose, escape="\\"))
+    query = fts_query(runs)
+    if query is None:
+        return None
+    return (
+        select(literal_column("rowid"))
+        .select_from(table(TEXT_TABLE))
+        .where(literal_column(TEXT_TABLE).op("MATCH")(literal(query)))
+    )
+
+
+def _sqlite_text(
+    pattern: str, runs: list[str], insensitive: bool, per_row: bool
+) -> ColumnElement[bool]:
     """The trigram index finds traces holding every run of 3+ characters (case folded); the
-    exact LIKE of each text of the trace row and its spans then decides."""
+    exact LIKE of each text of the trace row and its spans then decides (alone `per_row`:
+    the index lists every candidate at once, too many for a few traces when the run is
+    common)."""
 
     def like(text_column: Any) -> ColumnElement[bool]:
         return func.coalesce(func.spanscope_like(text_column, pattern, int(insensitive)), 0) == 1
@@ -332,7 +383,7 @@ def _sqlite_text(pattern: str, runs: list[str], insensitive: bool) -> ColumnElem
         exists(select(literal(1)).where(spans.c.trace_id == traces.c.trace_id, span_like == 1)),
     )
     query = fts_query(runs)
-    if query is None:
+    if query is None or per_row:
         return exact
     matched: Select[Any] = (
         select(literal_column("rowid"))

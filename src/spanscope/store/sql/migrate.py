@@ -12,7 +12,7 @@ from spanscope.store.sql.engine import WRITE
 
 __all__ = ["HEAD_REVISION", "current_revision", "index_names", "upgrade"]
 
-HEAD_REVISION = "0016"
+HEAD_REVISION = "0015"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # A constant key for pg_advisory_xact_lock, so concurrent first uses migrate one at a time.
 _PG_LOCK_KEY = 0x5350414E

@@ -164,7 +164,7 @@ READ_INDEXES = (
     Index("ix_traces_exp_state_order", traces.c.experiment_id, traces.c.state, traces.c.trace_id),
     Index("ix_traces_exp_trace", traces.c.experiment_id, traces.c.trace_id),
 )
-# Revision 0016 (0016_session_user_sort.py): the same for the session and user sorts.
+# Revision 0015 (0015_session_user_sort.py): the same for the session and user sorts.
 SESSION_USER_INDEXES = (
     Index(
         "ix_traces_exp_session_order",

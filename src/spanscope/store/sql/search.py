@@ -9,10 +9,24 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 
-from spanscope.search import Comparison, FieldKind, Not, SpanGroup, parse_filter, parse_order_by
+from spanscope.search import (
+    And,
+    Comparison,
+    FieldKind,
+    Not,
+    Or,
+    SpanGroup,
+    parse_filter,
+    parse_order_by,
+)
 from spanscope.search.stored_text import replace_unstorable
 from spanscope.search.trace_order import DEFAULT_ORDER, NO_FEEDBACK
-from spanscope.store.sql.filters import FOLD_COLLATION, compile_filter
+from spanscope.store.sql.filters import (
+    FOLD_COLLATION,
+    compile_filter,
+    make_context,
+    text_candidates,
+)
 from spanscope.store.sql.pagination import after_token, decode_token, encode_token
 from spanscope.store.sql.schema import SORT_KEYS, assessments, experiments, traces
 
@@ -76,11 +90,40 @@ class SearchQuery:
     @property
     def judges(self) -> bool:
         """Whether the filter compares feedback or expectations."""
+        return self._compares(FieldKind.FEEDBACK, FieldKind.EXPECTATION)
+
+    @property
+    def windowed(self) -> bool:
+        """Whether a page may be looked for in a window first (see `statement`): the filter
+        searches the traces' text, and the order needs no assessments."""
+        return self._compares(FieldKind.TEXT) and all(k[0] != "feedback" for k in self.keys)
+
+    def text_candidates(self) -> list[Select[Any]]:
+        """For each text comparison the filter requires (under no NOT, outside span groups),
+        what its full-text index pre-selects (filters.text_candidates)."""
+        context = make_context(self.dialect, self.fold_collation, self.case_stable)
+        found = []
+        pending = [(self.expr, False)] if self.expr is not None else []
+        while pending:
+            node, negated = pending.pop()
+            if isinstance(node, Comparison):
+                if node.field.kind is FieldKind.TEXT and not negated:
+                    candidates = text_candidates(node, context)
+                    if candidates is not None:
+                        found.append(candidates)
+            elif isinstance(node, Not):
+                pending.append((node.operand, not negated))
+            elif isinstance(node, (And, Or)) and isinstance(node, And) != negated:
+                # AND, or NOT of OR: each operand is needed
+                pending.extend((operand, negated) for operand in node.operands)
+        return found
+
+    def _compares(self, *kinds: FieldKind) -> bool:
         pending = [self.expr] if self.expr is not None else []
         while pending:
             node = pending.pop()
             if isinstance(node, Comparison):
-                if node.field.kind in (FieldKind.FEEDBACK, FieldKind.EXPECTATION):
+                if node.field.kind in kinds:
                     return True
             elif isinstance(node, Not):
                 pending.append(node.operand)
@@ -90,8 +133,33 @@ class SearchQuery:
                 pending.extend(node.operands)
         return False
 
-    def _filtered(self, stmt: Select[Any]) -> Select[Any]:
-        stmt = stmt.where(traces.c.experiment_id.in_(self.experiment_ids))
+    def count_statement(self, limit: int, text_per_row: bool = False) -> Select[Any]:
+        """The number of matching traces, counted up to `limit` rows: the count stops there,
+        so it costs at most `limit` index entries (plus the filter's work to find them).
+        `text_per_row`: full-text terms tested on each trace instead of through the
+        candidates (a common word: most traces are candidates, and the count stops early)."""
+        matching = select(traces.c.trace_id).where(traces.c.experiment_id.in_(self.experiment_ids))
+        if self.expr is not None:
+            matching = matching.where(
+                compile_filter(
+                    self.expr,
+                    self.dialect,
+                    fold_collation=self.fold_collation,
+                    case_stable=self.case_stable,
+                    many_judged=self.many_judged,
+                    text_per_row=text_per_row,
+                )
+            )
+        return select(func.count()).select_from(matching.limit(limit).subquery())
+
+    def statement(self, limit: int, page_token: str | None, window: int = 0) -> Select[Any]:
+        """The page: the first `limit` matching traces after `page_token`. With a `window`,
+        only among the first `window` traces in order (all matches, traces or not: the caller
+        knows the page is exact when it is full or the window held fewer traces); the filter
+        then tests those traces one by one instead of listing every full-text candidate, which
+        for a common word is most traces."""
+        scope = traces.c.experiment_id.in_(self.experiment_ids)
+        stmt = select(traces) if window else select(traces).where(scope)
         if self.expr is not None:
             where = compile_filter(
                 self.expr,
@@ -99,31 +167,47 @@ class SearchQuery:
                 fold_collation=self.fold_collation,
                 case_stable=self.case_stable,
                 many_judged=self.many_judged,
+                text_per_row=bool(window),
             )
             stmt = stmt.where(where)
-        return stmt
-
-    def count_statement(self, limit: int) -> Select[Any]:
-        """The number of matching traces, counted up to `limit` rows: the count stops there,
-        so it costs at most `limit` index entries (plus the filter's work to find them)."""
-        matching = self._filtered(select(traces.c.trace_id)).limit(limit).subquery()
-        return select(func.count()).select_from(matching)
-
-    def statement(self, limit: int, page_token: str | None) -> Select[Any]:
-        stmt = self._filtered(select(traces))
-        exprs = []
-        for i, (name, ascending, key) in enumerate(self.keys):
+        exprs, order = self._order()
+        if window:
+            first = select(traces.c.trace_id).where(scope)
+            if page_token:
+                first = first.where(self._after(exprs, page_token))
+            ids = first.order_by(*order).limit(window).subquery("window")
+            return (
+                stmt.join_from(ids, traces, ids.c.trace_id == traces.c.trace_id)
+                .order_by(*order)
+                .limit(limit)
+            )
+        if page_token:
+            stmt = stmt.where(self._after(exprs, page_token))
+        for i, (name, _, _) in enumerate(self.keys):
             if name == "feedback":
-                sort = _feedback_sort(key)
-                stmt = stmt.add_columns(sort.label(f"{_SORT_LABEL}{i}"))
-                exprs.append((sort, ascending))
+                stmt = stmt.add_columns(exprs[i][0].label(f"{_SORT_LABEL}{i}"))
+        return stmt.order_by(*order).limit(limit)
+
+    def window_size(self, window: int, page_token: str | None) -> Select[Any]:
+        """How many of `window` traces there are after `page_token` (a window was full)."""
+        exprs, _ = self._order()
+        first = select(traces.c.trace_id).where(traces.c.experiment_id.in_(self.experiment_ids))
+        if page_token:
+            first = first.where(self._after(exprs, page_token))
+        return select(func.count()).select_from(first.limit(window).subquery())
+
+    def _after(self, exprs: list[tuple[Any, bool]], page_token: str) -> ColumnElement[bool]:
+        values = decode_token(page_token, self.context, len(self.keys))
+        return after_token(exprs, values)
+
+    def _order(self) -> tuple[list[tuple[Any, bool]], list[Any]]:
+        exprs = []
+        for name, ascending, key in self.keys:
+            if name == "feedback":
+                exprs.append((_feedback_sort(key), ascending))
             else:
                 exprs.append((_SORT_KEYS[name][0], ascending))
-        if page_token:
-            values = decode_token(page_token, self.context, len(self.keys))
-            stmt = stmt.where(after_token(exprs, values))
-        order = [e.asc() if ascending else e.desc() for e, ascending in exprs]
-        return stmt.order_by(*order).limit(limit)
+        return exprs, [e.asc() if ascending else e.desc() for e, ascending in exprs]
 
     def token_after(self, row: dict[str, Any]) -> str:
         values = [

@@ -29,6 +29,12 @@ __all__ = ["MAX_RESULTS", "SqlTraceSearch", "check_max_results"]
 MAX_RESULTS = 10_000
 # Past this many assessment matches SQLite walks traces in order (assessment_filters.py).
 MANY_JUDGED = 1_000
+# A full-text search's windows (_windowed): the first, in traces; the most traces it tests in
+# order before it tests every candidate instead (at 10-60 us a trace, tens of ms); and the
+# candidates below which those are tested at once.
+FIRST_WINDOW = 32
+MAX_WINDOW = 5_000
+FEW_CANDIDATES = 2_000
 
 
 class SqlTraceSearch:
@@ -76,12 +82,14 @@ class SqlTraceSearch:
                 case_stable=self._case_stable_characters,
                 many_judged=partial(_many_judged, conn) if self.dialect == "sqlite" else None,
             )
-            stmt = query.statement(max_results + 1, page_token)
             if self.dialect == "postgresql" and query.judges:
                 # A page walks traces in time order probing their judgements and stops early;
                 # parallel workers cost more to start than the whole walk (tens of ms).
                 conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
-            found = [dict(r._mapping) for r in conn.execute(stmt)]
+            found = _windowed(conn, query, max_results + 1, page_token)
+            if found is None:
+                stmt = query.statement(max_results + 1, page_token)
+                found = [dict(r._mapping) for r in conn.execute(stmt)]
             page = found[:max_results]
             ids = [r["trace_id"] for r in page]
             by_trace = self._spans(conn, ids) if include_spans and ids else {}
@@ -114,7 +122,12 @@ class SqlTraceSearch:
                 case_stable=self._case_stable_characters,
                 many_judged=partial(_many_judged, conn) if self.dialect == "sqlite" else None,
             )
-            return int(conn.scalar(query.count_statement(limit + 1)) or 0)
+            # A common word's candidates are most traces: test traces one by one and stop at
+            # the cap; a rare one's few candidates are the quick way.
+            per_row = query.windowed and not any(
+                _fewer_than(conn, c, limit + 1) for c in query.text_candidates()
+            )
+            return int(conn.scalar(query.count_statement(limit + 1, per_row)) or 0)
 
     @translated
     def search_spans(
@@ -179,6 +192,53 @@ class SqlTraceSearch:
 
     def _spans(self, conn: Connection, trace_ids: Sequence[str]) -> dict[str, list[Span]]:
         return load_spans(conn, trace_ids)
+
+
+def _windowed(
+    conn: Connection, query: SearchQuery, limit: int, page_token: str | None
+) -> list[dict[str, Any]] | None:
+    """The page of a full-text search looked for among the next traces in order, tested one
+    by one; None when it takes the search over every candidate instead.
+
+    Over every candidate, a word most traces hold is tested in most traces before the first
+    page is taken; in order, a word few traces hold is looked for through most traces. SQLite
+    counts a required word's candidates in its index first (up to FEW_CANDIDATES, well under a
+    millisecond): few, and the search over them is the fast one. Otherwise a first window of
+    FIRST_WINDOW traces tells: no match in it, and the matches are rare (the search over the
+    candidates); some, and their share sizes a next window expected to fill the page, if it
+    is at most MAX_WINDOW traces. A window's matches are the page when they fill it, or when
+    the window reached the last trace.
+    """
+    if not query.windowed:
+        return None
+    for candidates in query.text_candidates():
+        if _fewer_than(conn, candidates, FEW_CANDIDATES):
+            return None
+    window = FIRST_WINDOW
+    while True:
+        found = [dict(r._mapping) for r in conn.execute(query.statement(limit, page_token, window))]
+        if len(found) >= limit:
+            return found
+        if int(conn.scalar(query.window_size(window, page_token)) or 0) < window:
+            return found  # every trace after the token was tested
+        if not found or window > FIRST_WINDOW:
+            return None
+        window = 2 * window * limit // len(found)
+        if window > MAX_WINDOW:
+            return None
+
+
+def _fewer_than(conn: Connection, candidates: Select[Any], count: int) -> bool:
+    """Whether a full-text index pre-selects fewer than `count` rows. SQLite counts them up to
+    `count` in its index. PostgreSQL's trigram index cannot stop early (it builds the whole
+    bitmap: for a common word, longer than the search); its planner's estimate, from the
+    statistics of the indexed expression, tells instead."""
+    if conn.dialect.name == "sqlite":
+        few = select(func.count()).select_from(candidates.limit(count).subquery())
+        return int(conn.scalar(few) or 0) < count
+    compiled = candidates.compile(dialect=conn.dialect)
+    plan: Any = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+    return float(plan[0]["Plan"]["Plan Rows"]) < count
 
 
 def _many_judged(conn: Connection, ids: Select[Any]) -> bool:

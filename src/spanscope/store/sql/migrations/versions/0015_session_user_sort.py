@@ -5,7 +5,7 @@ index entries, not every trace of the experiment.
 Revision 0001 creates the current schema (these indexes included) on a new database: each is
 dropped if it exists and made again, which on a new, empty database costs nothing.
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 from spanscope.store.sql.schema import SESSION_USER_INDEXES
 
-revision = "0016"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
