@@ -274,18 +274,44 @@ def test_differences_only_and_baseline_switch_stay_in_the_address(
     expect(outputs.locator(".diff-side.before")).to_contain_text("delayed")
 
 
-def test_two_spans_compare_as_subtrees(seeded_server: Server, runs: Runs, page: Any) -> None:
+def _tool_span_id(trace: Trace) -> str:
+    return next(s.span_id for s in trace.data.spans if s.name == "lookup_order")
+
+
+def test_two_spans_chosen_on_the_spans_page_compare_as_subtrees(
+    seeded_server: Server, runs: Runs, page: Any
+) -> None:
     url, _ = seeded_server
-    ids = [runs.baseline.info.trace_id, runs.changed.info.trace_id]
-    page.goto(f"{url}/experiments/{runs.experiment_id}/traces/compare?traces={','.join(ids)}")
-    page.locator("[data-testid=span-pair]").get_by_role(
-        "link", name="Compare these two spans alone"
-    ).click()
-    page.wait_for_url("**spans=*")
+    base, changed = _tool_span_id(runs.baseline), _tool_span_id(runs.changed)
+    page.goto(f"{url}/experiments/{runs.experiment_id}/spans?filter=name+%3D+%27lookup_order%27")
+    expect(page.locator("[data-testid=span-row]")).to_have_count(3)
+    page.get_by_label(f"Select span lookup_order ({base})").check()
+    compare = page.locator(".toolbar").get_by_role("link", name="Compare")
+    expect(compare).to_have_count(0)  # two spans make a comparison
+    page.get_by_label(f"Select span lookup_order ({changed})").check()
+    compare.click()
+    _wait_param(
+        page,
+        "spans",
+        f"{runs.baseline.info.trace_id}:{base},{runs.changed.info.trace_id}:{changed}",
+    )
     expect(page.locator("h1")).to_contain_text("Compare spans")
     expect(_rows(page)).to_have_count(1)
     expect(_rows(page).first.locator("td[data-index='1']")).to_contain_text("changed: outputs")
-    expect(page.locator("[data-testid=value-diff-outputs]")).to_have_attribute(
-        "data-changed-paths", "status"
-    )
+    outputs = page.locator("[data-testid=value-diff-outputs]")
+    expect(outputs).to_have_attribute("data-changed-paths", "status")
+    expect(outputs.locator(".diff-side.after")).to_contain_text("delayed")
     assert_no_serious_violations(page, "a span comparison")
+
+    # From a trace comparison, a matched pair opens alone the same way.
+    ids = f"{runs.baseline.info.trace_id},{runs.changed.info.trace_id}"
+    page.goto(f"{url}/experiments/{runs.experiment_id}/traces/compare?traces={ids}")
+    page.locator("[data-testid=span-pair]").get_by_role(
+        "link", name="Compare these two spans alone"
+    ).click()
+    _wait_param(
+        page,
+        "spans",
+        f"{runs.baseline.info.trace_id}:{base},{runs.changed.info.trace_id}:{changed}",
+    )
+    expect(_rows(page)).to_have_count(1)
