@@ -220,7 +220,9 @@ def test_compare_shows_the_one_changed_tool_output_and_the_added_span(
     )
     assert extra_cost["total"] > base_cost["total"]
     expect(_summary_cell(page, "cost", 2).locator(".delta")).to_contain_text("+$")
+    page.set_viewport_size({"width": 1280, "height": 1024})  # down to the outputs' diff
     screenshot("compare-traces")
+    page.set_viewport_size({"width": 1280, "height": 800})
     assert_no_serious_violations(page, "the trace comparison")
 
     # The added span, against the third run: its badge picks it and that run.

@@ -131,7 +131,8 @@ export function TraceComparePage() {
               setParam({ [spanMode ? "spans" : "traces"]: ids.join(","), vs: "", span: "" });
             }}
           />
-          <div className="compare-body">
+          {/* Side by side for two traces; beyond that the tree's columns need the width. */}
+          <div className={list.length > 2 ? "compare-body stacked" : "compare-body"}>
             <SpanDiffTree
               rows={rows}
               names={names}
@@ -531,12 +532,14 @@ function SpanPair({
             <td>{base ? <Status span={base} /> : "—"}</td>
             <td>{other ? <Status span={other} /> : "—"}</td>
           </tr>
-          {MEASURES.map(([measure, label]) => (
-            <tr key={measure} data-measure={measure}>
-              <th scope="row">{label}</th>
-              <MeasureCells measure={measure} values={measures} ids={pairIds} />
-            </tr>
-          ))}
+          {MEASURES.filter(([m]) => measures.some((x) => x?.[m] != null)).map(
+            ([measure, label]) => (
+              <tr key={measure} data-measure={measure}>
+                <th scope="row">{label}</th>
+                <MeasureCells measure={measure} values={measures} ids={pairIds} />
+              </tr>
+            ),
+          )}
         </tbody>
       </table>
       {base && other && row.spans.filter((s) => s).length >= 2 && (
