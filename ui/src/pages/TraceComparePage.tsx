@@ -292,7 +292,7 @@ function Summary({
           ))}
           <tr data-measure="spans">
             <th scope="row">Spans</th>
-            {traces.map((t, i) => {
+            {traces.map((_, i) => {
               const counts = changeCounts(rows, i);
               return (
                 <td key={ids[i]} className="num" data-index={i} data-testid="change-counts">
@@ -307,7 +307,6 @@ function Summary({
                       )}
                     </div>
                   )}
-                  {spanMode && i === 0 && t.data.spans.length === 0 && "—"}
                 </td>
               );
             })}
