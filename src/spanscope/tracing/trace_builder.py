@@ -8,7 +8,8 @@ same Trace later.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from spanscope.entities.derivation import compute_trace_info
 from spanscope.entities.span import Span
@@ -36,6 +37,8 @@ __all__ = [
 #  client request id, spans as (span_id, parent_id, name, start, end, status code, status
 #  description, attributes as JSON text, events as (name, timestamp, attributes)))
 TraceRecord = tuple[Any, ...]
+_S = TypeVar("_S")
+_R = TypeVar("_R")
 _STATUS = {code.value: SpanStatus(code) for code in SpanStatusCode}
 
 
@@ -174,30 +177,22 @@ def _process(span: LiveSpan, processors: list[SpanProcessor]) -> None:
 
 
 def try_build(buffer: TraceBuffer) -> Trace | None:
-    try:
-        return build_trace(buffer)
-    except Exception as exc:
-        _count_unbuilt(buffer.trace_id, exc)
-        return None
+    return _counted(build_trace, buffer, buffer.trace_id)
 
 
 def try_record(buffer: TraceBuffer) -> TraceRecord | None:
-    try:
-        return trace_record(buffer)
-    except Exception as exc:
-        _count_unbuilt(buffer.trace_id, exc)
-        return None
+    return _counted(trace_record, buffer, buffer.trace_id)
 
 
 def try_from_record(record: TraceRecord) -> Trace | None:
+    return _counted(trace_from_record, record, str(record[0]))
+
+
+def _counted(make: Callable[[_S], _R], source: _S, trace_id: str) -> _R | None:
     try:
-        return trace_from_record(record)
+        return make(source)
     except Exception as exc:
-        _count_unbuilt(str(record[0]), exc)
+        report_background_error(f"building trace {trace_id}", exc)
+        with STATE.lock:
+            STATE.traces_dropped_export_error += 1
         return None
-
-
-def _count_unbuilt(trace_id: str, exc: Exception) -> None:
-    report_background_error(f"building trace {trace_id}", exc)
-    with STATE.lock:
-        STATE.traces_dropped_export_error += 1

@@ -62,7 +62,7 @@ function readToken(): string | null {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";
   const token = readToken();
@@ -73,6 +73,11 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!response.ok) throw await toError(response);
+  return response;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await send(method, path, body);
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
@@ -121,6 +126,8 @@ export const api = {
   deleteExperiment: (id: string) => request<void>("DELETE", `/api/v1/experiments/${enc(id)}`),
   searchTraces: (body: SearchTraces) => request<TracePage>("POST", "/api/v1/traces/search", body),
   getTrace: (id: string) => request<Trace>("GET", `/api/v1/traces/${enc(id)}`),
+  /** The trace's JSON as the server wrote it: nanosecond times exact (beyond a JS number). */
+  getTraceText: async (id: string) => (await send("GET", `/api/v1/traces/${enc(id)}`)).text(),
   deleteTraces: (body: DeleteTraces) =>
     request<{ deleted: number }>("POST", "/api/v1/traces/delete", body),
   setTag: (traceId: string, key: string, value: string) =>

@@ -1,9 +1,12 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { criticalPath } from "../lib/criticalPath";
 import type { SpanNode } from "../lib/spanTree";
 import { formatDurationNs } from "../lib/format";
-import { barFor, type TimeBounds, ticks } from "../lib/timeline";
+import { barFor, type TimeBounds, timeAt } from "../lib/timeline";
+import { useTimelineView } from "../lib/useTimelineView";
 import { SpanTypeIcon, spanTypeColor } from "./SpanTypeIcon";
+import { TimelineAxis, TimelineControls, useDragPan, useWheel, wheelFactor } from "./Timeline";
 
 const ROW_HEIGHT = 28;
 
@@ -18,9 +21,12 @@ interface Props {
   onToggle: (spanId: string) => void;
 }
 
+const NO_SPANS: ReadonlySet<string> = new Set();
+
 /**
  * The span tree and its waterfall, one row per span in one scroll container (so they stay
- * aligned); only the rows in view are in the DOM.
+ * aligned); only the rows in view are in the DOM, and only the bars inside the timeline's
+ * window. Ctrl/⌘ + wheel over the bars zooms around the pointer, dragging them pans.
  */
 export function SpanTree({
   rows,
@@ -54,22 +60,46 @@ export function SpanTree({
   const selectedRendered = virtualizer
     .getVirtualItems()
     .some((item) => item.index === selectedIndex);
-  const scale = ticks(bounds);
-  const total = bounds.endNs - bounds.startNs;
+  const timeline = useTimelineView(bounds);
+  const { view } = timeline;
+  const [showCritical, setShowCritical] = useState(false);
+  const critical = useMemo(
+    () => (showCritical ? new Set(criticalPath(rows.filter((r) => r.depth === 0))) : NO_SPANS),
+    [rows, showCritical],
+  );
+  const selectedSpan = rows[selectedIndex]?.span;
+  // The selected span's middle, as an offset from the trace's start: the keys zoom around it.
+  const focusNs = selectedSpan
+    ? selectedSpan.start_time_ns -
+      bounds.startNs +
+      ((selectedSpan.end_time_ns ?? selectedSpan.start_time_ns) - selectedSpan.start_time_ns) / 2
+    : null;
+  const drag = useDragPan(timeline);
+  useWheel(
+    scroller,
+    (e, column) => {
+      // A plain wheel scrolls the rows; with Ctrl or ⌘ (and a trackpad pinch) it zooms.
+      if (!e.ctrlKey && !e.metaKey) return false;
+      timeline.zoom(
+        wheelFactor(e),
+        timeAt(timeline.window, (e.clientX - column.left) / column.width),
+      );
+    },
+    (e) => (e.target as Element).closest(".timeline-col"),
+  );
   return (
-    <div className="span-tree" data-testid="span-tree">
+    <div className={`span-tree${showCritical ? " critical-on" : ""}`} data-testid="span-tree">
+      <TimelineControls
+        timeline={timeline}
+        rows={rows}
+        critical={critical}
+        showCritical={showCritical}
+        onToggleCritical={() => setShowCritical((on) => !on)}
+        focusNs={focusNs}
+      />
       <div className="span-tree-head">
         <div className="tree-col">Spans ({rows.length.toLocaleString("en-US")} shown)</div>
-        <div className="timeline-col ticks">
-          {scale
-            // A label at the right edge would be cut off; the scale reads without it.
-            .filter((t) => total <= 0 || t / total < 0.9)
-            .map((t) => (
-              <span key={t} style={{ left: `${total > 0 ? (t / total) * 100 : 0}%` }}>
-                {formatDurationNs(t)}
-              </span>
-            ))}
-        </div>
+        <TimelineAxis timeline={timeline} focusNs={focusNs} />
       </div>
       {/* One tab stop: the tree keeps focus and points at the selected row
           (aria-activedescendant), so the virtualized rows need no focus of their own; the
@@ -83,7 +113,15 @@ export function SpanTree({
         aria-activedescendant={
           selectedId && selectedRendered ? rowElementId(selectedId) : undefined
         }
+        onPointerDown={(e) => {
+          const column = (e.target as Element).closest(".timeline-col");
+          if (column) drag.start(e, column);
+        }}
+        onPointerMove={drag.move}
+        onPointerUp={drag.end}
+        onPointerCancel={drag.end}
         onClick={(e) => {
+          if (drag.wasDrag()) return;
           const row = (e.target as Element).closest<HTMLElement>("[data-span-id]");
           if (row?.dataset.spanId) onSelect(row.dataset.spanId);
         }}
@@ -99,8 +137,9 @@ export function SpanTree({
           {virtualizer.getVirtualItems().map((item) => {
             const node = rows[item.index]!;
             const span = node.span;
-            const bar = barFor(span, bounds);
+            const bar = barFor(span, view);
             const isError = span.status.code === "ERROR";
+            const onPath = critical.has(span.span_id);
             return (
               <div
                 key={span.span_id}
@@ -112,7 +151,8 @@ export function SpanTree({
                 data-span-id={span.span_id}
                 className={`span-row${span.span_id === selectedId ? " selected" : ""}${
                   matches.has(span.span_id) ? " match" : ""
-                }`}
+                }${onPath ? " critical" : ""}`}
+                data-critical={onPath || undefined}
                 style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
               >
                 <div className="tree-col" style={{ paddingLeft: 6 + node.depth * 14 }}>
@@ -146,17 +186,20 @@ export function SpanTree({
                       !
                     </span>
                   )}
+                  {onPath && <span className="visually-hidden">, on the critical path</span>}
                   <span className="span-duration">{formatDurationNs(bar.durationNs)}</span>
                 </div>
                 <div className="timeline-col">
-                  <div
-                    className={`bar${isError ? " error" : ""}`}
-                    style={{
-                      left: `${bar.left}%`,
-                      width: `${bar.width}%`,
-                      background: isError ? undefined : spanTypeColor(span.span_type),
-                    }}
-                  />
+                  {bar.visible && (
+                    <div
+                      className={`bar${isError ? " error" : ""}`}
+                      style={{
+                        left: `${bar.left}%`,
+                        width: `${bar.width}%`,
+                        background: isError ? undefined : spanTypeColor(span.span_type),
+                      }}
+                    />
+                  )}
                 </div>
               </div>
             );

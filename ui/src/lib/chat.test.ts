@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chatFromSpan, isChatSpan } from "./chat";
+import { chatFromSpan, isChatSpan, toolDefinitions } from "./chat";
 import { documentsFromSpan } from "./documents";
 import { span } from "./testSpans";
 
@@ -90,6 +90,88 @@ describe("chatFromSpan", () => {
     ]);
     expect(chat.messages[2]!.parts).toEqual([{ kind: "tool_result", id: "t", response: "5" }]);
     expect(chat.messages[3]!.parts).toEqual([{ kind: "text", text: "5" }]);
+  });
+
+  it("reads images from OpenAI, Anthropic, GenAI and Vercel parts", () => {
+    const png = "iVBORw0KGgo=";
+    const s = span({
+      span_type: "LLM",
+      inputs: {
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What is this?" },
+              { type: "image_url", image_url: { url: `data:image/png;base64,${png}` } },
+              { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
+              { type: "image", source: { type: "base64", media_type: "image/jpeg", data: png } },
+              { type: "image", source: { type: "url", url: "https://example.com/dog.png" } },
+              { type: "blob", modality: "image", mime_type: "image/webp", content: png },
+              { type: "uri", modality: "image", uri: "https://example.com/x.png" },
+              { type: "image", image: `data:image/gif;base64,${png}` },
+              { type: "blob", modality: "audio", mime_type: "audio/wav", content: png },
+            ],
+          },
+        ],
+      },
+    });
+    const parts = chatFromSpan(s)!.messages[0]!.parts;
+    expect(parts.slice(1, 8)).toEqual([
+      { kind: "image", src: `data:image/png;base64,${png}`, url: null },
+      { kind: "image", src: null, url: "https://example.com/cat.png" },
+      { kind: "image", src: `data:image/jpeg;base64,${png}`, url: null },
+      { kind: "image", src: null, url: "https://example.com/dog.png" },
+      { kind: "image", src: `data:image/webp;base64,${png}`, url: null },
+      { kind: "image", src: null, url: "https://example.com/x.png" },
+      { kind: "image", src: `data:image/gif;base64,${png}`, url: null },
+    ]);
+    expect(parts[8]!.kind).toBe("other");
+  });
+
+  it("normalises tool definitions of each shape, from attributes or the request", () => {
+    const schema = { type: "object", properties: { city: { type: "string" } } };
+    expect(
+      toolDefinitions([
+        { type: "function", function: { name: "a", description: "A", parameters: schema } },
+        { type: "function", name: "b", description: "B", parameters: JSON.stringify(schema) },
+        { name: "c", description: "C", input_schema: schema },
+        { name: "d", inputSchema: schema },
+        { type: "web_search" },
+      ]),
+    ).toEqual([
+      { name: "a", type: "function", description: "A", parameters: schema },
+      { name: "b", type: "function", description: "B", parameters: schema },
+      { name: "c", type: null, description: "C", parameters: schema },
+      { name: "d", type: null, description: null, parameters: schema },
+      { name: "web_search", type: "web_search", description: null, parameters: null },
+    ]);
+    const fromAttrs = span({
+      span_type: "LLM",
+      attributes: {
+        "gen_ai.input.messages": "[]",
+        "gen_ai.tool.definitions": JSON.stringify([{ type: "function", name: "x" }]),
+      },
+    });
+    expect(chatFromSpan(fromAttrs)!.tools.map((t) => t.name)).toEqual(["x"]);
+    const fromInputs = span({
+      span_type: "LLM",
+      inputs: { messages: [{ role: "user", content: "hi" }], tools: [{ name: "y" }] },
+    });
+    expect(chatFromSpan(fromInputs)!.tools.map((t) => t.name)).toEqual(["y"]);
+  });
+
+  it("reads a GenAI tool result written as `result`", () => {
+    const s = span({
+      span_type: "LLM",
+      attributes: {
+        "gen_ai.input.messages": [
+          { role: "tool", parts: [{ type: "tool_call_response", id: "c", result: { ok: 1 } }] },
+        ],
+      },
+    });
+    expect(chatFromSpan(s)!.messages[0]!.parts).toEqual([
+      { kind: "tool_result", id: "c", response: { ok: 1 } },
+    ]);
   });
 
   it("is null for a span without a conversation", () => {

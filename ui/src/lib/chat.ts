@@ -9,6 +9,8 @@ export type ChatPart =
   | { kind: "text"; text: string }
   | { kind: "tool_call"; id: string | null; name: string; arguments: unknown }
   | { kind: "tool_result"; id: string | null; response: unknown }
+  // src: a data URL shown inline; url: a remote image, offered as a link (never fetched).
+  | { kind: "image"; src: string | null; url: string | null }
   | { kind: "other"; type: string; value: unknown };
 
 export interface ChatMessage {
@@ -26,9 +28,18 @@ export interface TokenUsage {
   cacheCreation: number | null;
 }
 
+/** A tool the request offered the model. */
+export interface ToolDefinition {
+  name: string;
+  type: string | null;
+  description: string | null;
+  /** The JSON schema of the arguments, when the definition has one. */
+  parameters: unknown;
+}
+
 export interface Chat {
   messages: ChatMessage[];
-  tools: unknown[];
+  tools: ToolDefinition[];
   model: string | null;
   provider: string | null;
   usage: TokenUsage | null;
@@ -57,10 +68,10 @@ export function chatFromSpan(span: Span): Chat | null {
   if (system.length > 0 && !messages.some((m) => m.role === "system")) {
     messages.unshift({ role: "system", name: null, parts: system, finishReason: null });
   }
-  const tools = parseJson(attrs[GenAI.toolDefinitions]);
+  const tools = toolDefinitions(attrs[GenAI.toolDefinitions] ?? toolsIn(span.inputs));
   return {
     messages,
-    tools: Array.isArray(tools) ? tools : [],
+    tools,
     model: str(attrs[GenAI.responseModel]) ?? str(attrs[GenAI.requestModel]),
     provider: str(attrs[GenAI.provider]),
     usage: usageFromAttributes(attrs),
@@ -151,9 +162,66 @@ function toPart(part: unknown): ChatPart {
     };
   }
   if (type === "tool_call_response") {
-    return { kind: "tool_result", id: str(part.id), response: parseJson(part.response) };
+    // The GenAI schema says `response`, its registry example and Pydantic AI `result`.
+    const response = part.response !== undefined ? part.response : part.result;
+    return { kind: "tool_result", id: str(part.id), response: parseJson(response) };
   }
-  return { kind: "other", type, value: part };
+  return imagePart(part, type) ?? { kind: "other", type, value: part };
+}
+
+/** An image part of any common shape, or null when the part is not an image. */
+function imagePart(part: Record<string, unknown>, type: string): ChatPart | null {
+  let url: string | null = null;
+  if (type === "image_url" || type === "input_image") {
+    // OpenAI chat ({image_url: {url}}) and responses ({image_url: "..."}).
+    url = isObject(part.image_url) ? str(part.image_url.url) : str(part.image_url);
+  } else if (type === "image" && isObject(part.source)) {
+    // Anthropic: {source: {type: "base64", media_type, data}} or {source: {type: "url", url}}.
+    const source = part.source;
+    url =
+      source.type === "base64"
+        ? dataUrl(str(source.media_type), str(source.data))
+        : str(source.url);
+  } else if (type === "image") {
+    url = str(part.image) ?? str(part.url); // Vercel AI SDK
+  } else if ((type === "blob" || type === "uri") && part.modality === "image") {
+    // OTel GenAI: {type: "blob", modality, mime_type, content} or {type: "uri", uri}.
+    url = type === "blob" ? dataUrl(str(part.mime_type), str(part.content)) : str(part.uri);
+  } else {
+    return null;
+  }
+  if (url === null) return null;
+  if (/^data:image\//i.test(url)) return { kind: "image", src: url, url: null };
+  return { kind: "image", src: null, url };
+}
+
+function dataUrl(mimeType: string | null, base64: string | null): string | null {
+  if (base64 === null) return null;
+  return `data:${mimeType ?? "image/png"};base64,${base64}`;
+}
+
+export function toolDefinitions(value: unknown): ToolDefinition[] {
+  const parsed = parseJson(value);
+  return Array.isArray(parsed) ? parsed.map(toolDefinition) : [];
+}
+
+// OpenAI chat ({type: "function", function: {...}}), OpenAI responses and OTel GenAI (flat),
+// Anthropic (input_schema) and MCP (inputSchema).
+function toolDefinition(item: unknown): ToolDefinition {
+  if (!isObject(item)) {
+    return { name: String(item), type: null, description: null, parameters: null };
+  }
+  const fn = isObject(item.function) ? item.function : item;
+  return {
+    name: str(fn.name) ?? str(item.type) ?? "(unnamed)",
+    type: str(item.type),
+    description: str(fn.description),
+    parameters: parseJson(fn.parameters ?? fn.input_schema ?? fn.inputSchema ?? null),
+  };
+}
+
+function toolsIn(inputs: unknown): unknown {
+  return isObject(inputs) && Array.isArray(inputs.tools) ? inputs.tools : undefined;
 }
 
 function messagesIn(inputs: unknown): unknown {

@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useMemo, useState } from "react";
+import { type FormEvent, type ReactNode, useMemo, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ApiError, api } from "../api/client";
 import { AddedNotice, type AddedToDataset, AddToDataset } from "../components/AddToDataset";
@@ -7,6 +7,7 @@ import { useAssessmentSummary } from "../components/AssessmentSummary";
 import { ColumnPicker } from "../components/ColumnPicker";
 import { ErrorBox } from "../components/ErrorBox";
 import { ExperimentHeader } from "../components/ExperimentHeader";
+import { ExportActions } from "../components/ExportActions";
 import { PAGE_PARAMS, Pager, useUrlPages } from "../components/Pager";
 import { SelectAllMatching } from "../components/SelectAllMatching";
 import { SearchBox } from "../components/SearchBox";
@@ -147,6 +148,16 @@ export function TracesPage() {
         <BulkActions
           experimentId={experimentId}
           selected={selected}
+          exports={
+            <ExportActions
+              experimentId={experimentId}
+              filter={combined.filter}
+              sort={sort}
+              pageInfos={infos}
+              columns={shownColumns}
+              selected={selected}
+            />
+          }
           onDone={() => setSelected(new Set())}
           onAdded={(a) => {
             setAdded(a);
@@ -228,11 +239,13 @@ function FeedbackFilter({
 function BulkActions({
   experimentId,
   selected,
+  exports,
   onDone,
   onAdded,
 }: {
   experimentId: string;
   selected: ReadonlySet<string>;
+  exports: ReactNode;
   onDone: () => void;
   onAdded: (added: AddedToDataset) => void;
 }) {
@@ -274,6 +287,7 @@ function BulkActions({
         </Link>
       )}
       <AddToDataset experimentId={experimentId} traceIds={[...selected]} onAdded={onAdded} />
+      {exports}
       <form className="inline-form" onSubmit={onTag}>
         <input
           aria-label="Tag to add (key=value)"
