@@ -25,6 +25,9 @@ const EvaluationRunsPage = lazy(() =>
 const ComparePage = lazy(() =>
   import("./pages/ComparePage").then((m) => ({ default: m.ComparePage })),
 );
+const TraceComparePage = lazy(() =>
+  import("./pages/TraceComparePage").then((m) => ({ default: m.TraceComparePage })),
+);
 const TracePage = lazy(() => import("./pages/TracePage").then((m) => ({ default: m.TracePage })));
 
 export function App() {
@@ -60,6 +63,10 @@ export function App() {
             <Route path="/" element={<Navigate to="/experiments" replace />} />
             <Route path="/experiments" element={<ExperimentsPage />} />
             <Route path="/experiments/:experimentId/traces" element={<TracesPage />} />
+            <Route
+              path="/experiments/:experimentId/traces/compare"
+              element={<TraceComparePage />}
+            />
             <Route path="/experiments/:experimentId/spans" element={<SpansPage />} />
             <Route path="/experiments/:experimentId/sessions" element={<SessionsPage />} />
             <Route path="/experiments/:experimentId/dashboard" element={<DashboardPage />} />

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { api } from "../api/client";
 import type { Span } from "../api/types";
@@ -8,6 +9,7 @@ import { Pager, usePageTokens } from "../components/Pager";
 import { SearchBox } from "../components/SearchBox";
 import { SpanTypeIcon } from "../components/SpanTypeIcon";
 import { formatDurationNs, formatTime } from "../lib/format";
+import "../traceCompare.css";
 
 const SORTS: [string, string][] = [
   ["start_time_ms DESC", "Newest"],
@@ -29,6 +31,10 @@ export function SpansPage() {
   const [params, setParams] = useSearchParams();
   const text = params.get("filter") ?? "";
   const sort = params.get("sort") ?? "start_time_ms DESC";
+  // Two chosen spans (`trace:span`, in the order chosen) can be compared.
+  const [chosen, setChosen] = useState<string[]>([]);
+  const choose = (id: string) =>
+    setChosen((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id]));
   const pages = usePageTokens();
   const pageToken = pages.token;
   const update = (changes: Record<string, string>) => {
@@ -72,6 +78,15 @@ export function SpansPage() {
             ))}
           </select>
         </label>
+        {chosen.length > 0 && <span className="muted">{chosen.length} selected</span>}
+        {chosen.length === 2 && (
+          <Link
+            className="button-link"
+            to={`/experiments/${experimentId}/traces/compare?spans=${chosen.join(",")}`}
+          >
+            Compare
+          </Link>
+        )}
       </div>
       {!(spans.error && text) && <ErrorBox error={spans.error} />}
       <table className="traces-table" data-testid="spans-table">
@@ -84,6 +99,7 @@ export function SpansPage() {
             <th>Model</th>
             <th>Started</th>
             <th>Trace</th>
+            <th>Compare</th>
           </tr>
         </thead>
         <tbody>
@@ -105,6 +121,14 @@ export function SpansPage() {
                 <Link className="mono" to={`/traces/${s.trace_id}`}>
                   {s.trace_id.slice(0, 12)}…
                 </Link>
+              </td>
+              <td className="check">
+                <input
+                  type="checkbox"
+                  aria-label={`Select span ${s.name} (${s.span_id})`}
+                  checked={chosen.includes(`${s.trace_id}:${s.span_id}`)}
+                  onChange={() => choose(`${s.trace_id}:${s.span_id}`)}
+                />
               </td>
             </tr>
           ))}

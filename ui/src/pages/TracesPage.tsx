@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useMemo, useState } from "react";
-import { useParams, useSearchParams } from "react-router-dom";
+import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ApiError, api } from "../api/client";
 import { AddedNotice, type AddedToDataset, AddToDataset } from "../components/AddToDataset";
 import { useAssessmentSummary } from "../components/AssessmentSummary";
@@ -22,6 +22,7 @@ import {
   type StateFilter,
 } from "../lib/filter";
 import { SPAN_TYPES } from "../lib/spanTypes";
+import "../traceCompare.css";
 
 const PAGE_SIZE = 50;
 const TIME_RANGES: [string, number][] = [
@@ -277,6 +278,14 @@ function BulkActions({
   return (
     <div className="bulk">
       <span className="muted">{selected.size} selected</span>
+      {selected.size >= 2 && selected.size <= 10 && (
+        <Link
+          className="button-link"
+          to={`/experiments/${experimentId}/traces/compare?traces=${[...selected].join(",")}`}
+        >
+          Compare
+        </Link>
+      )}
       <AddToDataset experimentId={experimentId} traceIds={[...selected]} onAdded={onAdded} />
       {exports}
       <form className="inline-form" onSubmit={onTag}>
