@@ -39,29 +39,22 @@ __all__ = [
 TraceRecord = tuple[Any, ...]
 _S = TypeVar("_S")
 _R = TypeVar("_R")
+# trace id, experiment id, root span id, metadata, tags, previews, client request id
+_TraceFields = tuple[
+    str, str, str, dict[str, str] | None, dict[str, str] | None, str | None, str | None, str | None
+]
 _STATUS = {code.value: SpanStatus(code) for code in SpanStatusCode}
 
 
 def build_trace(buffer: TraceBuffer) -> Trace:
     """Apply user span processors, freeze the spans and compute the TraceInfo."""
-    root = _prepare(buffer)
-    return _assemble(
-        buffer.trace_id,
-        buffer.experiment_id,
-        root,
-        buffer.metadata,
-        buffer.tags,
-        buffer.request_preview,
-        buffer.response_preview,
-        buffer.client_request_id,
-        [live.freeze() for live in buffer.spans],
-    )
+    return _assemble(*_prepare(buffer), [live.freeze() for live in buffer.spans])
 
 
 def trace_record(buffer: TraceBuffer) -> TraceRecord:
     """The buffer's trace as plain data (user span processors applied): what
     `trace_from_record` makes the same Trace from."""
-    root = _prepare(buffer)
+    trace = _prepare(buffer)
     spans = []
     for live in buffer.spans:
         span = live.freeze()
@@ -79,17 +72,7 @@ def trace_record(buffer: TraceBuffer) -> TraceRecord:
                 [(e.name, e.timestamp_ns, e.attributes) for e in span.events] or None,
             )
         )
-    return (
-        buffer.trace_id,
-        buffer.experiment_id,
-        root,
-        buffer.metadata,
-        buffer.tags,
-        buffer.request_preview,
-        buffer.response_preview,
-        buffer.client_request_id,
-        spans,
-    )
+    return (*trace, spans)
 
 
 def trace_from_record(record: TraceRecord) -> Trace:
@@ -115,8 +98,9 @@ def trace_from_record(record: TraceRecord) -> Trace:
     )
 
 
-def _prepare(buffer: TraceBuffer) -> str:
-    """Run the spans' deferred work and the user's processors; returns the root's span id."""
+def _prepare(buffer: TraceBuffer) -> _TraceFields:
+    """Run the spans' deferred work and the user's processors; returns the trace's own fields
+    as a record holds them (all but the spans)."""
     for live in buffer.spans:
         live.finalize()  # before the user's processors, which must see the whole span
     processors = STATE.span_processors
@@ -126,7 +110,16 @@ def _prepare(buffer: TraceBuffer) -> str:
     root = buffer.root
     if root is None:
         raise ValueError(f"trace {buffer.trace_id} has no root span")
-    return root.span_id
+    return (
+        buffer.trace_id,
+        buffer.experiment_id,
+        root.span_id,
+        buffer.metadata,
+        buffer.tags,
+        buffer.request_preview,
+        buffer.response_preview,
+        buffer.client_request_id,
+    )
 
 
 def _assemble(
