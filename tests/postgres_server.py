@@ -37,7 +37,8 @@ class PostgresServer:
     """One PostgreSQL server in a temporary folder, started and stopped at will (a test can
     stop it to see what clients do while the database is down, then start it again)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: str = "") -> None:
+        """`settings`: more `-c name=value` options for the server."""
         binaries = postgres_binaries()
         if binaries is None:
             raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
@@ -47,6 +48,7 @@ class PostgresServer:
         if self.as_root:
             shutil.chown(self.root, user="postgres")
         self.data, self.port = self.root / "data", _free_port()
+        self.settings = settings
         self.uri = f"postgresql://spanscope@127.0.0.1:{self.port}/spanscope_test"
         self._run(
             "initdb", "-D", str(self.data), "-A", "trust", "-U", "spanscope",
@@ -58,6 +60,8 @@ class PostgresServer:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        if self.settings:
+            options += f" {self.settings}"
         log = str(self.root / "log")
         self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
 

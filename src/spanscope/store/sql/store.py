@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, Table, delete, select, text, update
@@ -62,7 +62,12 @@ from spanscope.store.sql.writer import TraceWriter, delete_trace_rows
 __all__ = ["SqlTraceStore"]
 
 _CHUNK = 500
+# PostgreSQL: a transaction locks each trace it writes (writer._lock_traces), and the server's
+# shared lock table holds max_locks_per_transaction x its connections (6,400 by default): a
+# batch of more traces than this is written in parts, a transaction each.
+PG_TRACES_PER_TRANSACTION = 1_000
 _logger = logging.getLogger("spanscope")
+_T = TypeVar("_T")
 
 
 class SqlTraceStore(
@@ -188,12 +193,11 @@ class SqlTraceStore(
 
     @translated
     def write_traces(self, batch: Sequence[Trace]) -> None:
-        if not batch:
-            return
-        try:
-            self._writer.write_traces(batch)
-        except rows.UnstorableText:  # rare: write it again, cleaned (nothing was written)
-            self._writer.write_traces(clean_traces(batch))
+        for part in self._parts(batch, [t.info.trace_id for t in batch]):
+            try:
+                self._writer.write_traces(part)
+            except rows.UnstorableText:  # rare: write it again, cleaned (nothing was written)
+                self._writer.write_traces(clean_traces(part))
 
     @translated
     def log_spans(
@@ -202,14 +206,36 @@ class SqlTraceStore(
         new_spans: Sequence[Span],
         trace_metadata: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        if not new_spans:
-            return
+        for part in self._parts(new_spans, [s.trace_id for s in new_spans]):
+            self._log_spans(str(experiment_id), part, trace_metadata or {})
+
+    def _log_spans(
+        self,
+        experiment_id: str,
+        new_spans: Sequence[Span],
+        metadata: Mapping[str, Mapping[str, str]],
+    ) -> None:
         try:
-            self._writer.log_spans(str(experiment_id), new_spans, trace_metadata or {})
+            self._writer.log_spans(experiment_id, new_spans, metadata)
         except rows.UnstorableText:  # rare: write them again, cleaned (nothing was written)
-            self._writer.log_spans(
-                str(experiment_id), clean_spans(new_spans), clean_metadata(trace_metadata or {})
-            )
+            self._writer.log_spans(experiment_id, clean_spans(new_spans), clean_metadata(metadata))
+
+    def _parts(self, items: Sequence[_T], trace_ids: list[str]) -> list[Sequence[_T]]:
+        """The batch as one part, or on PostgreSQL in parts of at most
+        PG_TRACES_PER_TRANSACTION traces (a trace's items together, in their order)."""
+        if not items:
+            return []
+        if self.dialect != "postgresql" or len(set(trace_ids)) <= PG_TRACES_PER_TRANSACTION:
+            return [items]
+        groups: dict[str, list[_T]] = {}
+        for item, trace_id in zip(items, trace_ids, strict=True):
+            groups.setdefault(trace_id, []).append(item)
+        ordered = list(groups.values())
+        size = PG_TRACES_PER_TRANSACTION
+        return [
+            [item for group in ordered[i : i + size] for item in group]
+            for i in range(0, len(ordered), size)
+        ]
 
     @translated
     def recompute_costs(self, experiment_ids: Sequence[str] | None = None) -> int:
