@@ -393,6 +393,8 @@ def test_unknown_trace_is_a_page_with_a_way_back(
     experiment = seeded.traces.experiment_id
     page.goto(f"{url}/experiments/{experiment}/traces")
     wait_rows(page, 4)
+    # The experiment is remembered once its own request answers (it may come after the rows).
+    page.wait_for_function("localStorage.getItem('spanscope.recentExperiment') !== null")
     page.goto(f"{url}/traces/{'f' * 32}")
     missing = page.get_by_test_id("not-found")
     expect(missing.get_by_role("heading")).to_have_text("This trace was not found")
