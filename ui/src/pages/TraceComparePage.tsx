@@ -6,21 +6,19 @@ import type { Span, Trace } from "../api/types";
 import { ErrorBox } from "../components/ErrorBox";
 import { ExperimentHeader } from "../components/ExperimentHeader";
 import { SpanTypeIcon } from "../components/SpanTypeIcon";
-import { ValueDiff } from "../components/ValueDiff";
-import { formatCost, formatCount, formatDurationMs, formatTime } from "../lib/format";
+import { formatDurationMs, formatTime } from "../lib/format";
 import {
   type Change,
   changeCounts,
-  delta,
   type DiffRow,
   diffTraces,
   MEASURES,
-  type Measure,
-  type Measures,
   pathLabel,
   spanMeasures,
   traceMeasures,
 } from "../lib/traceDiff";
+import { MeasureCells, traceLabel } from "../components/CompareMeasures";
+import { SpanPair } from "../components/CompareSpanPair";
 import "../traceCompare.css";
 
 /** Rows beyond which the tree shows only the differences unless asked for all. */
@@ -163,73 +161,6 @@ export function TraceComparePage() {
         </>
       )}
     </div>
-  );
-}
-
-function traceLabel(i: number): string {
-  return i === 0 ? "#1 (baseline)" : `#${i + 1}`;
-}
-
-function formatMeasure(measure: Measure, value: number | null): string {
-  if (measure === "cost") return formatCost(value);
-  if (measure === "durationMs") return value == null ? "—" : formatDurationMs(value);
-  return formatCount(value);
-}
-
-function Delta({
-  measure,
-  base,
-  value,
-}: {
-  measure: Measure;
-  base: number | null;
-  value: number | null;
-}) {
-  const d = delta(base, value);
-  if (d == null) return null;
-  let text: string;
-  if (d === 0) text = "±0";
-  else {
-    const sign = d > 0 ? "+" : "−";
-    const size = Math.abs(d);
-    const shown =
-      measure === "cost"
-        ? formatCost(size)
-        : measure === "durationMs"
-          ? formatDurationMs(size)
-          : formatCount(size);
-    const pct = base ? ` (${sign}${Math.round((size / Math.abs(base)) * 100)}%)` : "";
-    text = `${sign}${shown}${pct}`;
-  }
-  // More time, tokens or money is worse.
-  const change = d > 0 ? "regressed" : d < 0 ? "improved" : "";
-  return (
-    <span className={`delta ${change}`} data-delta={d}>
-      {" "}
-      {text}
-    </span>
-  );
-}
-
-function MeasureCells({
-  measure,
-  values,
-  ids,
-}: {
-  measure: Measure;
-  values: (Measures | null)[];
-  ids: string[];
-}) {
-  const base = values[0]?.[measure] ?? null;
-  return (
-    <>
-      {values.map((m, i) => (
-        <td key={ids[i]} className="num" data-measure={measure} data-index={i}>
-          {m ? formatMeasure(measure, m[measure]) : "—"}
-          {i > 0 && m && <Delta measure={measure} base={base} value={m[measure]} />}
-        </td>
-      ))}
-    </>
   );
 }
 
@@ -461,114 +392,4 @@ function withAncestors(rows: readonly DiffRow[]): DiffRow[] {
     for (let i = 1; i <= segments.length; i++) keep.add(segments.slice(0, i).join("/"));
   }
   return rows.filter((r) => keep.has(r.key));
-}
-
-function SpanPair({
-  row,
-  vs,
-  names,
-  traces,
-  onVs,
-  experimentId,
-}: {
-  row: DiffRow;
-  vs: number;
-  names: string[];
-  traces: Trace[];
-  onVs: (t: number) => void;
-  experimentId: string;
-}) {
-  const base = row.spans[0] ?? null;
-  const other = row.spans[vs] ?? null;
-  const change = row.changes[vs] ?? null;
-  const measures = [base ? spanMeasures(base) : null, other ? spanMeasures(other) : null];
-  const pairIds = [`0:${traces[0]!.info.trace_id}`, `${vs}:${traces[vs]!.info.trace_id}`];
-  const open = (span: Span | null) =>
-    span ? (
-      <Link to={`/traces/${span.trace_id}?span=${span.span_id}`}>open in trace</Link>
-    ) : (
-      <span className="muted">not in this trace</span>
-    );
-  return (
-    <section className="span-pair" aria-label="Selected span" data-testid="span-pair">
-      <div className="toolbar">
-        <h2 className="section-title">
-          {pathLabel(row.key)}{" "}
-          {change && (
-            <span className={`change-badge static change-${change}`} data-testid="pair-change">
-              {change}
-            </span>
-          )}
-        </h2>
-        {names.length > 2 && (
-          <label className="inline-form">
-            Baseline vs
-            <select value={vs} onChange={(e) => onVs(Number(e.target.value))}>
-              {names.slice(1).map((n, i) => (
-                <option key={n} value={i + 1}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
-      </div>
-      <table className="table compare-table pair-measures" data-testid="pair-measures">
-        <thead>
-          <tr>
-            <th scope="col">Span</th>
-            <th scope="col">
-              {names[0]} · {open(base)}
-            </th>
-            <th scope="col">
-              {names[vs]} · {open(other)}
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          <tr>
-            <th scope="row">Status</th>
-            <td>{base ? <Status span={base} /> : "—"}</td>
-            <td>{other ? <Status span={other} /> : "—"}</td>
-          </tr>
-          {MEASURES.filter(([m]) => measures.some((x) => x?.[m] != null)).map(
-            ([measure, label]) => (
-              <tr key={measure} data-measure={measure}>
-                <th scope="row">{label}</th>
-                <MeasureCells measure={measure} values={measures} ids={pairIds} />
-              </tr>
-            ),
-          )}
-        </tbody>
-      </table>
-      {base && other && row.spans.filter((s) => s).length >= 2 && (
-        <p className="small">
-          <Link
-            to={`/experiments/${experimentId}/traces/compare?spans=${base.trace_id}:${base.span_id},${other.trace_id}:${other.span_id}`}
-          >
-            Compare these two spans alone
-          </Link>
-        </p>
-      )}
-      {(["inputs", "outputs", "attributes"] as const).map((field) => (
-        <ValueDiff
-          key={`${row.key}-${vs}-${field}`}
-          label={field === "inputs" ? "Inputs" : field === "outputs" ? "Outputs" : "Attributes"}
-          before={base ? base[field] : undefined}
-          after={other ? other[field] : undefined}
-          beforeLabel={names[0]!}
-          afterLabel={names[vs]!}
-        />
-      ))}
-    </section>
-  );
-}
-
-function Status({ span }: { span: Span }) {
-  return (
-    <>
-      <span className={`badge state-${span.status.code.toLowerCase()}`}>{span.status.code}</span>
-      {span.status.message && <span className="small"> {span.status.message}</span>}
-    </>
-  );
 }
