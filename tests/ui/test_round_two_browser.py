@@ -317,8 +317,18 @@ def test_the_page_number_is_in_the_url_and_back_returns_to_it(
     top = page.get_by_role("navigation", name="Pages (top)")
     bottom = page.get_by_role("navigation", name="Pages (bottom)")
     expect(bottom).to_be_visible()
+    # Page 2 is held back, so page 1's rows stay on screen while it loads: Next must wait for
+    # it (with page 1's token a second Next would show page 2 again, numbered 3).
+    held: list[Any] = []
+    page.route("**/api/v1/traces/search", lambda route: held.append(route))
     top.get_by_role("button", name="Next →").click()
     expect(top.get_by_test_id("page-number")).to_have_text("Page 2")
+    expect(bottom.get_by_role("button", name="Next →")).to_be_disabled()
+    expect(top.get_by_role("button", name="← Previous")).to_be_disabled()
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/v1/traces/search")
+    expect(table_rows(page).first.locator("td.col-name")).to_have_text("paging-050")
     bottom.get_by_role("button", name="Next →").click()
     expect(top.get_by_test_id("page-number")).to_have_text("Page 3")
     wait_rows(page, PAGED - 100)

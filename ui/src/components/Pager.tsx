@@ -75,6 +75,7 @@ export function Pager({
   nextToken,
   total,
   label,
+  stale = false,
 }: {
   pages: Pages;
   nextToken: string | null | undefined;
@@ -82,6 +83,9 @@ export function Pager({
   total?: { count: number; capped: boolean } | null;
   /** The pager's accessible name (a page may have two). */
   label?: string;
+  /** The rows shown are the previous page's while this one loads: its token is not this
+   * page's, so Next waits (a quick second click would skip a page). */
+  stale?: boolean;
 }) {
   const totalText = total ? formatTotal(total.count, total.capped) : null;
   if (pages.page <= 1 && !nextToken) {
@@ -103,7 +107,7 @@ export function Pager({
       <button
         type="button"
         className="secondary"
-        disabled={pages.page <= 1}
+        disabled={pages.page <= 1 || stale}
         onClick={pages.previous}
       >
         ← Previous
@@ -114,8 +118,8 @@ export function Pager({
       <button
         type="button"
         className="secondary"
-        disabled={!nextToken}
-        onClick={() => nextToken && pages.next(nextToken)}
+        disabled={!nextToken || stale}
+        onClick={() => nextToken && !stale && pages.next(nextToken)}
       >
         Next →
       </button>

@@ -118,7 +118,11 @@ function DatasetList({ experimentId }: { experimentId: string }) {
           </table>
         </div>
       )}
-      <Pager pages={pages} nextToken={datasets.data?.next_page_token} />
+      <Pager
+        pages={pages}
+        nextToken={datasets.data?.next_page_token}
+        stale={datasets.isPlaceholderData}
+      />
     </>
   );
 }
@@ -262,7 +266,11 @@ function DatasetView({ experimentId, datasetId }: { experimentId: string; datase
           </table>
         </div>
       )}
-      <Pager pages={pages} nextToken={records.data?.next_page_token} />
+      <Pager
+        pages={pages}
+        nextToken={records.data?.next_page_token}
+        stale={records.isPlaceholderData}
+      />
     </div>
   );
 }

@@ -147,7 +147,7 @@ export function EvaluationRunsPage() {
           </table>
         </div>
       )}
-      <Pager pages={pages} nextToken={runs.data?.next_page_token} />
+      <Pager pages={pages} nextToken={runs.data?.next_page_token} stale={runs.isPlaceholderData} />
     </div>
   );
 }

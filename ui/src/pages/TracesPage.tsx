@@ -178,6 +178,7 @@ export function TracesPage() {
             pages={pages}
             nextToken={traces.data.next_page_token}
             total={total}
+            stale={traces.isPlaceholderData}
             label="Pages (top)"
           />
           <SelectAllMatching
@@ -202,6 +203,7 @@ export function TracesPage() {
             pages={pages}
             nextToken={traces.data.next_page_token}
             total={total}
+            stale={traces.isPlaceholderData}
             label="Pages (bottom)"
           />
         </>
