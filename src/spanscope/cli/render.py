@@ -14,7 +14,7 @@ from spanscope.entities.span import Span
 from spanscope.entities.span_status import SpanStatusCode
 from spanscope.entities.trace import Trace
 
-__all__ = ["experiments_table", "span_tree", "traces_table"]
+__all__ = ["clip", "clock", "experiments_table", "span_tree", "traces_table"]
 
 _STATE_STYLE = {"OK": "green", "ERROR": "bold red", "IN_PROGRESS": "yellow"}
 
@@ -26,7 +26,12 @@ def _time(ms: int | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _clip(text: str | None, width: int = 60) -> str:
+def clock(ms: int | None) -> str:
+    """The time of day (UTC) of a timestamp in ms."""
+    return _time(ms)[11:]
+
+
+def clip(text: str | None, width: int = 60) -> str:
     if not text:
         return ""
     text = text.replace("\n", " ")
@@ -49,7 +54,7 @@ def traces_table(traces: Sequence[Trace]) -> Table:
             "" if info.execution_duration is None else str(info.execution_duration),
             str(usage.get("total_tokens", "")),
             Text(info.session_id or ""),
-            Text(_clip(info.request_preview)),
+            Text(clip(info.request_preview)),
         )
     return table
 
@@ -93,7 +98,7 @@ def span_tree(trace: Trace) -> Tree:
         branch = node.add(label)
         for name, value in (("in", span.inputs), ("out", span.outputs)):
             if value is not None:
-                branch.add(Text(f"{name}: {_clip(str(value), 100)}", style="dim"))
+                branch.add(Text(f"{name}: {clip(str(value), 100)}", style="dim"))
         for child in sorted(children.get(span.span_id, []), key=lambda s: s.start_time_ns):
             add(branch, child)
 

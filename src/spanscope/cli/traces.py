@@ -1,6 +1,8 @@
-"""`spanscope traces search | get | delete`"""
+"""`spanscope traces search | tail | get | delete`"""
 
 from __future__ import annotations
+
+import contextlib
 
 import click
 import orjson
@@ -8,6 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from spanscope.cli.render import span_tree, traces_table
+from spanscope.cli.tail import TraceTail, follow
 from spanscope.exceptions import NotFoundError
 from spanscope.store.base import TraceStore
 from spanscope.store.uri import get_store
@@ -66,6 +69,38 @@ def search(
     console.print(traces_table(page))
     if page.next_page_token:
         console.print(f"next page: --page-token {page.next_page_token}", style="dim")
+
+
+@traces.command("tail")
+@click.option("--experiment", "-e", default="0", show_default=True, help="Name or id.")
+@click.option("--filter", "-f", "filter_string", help="Only traces matching this filter.")
+@click.option(
+    "--lines", "-n", default=10, show_default=True, type=int, help="Newest traces shown first."
+)
+@click.option("--interval", default=1.0, show_default=True, type=float, help="Seconds per poll.")
+@click.option("--timeout", type=float, help="Stop after this many seconds (default: Ctrl-C).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of text.")
+def tail(
+    experiment: str,
+    filter_string: str | None,
+    lines: int,
+    interval: float,
+    timeout: float | None,
+    as_json: bool,
+) -> None:
+    """Follow new and running traces: a line when a trace appears, grows and ends."""
+    if interval <= 0:
+        raise click.BadParameter("must be a positive number of seconds", param_hint="--interval")
+    store = get_store()
+    follower = TraceTail(store, _experiment_id(store, experiment), filter_string)
+    with contextlib.suppress(KeyboardInterrupt):
+        follow(
+            follower,
+            lines,
+            interval,
+            timeout,
+            lambda event: click.echo(event.json() if as_json else event.line()),
+        )
 
 
 @traces.command("get")

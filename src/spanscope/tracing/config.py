@@ -26,6 +26,11 @@ class TracingConfig:
     queue_size: int | None = None
     batch_size: int = 256
     export_interval_s: float = 0.5
+    # A trace running longer than this is sent to stores and servers in parts while it runs,
+    # one part per interval (its newly ended spans and the spans open longer than this);
+    # 0 turns live traces off. Longer than the export interval: most traces end before it, and
+    # cost nothing more.
+    live_interval_s: float = 2.0
     max_value_bytes: int = 1_048_576
     # At exit (and on SIGTERM) traces are delivered for this long; the rest go to the spool.
     exit_flush_timeout_s: float = 10.0
@@ -45,6 +50,7 @@ class TracingConfig:
             config.queue_size = _env_int(C.ENV_QUEUE_SIZE, 0)
         config.batch_size = _env_int(C.ENV_BATCH_SIZE, config.batch_size)
         config.export_interval_s = _env_int(C.ENV_EXPORT_INTERVAL_MS, 500) / 1000
+        config.live_interval_s = _env_int(C.ENV_LIVE_INTERVAL_MS, 2000) / 1000
         config.max_value_bytes = _env_int(C.ENV_MAX_VALUE_BYTES, config.max_value_bytes)
         config.exit_flush_timeout_s = _env_float(
             C.ENV_EXIT_FLUSH_TIMEOUT_S, config.exit_flush_timeout_s
@@ -76,6 +82,11 @@ class TracingConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value <= 0:
                 raise InvalidArgumentError(f"{name} must be a positive number, got {value!r}")
+        if not isinstance(self.live_interval_s, (int, float)) or self.live_interval_s < 0:
+            raise InvalidArgumentError(
+                "live_interval_s must be zero (live traces off) or a positive number of "
+                f"seconds, got {self.live_interval_s!r}"
+            )
         if not isinstance(self.exit_flush_timeout_s, (int, float)) or self.exit_flush_timeout_s < 0:
             raise InvalidArgumentError(
                 "exit_flush_timeout_s must be zero or a positive number, "

@@ -55,6 +55,7 @@ class LiveSpan(Span):
         self._decoded = None
         self._deferred: list[Callable[[], None]] | None = None
         self._raw_events_from: int | None = None
+        buffer.started.append(self)
 
     @property
     def is_ended(self) -> bool:
@@ -205,6 +206,29 @@ class LiveSpan(Span):
             attributes_json=self.attributes_json,
             events=[] if events is _NO_EVENTS else events,
         )
+
+    def snapshot(self, end_time_ns: int | None) -> LiveSpan:
+        """A detached copy of this span as it is now, ending at `end_time_ns` (None: open),
+        for a live part of its trace or a span its trace ended without. The copy has this
+        span's values but not its deferred work (that runs when the trace is built); its raw
+        events are its own, serialised when it is frozen."""
+        copy: LiveSpan = object.__new__(LiveSpan)
+        copy._buffer = self._buffer
+        copy._editable = False
+        copy._trace_id = self._trace_id
+        copy._span_id = self._span_id
+        copy._parent_id = self._parent_id
+        copy._name = self._name
+        copy._start_time_ns = self._start_time_ns
+        copy._end_time_ns = end_time_ns
+        copy._status = self._status
+        copy._attrs = dict(self.attributes_json)  # the span's thread may be setting values
+        events = self._events
+        copy._events = _NO_EVENTS if events is _NO_EVENTS else list(events)
+        copy._decoded = None
+        copy._deferred = None
+        copy._raw_events_from = self._raw_events_from
+        return copy
 
     def _writable(self, what: str) -> bool:
         if self._end_time_ns is None or self._editable:

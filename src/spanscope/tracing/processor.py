@@ -11,6 +11,7 @@ from spanscope.constants import ENV_EXPERIMENT_NAME, SpanAttributeKey
 from spanscope.entities.serialization import dumps
 from spanscope.safety import logger
 from spanscope.tracing.context import CURRENT_SPAN, ROOT_OBSERVER, RemoteParent
+from spanscope.tracing.export.queue import ensure_queue
 from spanscope.tracing.live_span import NOOP_SPAN, LiveSpan, NoOpSpan
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_buffer import TraceBuffer
@@ -92,6 +93,8 @@ def _start_trace(
     span = LiveSpan(buffer, new_span_id(), parent_id, name, start, attributes_json)
     buffer.root = span
     state.in_flight[trace_id] = buffer
+    if state.queue is None and config.live_interval_s:
+        ensure_queue()  # its thread sends the parts of running traces (live traces)
     observer = ROOT_OBSERVER.get()
     if observer is not None:
         observer(span)

@@ -72,6 +72,7 @@ def configure(
     queue_memory_bytes: int | None = None,
     batch_size: int | None = None,
     export_interval_s: float | None = None,
+    live_interval_s: float | None = None,
     max_value_bytes: int | None = None,
     exit_flush_timeout_s: float | None = None,
     delivery_timeout_s: float | None = None,
@@ -89,6 +90,7 @@ def configure(
         "queue_memory_bytes": queue_memory_bytes,
         "batch_size": batch_size,
         "export_interval_s": export_interval_s,
+        "live_interval_s": live_interval_s,
         "max_value_bytes": max_value_bytes,
         "exit_flush_timeout_s": exit_flush_timeout_s,
         "delivery_timeout_s": delivery_timeout_s,
@@ -186,6 +188,8 @@ def reset() -> None:
     STATE.traces_dropped_spool_error = 0
     STATE.traces_sampled_out = 0
     STATE.spans_dropped_late = 0
+    STATE.live_parts_sent = 0
+    STATE.live_parts_failed = 0
     install_defaults()
 
 

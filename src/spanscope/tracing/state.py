@@ -45,6 +45,8 @@ class TracingStats:
     traces_dropped_spool_error: int
     traces_sampled_out: int
     spans_dropped_late: int
+    live_parts_sent: int
+    live_parts_failed: int
     internal_errors: int
     queue_size: int
 
@@ -82,6 +84,9 @@ class TracingState:
         self.traces_dropped_spool_error = 0
         self.traces_sampled_out = 0
         self.spans_dropped_late = 0
+        # Parts of running traces sent to stores (live traces), and those not taken.
+        self.live_parts_sent = 0
+        self.live_parts_failed = 0
         # Resets of the owners above the runtime, run by `spanscope.tracing.reset()`.
         self.reset_hooks: list[Callable[[], None]] = []
 
@@ -98,6 +103,8 @@ class TracingState:
             traces_dropped_spool_error=self.traces_dropped_spool_error,
             traces_sampled_out=self.traces_sampled_out,
             spans_dropped_late=self.spans_dropped_late,
+            live_parts_sent=self.live_parts_sent,
+            live_parts_failed=self.live_parts_failed,
             internal_errors=ERRORS.internal_errors,
             queue_size=queue.size() if queue is not None else 0,
         )

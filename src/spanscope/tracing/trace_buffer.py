@@ -28,6 +28,8 @@ class TraceBuffer:
         "closed",
         "experiment_id",
         "live",
+        "live_open",
+        "live_sent",
         "lock",
         "max_value_bytes",
         "metadata",
@@ -36,6 +38,7 @@ class TraceBuffer:
         "response_preview",
         "root",
         "spans",
+        "started",
         "tags",
         "trace_id",
     )
@@ -46,6 +49,12 @@ class TraceBuffer:
         self.max_value_bytes = max_value_bytes
         self.root: LiveSpan | None = None
         self.spans: list[LiveSpan] = []
+        # Every span started, open or not: what a live part finds the open ones in.
+        self.started: list[LiveSpan] = []
+        # Live parts (tracing/export/live.py, the export thread only): how many of `spans`
+        # were sent, and the ids of the spans sent open (None: none yet).
+        self.live_sent = 0
+        self.live_open: set[str] | None = None
         # Few traces fill these: they are made on first use, to keep the hot path lean.
         self.live: dict[str, LiveSpan] | None = None
         self.tags: dict[str, str] | None = None

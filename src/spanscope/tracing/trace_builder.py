@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TraceRecord",
     "build_trace",
+    "live_part",
     "trace_from_record",
     "trace_record",
     "try_build",
@@ -48,15 +49,16 @@ _STATUS = {code.value: SpanStatus(code) for code in SpanStatusCode}
 
 def build_trace(buffer: TraceBuffer) -> Trace:
     """Apply user span processors, freeze the spans and compute the TraceInfo."""
-    return _assemble(*_prepare(buffer), [live.freeze() for live in buffer.spans])
+    fields, spans = _prepare(buffer)
+    return _assemble(*fields, [live.freeze() for live in spans])
 
 
 def trace_record(buffer: TraceBuffer) -> TraceRecord:
     """The buffer's trace as plain data (user span processors applied): what
     `trace_from_record` makes the same Trace from."""
-    trace = _prepare(buffer)
+    trace, live_spans = _prepare(buffer)
     spans = []
-    for live in buffer.spans:
+    for live in live_spans:
         span = live.freeze()
         status = span.status
         spans.append(
@@ -98,19 +100,71 @@ def trace_from_record(record: TraceRecord) -> Trace:
     )
 
 
-def _prepare(buffer: TraceBuffer) -> _TraceFields:
-    """Run the spans' deferred work and the user's processors; returns the trace's own fields
-    as a record holds them (all but the spans)."""
-    for live in buffer.spans:
-        live.finalize()  # before the user's processors, which must see the whole span
+def live_part(buffer: TraceBuffer, open_since_ns: int) -> Trace | None:
+    """The part of a running trace to send now (live traces, `tracing/export/live.py`): the
+    spans ended since the last part, and snapshots of the open spans started before
+    `open_since_ns` or above a span of the part (end time None: markers the store replaces
+    when the span ends). None when the trace has ended (the whole trace follows) or nothing is
+    new. User span processors run on copies: the spans are processed again when built."""
+    with buffer.lock:
+        if buffer.closed:
+            return None
+        ended = buffer.spans[buffer.live_sent :]
+        buffer.live_sent = len(buffer.spans)
+        started = list(buffer.started)
+        metadata = dict(buffer.metadata) if buffer.metadata else None
+        tags = dict(buffer.tags) if buffer.tags else None
+        client_request_id = buffer.client_request_id
+    root = buffer.root
+    if root is None:
+        return None
+    running = {s.span_id: s for s in started if s._end_time_ns is None}
+    chosen = {i for i, s in running.items() if s._start_time_ns <= open_since_ns}
+    above = [s.parent_id for s in ended] + [running[i].parent_id for i in chosen]
+    while above:  # an open span above a sent one is sent too, so the tree stays whole
+        parent_id = above.pop()
+        if parent_id is not None and parent_id in running and parent_id not in chosen:
+            chosen.add(parent_id)
+            above.append(running[parent_id].parent_id)
+    sent_open = buffer.live_open or set()
+    if not ended and chosen <= sent_open:
+        return None
+    buffer.live_open = sent_open | chosen
+    spans = [live.snapshot(live.end_time_ns) for live in ended]
+    spans += [running[i].snapshot(None) for i in sorted(chosen)]
     processors = STATE.span_processors
     if processors:
-        for live in buffer.spans:
-            _process(live, processors)
+        for copy in spans:
+            _process(copy, processors)
+    return _assemble(
+        buffer.trace_id,
+        buffer.experiment_id,
+        root.span_id,
+        metadata,
+        tags,
+        None,
+        None,
+        client_request_id,
+        [copy.freeze() for copy in spans],
+    )
+
+
+def _prepare(buffer: TraceBuffer) -> tuple[_TraceFields, list[LiveSpan]]:
+    """Run the spans' deferred work and the user's processors; returns the trace's own fields
+    as a record holds them (all but the spans) and the spans to freeze."""
+    for live in buffer.spans:
+        live.finalize()  # before the user's processors, which must see the whole span
     root = buffer.root
     if root is None:
         raise ValueError(f"trace {buffer.trace_id} has no root span")
-    return (
+    spans = buffer.spans
+    if buffer.live_open:
+        spans = spans + _unfinished(buffer, root)
+    processors = STATE.span_processors
+    if processors:
+        for live in spans:
+            _process(live, processors)
+    fields: _TraceFields = (
         buffer.trace_id,
         buffer.experiment_id,
         root.span_id,
@@ -120,6 +174,19 @@ def _prepare(buffer: TraceBuffer) -> _TraceFields:
         buffer.response_preview,
         buffer.client_request_id,
     )
+    return fields, spans
+
+
+def _unfinished(buffer: TraceBuffer, root: LiveSpan) -> list[LiveSpan]:
+    """Spans a live part sent open that had not ended when the trace did: stored as ending
+    with the trace (the store would otherwise show them running for ever)."""
+    ended = {live.span_id for live in buffer.spans}
+    missing = (buffer.live_open or set()) - ended
+    return [
+        live.snapshot(root.end_time_ns)
+        for live in buffer.started
+        if live.span_id in missing and live is not root
+    ]
 
 
 def _assemble(

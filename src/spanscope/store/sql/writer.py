@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, Table, select
 from spanscope.entities.derivation import trace_model
 from spanscope.entities.span import Span
 from spanscope.entities.trace import Trace, TraceData
-from spanscope.entities.trace_info import TraceInfo
+from spanscope.entities.trace_info import TraceInfo, TraceState
 from spanscope.exceptions import NotFoundError
 from spanscope.pricing import price_spans
 from spanscope.search import trace_text_fields
@@ -78,6 +78,8 @@ class TraceWriter:
             )
             stored = {i for i in whole if i in owners}
             partial = self._partial(conn, stored, whole) if stored else set()
+            # A part of a running trace merges with what is stored, even if it holds all of it.
+            partial |= {i for i in stored if whole[i].info.state is TraceState.IN_PROGRESS}
             if partial:  # rare: their rows were built for a plain write, merged instead
                 _, span_rows = _split(span_rows, partial)
                 _, trace_rows = _split(trace_rows, partial)
@@ -272,6 +274,12 @@ class TraceWriter:
         columns = [c.name for c in table.columns]
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in keys)
         conflict = f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        if table is spans:
+            # A snapshot of a running span (a live part arriving late, or replayed) never
+            # replaces the span stored ended.
+            conflict += (
+                f' WHERE excluded."end_time_ns" IS NOT NULL OR {table.name}."end_time_ns" IS NULL'
+            )
         self._insert(conn, table, values, conflict)
 
     def _insert(self, conn: Connection, table: Table, values: list[Row], suffix: str = "") -> None:

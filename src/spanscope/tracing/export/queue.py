@@ -32,6 +32,7 @@ from spanscope.entities.trace import Trace
 from spanscope.safety import logger, report_background_error, warn_rate_limited
 from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.export.fanout import deliver, dropped, process_delivery, spools
+from spanscope.tracing.export.live import LiveParts
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_builder import TraceRecord, try_build, try_from_record, try_record
 
@@ -78,6 +79,7 @@ class ExportQueue:
         # The traces the worker is exporting now: spooled at exit if it cannot finish them.
         self._current: list[Trace] | None = None
         self._thread = threading.Thread(target=self._run, name="spanscope-export", daemon=True)
+        self._live = LiveParts()
 
     def start(self) -> None:
         self._thread.start()
@@ -159,6 +161,10 @@ class ExportQueue:
             self._wake.wait(self._interval)
             self._wake.clear()
             self._drain()
+            try:
+                self._live.tick()
+            except Exception as exc:  # a bug here must not stop the export thread
+                report_background_error("sending parts of running traces", exc)
         self._drain()
 
     def _drain(self) -> None:

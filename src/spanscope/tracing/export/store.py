@@ -19,6 +19,8 @@ from spanscope.tracing.export.base import TraceExporter
 __all__ = ["StoreExporter", "decode_batch", "encode_batch"]
 
 _PREFIX = "store:"
+# A part of a running trace is a view: a server that does not take it soon is not waited for.
+_LIVE_TIMEOUT_S = 1.0
 
 
 def encode_batch(traces: Sequence[Trace]) -> bytes:
@@ -43,6 +45,15 @@ class StoreExporter(TraceExporter):
 
     def export(self, traces: Sequence[Trace]) -> None:
         _write(self.uri, traces)
+
+    def export_live(self, parts: Sequence[Trace]) -> None:
+        """Write parts of running traces (tracing/export/live.py); never spooled."""
+        uri = self.uri or get_tracking_uri()
+        post = getattr(get_store(uri), "post_encoded_traces", None)
+        if post is not None:
+            post(encode_batch(parts), _LIVE_TIMEOUT_S)
+        else:
+            _write(uri, parts)
 
     # SpoolingExporter
 
