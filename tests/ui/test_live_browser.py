@@ -4,6 +4,8 @@ traces table (Live on) and the trace's page follow it without a reload until it 
 
 from __future__ import annotations
 
+import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -70,20 +72,29 @@ class RunningTrace:
         # Started a few seconds ago, so running durations read whole seconds.
         self.start_ns = time.time_ns() - 3 * SECOND_NS
 
-    def span(self, n: int, name: str, *, ended: bool, offset_s: float = 0) -> dict[str, Any]:
+    def span(
+        self,
+        n: int,
+        name: str,
+        *,
+        ended: bool,
+        offset_s: float = 0,
+        span_type: str | None = None,
+        attributes: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         start = self.start_ns + int(offset_s * SECOND_NS)
         return {
             "trace_id": self.trace_id,
             "span_id": f"{n:016x}",
             "parent_id": None if n == 1 else f"{1:016x}",
             "name": name,
-            "span_type": "AGENT" if n == 1 else "TOOL",
+            "span_type": span_type or ("AGENT" if n == 1 else "TOOL"),
             "start_time_ns": start,
             "end_time_ns": start + SECOND_NS // 2 if ended else None,
             "status": {"code": "OK" if ended else "UNSET", "message": ""},
             "inputs": {"question": "where is my parcel?"} if n == 1 else None,
             "outputs": None,
-            "attributes": {},
+            "attributes": attributes or {},
             "events": [],
         }
 
@@ -279,3 +290,47 @@ def test_the_table_with_live_off_stays_as_it_was(url: str, browser: Any, page: A
     assert "live=1" in page.url
     expect(page.get_by_test_id("new-traces")).to_have_text("1 new trace", timeout=LIVE)
     expect(table_rows(page)).to_have_count(2)
+
+
+def test_the_other_views_of_a_running_trace_hold(url: str, page: Any) -> None:
+    """An open LLM call reads as a chat so far, the critical path runs through the open spans,
+    and the trace compares with a finished one."""
+    experiment = _experiment(url, "live-views")
+    finished = RunningTrace(url, experiment)
+    finished.finish()
+    running = RunningTrace(url, experiment)
+    question = [{"role": "user", "parts": [{"type": "text", "content": "Where is my parcel?"}]}]
+    running.post(
+        [
+            running.span(1, "agent", ended=False),
+            running.span(2, "plan", ended=True),
+            running.span(
+                3,
+                "chat",
+                ended=False,
+                offset_s=1,
+                span_type="CHAT_MODEL",
+                attributes={"gen_ai.input.messages": json.dumps(question)},
+            ),
+        ]
+    )
+    page.goto(f"{url}/traces/{running.trace_id}?span={3:016x}")
+    detail = page.get_by_test_id("span-detail")
+    expect(detail.get_by_test_id("chat-view")).to_contain_text("Where is my parcel?")
+    expect(detail.get_by_test_id("running-duration")).to_contain_text("running · ")
+
+    page.get_by_role("button", name="Critical path").click()
+    critical = page.locator("[role=treeitem][data-critical] .span-name")
+    expect(critical).to_have_text(["agent", "chat"])
+    expect(page.get_by_test_id("timeline-minimap").locator(".minimap-critical")).to_have_attribute(
+        "d", re.compile(r"^M.+M")
+    )
+
+    page.goto(
+        f"{url}/experiments/{experiment}/traces/compare"
+        f"?traces={finished.trace_id},{running.trace_id}"
+    )
+    expect(page.get_by_test_id("compare-summary")).to_contain_text(
+        re.compile("in.progress", re.IGNORECASE)
+    )
+    expect(page.get_by_test_id("span-diff-row").first).to_be_visible()
