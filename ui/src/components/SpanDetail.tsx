@@ -2,13 +2,13 @@ import { useMemo, useState } from "react";
 import type { Assessment, Span } from "../api/types";
 import { chatFromSpan } from "../lib/chat";
 import { documentsFromSpan } from "../lib/documents";
-import { formatDurationNs } from "../lib/format";
 import { Exception } from "../lib/keys";
 import { AssessmentPanel } from "./AssessmentPanel";
 import { ChatView } from "./ChatView";
 import { DocumentsView } from "./DocumentsView";
 import { EventsView } from "./EventsView";
 import { JsonView } from "./JsonView";
+import { SpanDuration } from "./SpanDuration";
 import { SpanTypeIcon } from "./SpanTypeIcon";
 import "../roundTwo.css";
 
@@ -18,10 +18,13 @@ type Tab = "chat" | "documents" | "io" | "attributes" | "events";
 export function SpanDetail({
   span,
   assessments,
+  nowNs = null,
 }: {
   span: Span;
   /** Every assessment of the trace (the span's are shown). */
   assessments: readonly Assessment[];
+  /** Now, while the trace runs: an open span shows its time so far. */
+  nowNs?: number | null;
 }) {
   const chat = useMemo(() => chatFromSpan(span), [span]);
   const documents = useMemo(() => documentsFromSpan(span), [span]);
@@ -34,14 +37,15 @@ export function SpanDetail({
   const [chosen, setChosen] = useState<Tab | null>(null);
   const tab = tabs.some(([t]) => t === chosen) ? chosen! : tabs[0]![0];
   const exceptions = span.events.filter((e) => e.name === Exception.event);
-  const duration = span.end_time_ns == null ? null : span.end_time_ns - span.start_time_ns;
   return (
     <div className="span-detail" data-testid="span-detail">
       <div className="span-detail-head">
         <SpanTypeIcon type={span.span_type} />
         <h2>{span.name}</h2>
         <span className="pill">{span.span_type}</span>
-        <span className="pill">{formatDurationNs(duration)}</span>
+        <span className="pill">
+          <SpanDuration span={span} nowNs={nowNs} />
+        </span>
         <span className={`badge state-${span.status.code.toLowerCase()}`}>{span.status.code}</span>
       </div>
       {span.status.message && <div className="status-message">{span.status.message}</div>}

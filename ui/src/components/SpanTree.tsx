@@ -2,9 +2,10 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { criticalPath } from "../lib/criticalPath";
 import type { SpanNode } from "../lib/spanTree";
-import { formatDurationNs } from "../lib/format";
+import { isRunning } from "../lib/live";
 import { barFor, type TimeBounds, timeAt } from "../lib/timeline";
 import { useTimelineView } from "../lib/useTimelineView";
+import { SpanDuration } from "./SpanDuration";
 import { SpanTypeIcon, spanTypeColor } from "./SpanTypeIcon";
 import { TimelineAxis, TimelineControls, useDragPan, useWheel, wheelFactor } from "./Timeline";
 
@@ -19,6 +20,8 @@ interface Props {
   selectedId: string | null;
   onSelect: (spanId: string) => void;
   onToggle: (spanId: string) => void;
+  /** Now, while the trace runs: open spans show their time so far, their bars reach now. */
+  nowNs?: number | null;
 }
 
 const NO_SPANS: ReadonlySet<string> = new Set();
@@ -36,6 +39,7 @@ export function SpanTree({
   selectedId,
   onSelect,
   onToggle,
+  nowNs = null,
 }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -140,6 +144,7 @@ export function SpanTree({
             const bar = barFor(span, view);
             const isError = span.status.code === "ERROR";
             const onPath = critical.has(span.span_id);
+            const running = isRunning(span, nowNs);
             return (
               <div
                 key={span.span_id}
@@ -187,16 +192,20 @@ export function SpanTree({
                     </span>
                   )}
                   {onPath && <span className="visually-hidden">, on the critical path</span>}
-                  <span className="span-duration">{formatDurationNs(bar.durationNs)}</span>
+                  <span className="span-duration">
+                    <SpanDuration span={span} nowNs={nowNs} />
+                  </span>
                 </div>
                 <div className="timeline-col">
                   {bar.visible && (
                     <div
-                      className={`bar${isError ? " error" : ""}`}
+                      className={`bar${isError ? " error" : ""}${running ? " open" : ""}`}
+                      data-running={running || undefined}
                       style={{
                         left: `${bar.left}%`,
                         width: `${bar.width}%`,
-                        background: isError ? undefined : spanTypeColor(span.span_type),
+                        // The colour alone: an open bar's stripes are a background image.
+                        backgroundColor: isError ? undefined : spanTypeColor(span.span_type),
                       }}
                     />
                   )}

@@ -9,15 +9,24 @@ import {
   formatTime,
 } from "../lib/format";
 import { TraceMeta } from "../lib/keys";
+import { elapsedNs, formatElapsedNs, traceStartNs } from "../lib/live";
 import { traceCost, traceSession, traceTokens, traceUser } from "../lib/traceInfo";
 import { AssessmentPanel } from "./AssessmentPanel";
 import { CopyButton } from "./CopyButton";
 import { StateBadge } from "./StateBadge";
 import { TagEditor } from "./TagEditor";
+import "./live.css";
 
 const SHOWN_ELSEWHERE = new Set<string>([TraceMeta.session, TraceMeta.user, TraceMeta.tokenUsage]);
 
-export function TraceSummary({ trace }: { trace: Trace }) {
+export function TraceSummary({
+  trace,
+  nowNs = null,
+}: {
+  trace: Trace;
+  /** Now, while the trace runs: its duration is the time so far. */
+  nowNs?: number | null;
+}) {
   const info = trace.info;
   const metadata = Object.entries(info.metadata).filter(([k]) => !SHOWN_ELSEWHERE.has(k));
   return (
@@ -31,7 +40,13 @@ export function TraceSummary({ trace }: { trace: Trace }) {
       <div className="facts">
         <Fact label="Started">{formatTime(info.request_time)}</Fact>
         <Fact label="Duration">
-          <span data-testid="trace-duration">{traceDuration(trace)}</span>
+          {nowNs != null ? (
+            <span className="running-duration" data-testid="trace-duration">
+              In progress · {formatElapsedNs(elapsedNs(traceStartNs(trace), nowNs))}
+            </span>
+          ) : (
+            <span data-testid="trace-duration">{traceDuration(trace)}</span>
+          )}
         </Fact>
         <Fact label="Spans">{formatCount(trace.data.spans.length)}</Fact>
         <Fact label="Tokens">{formatCount(traceTokens(info))}</Fact>

@@ -4,6 +4,7 @@ import type { Trace } from "../api/types";
 import { formatAssessment, validFeedback, valueClass } from "../lib/assessments";
 import { type Column, parseSort } from "../lib/columns";
 import { feedbackClause } from "../lib/filter";
+import { IN_PROGRESS } from "../lib/live";
 import {
   EMPTY,
   formatCost,
@@ -17,6 +18,7 @@ import { traceCost, traceSession, traceTokens, traceUser } from "../lib/traceInf
 import { StateBadge } from "./StateBadge";
 import { TagList } from "./TagList";
 import "../roundTwo.css";
+import "./live.css";
 
 interface Props {
   traces: Trace[];
@@ -28,6 +30,8 @@ interface Props {
   onSelect: (ids: Set<string>) => void;
   /** Narrow the search by a clause (a feedback value clicked). */
   onFilter: (clause: string) => void;
+  /** Traces new since the user last looked (Live): their rows flash. */
+  fresh?: ReadonlySet<string>;
 }
 
 // Right-aligned columns.
@@ -38,7 +42,7 @@ const WIDTHS: Record<string, string> = {
   name: "150px",
   request: "180px",
   response: "180px",
-  state: "90px",
+  state: "100px",
   latency: "80px",
   tokensIn: "85px",
   tokensOut: "90px",
@@ -59,6 +63,7 @@ export function TracesTable({
   selected,
   onSelect,
   onFilter,
+  fresh,
 }: Props) {
   const { field, desc } = parseSort(sort);
   const shown = columns;
@@ -118,7 +123,10 @@ export function TracesTable({
         </thead>
         <tbody>
           {traces.map((t) => (
-            <tr key={t.info.trace_id} className={selected.has(t.info.trace_id) ? "selected" : ""}>
+            <tr
+              key={t.info.trace_id}
+              className={rowClass(selected.has(t.info.trace_id), !!fresh?.has(t.info.trace_id))}
+            >
               <td className="check">
                 <input
                   type="checkbox"
@@ -149,6 +157,10 @@ export function TracesTable({
       </table>
     </div>
   );
+}
+
+function rowClass(selected: boolean, fresh: boolean): string {
+  return [selected && "selected", fresh && "fresh"].filter(Boolean).join(" ");
 }
 
 /** The valid values of one feedback name; clicking one filters the table by it. */
@@ -210,7 +222,11 @@ function cell(trace: Trace, column: Column["id"]): ReactNode {
     case "state":
       return <StateBadge state={info.state} />;
     case "latency":
-      return formatDurationMs(info.execution_duration);
+      return info.state === IN_PROGRESS && info.execution_duration == null ? (
+        <span className="running-duration">running</span>
+      ) : (
+        formatDurationMs(info.execution_duration)
+      );
     case "tokensIn":
       return formatCount(traceTokens(info, "input"));
     case "tokensOut":

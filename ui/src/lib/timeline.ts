@@ -23,13 +23,17 @@ export interface Bar {
  */
 export const MIN_WINDOW_NS = 1_000;
 
-/** The trace's time span: earliest start to latest end (or start, for unfinished spans). */
-export function traceBounds(spans: readonly Span[]): TimeBounds {
+/**
+ * The trace's time span: earliest start to latest end. An unfinished span ends at its start,
+ * or, while the trace runs (`nowNs` given), now: its bar grows with the clock.
+ */
+export function traceBounds(spans: readonly Span[], nowNs: number | null = null): TimeBounds {
   let startNs = Number.POSITIVE_INFINITY;
   let endNs = Number.NEGATIVE_INFINITY;
   for (const span of spans) {
     startNs = Math.min(startNs, span.start_time_ns);
-    endNs = Math.max(endNs, span.end_time_ns ?? span.start_time_ns);
+    const openEnd = nowNs == null ? span.start_time_ns : Math.max(nowNs, span.start_time_ns);
+    endNs = Math.max(endNs, span.end_time_ns ?? openEnd);
   }
   if (!Number.isFinite(startNs)) return { startNs: 0, endNs: 0 };
   return { startNs, endNs };

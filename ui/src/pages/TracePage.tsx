@@ -8,19 +8,27 @@ import { SpanFinder } from "../components/SpanFinder";
 import { SpanTree } from "../components/SpanTree";
 import { TraceSummary } from "../components/TraceSummary";
 import { failingSpanId } from "../lib/failure";
+import { traceRefetchInterval } from "../lib/live";
 import { ancestorIds, buildSpanTree, matchingSpans, visibleRows } from "../lib/spanTree";
 import { traceBounds } from "../lib/timeline";
+import { useTraceClock } from "../lib/useLive";
 import { useTitle } from "../lib/useTitle";
 
 /** The trace explorer: summary, span tree with its waterfall, and the selected span. */
 export function TracePage() {
   const { traceId = "" } = useParams();
   const [params, setParams] = useSearchParams();
-  const trace = useQuery({ queryKey: ["trace", traceId], queryFn: () => api.getTrace(traceId) });
+  const trace = useQuery({
+    queryKey: ["trace", traceId],
+    queryFn: () => api.getTrace(traceId),
+    // A running trace is polled until it ends: its tree grows as spans arrive.
+    refetchInterval: (query) => traceRefetchInterval(query.state.data),
+  });
+  const nowNs = useTraceClock(trace.data);
   useTitle(trace.data?.info.name ?? traceId);
   const spans = useMemo(() => trace.data?.data.spans ?? [], [trace.data]);
   const roots = useMemo(() => buildSpanTree(spans), [spans]);
-  const bounds = useMemo(() => traceBounds(spans), [spans]);
+  const bounds = useMemo(() => traceBounds(spans, nowNs), [spans, nowNs]);
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const rows = useMemo(() => visibleRows(roots, collapsed), [roots, collapsed]);
   const [query, setQuery] = useState("");
@@ -74,7 +82,7 @@ export function TracePage() {
           <span className="mono">{traceId.slice(0, 12)}…</span>
         </div>
       )}
-      <TraceSummary trace={trace.data} />
+      <TraceSummary trace={trace.data} nowNs={nowNs} />
       <div className="explorer">
         <div className="tree-pane">
           <SpanFinder
@@ -92,10 +100,11 @@ export function TracePage() {
             selectedId={selectedId}
             onSelect={select}
             onToggle={toggle}
+            nowNs={nowNs}
           />
         </div>
         {selected ? (
-          <SpanDetail span={selected} assessments={trace.data.info.assessments} />
+          <SpanDetail span={selected} assessments={trace.data.info.assessments} nowNs={nowNs} />
         ) : (
           <p className="muted">No span selected.</p>
         )}

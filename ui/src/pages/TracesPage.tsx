@@ -8,6 +8,7 @@ import { ColumnPicker } from "../components/ColumnPicker";
 import { ErrorBox } from "../components/ErrorBox";
 import { ExperimentHeader } from "../components/ExperimentHeader";
 import { ExportActions } from "../components/ExportActions";
+import { LiveToggle, NewTracesNotice } from "../components/LiveToggle";
 import { PAGE_PARAMS, Pager, useUrlPages } from "../components/Pager";
 import { SelectAllMatching } from "../components/SelectAllMatching";
 import { SearchBox } from "../components/SearchBox";
@@ -21,7 +22,9 @@ import {
   type QuickFilters,
   type StateFilter,
 } from "../lib/filter";
+import { LIVE_TABLE_INTERVAL_MS } from "../lib/live";
 import { SPAN_TYPES } from "../lib/spanTypes";
+import { useNewTraces } from "../lib/useLive";
 import "../traceCompare.css";
 
 const PAGE_SIZE = 50;
@@ -48,6 +51,7 @@ export function TracesPage() {
   const combined = combineFilter(text, quick, now);
   const pages = useUrlPages();
   const pageToken = pages.token;
+  const live = params.get("live") === "1";
   const [columns, setColumns] = useState<ColumnId[]>(loadColumns);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [added, setAdded] = useState<AddedToDataset | null>(null);
@@ -78,6 +82,9 @@ export function TracesPage() {
       }),
     placeholderData: keepPreviousData,
     retry: false,
+    // Live: the page refreshes in place (stopped while the tab is hidden).
+    refetchInterval: live ? LIVE_TABLE_INTERVAL_MS : false,
+    refetchIntervalInBackground: false,
   });
   const summary = useAssessmentSummary(experimentId);
   const infos = useMemo(() => (traces.data?.traces ?? []).map((t) => t.info), [traces.data]);
@@ -89,7 +96,30 @@ export function TracesPage() {
     traces.data?.total_count != null
       ? { count: traces.data.total_count, capped: traces.data.total_count_capped === true }
       : null;
-  const pageIds = infos.map((i) => i.trace_id);
+  const pageIds = useMemo(() => infos.map((i) => i.trace_id), [infos]);
+  const fresh = useNewTraces(
+    live,
+    // The search as chosen (a time range's query moves with the minute; its count goes on).
+    JSON.stringify([experimentId, text, quick, sort, pageToken]),
+    pageIds,
+    total?.count ?? null,
+    !!traces.data && !traces.isPlaceholderData,
+  );
+  const setLive = (on: boolean) => {
+    const next = new URLSearchParams(params);
+    if (on) next.set("live", "1");
+    else next.delete("live");
+    setParams(next, { replace: true });
+  };
+  const showNew = () => {
+    fresh.acknowledge();
+    if (pages.page > 1) {
+      const first = new URLSearchParams(params);
+      for (const key of PAGE_PARAMS) first.delete(key);
+      setParams(first);
+    }
+    window.scrollTo({ top: 0 });
+  };
   const narrow = (clause: string) => update({ filter: addClause(text, clause) });
 
   return (
@@ -136,6 +166,7 @@ export function TracesPage() {
           ))}
         </select>
         <FeedbackFilter entries={entries} onPick={narrow} />
+        <LiveToggle on={live} onChange={setLive} />
         <ColumnPicker
           available={available}
           shown={columns}
@@ -172,6 +203,7 @@ export function TracesPage() {
         <ErrorBox error={traces.error} />
       )}
       {traces.isPending && <p className="muted">Loading…</p>}
+      {live && <NewTracesNotice count={fresh.count} onShow={showNew} />}
       {traces.data && (
         <>
           <Pager
@@ -197,6 +229,7 @@ export function TracesPage() {
             selected={selected}
             onSelect={setSelected}
             onFilter={narrow}
+            fresh={fresh.ids}
           />
           {traces.data.traces.length === 0 && <p className="empty">No traces match.</p>}
           <Pager
