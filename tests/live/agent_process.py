@@ -52,14 +52,21 @@ class AgentProcess:
 
 
 @contextmanager
-def agent_process(tracking_uri: str, live_interval_ms: int = 200) -> Iterator[AgentProcess]:
-    """Start the agent sending to `tracking_uri`; it has said "planned" when this yields."""
+def agent_process(
+    tracking_uri: str, live_interval_ms: int = 200, experiment_id: str | None = None
+) -> Iterator[AgentProcess]:
+    """Start the agent sending to `tracking_uri` (into `experiment_id`, if given); it has said
+    "planned" when this yields."""
     env = {
         **os.environ,
         "SPANSCOPE_TRACKING_URI": tracking_uri,
         "SPANSCOPE_LIVE_INTERVAL_MS": str(live_interval_ms),
         "SPANSCOPE_EXPORT_INTERVAL_MS": "50",
     }
+    env.pop("SPANSCOPE_EXPERIMENT_NAME", None)
+    env.pop("SPANSCOPE_EXPERIMENT_ID", None)
+    if experiment_id is not None:
+        env["SPANSCOPE_EXPERIMENT_ID"] = experiment_id
     proc = subprocess.Popen(
         [sys.executable, "-c", _AGENT],
         env=env,
@@ -72,9 +79,14 @@ def agent_process(tracking_uri: str, live_interval_ms: int = 200) -> Iterator[Ag
         assert agent.said() == "planned"
         yield agent
     finally:
-        if proc.poll() is None:
+        # Its exit flush delivers the whole trace: let it finish (stdin closed ends any wait).
+        if proc.stdin is not None:
+            proc.stdin.close()
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
             proc.kill()
-        proc.wait(30)
+            proc.wait(30)
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 stream.close()

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from spanscope.server.settings import ServerSettings
 from spanscope.store.rest import RestTraceStore
 from spanscope.store.sql.store import SqlTraceStore
+from tests.live.agent_process import agent_process
 from tests.live_server import server_thread
 from tests.ui.a11y import assert_no_serious_violations
 from tests.ui.conftest import _skip_reason
@@ -334,3 +335,32 @@ def test_the_other_views_of_a_running_trace_hold(url: str, page: Any) -> None:
         re.compile("in.progress", re.IGNORECASE)
     )
     expect(page.get_by_test_id("span-diff-row").first).to_be_visible()
+
+
+def test_a_trace_running_in_another_process_appears_grows_and_ends(url: str, page: Any) -> None:
+    """The SDK itself, in a child process, sends its running trace in parts (live traces)."""
+    experiment = _experiment(url, "live-process")
+    page.goto(f"{url}/experiments/{experiment}/traces?live=1")
+    notice = page.get_by_test_id("new-traces")
+    expect(notice).to_have_text("")
+    with agent_process(url, experiment_id=experiment) as agent:
+        expect(notice).to_have_text("1 new trace", timeout=LIVE)
+        row = table_rows(page).first
+        expect(row.locator("[data-column=state]")).to_have_text("In progress")
+        row.locator("td.col-name a").click()
+        page.wait_for_url("**/traces/*")
+        expect(page.get_by_role("treeitem")).to_have_count(2, timeout=LIVE)  # root and plan
+        expect(_tree_row(page, "support_agent").get_by_test_id("running-duration")).to_have_count(1)
+
+        assert agent.step() == "searching"
+        # The open search arrives as a marker once it has run a live interval.
+        search = _tree_row(page, "search")
+        expect(search).to_have_count(1, timeout=LIVE)
+        expect(search.get_by_test_id("running-duration")).to_have_count(1)
+
+        assert agent.step() == "done"
+    summary = page.get_by_test_id("trace-summary")
+    expect(summary.locator(".badge").first).to_have_text("OK", timeout=LIVE)
+    expect(page.get_by_test_id("running-duration")).to_have_count(0)
+    names = page.locator("[role=treeitem] .span-name").all_inner_texts()
+    assert names == ["support_agent", "plan", "search"]
