@@ -6,7 +6,14 @@ import { formatDurationNs } from "../lib/format";
 import { barFor, type TimeBounds, timeAt } from "../lib/timeline";
 import { useTimelineView } from "../lib/useTimelineView";
 import { SpanTypeIcon, spanTypeColor } from "./SpanTypeIcon";
-import { TimelineAxis, TimelineControls, useDragPan, useWheel, wheelFactor } from "./Timeline";
+import {
+  TimelineAxis,
+  TimelineControls,
+  useDragPan,
+  useFollowSelection,
+  useWheel,
+  wheelFactor,
+} from "./Timeline";
 
 const ROW_HEIGHT = 28;
 
@@ -68,6 +75,7 @@ export function SpanTree({
     [rows, showCritical],
   );
   const selectedSpan = rows[selectedIndex]?.span;
+  useFollowSelection(timeline, selectedSpan);
   // The selected span's middle, as an offset from the trace's start: the keys zoom around it.
   const focusNs = selectedSpan
     ? selectedSpan.start_time_ns -
