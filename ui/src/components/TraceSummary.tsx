@@ -11,6 +11,7 @@ import {
 import { TraceMeta } from "../lib/keys";
 import { traceCost, traceSession, traceTokens, traceUser } from "../lib/traceInfo";
 import { AssessmentPanel } from "./AssessmentPanel";
+import { CompareWith } from "./CompareWith";
 import { CopyButton } from "./CopyButton";
 import { StateBadge } from "./StateBadge";
 import { TagEditor } from "./TagEditor";
@@ -27,6 +28,7 @@ export function TraceSummary({ trace }: { trace: Trace }) {
         <StateBadge state={info.state} />
         <span className="mono muted">{info.trace_id}</span>
         <CopyButton text={info.trace_id} />
+        <CompareWith info={info} />
       </div>
       <div className="facts">
         <Fact label="Started">{formatTime(info.request_time)}</Fact>
