@@ -317,3 +317,47 @@ def test_two_spans_chosen_on_the_spans_page_compare_as_subtrees(
         f"{runs.baseline.info.trace_id}:{base},{runs.changed.info.trace_id}:{changed}",
     )
     expect(_rows(page)).to_have_count(1)
+
+
+def test_compare_with_from_the_trace_page(seeded_server: Server, runs: Runs, page: Any) -> None:
+    url, _ = seeded_server
+    base, changed, extended = (
+        runs.baseline.info.trace_id,
+        runs.changed.info.trace_id,
+        runs.extended.info.trace_id,
+    )
+    page.goto(f"{url}/traces/{base}")
+    opener = page.get_by_role("button", name="Compare with…")
+    opener.click()
+    dialog = page.get_by_role("dialog", name="Compare with another trace")
+    expect(dialog).to_be_visible()
+    # The experiment's other runs of order_agent are offered; not this one.
+    offered = dialog.get_by_test_id("compare-candidates").get_by_role("link")
+    expect(offered).to_have_count(2)
+    texts = " ".join(offered.all_inner_texts())
+    assert changed[:12] in texts and extended[:12] in texts and base[:12] not in texts
+    expect(dialog.get_by_role("textbox", name="Trace id")).to_be_focused()
+    assert_no_serious_violations(page, "the Compare with… dialog")
+
+    # Escape closes it and gives focus back to its button.
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()
+
+    # Picking a run opens the comparison, this trace the baseline.
+    opener.click()
+    dialog.get_by_role("link", name=changed[:12]).click()
+    page.wait_for_url(f"**/experiments/{runs.experiment_id}/traces/compare?traces={base},{changed}")
+    expect(_rows(page)).to_have_count(3)
+    assert _paths_with(page, 1, "changed") == ["order_agent/lookup_order"]
+    expect(_summary_cell(page, "durationMs", 0)).to_be_visible()
+    expect(_summary_cell(page, "durationMs", 1)).to_be_visible()
+
+    # A pasted address works too.
+    page.go_back()
+    opener.click()
+    dialog.get_by_role("textbox", name="Trace id").fill(f"{url}/traces/{extended}?span=x")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/traces/compare?traces={base},{extended}")
+    expect(_rows(page)).to_have_count(4)
+    assert _paths_with(page, 1, "added") == [f"order_agent/{LLM_SPAN}[1]"]

@@ -1,5 +1,5 @@
 """The trace timeline in a real Chromium against a real server: zoom (keys, wheel), pan (drag,
-keys), the minimap, the critical path, and a 10,000-span trace.
+keys), the minimap, the critical path, following the selection, and a 10,000-span trace.
 
 The main trace is one second long with a one-microsecond span in the middle: a sliver at the
 default zoom, a bar a person can see and click once zoomed in around it.
@@ -193,6 +193,99 @@ def test_keyboard_zooms_around_the_selected_span_and_pans(seeded_server: Server,
     assert window_of(page) == (0, 1_000 * MS)
     expect(reset).to_be_disabled()
     assert bar_width(page, seeded, "blip") <= 2
+
+
+def assert_in_view(page: Any, span_id: str) -> None:
+    """The span's bar lies inside the timeline's columns and its row inside the tree's box."""
+    drawn = page.locator(f"[data-span-id='{span_id}'] .bar")
+    expect(drawn).to_have_count(1)
+    box = drawn.bounding_box()
+    column = page.get_by_test_id("timeline-axis").bounding_box()
+    body = page.locator(".span-tree-body").bounding_box()
+    assert box is not None and column is not None and body is not None
+    assert column["x"] - 1 <= box["x"]
+    assert box["x"] + box["width"] <= column["x"] + column["width"] + 1
+    assert body["y"] - 1 <= box["y"]
+    assert box["y"] + box["height"] <= body["y"] + body["height"] + 1
+
+
+def zoom_in_at_the_start(page: Any, presses: int) -> tuple[float, float]:
+    page.get_by_role("slider", name="Timeline window").focus()
+    for _ in range(presses):
+        before = window_of(page)
+        page.keyboard.press("+")
+        wait_window_change(page, before)
+    before = window_of(page)
+    page.keyboard.press("Home")
+    start, end = wait_window_change(page, before)
+    assert start == 0
+    return start, end
+
+
+def test_selecting_a_span_out_of_view_brings_its_bar_into_the_window(
+    seeded_server: Server, page: Any
+) -> None:
+    url, seeded = seeded_server
+    open_trace(page, url, seeded, span="prepare")
+    start, end = zoom_in_at_the_start(page, 3)
+    assert end - start == pytest.approx(125 * MS)
+    cleanup, call_model = seeded.span_ids["cleanup"], seeded.span_ids["call_model"]
+    expect(bar(page, seeded, "cleanup")).to_have_count(0)  # at 900 ms: far outside
+
+    # Chosen by its name in the tree: the window pans to it and keeps its width.
+    page.locator(f"[data-span-id='{cleanup}'] .span-name").click()
+    page.wait_for_url(f"**span={cleanup}")
+    moved = wait_window_change(page, (start, end))
+    assert moved[1] - moved[0] == pytest.approx(end - start)
+    assert moved[0] <= SPANS["cleanup"][1] and SPANS["cleanup"][2] <= moved[1]
+    assert_in_view(page, cleanup)
+
+    # A span longer than the window (prepare: 300 ms) widens the window to fit it; one that
+    # fills the window (call_model: 300 to 990 ms) leaves it alone.
+    page.locator(f"[data-span-id='{call_model}'] .span-name").click()
+    page.wait_for_url(f"**span={call_model}")
+    assert window_of(page) == moved
+    prepare = seeded.span_ids["prepare"]
+    page.locator(f"[data-span-id='{prepare}'] .span-name").click()
+    wider = wait_window_change(page, moved)
+    assert wider[0] <= SPANS["prepare"][1] and SPANS["prepare"][2] <= wider[1]
+    assert wider[1] - wider[0] < 400 * MS  # zoomed out only as far as needed
+    assert_in_view(page, prepare)
+
+    # The window is the user's again: zooming in around the selection is not undone.
+    page.get_by_role("slider", name="Timeline window").focus()
+    page.keyboard.press("+")
+    narrower = wait_window_change(page, wider)
+    assert narrower[1] - narrower[0] == pytest.approx((wider[1] - wider[0]) / 2)
+
+
+def test_a_deep_link_a_find_and_the_keyboard_bring_row_and_bar_into_view(
+    seeded_server: Server, page: Any
+) -> None:
+    url, seeded = seeded_server
+    last = f"{9_999:016x}"
+    # A deep link to the last of 10,000 spans: its row is scrolled to, far below.
+    page.goto(f"{url}/traces/{seeded.big_trace_id}?span={last}")
+    expect(page.get_by_text("Spans (10,000 shown)")).to_be_visible()
+    assert_in_view(page, last)
+
+    start, end = zoom_in_at_the_start(page, 4)
+    assert end - start == pytest.approx(10_000 * MS / 16, rel=0.01)
+    # A find, 5 s in: the window pans there.
+    page.get_by_label("Find span").fill("step 5005")
+    page.keyboard.press("Enter")
+    found = f"{5_005:016x}"
+    page.wait_for_url(f"**span={found}")
+    moved = wait_window_change(page, (start, end))
+    assert moved[1] - moved[0] == pytest.approx(end - start)
+    assert_in_view(page, found)
+
+    # End in the tree: the last span again, its row far below and its bar 10 s in.
+    page.get_by_role("tree", name="Spans").focus()
+    page.keyboard.press("End")
+    page.wait_for_url(f"**span={last}")
+    wait_window_change(page, moved)
+    assert_in_view(page, last)
 
 
 def test_ctrl_wheel_zooms_around_the_pointer(seeded_server: Server, page: Any) -> None:

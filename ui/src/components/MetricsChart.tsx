@@ -4,6 +4,7 @@ import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { useEffect, useRef } from "react";
 import type { Line } from "../lib/dashboard";
+import { cssColor, useDocumentTheme } from "../lib/theme";
 
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -21,6 +22,22 @@ interface Props {
   onPick: (bucketStart: number, group: string | null | undefined) => void;
 }
 
+/**
+ * The chart's colours from the theme's variables: a canvas cannot use CSS, so they are read
+ * where the chart is and given to ECharts (again whenever the theme changes).
+ */
+function themeColors(element: Element) {
+  const color = (name: string, fallback: string) => cssColor(element, name, fallback);
+  return {
+    text: color("--text", "#1f2933"),
+    label: color("--muted", "#5f6673"),
+    axis: color("--muted", "#5f6673"),
+    grid: color("--border", "#e2e5ea"),
+    panel: color("--panel", "#ffffff"),
+    series: [1, 2, 3, 4, 5, 6].map((n) => color(`--chart-${n}`, "#4f46e5")),
+  };
+}
+
 function label(ms: number, bucketMs: number): string {
   const date = new Date(ms);
   if (bucketMs >= 86_400_000) return date.toISOString().slice(0, 10);
@@ -33,6 +50,7 @@ export function MetricsChart({ id, title, unit, buckets, bucketMs, lines, onPick
   const pick = useRef(onPick);
   pick.current = onPick;
   const chart = useRef<echarts.ECharts | null>(null);
+  const theme = useDocumentTheme();
 
   useEffect(() => {
     if (!element.current) return;
@@ -65,20 +83,50 @@ export function MetricsChart({ id, title, unit, buckets, bucketMs, lines, onPick
   }, [buckets, lines]);
 
   useEffect(() => {
-    chart.current?.setOption(
+    if (!chart.current || !element.current) return;
+    const colors = themeColors(element.current);
+    const axisLabel = { color: colors.label };
+    const axisLine = { lineStyle: { color: colors.axis } };
+    chart.current.setOption(
       {
         animation: false,
         title: { show: false },
+        color: colors.series,
+        textStyle: { color: colors.text },
         grid: GRID,
         // Drawn on the canvas: an HTML tooltip would need inline styles, which the CSP refuses.
-        tooltip: { trigger: "axis", renderMode: "richText" },
-        legend: { type: "scroll", top: 4 },
+        tooltip: {
+          trigger: "axis",
+          renderMode: "richText",
+          backgroundColor: colors.panel,
+          borderColor: colors.grid,
+          textStyle: { color: colors.text },
+          axisPointer: { lineStyle: { color: colors.label } },
+        },
+        legend: {
+          type: "scroll",
+          top: 4,
+          textStyle: { color: colors.text },
+          inactiveColor: colors.grid,
+          pageTextStyle: { color: colors.text },
+          pageIconColor: colors.text,
+          pageIconInactiveColor: colors.grid,
+        },
         xAxis: {
           type: "category",
           boundaryGap: true,
           data: buckets.map((b) => label(b, bucketMs)),
+          axisLabel,
+          axisLine,
+          axisTick: axisLine,
         },
-        yAxis: { type: "value", minInterval: unit ? 0 : 1 },
+        yAxis: {
+          type: "value",
+          minInterval: unit ? 0 : 1,
+          axisLabel,
+          axisLine,
+          splitLine: { lineStyle: { color: colors.grid } },
+        },
         series: lines.map((line) => ({
           type: "line",
           name: line.name,
@@ -90,7 +138,9 @@ export function MetricsChart({ id, title, unit, buckets, bucketMs, lines, onPick
       },
       true,
     );
-  }, [buckets, bucketMs, lines, unit]);
+    // What the canvas was given, for tests that check its contrast.
+    element.current.dataset.labelColor = colors.label;
+  }, [buckets, bucketMs, lines, unit, theme]);
 
   return (
     <section className="metrics-chart" data-testid={`chart-${id}`}>

@@ -7,7 +7,14 @@ import { barFor, type TimeBounds, timeAt } from "../lib/timeline";
 import { useTimelineView } from "../lib/useTimelineView";
 import { SpanDuration } from "./SpanDuration";
 import { SpanTypeIcon, spanTypeColor } from "./SpanTypeIcon";
-import { TimelineAxis, TimelineControls, useDragPan, useWheel, wheelFactor } from "./Timeline";
+import {
+  TimelineAxis,
+  TimelineControls,
+  useDragPan,
+  useFollowSelection,
+  useWheel,
+  wheelFactor,
+} from "./Timeline";
 
 const ROW_HEIGHT = 28;
 
@@ -72,6 +79,7 @@ export function SpanTree({
     [rows, showCritical],
   );
   const selectedSpan = rows[selectedIndex]?.span;
+  useFollowSelection(timeline, selectedSpan);
   // The selected span's middle, as an offset from the trace's start: the keys zoom around it.
   const focusNs = selectedSpan
     ? selectedSpan.start_time_ns -

@@ -1,8 +1,10 @@
 // The timeline's controls: zoom buttons, the critical-path toggle, the minimap, and the time
 // axis (focusable: + / - zoom, arrows pan, 0 resets; the wheel zooms, dragging pans).
 import { type PointerEvent, type RefObject, useEffect, useMemo, useRef } from "react";
+import type { Span } from "../api/types";
 import type { SpanNode } from "../lib/spanTree";
 import {
+  followView,
   formatOffset,
   minimapWindow,
   type TimeBounds,
@@ -241,6 +243,24 @@ function minimapPaths(
     else spans.push(segment);
   });
   return { spans: spans.join(""), errors: errors.join(""), critical: marked.join("") };
+}
+
+/**
+ * Bring a newly selected span's bar into the window (from the tree, a deep link or a find):
+ * once per selection, so zooming and panning afterwards stay the user's.
+ */
+export function useFollowSelection(timeline: TimelineView, span: Span | undefined): void {
+  const followed = useRef<string | null>(null);
+  useEffect(() => {
+    if (!span || followed.current === span.span_id) return;
+    followed.current = span.span_id;
+    const origin = timeline.bounds.startNs;
+    const start = span.start_time_ns - origin;
+    // A running span's bar starts at its start: that is what has to be in view.
+    const end = (span.end_time_ns ?? span.start_time_ns) - origin;
+    const next = followView(timeline.window, timeline.full, start, end);
+    if (next !== timeline.window) timeline.show(next);
+  }, [span, timeline]);
 }
 
 function focusOrCentre(view: TimeBounds, focusNs: number | null): number {

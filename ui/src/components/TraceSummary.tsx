@@ -12,6 +12,7 @@ import { TraceMeta } from "../lib/keys";
 import { elapsedNs, formatElapsedNs, traceStartNs } from "../lib/live";
 import { traceCost, traceSession, traceTokens, traceUser } from "../lib/traceInfo";
 import { AssessmentPanel } from "./AssessmentPanel";
+import { CompareWith } from "./CompareWith";
 import { CopyButton } from "./CopyButton";
 import { StateBadge } from "./StateBadge";
 import { TagEditor } from "./TagEditor";
@@ -36,6 +37,7 @@ export function TraceSummary({
         <StateBadge state={info.state} />
         <span className="mono muted">{info.trace_id}</span>
         <CopyButton text={info.trace_id} />
+        <CompareWith info={info} />
       </div>
       <div className="facts">
         <Fact label="Started">{formatTime(info.request_time)}</Fact>

@@ -1,7 +1,7 @@
 // Light or dark: the browser's preference (prefers-color-scheme) unless the header's toggle
 // chose one, which is kept in localStorage. The theme is `data-theme` on <html>; styles.css
 // defines each theme's colour variables.
-import { useEffect, useState } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 
 export type Theme = "light" | "dark";
 const KEY = "spanscope.theme";
@@ -54,4 +54,23 @@ export function useTheme(): [Theme, () => void] {
     setTheme(next);
   };
   return [theme, toggle];
+}
+
+function subscribeToTheme(onChange: () => void): () => void {
+  const observer = new MutationObserver(onChange);
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+  return () => observer.disconnect();
+}
+
+/**
+ * The theme in force (`data-theme` on <html>), for what CSS cannot colour (a canvas): it
+ * changes when the toggle or the browser's preference switches it.
+ */
+export function useDocumentTheme(): string {
+  return useSyncExternalStore(subscribeToTheme, () => document.documentElement.dataset.theme ?? "");
+}
+
+/** The value of a colour variable (`--text`) where `element` is, as the browser resolved it. */
+export function cssColor(element: Element, name: string, fallback: string): string {
+  return getComputedStyle(element).getPropertyValue(name).trim() || fallback;
 }

@@ -3,6 +3,7 @@ import { span } from "./testSpans";
 import {
   barFor,
   clampView,
+  followView,
   formatOffset,
   isZoomed,
   MIN_WINDOW_NS,
@@ -156,6 +157,37 @@ describe("zoom and pan", () => {
     expect(panView(view, trace, -1_000_000)).toEqual({ startNs: 1_000_000, endNs: 1_100_000 });
     expect(panView(view, trace, 1_000_000)).toEqual({ startNs: 1_900_000, endNs: 2_000_000 });
     expect(panView(trace, trace, 10_000)).toEqual(trace);
+  });
+
+  it("follows a selected span: pans to one out of view, keeping the zoom", () => {
+    const view = { startNs: 1_000_000, endNs: 1_100_000 };
+    // Later than the window: its end lands a margin (5% of the window) before the right edge.
+    expect(followView(view, trace, 1_800_000, 1_810_000)).toEqual({
+      startNs: 1_715_000,
+      endNs: 1_815_000,
+    });
+    // Earlier: its start a margin after the left edge; at the trace's start, the start.
+    const late = { startNs: 1_900_000, endNs: 2_000_000 };
+    expect(followView(late, trace, 1_500_000, 1_520_000)).toEqual({
+      startNs: 1_495_000,
+      endNs: 1_595_000,
+    });
+    expect(followView(late, trace, 1_000_000, 1_000_000)).toEqual(view);
+  });
+
+  it("leaves the window alone for a span in view or one that fills it", () => {
+    const view = { startNs: 1_400_000, endNs: 1_500_000 };
+    expect(followView(view, trace, 1_420_000, 1_430_000)).toBe(view);
+    expect(followView(view, trace, 1_000_000, 2_000_000)).toBe(view);
+  });
+
+  it("zooms out to a span wider than the window", () => {
+    const view = { startNs: 1_000_000, endNs: 1_100_000 };
+    const wide = followView(view, trace, 1_500_000, 1_950_000);
+    expect(wide.startNs).toBeLessThan(1_500_000);
+    expect(wide.endNs).toBeGreaterThan(1_950_000);
+    expect(wide.endNs).toBeLessThanOrEqual(2_000_000);
+    expect(wide.endNs - wide.startNs).toBeCloseTo(500_000);
   });
 
   it("maps the window to a point of itself", () => {

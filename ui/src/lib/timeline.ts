@@ -96,6 +96,33 @@ export function panView(view: TimeBounds, bounds: TimeBounds, deltaNs: number): 
   );
 }
 
+/**
+ * The window that shows the span from `startNs` to `endNs` (in the window's units): the same
+ * window when the span is in it or fills it; else moved, its width kept, just far enough to
+ * show the span with a margin; a span wider than the window widens it to the span. A
+ * selection made in the tree or by a find should not leave its bar off-screen.
+ */
+export function followView(
+  view: TimeBounds,
+  bounds: TimeBounds,
+  startNs: number,
+  endNs: number,
+  margin = 0.05,
+): TimeBounds {
+  const width = view.endNs - view.startNs;
+  const inView = startNs >= view.startNs && endNs <= view.endNs;
+  const fills = startNs <= view.startNs && endNs >= view.endNs;
+  if (width <= 0 || inView || fills) return view;
+  const length = endNs - startNs;
+  if (length <= width) {
+    const pad = Math.min(margin * width, (width - length) / 2);
+    const from = startNs < view.startNs ? startNs - pad : endNs + pad - width;
+    return clampView({ startNs: from, endNs: from + width }, bounds, width);
+  }
+  const pad = (length * margin) / (1 - 2 * margin);
+  return clampView({ startNs: startNs - pad, endNs: endNs + pad }, bounds);
+}
+
 /** True when the window shows less than the whole trace. */
 export function isZoomed(view: TimeBounds, bounds: TimeBounds): boolean {
   return view.endNs - view.startNs < bounds.endNs - bounds.startNs;

@@ -166,13 +166,86 @@ describe("diffJson", () => {
     expect(diff.entries.find(([k]) => k === "old")![1]).toEqual({ kind: "removed", value: true });
   });
 
-  it("diffs arrays index by index and a type change as a whole", () => {
-    expect(changedPaths(diffJson([1, 2, 3], [1, 5]))).toEqual(["[1]", "[2]"]);
+  it("pairs a changed element, labels a removed one by its old index, a type change whole", () => {
+    expect(changedPaths(diffJson([1, 2, 3], [1, 5]))).toEqual(["[1]", "[was 2]"]);
     expect(changedPaths(diffJson({ a: [{ b: 1 }] }, { a: [{ b: 2 }] }))).toEqual(["a[0].b"]);
     expect(diffJson({ a: 1 }, [1])).toMatchObject({ kind: "changed", lines: null });
     expect(diffJson({ a: 1 }, { a: 1 })).toEqual({ kind: "same", value: { a: 1 } });
     expect(diffJson(undefined, 3)).toEqual({ kind: "added", value: 3 });
     expect(changedPaths(diffJson("x", "y"))).toEqual(["$"]);
+  });
+
+  const chat = [
+    { role: "system", content: "Be brief." },
+    { role: "user", content: "Where is my order?" },
+    { role: "assistant", content: "It shipped." },
+    { role: "user", content: "When will it arrive?" },
+  ];
+  const entries = (before: unknown, after: unknown) => {
+    const diff = diffJson(before, after);
+    if (diff.kind !== "array") throw new Error(diff.kind);
+    return diff.entries.map(([k, d]) => [k, d.kind]);
+  };
+
+  it("shows a message inserted at the start as added, every later one unchanged", () => {
+    const after = [{ role: "system", content: "Today is Monday." }, ...chat];
+    expect(entries(chat, after)).toEqual([
+      ["0", "added"],
+      ["1", "same"],
+      ["2", "same"],
+      ["3", "same"],
+      ["4", "same"],
+    ]);
+    expect(changedPaths(diffJson(chat, after))).toEqual(["[0]"]);
+  });
+
+  it("shows an element removed from the middle as removed, by its old index", () => {
+    const after = [chat[0], chat[1], chat[3]];
+    expect(entries(chat, after)).toEqual([
+      ["0", "same"],
+      ["1", "same"],
+      ["was 2", "removed"],
+      ["2", "same"],
+    ]);
+    expect(changedPaths(diffJson(chat, after))).toEqual(["[was 2]"]);
+  });
+
+  it("compares elements by deep equality: key order and JSON text do not matter", () => {
+    const after = [{ content: "Be brief.", role: "system" }, JSON.stringify(chat[1]), chat[2]];
+    expect(diffJson(chat.slice(0, 3), after).kind).toBe("same");
+  });
+
+  it("shows a pure reorder as the moved element removed and added, the rest unchanged", () => {
+    const after = [chat[3], chat[0], chat[1], chat[2]];
+    expect(entries(chat, after)).toEqual([
+      ["0", "added"],
+      ["1", "same"],
+      ["2", "same"],
+      ["3", "same"],
+      ["was 3", "removed"],
+    ]);
+    // Two swapped: one of them kept, the other moved.
+    expect(entries([1, 2], [2, 1])).toEqual([
+      ["was 0", "removed"],
+      ["0", "same"],
+      ["1", "added"],
+    ]);
+  });
+
+  it("diffs an element changed in place inside, between unchanged neighbours", () => {
+    const after = [chat[0], { role: "user", content: "Where is order A-1?" }, chat[2], chat[3]];
+    expect(changedPaths(diffJson(chat, after))).toEqual(["[1].content"]);
+  });
+
+  it("diffs arrays too long for the table index by index, past a common head and tail", () => {
+    const before = Array.from({ length: 3_000 }, (_, i) => i);
+    const after = Array.from({ length: 3_000 }, (_, i) => (i === 1_500 ? -1 : i + 10_000));
+    // 3,000 × 3,000 pairs: no table; each position compared with the same position.
+    expect(changedPaths(diffJson(before, after))).toHaveLength(3_000);
+    // Long but mostly equal: the common head and tail are not in the table.
+    const long = Array.from({ length: 50_000 }, (_, i) => ({ i }));
+    const inserted = [...long.slice(0, 25_000), { i: -1 }, ...long.slice(25_000)];
+    expect(changedPaths(diffJson(long, inserted))).toEqual(["[25000]"]);
   });
 
   it("diffs JSON text as its value", () => {

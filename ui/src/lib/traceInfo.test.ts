@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TraceInfo } from "../api/types";
 import { TraceMeta } from "./keys";
-import { traceTokens } from "./traceInfo";
+import { traceIdFrom, traceTokens } from "./traceInfo";
 
 function info(usage: string | null): TraceInfo {
   return {
@@ -37,5 +37,22 @@ describe("token counts", () => {
     expect(traceTokens(odd, "input")).toBeNull();
     expect(traceTokens(odd, "output")).toBeNull();
     expect(traceTokens(odd)).toBeNull();
+  });
+});
+
+describe("traceIdFrom", () => {
+  it("takes a pasted id, or the id in a trace page's address", () => {
+    const id = "ab".repeat(16);
+    expect(traceIdFrom(`  ${id}\n`)).toBe(id);
+    expect(traceIdFrom(`http://localhost:5000/traces/${id}?span=0001`)).toBe(id);
+    expect(traceIdFrom(`/traces/${id}/`)).toBe(id);
+  });
+
+  it("refuses what is not one id", () => {
+    expect(traceIdFrom("")).toBeNull();
+    expect(traceIdFrom("a b")).toBeNull();
+    expect(traceIdFrom("a,b")).toBeNull();
+    expect(traceIdFrom("http://localhost:5000/experiments/1/traces/compare?traces=a,b")).toBeNull();
+    expect(traceIdFrom("http://localhost:5000/experiments/1/traces")).toBeNull();
   });
 });

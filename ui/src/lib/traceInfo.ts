@@ -27,3 +27,14 @@ export function traceSession(info: TraceInfo): string | null {
 export function traceUser(info: TraceInfo): string | null {
   return info.metadata[TraceMeta.user] ?? null;
 }
+
+/**
+ * A trace id from what a person pasted: the id itself, or the id in a trace page's address
+ * (`…/traces/<id>?span=…`); null for anything else.
+ */
+export function traceIdFrom(text: string): string | null {
+  const trimmed = text.trim();
+  const inAddress = /\/traces\/([^/?#\s]+)\/?(?:[?#]|$)/.exec(trimmed);
+  const id = inAddress ? inAddress[1]! : trimmed;
+  return id && id !== "compare" && !/[\s,/?#:%]/.test(id) ? id : null;
+}
