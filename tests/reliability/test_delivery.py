@@ -48,6 +48,8 @@ def _count(store: SqlTraceStore, experiment_id: str = "0") -> int:
             return total
 
 
+# The outage alone takes 30 s; on a loaded machine the replay of 10,000 traces takes as long.
+@pytest.mark.timeout(300)
 def test_a_server_down_30_s_while_10000_traces_are_logged_loses_nothing(
     backend: SqlTraceStore, tmp_path: Path
 ) -> None:

@@ -257,7 +257,11 @@ def test_differences_only_and_baseline_switch_stay_in_the_address(
     ids = [runs.baseline.info.trace_id, runs.changed.info.trace_id]
     page.goto(f"{url}/experiments/{runs.experiment_id}/traces/compare?traces={','.join(ids)}")
     expect(_rows(page)).to_have_count(3)
-    page.get_by_label("Differences only").check()
+    # A click, then the state: the box is checked once the address has changed (check()
+    # looks at the box right after its click, before the page has re-rendered).
+    only = page.get_by_label("Differences only")
+    only.click()
+    expect(only).to_be_checked()
     _wait_param(page, "only", "1")
     # The changed span with its ancestor, for context.
     expect(_rows(page)).to_have_count(2)
