@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
 PY_PATHS := $(wildcard src tests benchmarks examples scripts)
 
-.PHONY: install lint format keys docs-index test test-py test-ui test-ts ts-deps ui bench demo clean
+.PHONY: install lint format keys docs-index docs docs-serve test test-py test-ui test-ts ts-deps ui bench demo clean
 
 install: $(STAMP) ui
 
@@ -47,6 +47,15 @@ keys: $(STAMP)
 # docs/integrations/README.md is generated from the integration registry.
 docs-index: $(STAMP)
 	$(PY) scripts/generate_integrations_index.py
+
+# The documentation site (mkdocs.yml over docs/): a strict build into site/ (a broken link or
+# anchor fails it; tests/test_docs_site.py builds it too), and a live preview. The variable
+# mutes a banner MkDocs prints on every run.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
 
 test: lint test-py test-ui test-ts
 
