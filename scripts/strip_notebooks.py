@@ -26,7 +26,9 @@ def stripped(notebook: dict[str, Any]) -> dict[str, Any]:
     cells = []
     for cell in notebook.get("cells", []):
         cell = dict(cell)
-        metadata = {k: v for k, v in cell.get("metadata", {}).items() if k not in _RUN_CELL_METADATA}
+        metadata = {
+            k: v for k, v in cell.get("metadata", {}).items() if k not in _RUN_CELL_METADATA
+        }
         cell["metadata"] = metadata
         if cell.get("cell_type") == "code":
             cell["outputs"] = []

@@ -19,7 +19,6 @@ from typing import Any
 import nbformat
 import pytest
 from nbclient import NotebookClient
-
 from scripts import strip_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,8 @@ import pytest
 import spanscope
 from spanscope import Trace, TraceState
 from spanscope.exceptions import NotFoundError
-from spanscope.testing import TraceCapture
 from spanscope.store.sql.store import SqlTraceStore
+from spanscope.testing import TraceCapture
 from spanscope.tracing.live_span import LiveSpan
 
 CLIENT = spanscope.TracingClient()
