@@ -39,10 +39,12 @@ LAST_TRACE_ROOT = {
 # whose first span row is the root's.
 TRACE_BLOCK = '<div class="spanscope-trace">'
 _SPAN_ROW = re.compile(r'<summary><span class="ss-type">([^<]*)</span> ([^<]*)<')
-# Appended to each notebook: spanscope's own counters after the run.
+# Appended to each notebook: its traces went to its own temporary store, and spanscope's
+# counters after the run.
 CHECK_CELL = """\
 import spanscope as _spanscope
 
+assert "/spanscope-tutorial-" in _spanscope.get_tracking_uri(), _spanscope.get_tracking_uri()
 _stats = _spanscope.tracing.stats()
 assert _stats.internal_errors == 0, _stats
 assert _stats.traces_dropped_export_error == _stats.traces_dropped_queue_full == 0, _stats
@@ -60,12 +62,15 @@ def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "env": {
             "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
             "SPANSCOPE_STRICT": "1",
-            # IPython's history and profile off the home directory.
+            # IPython's history and profile off the home directory; the notebooks' temporary
+            # stores (tempfile) in the test's folder, removed with it.
             "IPYTHONDIR": str(jupyter / "ipython"),
+            "TMPDIR": str(jupyter / "tmp"),
             # The debugger's warning about frozen modules, printed at every kernel start.
             "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         },
     }
+    (jupyter / "tmp").mkdir()
     (jupyter / "kernels" / KERNEL).mkdir(parents=True)
     (jupyter / "kernels" / KERNEL / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
