@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 UV := $(shell command -v uv 2>/dev/null)
-PY_PATHS := $(wildcard src tests benchmarks examples scripts)
+PY_PATHS := $(wildcard src tests benchmarks examples scripts docs/notebooks)
 
 .PHONY: install lint format keys docs-index docs docs-serve test test-py test-ui test-ts ts-deps ui bench demo clean
 
@@ -37,6 +37,7 @@ lint: install
 	$(VENV)/bin/lint-imports --no-logo
 	$(PY) scripts/generate_keys.py --check
 	$(PY) scripts/generate_integrations_index.py --check
+	$(PY) scripts/strip_notebooks.py --check
 	cd ui && npm run lint
 	@if [ -f libs/typescript/package.json ]; then $(MAKE) --no-print-directory ts-deps && cd libs/typescript && npm run build && npm run lint; fi
 
