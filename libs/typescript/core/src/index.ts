@@ -41,4 +41,8 @@ export type { ChatMessage, Part } from "./chat.js";
 export { traceAsyncIterator, traceSdkStream } from "./streaming.js";
 export type { Finish } from "./streaming.js";
 export { wrapMethod, callObserved, tracedMethod, HelperScope } from "./integration.js";
+// For integrations built on a library's own hooks, which open and end spans from callbacks:
+// run the library's work with such a span current, and record without ever throwing.
+export { runWithSpan } from "./context.js";
+export { guarded } from "./safety.js";
 export type { ResultHandlers, ApiSpec } from "./integration.js";
