@@ -8,6 +8,7 @@ const PACKAGES = {
   "@spanscope/tracing": ["init", "trace", "traceMethod", "withSpan", "startSpan", "flushTraces", "updateCurrentTrace"],
   "@spanscope/openai": ["tracedOpenAI"],
   "@spanscope/anthropic": ["tracedAnthropic"],
+  "@spanscope/vercel-ai": ["spanscopeTelemetry"],
 };
 
 function exportsOf(script: string, type: "module" | "commonjs"): Record<string, string[]> {

@@ -2,16 +2,21 @@
  * Shape parity with the Python SDK: the calls of the golden file, made with the real `openai`
  * and `@anthropic-ai/sdk` clients through tracedOpenAI / tracedAnthropic against the Python
  * fake LLM server, exported over OTLP to a real `spanscope server`, read back over REST and
- * normalised, equal the trees Python autolog stores (tests/test_shape_parity.py).
+ * normalised, equal the trees Python autolog stores (tests/test_shape_parity.py). The Vercel AI
+ * SDK has no Python twin: its model-call span, traced by spanscopeTelemetry(), is checked to be
+ * stored in the shape of the golden OpenAI chat span (type, status, GenAI attributes, events).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createOpenAI } from "@ai-sdk/openai";
 import Anthropic from "@anthropic-ai/sdk";
+import { generateText, jsonSchema, tool, type JSONSchema7, type ModelMessage } from "ai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { flushTraces, getLastActiveTraceId, getStats, init } from "@spanscope/tracing";
 import { tracedAnthropic } from "@spanscope/anthropic";
 import { tracedOpenAI } from "@spanscope/openai";
+import { spanscopeTelemetry } from "@spanscope/vercel-ai";
 import { REPO_ROOT, getTrace, startFakeLLM, startServer, type Running } from "@spanscope/test-support";
 import { canonical, normalizeTrace } from "./normalize.js";
 
@@ -56,6 +61,36 @@ test("a streamed Anthropic message is stored as Python stores it", async () => {
   expect(kinds[0]).toBe("message_start");
   expect(await stored()).toEqual(expected);
   expect(getStats().droppedSpans).toBe(0);
+});
+
+test("the Vercel AI SDK's model call with a tool call is stored in the shape of Python's OpenAI chat span", async () => {
+  const { request, expected } = golden.calls.openai_chat_tool_call!;
+  const { model, messages, tools } = request as {
+    model: string;
+    messages: ModelMessage[];
+    tools: { function: { name: string; description: string; parameters: JSONSchema7 } }[];
+  };
+  const openai = createOpenAI({ baseURL: fake.openaiBaseUrl, apiKey: "sk-fake" });
+  const result = await generateText({
+    model: openai.chat(model),
+    messages,
+    // The golden request's tools, without `execute`: the call ends with the model's tool call.
+    tools: Object.fromEntries(tools.map(({ function: f }) => [f.name, tool({ description: f.description, inputSchema: jsonSchema(f.parameters) })])),
+    maxRetries: 0,
+    experimental_telemetry: { integrations: spanscopeTelemetry() },
+  });
+  expect(result.toolCalls[0]).toMatchObject({ toolName: "get_weather" });
+  type Span = { parent: number | undefined; name: string; span_type: string; status: unknown; attributes: unknown; events: unknown };
+  const shape = ({ span_type, status, attributes, events }: Span) => ({ span_type, status, attributes, events });
+  const { spans } = (await stored()) as { spans: Span[] };
+  // The call's own span first, its one model call below it; names, inputs and outputs are the
+  // AI SDK's (the golden span's are the openai client's request and response).
+  expect(spans.map((s) => [s.name, s.parent])).toEqual([
+    ["ai.generateText", undefined],
+    ["ai.generateText.doGenerate", 0],
+  ]);
+  const [goldenSpan] = (expected as { spans: Span[] }).spans;
+  expect(shape(spans[1]!)).toEqual(shape(goldenSpan!));
 });
 
 test("normalisation drops nulls in objects only and sorts keys", () => {

@@ -137,9 +137,10 @@ describe("generateText", () => {
     settled();
   });
 
-  test("spans opened in a tool nest under its TOOL span; the call nests under the caller's span; functionId names it", async () => {
+  test("spans opened in a tool (a nested generateText too) nest under its TOOL span; the call nests under the caller's span; functionId names it", async () => {
     const lookup = trace(async function lookup(city: string) {
-      return `sunny in ${city}`;
+      const inner = await generateText({ model: openai.chat("gpt-x"), prompt: city, maxRetries: 0, experimental_telemetry: { integrations: telemetry } });
+      return inner.text;
     });
     const agent = trace(async function agent(question: string) {
       const result = await generateText({
@@ -152,7 +153,7 @@ describe("generateText", () => {
       });
       return result.text;
     });
-    expect(await agent(QUESTION)).toBe(TOOL_ANSWER);
+    expect(await agent(QUESTION)).toBe("The tool returned: You said: example");
     expect(await tree()).toEqual([
       [
         "agent",
@@ -163,7 +164,7 @@ describe("generateText", () => {
             "AGENT",
             [
               ["ai.generateText.doGenerate", "CHAT_MODEL"],
-              ["get_weather", "TOOL", [["lookup", "UNKNOWN"]]],
+              ["get_weather", "TOOL", [["lookup", "UNKNOWN", [["ai.generateText", "CHAIN", [["ai.generateText.doGenerate", "CHAT_MODEL"]]]]]]],
               ["ai.generateText.doGenerate", "CHAT_MODEL"],
             ],
           ],
