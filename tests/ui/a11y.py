@@ -6,6 +6,8 @@ scan needs no network.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +49,27 @@ def assert_no_serious_violations(page: Any, context: str = "") -> None:
     serious = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
     where = f" on {context or page.url}"
     assert not serious, f"accessibility violations{where}:\n{describe(serious)}"
+
+
+@contextmanager
+def scan_page(
+    browser: Any, console: Any, *, dark: bool = False, console_errors: bool = False
+) -> Iterator[Any]:
+    """A page whose Content-Security-Policy is bypassed (axe goes in as an inline script),
+    preferring dark if asked; page errors (and, with `console_errors`, console errors) are
+    collected, and none may be left unexpected when it closes."""
+    options: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "bypass_csp": True}
+    if dark:
+        options["color_scheme"] = "dark"
+    context = browser.new_context(**options)
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    opened.on("pageerror", lambda error: console.errors.append(f"page error: {error}"))
+    if console_errors:
+        opened.on(
+            "console",
+            lambda m: console.errors.append(f"console: {m.text}") if m.type == "error" else None,
+        )
+    yield opened
+    context.close()
+    assert console.unexpected() == [], "errors in the browser console"

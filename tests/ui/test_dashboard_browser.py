@@ -17,6 +17,7 @@ from spanscope.constants import TraceMetadataKey
 from spanscope.entities import Span, Trace, TraceData, TraceInfo, TraceState
 from spanscope.store.rest import RestTraceStore
 from tests.ui.a11y import assert_no_serious_violations
+from tests.ui.a11y import scan_page as open_scan_page
 from tests.ui.seed import Seeded
 from tests.ui.test_browser import table_rows, wait_rows
 
@@ -205,16 +206,8 @@ _DRAWN_CONTRAST = """([left, top, bottom]) => {
 
 @pytest.fixture
 def dark_page(browser: Any, console: Any) -> Iterator[Any]:
-    """A page whose browser prefers dark, with its CSP bypassed (axe goes in inline)."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, color_scheme="dark", bypass_csp=True
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    opened.on("pageerror", lambda error: console.errors.append(f"page error: {error}"))
-    yield opened
-    context.close()
-    assert console.unexpected() == [], "errors in the browser console"
+    with open_scan_page(browser, console, dark=True) as opened:
+        yield opened
 
 
 def test_dashboard_charts_take_the_dark_theme_and_follow_the_toggle(

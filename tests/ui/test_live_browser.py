@@ -21,6 +21,7 @@ from spanscope.store.sql.store import SqlTraceStore
 from tests.live.agent_process import agent_process
 from tests.live_server import server_thread
 from tests.ui.a11y import assert_no_serious_violations
+from tests.ui.a11y import scan_page as open_scan_page
 from tests.ui.conftest import _skip_reason
 from tests.ui.test_browser import table_rows, wait_rows
 
@@ -49,18 +50,8 @@ def url(seeded_server: tuple[str, None]) -> str:
 
 @pytest.fixture
 def page(browser: Any, console: Any) -> Iterator[Any]:
-    """A page whose Content-Security-Policy is bypassed: axe goes in as an inline script."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    opened.on("pageerror", lambda error: console.errors.append(f"page error: {error}"))
-    opened.on(
-        "console",
-        lambda m: console.errors.append(f"console: {m.text}") if m.type == "error" else None,
-    )
-    yield opened
-    context.close()
-    assert console.unexpected() == [], "errors in the browser console"
+    with open_scan_page(browser, console, console_errors=True) as opened:
+        yield opened
 
 
 class RunningTrace:

@@ -19,6 +19,7 @@ from spanscope.server.settings import ServerSettings
 from spanscope.store.sql.store import SqlTraceStore
 from tests.live_server import server_thread
 from tests.ui.a11y import assert_no_serious_violations
+from tests.ui.a11y import scan_page as open_scan_page
 from tests.ui.conftest import _skip_reason
 from tests.ui.seed import big_trace
 
@@ -102,16 +103,8 @@ def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture
 def scan_page(browser: Any, console: Any) -> Iterator[Any]:
-    """A dark-mode page whose Content-Security-Policy is bypassed (axe goes in inline)."""
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, bypass_csp=True, color_scheme="dark"
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    opened.on("pageerror", lambda error: console.errors.append(f"page error: {error}"))
-    yield opened
-    context.close()
-    assert console.unexpected() == [], "errors in the browser console"
+    with open_scan_page(browser, console, dark=True) as opened:
+        yield opened
 
 
 def open_trace(page: Any, url: str, seeded: TimelineSeed, span: str = "blip") -> None:
