@@ -12,6 +12,10 @@ INTEGRATION = Integration(
     distribution="anthropic",
     min_version="0.40",
     kind="patch",
+    records=(
+        "Messages (and beta Messages): the chat with tool use and thinking, usage with "
+        "cache tokens, streams"
+    ),
 )
 
 

@@ -15,6 +15,7 @@ INTEGRATION = Integration(
     distribution="dspy",
     min_version="2.6",
     kind="callback",
+    records="modules, predictors, LM calls, adapters, tools and evaluations",
 )
 
 

@@ -15,6 +15,9 @@ INTEGRATION = Integration(
     distribution="langchain-core",
     min_version="0.3",
     kind="callback",
+    records=(
+        "chains, chat models, tools, retrievers, parsers, agents and LangGraph nodes as a span tree"
+    ),
 )
 
 

@@ -12,6 +12,9 @@ INTEGRATION = Integration(
     distribution="litellm",
     min_version="1.60",
     kind="patch",
+    records=(
+        "completion and embedding through any provider: the chat, tool calls, usage, cost, streams"
+    ),
 )
 
 

@@ -15,6 +15,10 @@ INTEGRATION = Integration(
     distribution="llama-index-core",
     min_version="0.12",
     kind="callback",
+    records=(
+        "query and chat engines, retrievers, synthesizers, LLM and embedding calls, agents,"
+        " workflows"
+    ),
 )
 
 

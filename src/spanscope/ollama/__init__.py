@@ -12,6 +12,7 @@ INTEGRATION = Integration(
     distribution="ollama",
     min_version="0.4",
     kind="patch",
+    records="chat, generate and embed: the chat, tool calls, usage, streams",
 )
 
 

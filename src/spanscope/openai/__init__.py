@@ -12,6 +12,10 @@ INTEGRATION = Integration(
     distribution="openai",
     min_version="1.60",
     kind="patch",
+    records=(
+        "chat completions, Responses, embeddings, legacy completions: the chat in the GenAI"
+        " shape, tool calls, usage, streams"
+    ),
 )
 
 

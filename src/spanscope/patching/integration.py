@@ -25,14 +25,17 @@ class Integration:
 
     `distribution` is the library's package name on PyPI (for its version), `min_version` the
     oldest version it is tested with, and `kind` how it hooks in: "patch" (wraps the library's
-    functions) or "callback" (registers the framework's own callback or handler).
+    functions), "callback" (registers the framework's own callback or handler) or "native"
+    (plugs into the library's own tracing). `records` says in a few words what its spans hold
+    (the integrations index shows it).
     """
 
     name: str
     library: str
     distribution: str
     min_version: str
-    kind: Literal["patch", "callback"]
+    kind: Literal["patch", "callback", "native"]
+    records: str = ""
 
     def installed_version(self) -> str | None:
         """The installed version of the library, or None when it is not installed."""
