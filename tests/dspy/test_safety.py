@@ -17,6 +17,7 @@ from spanscope.dspy import _callback, _messages
 from spanscope.integrations import registered
 from spanscope.testing import TraceCapture, strict_mode
 from spanscope.tracing.context import CURRENT_SPAN
+from spanscope.tracing.live_span import LiveSpan
 from tests.dspy.helpers import PREDICT_TREE, QUESTION, outline
 
 
@@ -58,6 +59,21 @@ def test_a_fault_opening_spans_leaves_the_call_alone(
     assert prediction.answer == "blue"
     assert spanscope.tracing.stats().internal_errors == 3  # Predict and the two adapter calls
     assert outline(spanscope_traces.single()) == ["DummyLM [CHAT_MODEL]"]
+    assert CURRENT_SPAN.get() is None
+
+
+@pytest.mark.internal_errors
+def test_a_fault_ending_the_spans_is_reported_as_spanscope_s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Not left to escape into DSPy, which would log it as a callback's failure and not count
+    # it.
+    monkeypatch.setattr(LiveSpan, "end", boom)
+    with strict_mode(False):
+        prediction = predict()
+
+    assert prediction.answer == "blue"
+    assert spanscope.tracing.stats().internal_errors == 4  # Predict, format, the LM, parse
     assert CURRENT_SPAN.get() is None
 
 

@@ -12,6 +12,7 @@ import pytest
 from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.base.response.schema import StreamingResponse
 from llama_index.core.llms import ChatMessage
+from llama_index.core.tools import FunctionTool
 
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture, capture_traces
@@ -102,3 +103,37 @@ def test_streaming_query_through_openai_is_one_trace(llm: Any, server: FakeLLMSe
         {"role": "assistant", "parts": [{"type": "text", "content": text}], "finish_reason": "stop"}
     ]
     assert server.last_request.body["stream"] is True
+
+
+def get_weather(city: str) -> str:
+    """Current weather in a city."""
+    return f"Sunny in {city}"
+
+
+TOOL_TREE = ["OpenAI.chat [CHAT_MODEL]", "  openai.chat.completions.create [CHAT_MODEL]"]
+
+
+def _tool_call_parts(trace: Any, name: str) -> list[Any]:
+    messages = span(trace, name).get_attribute(K.GEN_AI_OUTPUT_MESSAGES)
+    return [(p["type"], p["name"]) for m in messages for p in m["parts"]]
+
+
+def test_chat_with_tools_is_one_trace(llm: Any, spanscope_traces: TraceCapture) -> None:
+    # LlamaIndex traces the private `_prepare_chat_with_tools` but not `chat_with_tools`: its
+    # span would be a trace of its own beside the chat's.
+    tool = FunctionTool.from_defaults(get_weather)
+    reply = llm.chat_with_tools([tool], user_msg="Weather in Paris?", tool_required=True)
+
+    assert reply.message.additional_kwargs["tool_calls"][0].function.name == "get_weather"
+    trace = spanscope_traces.single()
+    assert outline(trace) == TOOL_TREE
+    assert _tool_call_parts(trace, "OpenAI.chat") == [("tool_call", "get_weather")]
+
+
+async def test_async_chat_with_tools_is_one_trace(llm: Any, spanscope_traces: TraceCapture) -> None:
+    tool = FunctionTool.from_defaults(get_weather)
+    await llm.achat_with_tools([tool], user_msg="Weather in Paris?", tool_required=True)
+
+    trace = spanscope_traces.single()
+    assert outline(trace) == ["OpenAI.achat [CHAT_MODEL]", TOOL_TREE[1]]
+    assert _tool_call_parts(trace, "OpenAI.achat") == [("tool_call", "get_weather")]

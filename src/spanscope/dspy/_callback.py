@@ -48,7 +48,8 @@ class _Run:
 Outputs = Callable[[_Run], Any]
 
 
-# DSPy logs a callback's exception and goes on; spanscope counts it as its own error.
+# DSPy logs a callback's exception as its own warning and goes on: every handler reports its
+# errors itself, as spanscope's (an end handler's too: ending the span can fail).
 _guarded = guarded(KIND)
 
 
@@ -75,6 +76,7 @@ class SpanscopeCallback(BaseCallback):  # type: ignore[misc]  # dspy ships no ty
             arguments = {"query": arguments.pop("args")[0], **arguments}  # Retrieve(query)
         self._open(call_id, type(instance).__name__, kind, arguments, attributes)
 
+    @_guarded
     def on_module_end(self, call_id: str, outputs: Any, exception: Exception | None = None) -> None:
         def result(run: _Run) -> Any:
             docs = _messages.passages(outputs) if run.kind == SpanType.RETRIEVER else None
@@ -106,6 +108,7 @@ class SpanscopeCallback(BaseCallback):  # type: ignore[misc]  # dspy ships no ty
         call.set_input_messages(_messages.input_messages(inputs))
         call.set_tools(kwargs.get("tools"))
 
+    @_guarded
     def on_lm_end(self, call_id: str, outputs: Any, exception: Exception | None = None) -> None:
         def result(run: _Run) -> Any:
             if not isinstance(run.span, LiveSpan):
@@ -129,6 +132,7 @@ class SpanscopeCallback(BaseCallback):  # type: ignore[misc]  # dspy ships no ty
         name = f"{type(instance).__name__}.format"
         self._open(call_id, name, SpanType.PARSER, _messages.call_inputs(inputs))
 
+    @_guarded
     def on_adapter_format_end(
         self, call_id: str, outputs: Any, exception: Exception | None = None
     ) -> None:
@@ -139,6 +143,7 @@ class SpanscopeCallback(BaseCallback):  # type: ignore[misc]  # dspy ships no ty
         name = f"{type(instance).__name__}.parse"
         self._open(call_id, name, SpanType.PARSER, _messages.call_inputs(inputs))
 
+    @_guarded
     def on_adapter_parse_end(
         self, call_id: str, outputs: Any, exception: Exception | None = None
     ) -> None:
@@ -151,6 +156,7 @@ class SpanscopeCallback(BaseCallback):  # type: ignore[misc]  # dspy ships no ty
         attributes = {K.GEN_AI_TOOL_NAME: name}
         self._open(call_id, name, SpanType.TOOL, _messages.call_inputs(inputs), attributes)
 
+    @_guarded
     def on_tool_end(self, call_id: str, outputs: Any, exception: Exception | None = None) -> None:
         self._end(call_id, exception, lambda run: outputs)
 
@@ -159,6 +165,7 @@ class SpanscopeCallback(BaseCallback):  # type: ignore[misc]  # dspy ships no ty
     def on_evaluate_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         self._open(call_id, "Evaluate", SpanType.EVALUATOR, _evaluate_inputs(instance, inputs))
 
+    @_guarded
     def on_evaluate_end(
         self, call_id: str, outputs: Any, exception: Exception | None = None
     ) -> None:

@@ -6,7 +6,8 @@ calls and `@spanscope.trace` functions inside nest under it). The span of a priv
 called by a traced public method of the same object (`query` -> `_query`, `retrieve` ->
 `_retrieve`) is folded into it (what it starts nests there): it is how LlamaIndex implements
 that method. Other private spans (`_postprocess_nodes`, the only span of a node
-postprocessor) are kept.
+postprocessor) are kept, unless LlamaIndex gives them no parent (the helper of a public method
+it does not trace, `chat_with_tools` -> `_prepare_chat_with_tools`): not recorded.
 
 The event handler adds what only events carry (chat messages, model, usage, tools) and ends
 LLM streams: LlamaIndex exits a stream's span when the generator is returned, so the span
@@ -109,10 +110,15 @@ class SpanscopeSpanHandler(BaseSpanHandler[_Span]):
         parent_run = self.find(parent_span_id)
         name = span_name(id_)
         method = name.rpartition(".")[2]
+        private = method.startswith("_") and not method.startswith("__")
+        if private and parent_span_id is None:
+            # A helper of a public method LlamaIndex does not trace (`chat_with_tools` ->
+            # `_prepare_chat_with_tools`): on its own it would make a trace of its own
+            # beside the call's.
+            return None
         if (
             parent_run is not None
-            and method.startswith("_")
-            and not method.startswith("__")
+            and private
             and instance is not None
             and instance is parent_run.instance
         ):

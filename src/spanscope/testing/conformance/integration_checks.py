@@ -141,6 +141,20 @@ def _call_span(trace: Trace) -> Span:
     return children[0]
 
 
+def _model_span(trace: Trace, op: Operation) -> Span:
+    """The span holding the call's chat, model and usage: the call's own, or the nested one
+    `op.model_span` names."""
+    span = _call_span(trace)
+    if op.model_span is None:
+        return span
+    found = [s for s in _own_spans(trace) if op.model_span in (s.name, s.span_type)]
+    if len(found) != 1:
+        _fail(
+            f"expected one model span {op.model_span!r} in the call, got {[s.name for s in found]}"
+        )
+    return found[0]
+
+
 def _fresh(fixture: IntegrationFixture) -> None:
     spanscope.tracing.reset()  # also reverts every integration's patches
     spanscope.tracing.set_exporters([])  # the kit's captures only: no store is written
@@ -196,7 +210,7 @@ def check_chat_shape(fixture: IntegrationFixture, op: Operation, server: FakeLLM
     if not op.messages:
         return
     _, trace = _traced(op, server)
-    span = _call_span(trace)
+    span = _model_span(trace, op)
     _messages_ok(span.get_attribute(K.GEN_AI_INPUT_MESSAGES), K.GEN_AI_INPUT_MESSAGES)
     if op.fails:
         return
@@ -213,7 +227,7 @@ def check_model_usage(fixture: IntegrationFixture, op: Operation, server: FakeLL
     if op.fails:
         return
     _, trace = _traced(op, server)
-    span = _call_span(trace)
+    span = _model_span(trace, op)
     if op.model is not None and span.get_attribute(K.GEN_AI_REQUEST_MODEL) != op.model:
         _fail(
             f"{K.GEN_AI_REQUEST_MODEL} is {span.get_attribute(K.GEN_AI_REQUEST_MODEL)!r}, "

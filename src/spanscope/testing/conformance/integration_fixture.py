@@ -29,6 +29,11 @@ class Operation:
     a stream the stream object (an async stream: a coroutine resolving to one), which the kit
     consumes as a caller would. `fails` marks an operation the fake server answers with an
     error: it must raise exactly what it raises untraced.
+
+    A framework's call makes a small tree: its own span of `span_type` (a chain, a query, a
+    module) with the model span inside. `model_span` names that nested span (by name or by
+    type): the chat messages, model and usage are checked there; None (a provider SDK's call)
+    checks them on the call's own span.
     """
 
     name: str
@@ -43,6 +48,7 @@ class Operation:
     usage: bool = True
     messages: bool = True
     tool_call: bool = False
+    model_span: str | None = None
 
 
 @dataclass(frozen=True)
