@@ -220,6 +220,7 @@ def test_testing_all_is_pinned() -> None:
 INTEGRATION_LIBRARIES = [
     "openai",
     "anthropic",
+    "google",
     "ollama",
     "litellm",
     "langchain_core",
