@@ -84,8 +84,8 @@ class GenerateHooks(CallHooks):
     def after(self, state: GenAICall, result: Any) -> Any:
         outputs = None
         try:
-            record_response(state, result)
             outputs = _messages.response_outputs(result)
+            record_response(state, result)
         finally:
             state.end(outputs=outputs)
         return result
@@ -131,8 +131,8 @@ class EmbedHooks(CallHooks):
     def after(self, state: GenAICall, result: Any) -> Any:
         outputs = None
         try:
-            record_embedding(state, result)
             outputs = _messages.response_outputs(result)
+            record_embedding(state, result)
         finally:
             state.end(outputs=outputs)
         return result
