@@ -93,6 +93,20 @@ def test_spanscope_autolog_turns_it_on(
     assert [node["name"] for node in tree(spanscope_traces.single())] == [GENERATE]
 
 
+def test_spanscope_autolog_waits_for_the_sdk_import() -> None:
+    code = (
+        "import sys, spanscope\n"
+        "from spanscope.integrations import registered\n"
+        "spanscope.autolog(exclude=[i.name for i in registered() if i.name != 'google_genai'])\n"
+        "print('google.genai' in sys.modules)\n"
+        "from google import genai\n"
+        "from spanscope.patching import is_patched\n"
+        "print(is_patched('google_genai'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
 def test_tracing_disabled_records_nothing(client: Any, spanscope_traces: TraceCapture) -> None:
     spanscope.tracing.disable()
     try:
