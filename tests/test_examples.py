@@ -53,6 +53,7 @@ def test_every_example_is_seeded() -> None:
         "evaluation.py",
         "failing_tool.py",
         "feedback.py",
+        "google_genai_chat.py",
         "langgraph_rag.py",
         "litellm_completion.py",
         "llama_index_query.py",
@@ -72,6 +73,9 @@ def test_example_runs_and_prints_its_trace(seeded: demo.SeedResult, path: Path) 
 def test_example_outputs(seeded: demo.SeedResult) -> None:
     assert "answer: It is sunny and 21 °C in Paris." in _run(seeded, "anthropic_tools.py").stdout
     assert "answer: Your order A-1001 has shipped." in _run(seeded, "openai_agent.py").stdout
+    gemini = _run(seeded, "google_genai_chat.py").stdout
+    assert "tomorrow: Tomorrow brings light rain in Paris: pack an umbrella." in gemini
+    assert "get_weather [TOOL]" in gemini
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing
@@ -85,7 +89,7 @@ def test_demo_experiment_holds_every_kind_of_span(
     assert experiment.name == demo.EXPERIMENT_NAME
     roots = {t.info.name for t in demo_traces}
     assert {"weather_bot", "faq_bot", "translator", "LangGraph", "ReAct"} <= roots
-    assert {"RetrieverQueryEngine.query", "billing_agent", "travel_chat"} <= roots
+    assert {"RetrieverQueryEngine.query", "billing_agent", "travel_chat", "trip_planner"} <= roots
     span_types = {span.span_type for t in demo_traces for span in t.spans}
     assert {"CHAT_MODEL", "TOOL", "RETRIEVER", "AGENT", "CHAIN", "EMBEDDING"} <= span_types
     for trace in demo_traces:

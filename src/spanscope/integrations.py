@@ -12,12 +12,39 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from spanscope import anthropic, dspy, langchain, litellm, llama_index, ollama, openai
+from spanscope import (
+    anthropic,
+    dspy,
+    google_genai,
+    langchain,
+    litellm,
+    llama_index,
+    ollama,
+    openai,
+)
 from spanscope.patching.integration import Integration
 
-__all__ = ["anthropic", "dspy", "langchain", "litellm", "llama_index", "ollama", "openai"]
+__all__ = [
+    "anthropic",
+    "dspy",
+    "google_genai",
+    "langchain",
+    "litellm",
+    "llama_index",
+    "ollama",
+    "openai",
+]
 
-MODULES: tuple[ModuleType, ...] = (openai, anthropic, ollama, litellm, langchain, llama_index, dspy)
+MODULES: tuple[ModuleType, ...] = (
+    openai,
+    anthropic,
+    google_genai,
+    ollama,
+    litellm,
+    langchain,
+    llama_index,
+    dspy,
+)
 
 
 def registered() -> list[Integration]:

@@ -15,9 +15,11 @@ from spanscope.testing.fake_llm.wire import FullReply, RecordedRequest, json_rep
 
 __all__ = ["Provider", "error_body", "error_reply", "requested_failure", "response_headers"]
 
-Provider = Literal["openai", "anthropic", "ollama"]
+Provider = Literal["openai", "anthropic", "ollama", "gemini"]
 
 _TRIGGER = re.compile(r"error-(\d{3}|stream)")
+# Gemini names the model in the path: /v1beta/models/error-429:generateContent.
+_MODEL_IN_PATH = re.compile(r"/(?:models|tunedModels)/([^:/]+):")
 
 _DESCRIPTIONS = {
     400: "Bad request",
@@ -42,6 +44,21 @@ _OPENAI_TYPES: dict[int, tuple[str, str | None]] = {
     403: ("permission_error", None),
     404: ("invalid_request_error", "model_not_found"),
     429: ("requests", "rate_limit_exceeded"),
+}
+
+# google.rpc.Code names, the `status` of Google's error object.
+_GOOGLE_STATUSES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    408: "DEADLINE_EXCEEDED",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
 }
 
 _ANTHROPIC_TYPES = {
@@ -72,6 +89,9 @@ def requested_failure(request: RecordedRequest, state: ServerState) -> Failure |
     if queued is not None:
         return queued
     model = request.json.get("model")
+    in_path = _MODEL_IN_PATH.search(request.path)
+    if not isinstance(model, str) and in_path:
+        model = in_path.group(1)
     if isinstance(model, str):
         # litellm and friends may prefix the model ("openai/error-429").
         match = _TRIGGER.fullmatch(model.rsplit("/", 1)[-1])
@@ -100,6 +120,10 @@ def error_body(provider: Provider, status: int, message: str) -> dict[str, Any]:
         }
     if provider == "ollama":
         return {"error": message}
+    if provider == "gemini":
+        default_status = "INTERNAL" if status >= 500 else "INVALID_ARGUMENT"
+        google_status = _GOOGLE_STATUSES.get(status, default_status)
+        return {"error": {"code": status, "message": message, "status": google_status}}
     default = ("server_error", None) if status >= 500 else ("invalid_request_error", None)
     kind, code = _OPENAI_TYPES.get(status, default)
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}

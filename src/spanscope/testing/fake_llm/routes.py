@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from spanscope.testing.fake_llm import (
     anthropic_messages,
     embeddings,
+    gemini,
     ollama_api,
     openai_chat,
     openai_responses,
@@ -61,7 +62,22 @@ READY_TEXT = "spanscope fake LLM server is running"
 def _provider_of(path: str) -> Provider:
     if path.startswith("/api/"):
         return "ollama"
+    if path.startswith(("/v1beta/", "/v1alpha/")) or gemini.ENDPOINT.fullmatch(path):
+        return "gemini"
     return "anthropic" if path.startswith("/v1/messages") else "openai"
+
+
+def _route(method: str, path: str) -> _Route | None:
+    if method in ("GET", "HEAD"):
+        return _GET.get(path)
+    route = _POST.get(path)
+    if route is None:
+        # Gemini names the model in the path: /v1beta/models/{model}:{method}.
+        match = gemini.ENDPOINT.fullmatch(path)
+        endpoint = gemini.METHODS.get(match.group(2)) if match else None
+        if endpoint is not None:
+            route = _Route("gemini", endpoint)
+    return route
 
 
 def handle(request: RecordedRequest, state: ServerState) -> Reply:
@@ -70,7 +86,7 @@ def handle(request: RecordedRequest, state: ServerState) -> Reply:
     path = request.path.rstrip("/") or "/"
     if path == "/" and request.method in ("GET", "HEAD"):
         return text_reply(READY_TEXT)  # a readiness probe for other processes
-    route = (_GET if request.method in ("GET", "HEAD") else _POST).get(path)
+    route = _route(request.method, path)
     if route is None:
         message = f"Unknown route: {request.method} {request.path}"
         return error_reply(_provider_of(path), 404, message)
