@@ -9,6 +9,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,12 +120,12 @@ def toy(tmp_path: Path) -> Iterator[IntegrationFixture]:
             },
         }
 
-        def client(server: FakeLLMServer) -> object:
+        def client(server: FakeLLMServer) -> Any:
             return toyllm.Client(server.openai_base_url)
 
-        def failing(server: FakeLLMServer) -> object:
+        def failing(server: FakeLLMServer) -> Any:
             server.fail_next(500)
-            return client(server).chat(model="toy-1", messages=user)  # type: ignore[attr-defined]
+            return client(server).chat(model="toy-1", messages=user)
 
         # The fixture (spanscope/testing/conformance/fixtures/toyllm.py in the repository).
         yield IntegrationFixture(
@@ -133,10 +134,10 @@ def toy(tmp_path: Path) -> Iterator[IntegrationFixture]:
             operations=(
                 Operation(
                     "chat", lambda s: client(s).chat(model="toy-1", messages=user), model="toy-1"
-                ),  # type: ignore[attr-defined]
+                ),
                 Operation(
                     "tool call",
-                    lambda s: client(s).chat(model="toy-1", messages=user, tools=[weather]),  # type: ignore[attr-defined]
+                    lambda s: client(s).chat(model="toy-1", messages=user, tools=[weather]),
                     model="toy-1",
                     tool_call=True,
                 ),
