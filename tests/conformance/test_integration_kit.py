@@ -4,6 +4,7 @@ table integration x check."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,8 +28,12 @@ from spanscope.testing.conformance.integration_fixture import (
 from spanscope.testing.conformance.integration_table import format_table
 from spanscope.testing.fake_llm import FakeLLMServer
 
+# `pytest.importorskip("litellm")` below imports litellm before its fixture module could say
+# this: without it, importing litellm fetches its price list from the internet.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
 # Integrations still without a fixture: each one added to the kit leaves this list.
-WITHOUT_FIXTURE = {"ollama", "litellm"}
+WITHOUT_FIXTURE: set[str] = set()
 # Integrations whose streams are declared as calls that read them whole (their fixtures say
 # why): the dropped-stream check has nothing to run for them.
 STREAMS_READ_WHOLE = {"dspy"}
