@@ -1,18 +1,23 @@
 import { formatNewTraces, LIVE_TABLE_INTERVAL_MS } from "../lib/live";
+import { useFollowing } from "../lib/useFollowing";
 import "./live.css";
 
 /** The traces table's Live switch: while on, the table refreshes every couple of seconds. */
 export function LiveToggle({ on, onChange }: { on: boolean; onChange: (on: boolean) => void }) {
+  const [shown, setShown] = useFollowing(on);
   return (
     <label
-      className={`live-toggle${on ? " on" : ""}`}
+      className={`live-toggle${shown ? " on" : ""}`}
       title={`Refresh the table every ${LIVE_TABLE_INTERVAL_MS / 1000} seconds`}
     >
       <input
         type="checkbox"
         role="switch"
-        checked={on}
-        onChange={(e) => onChange(e.target.checked)}
+        checked={shown}
+        onChange={(e) => {
+          setShown(e.target.checked);
+          onChange(e.target.checked);
+        }}
       />
       <span className="live-dot" aria-hidden="true" />
       Live

@@ -17,6 +17,7 @@ import {
   spanMeasures,
   traceMeasures,
 } from "../lib/traceDiff";
+import { useFollowing } from "../lib/useFollowing";
 import { MeasureCells, traceLabel } from "../components/CompareMeasures";
 import { SpanPair } from "../components/CompareSpanPair";
 import "../traceCompare.css";
@@ -277,12 +278,20 @@ function SpanDiffTree({
   onSelect: (key: string, trace?: number) => void;
 }) {
   const shown = useMemo(() => (only ? withAncestors(rows) : rows), [rows, only]);
+  const [onlyShown, setOnlyShown] = useFollowing(only);
   return (
     <section className="span-diff" aria-label="Span tree diff">
       <div className="toolbar">
         <h2 className="section-title">Spans</h2>
         <label className="inline-form">
-          <input type="checkbox" checked={only} onChange={(e) => onOnly(e.target.checked)} />
+          <input
+            type="checkbox"
+            checked={onlyShown}
+            onChange={(e) => {
+              setOnlyShown(e.target.checked);
+              onOnly(e.target.checked);
+            }}
+          />
           Differences only
         </label>
       </div>
