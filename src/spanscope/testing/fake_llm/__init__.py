@@ -1,4 +1,4 @@
-"""Fake OpenAI, Anthropic, Ollama and Gemini servers on 127.0.0.1, for offline tests with the
+"""Fake OpenAI, Anthropic, Ollama, Gemini and Cohere servers on 127.0.0.1, for offline tests with the
 real SDKs.
 
     with FakeLLMServer() as server:
