@@ -240,9 +240,11 @@ def assemble(events: Iterable[Any]) -> dict[str, Any] | None:
         if response is None:
             response = {}
         kind = data.get("type")
-        delta = data.get("delta") if isinstance(data.get("delta"), Mapping) else {}
-        piece = delta.get("message") if isinstance(delta.get("message"), Mapping) else {}
-        index = data.get("index") if isinstance(data.get("index"), int) else 0
+        delta = _mapping(data.get("delta"))
+        piece = _mapping(delta.get("message"))
+        index = data.get("index")
+        if not isinstance(index, int):
+            index = 0
         if kind == "message-start" and data.get("id"):
             response["id"] = data["id"]
         elif kind in ("content-start", "content-delta"):
@@ -273,6 +275,10 @@ def assemble(events: Iterable[Any]) -> dict[str, Any] | None:
     if citations:
         reply["citations"] = citations
     return {**response, "message": reply}
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _merge_text(item: dict[str, Any], piece: Mapping[str, Any]) -> None:

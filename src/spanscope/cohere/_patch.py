@@ -28,8 +28,14 @@ from types import TracebackType
 from typing import Any
 
 from spanscope.cohere import _messages
-from spanscope.cohere._call import EMBEDDING, RERANK, CohereCall, record_response, start_call
-from spanscope.cohere._call import start_other
+from spanscope.cohere._call import (
+    EMBEDDING,
+    RERANK,
+    CohereCall,
+    record_response,
+    start_call,
+    start_other,
+)
 from spanscope.patching import SKIP, CallHooks, safe_patch
 from spanscope.safety import log_internal_error
 from spanscope.tracing.llm import LLMCall

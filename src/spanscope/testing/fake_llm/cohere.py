@@ -80,7 +80,7 @@ def chat(request: RecordedRequest, state: ServerState, fail_stream: bool) -> Rep
 
 def _turn(body: Mapping[str, Any], messages: list[dict[str, Any]]) -> Turn:
     users = [m for m in messages if m.get("role") == "user"]
-    results = []
+    results: list[str] = []
     for message in reversed(messages):  # the tool results that end the conversation
         if message.get("role") != "tool":
             break
@@ -294,4 +294,3 @@ def _score(words: set[str], document: str) -> float:
 
 def _words(text: str) -> set[str]:
     return {word.strip(".,;:!?\"'()") for word in text.lower().split()} - {""}
-

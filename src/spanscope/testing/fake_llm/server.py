@@ -1,4 +1,5 @@
-"""FakeLLMServer: fake OpenAI, Anthropic, Ollama, Gemini and Cohere APIs on one port of 127.0.0.1."""
+"""FakeLLMServer: fake OpenAI, Anthropic, Ollama, Gemini and Cohere APIs on one port of
+127.0.0.1."""
 
 from __future__ import annotations
 
