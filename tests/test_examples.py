@@ -49,6 +49,7 @@ def test_every_example_is_seeded() -> None:
     assert {
         "anthropic_tools.py",
         "chat_session.py",
+        "cohere_chat.py",
         "dspy_program.py",
         "evaluation.py",
         "failing_tool.py",
@@ -76,6 +77,9 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     gemini = _run(seeded, "google_genai_chat.py").stdout
     assert "tomorrow: Tomorrow brings light rain in Paris: pack an umbrella." in gemini
     assert "get_weather [TOOL]" in gemini
+    cohere = _run(seeded, "cohere_chat.py").stdout
+    assert "answer: It is sunny and 21 °C in Paris; the Louvre" in cohere
+    assert "cohere.ClientV2.rerank [RERANKER]" in cohere and "get_weather [TOOL]" in cohere
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing

@@ -223,6 +223,7 @@ INTEGRATION_LIBRARIES = [
     "openai",
     "anthropic",
     "google",
+    "cohere",
     "ollama",
     "litellm",
     "langchain_core",

@@ -15,7 +15,7 @@ from spanscope.testing.fake_llm.wire import FullReply, RecordedRequest, json_rep
 
 __all__ = ["Provider", "error_body", "error_reply", "requested_failure", "response_headers"]
 
-Provider = Literal["openai", "anthropic", "ollama", "gemini"]
+Provider = Literal["openai", "anthropic", "ollama", "gemini", "cohere"]
 
 _TRIGGER = re.compile(r"error-(\d{3}|stream)")
 # Gemini names the model in the path: /v1beta/models/error-429:generateContent.
@@ -120,6 +120,8 @@ def error_body(provider: Provider, status: int, message: str) -> dict[str, Any]:
         }
     if provider == "ollama":
         return {"error": message}
+    if provider == "cohere":
+        return {"id": "fake-cohere-error", "message": message}
     if provider == "gemini":
         default_status = "INTERNAL" if status >= 500 else "INVALID_ARGUMENT"
         google_status = _GOOGLE_STATUSES.get(status, default_status)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from spanscope.testing.fake_llm import (
     anthropic_messages,
+    cohere,
     embeddings,
     gemini,
     ollama_api,
@@ -45,6 +46,9 @@ _POST: dict[str, _Route] = {
     **_openai(embeddings.openai_embeddings, "/embeddings"),
     "/v1/messages": _Route("anthropic", anthropic_messages.messages),
     "/v1/messages/count_tokens": _Route("anthropic", anthropic_messages.count_message_tokens),
+    "/v2/chat": _Route("cohere", cohere.chat),
+    "/v2/embed": _Route("cohere", cohere.embed),
+    "/v2/rerank": _Route("cohere", cohere.rerank),
     "/api/chat": _Route("ollama", ollama_api.chat),
     "/api/generate": _Route("ollama", ollama_api.generate),
     "/api/embed": _Route("ollama", ollama_api.embed),
@@ -62,6 +66,8 @@ READY_TEXT = "spanscope fake LLM server is running"
 def _provider_of(path: str) -> Provider:
     if path.startswith("/api/"):
         return "ollama"
+    if path.startswith("/v2/"):
+        return "cohere"
     if path.startswith(("/v1beta/", "/v1alpha/")) or gemini.ENDPOINT.fullmatch(path):
         return "gemini"
     return "anthropic" if path.startswith("/v1/messages") else "openai"

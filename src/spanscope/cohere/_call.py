@@ -1,0 +1,80 @@
+"""The span of one call: started from the request, finished from the response."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from spanscope.cohere import _messages
+from spanscope.entities.span_type import SpanType
+from spanscope.tracing.llm import LLMCall, start_llm_span
+
+__all__ = ["PROVIDER", "CohereCall", "record_response", "start_call", "start_other"]
+
+PROVIDER = "cohere"
+
+
+class CohereCall(LLMCall):
+    """An LLMCall whose `end` is idempotent: a stream's span may end when the caller closes
+    it and again when its iterator is finally collected; only the first end counts."""
+
+    __slots__ = ()
+
+    def end(self, outputs: Any = None, error: BaseException | None = None) -> None:
+        if not self.span.is_ended:
+            LLMCall.end(self, outputs=outputs, error=error)
+
+
+def _model(kwargs: Mapping[str, Any]) -> str | None:
+    model = kwargs.get("model")
+    return model if isinstance(model, str) else None
+
+
+def start_call(name: str, kwargs: Mapping[str, Any]) -> CohereCall | None:
+    """Start the CHAT_MODEL span of a chat call; None when tracing is off or sampled out."""
+    # Everything that can fail runs before the span starts, so a failure leaves no open span.
+    messages, system = _messages.input_messages(kwargs.get("messages"))
+    tools = _messages.tool_definitions(kwargs.get("tools"))
+    inputs = _messages.request_inputs(kwargs)
+    started = start_llm_span(
+        name, provider=PROVIDER, operation="chat", inputs=inputs, model=_model(kwargs)
+    )
+    if started is None:
+        return None
+    call = CohereCall(started.span)
+    try:
+        call.set_input_messages(messages, system=system)
+        call.set_tools(tools)
+    except BaseException:
+        call.end()
+        raise
+    return call
+
+
+def record_response(call: LLMCall, response: Any) -> None:
+    """Set the reply, finish reason, usage and response id on the span."""
+    call.set_output_messages(
+        _messages.output_messages(response), _messages.finish_reasons(response)
+    )
+    call.set_usage(_messages.usage(response))
+    call.set_response(None, _messages.response_id(response))
+
+
+def start_other(
+    name: str, kwargs: Mapping[str, Any], operation: str, span_type: str
+) -> CohereCall | None:
+    """Start the span of an embed (EMBEDDING) or rerank (RERANKER) call."""
+    inputs = _messages.request_inputs(kwargs)
+    started = start_llm_span(
+        name,
+        provider=PROVIDER,
+        operation=operation,
+        inputs=inputs,
+        model=_model(kwargs),
+        span_type=span_type,
+    )
+    return CohereCall(started.span) if started is not None else None
+
+
+EMBEDDING = ("embeddings", SpanType.EMBEDDING)
+RERANK = ("rerank", SpanType.RERANKER)

@@ -1,0 +1,232 @@
+"""Where the Cohere SDK is patched, and what happens around each call.
+
+Patch points, on the v2 raw clients `cohere.v2.raw_client.RawV2Client` and
+`AsyncRawV2Client`: `chat`, `chat_stream`, `embed`, `rerank`.
+
+`ClientV2` / `AsyncClientV2` (and a v1 client's `.v2`) send every v2 call through these
+methods, looked up when the call is made, and `with_raw_response` returns the raw client
+itself. The public methods of `ClientV2` are not patched: its constructor binds `chat` and
+`chat_stream` to the instance (argument checks and warnings), so a patch there would miss
+clients made before autolog().
+
+- `chat`, `embed`, `rerank` return an `HttpResponse` whose `data` is the SDK's response.
+- `chat_stream` returns a context manager (async: an async one) that sends the request when
+  entered and yields an `HttpResponse` whose `data` iterates the stream events. The span
+  starts at the call; a request that fails on entering ends it with the error; the events are
+  traced in place (the response's `data` replaced by a recording generator) and the span ends
+  with the stream: exhausted, closed (the SDK closes it when the caller's generator is
+  dropped), collected, or failing.
+
+The v1 API (`cohere.Client.chat`, `/v1/chat`, with `message` and `chat_history`) is a
+different code path with a different message shape, and is not traced.
+"""
+
+from __future__ import annotations
+
+import weakref
+from types import TracebackType
+from typing import Any
+
+from spanscope.cohere import _messages
+from spanscope.cohere._call import (
+    EMBEDDING,
+    RERANK,
+    CohereCall,
+    record_response,
+    start_call,
+    start_other,
+)
+from spanscope.patching import SKIP, CallHooks, safe_patch
+from spanscope.safety import log_internal_error
+from spanscope.tracing.llm import LLMCall
+from spanscope.tracing.streaming import trace_async_stream, trace_stream
+
+__all__ = ["INTEGRATION", "patch"]
+
+INTEGRATION = "cohere"
+KIND = "cohere autolog"  # the kind of internal error: silent=True mutes it
+
+
+def patch() -> None:
+    """Apply every patch (autolog() reverts the previous ones first)."""
+    from cohere.v2 import raw_client
+
+    for owner, prefix in (
+        (raw_client.RawV2Client, "cohere.ClientV2"),
+        (raw_client.AsyncRawV2Client, "cohere.AsyncClientV2"),
+    ):
+        safe_patch(INTEGRATION, owner, "chat", ChatHooks(f"{prefix}.chat"))
+        safe_patch(INTEGRATION, owner, "chat_stream", StreamHooks(f"{prefix}.chat_stream"))
+        safe_patch(INTEGRATION, owner, "embed", OtherHooks(f"{prefix}.embed", *EMBEDDING))
+        safe_patch(INTEGRATION, owner, "rerank", OtherHooks(f"{prefix}.rerank", *RERANK))
+
+
+def _data(result: Any) -> Any:
+    """The SDK's response inside the raw client's `HttpResponse`."""
+    return getattr(result, "data", result)
+
+
+class ChatHooks(CallHooks):
+    """`chat`: the reply is an HttpResponse of a V2ChatResponse."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def before(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return start_call(self.name, kwargs) or SKIP
+
+    def after(self, state: CohereCall, result: Any) -> Any:
+        outputs = None
+        try:
+            response = _data(result)
+            outputs = _messages.response_outputs(response)
+            record_response(state, response)
+        finally:
+            state.end(outputs=outputs)
+        return result
+
+    def error(self, state: CohereCall, exc: BaseException) -> None:
+        state.end(error=exc)
+
+
+class OtherHooks(ChatHooks):
+    """`embed` (EMBEDDING, with input tokens) and `rerank` (RERANKER: the query and documents
+    in, the ranked indices and scores out; Cohere bills it in search units, not tokens)."""
+
+    def __init__(self, name: str, operation: str, span_type: str) -> None:
+        super().__init__(name)
+        self.operation = operation
+        self.span_type = span_type
+
+    def before(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return start_other(self.name, kwargs, self.operation, self.span_type) or SKIP
+
+    def after(self, state: CohereCall, result: Any) -> Any:
+        outputs = None
+        try:
+            response = _data(result)
+            outputs = _messages.response_outputs(response)
+            state.set_usage(_messages.embedding_usage(response))
+            state.set_response(None, _messages.response_id(response))
+        finally:
+            state.end(outputs=outputs)
+        return result
+
+
+def finish_stream(call: LLMCall, chunks: list[Any]) -> Any:
+    """Record the response the events add up to; it becomes the span's outputs."""
+    response = _messages.assemble(chunks)
+    if response is not None:
+        record_response(call, response)
+    return response
+
+
+class StreamHooks(ChatHooks):
+    """`chat_stream`: the context manager is handed back traced (see the module's notes)."""
+
+    def after(self, state: CohereCall, result: Any) -> Any:
+        try:
+            if hasattr(result, "__aenter__"):
+                return _AsyncTracedStream(result, state)
+            return _TracedStream(result, state)
+        except BaseException:
+            state.end()  # never leave a span open; the caller gets its stream untraced
+            raise
+
+
+def _end_unentered(call: CohereCall, entered: list[bool]) -> None:
+    if not entered:
+        call.end()  # a manager dropped without being entered sent nothing: no output
+
+
+def _traced_data(response: Any, call: CohereCall, is_async: bool) -> Any:
+    """Replace the response's event iterator by one that records the events; returns it."""
+    try:
+        data = response._data
+        traced = (
+            trace_async_stream(data, call, finish_stream, KIND)
+            if is_async
+            else trace_stream(data, call, finish_stream, KIND)
+        )
+        response._data = traced
+        return traced
+    except Exception as exc:
+        log_internal_error(KIND, exc)
+        call.end()
+        return None
+
+
+class _TracedStream:
+    """The SDK's stream context manager, with the span ended if entering it fails, and the
+    traced events closed (ending the span with what came) when it exits."""
+
+    def __init__(self, manager: Any, call: CohereCall) -> None:
+        self._manager = manager
+        self._call = call
+        self._entered: list[bool] = []
+        self._events: Any = None
+        weakref.finalize(self, _end_unentered, call, self._entered).atexit = False
+
+    def __enter__(self) -> Any:
+        self._entered.append(True)
+        try:
+            response = self._manager.__enter__()
+        except BaseException as exc:
+            self._call.end(error=exc)
+            raise
+        self._events = _traced_data(response, self._call, is_async=False)
+        return response
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any:
+        try:
+            if self._events is not None:
+                self._events.close()
+        except Exception as error:
+            log_internal_error(KIND, error)
+        return self._manager.__exit__(exc_type, exc, tb)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+class _AsyncTracedStream:
+    """The async twin of `_TracedStream`: the SDK's async generator leaves the events
+    unclosed when the caller drops it, so exiting closes them."""
+
+    def __init__(self, manager: Any, call: CohereCall) -> None:
+        self._manager = manager
+        self._call = call
+        self._entered: list[bool] = []
+        self._events: Any = None
+        weakref.finalize(self, _end_unentered, call, self._entered).atexit = False
+
+    async def __aenter__(self) -> Any:
+        self._entered.append(True)
+        try:
+            response = await self._manager.__aenter__()
+        except BaseException as exc:
+            self._call.end(error=exc)
+            raise
+        self._events = _traced_data(response, self._call, is_async=True)
+        return response
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Any:
+        try:
+            if self._events is not None:
+                await self._events.aclose()
+        except Exception as error:
+            log_internal_error(KIND, error)
+        return await self._manager.__aexit__(exc_type, exc, tb)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)

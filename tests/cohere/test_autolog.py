@@ -1,0 +1,264 @@
+"""autolog on / off / twice, clients made before it, nesting under user spans, and
+spanscope's own errors."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+import spanscope
+import spanscope.cohere
+from spanscope.cohere import _messages
+from spanscope.constants import SpanAttributeKey as K
+from spanscope.testing import TraceCapture, span_tree, strict_mode
+from spanscope.testing.fake_llm import FakeLLMServer
+from tests.cohere.conftest import make_async_client, make_client
+from tests.cohere.expect import (
+    ACHAT,
+    ANSWER,
+    ASTREAM,
+    CHAT,
+    EMBED,
+    MESSAGES,
+    MODEL,
+    RERANK,
+    STREAM,
+    tree,
+)
+
+cohere = pytest.importorskip("cohere")
+
+REQUEST = {"model": MODEL, "messages": MESSAGES}
+METHODS = ("chat", "chat_stream", "embed", "rerank")
+
+
+def patch_points() -> list[tuple[Any, str]]:
+    from cohere.v2 import raw_client
+
+    owners = (raw_client.RawV2Client, raw_client.AsyncRawV2Client)
+    return [(owner, name) for owner in owners for name in METHODS]
+
+
+def _text(response: Any) -> str:
+    return str(response.message.content[0].text)
+
+
+def test_importing_the_integration_does_not_import_the_sdk() -> None:
+    code = "import sys, spanscope.cohere; print('cohere' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_disable_restores_the_original_objects() -> None:
+    from cohere.v2 import raw_client
+
+    originals = {(owner, name): vars(owner)[name] for owner, name in patch_points()}
+    parse = vars(raw_client.RawV2Client)["parse"]
+    spanscope.cohere.autolog()
+    assert all(vars(owner)[name] is not originals[owner, name] for owner, name in originals)
+    assert vars(raw_client.RawV2Client)["parse"] is parse
+    spanscope.cohere.autolog(disable=True)
+    assert all(vars(owner)[name] is originals[owner, name] for owner, name in originals)
+
+
+def test_disabled_it_traces_nothing(client: Any, spanscope_traces: TraceCapture) -> None:
+    spanscope.cohere.autolog(disable=True)
+    assert _text(client.chat(**REQUEST)) == ANSWER
+    assert len(list(client.chat_stream(**REQUEST))) > 1
+    assert spanscope_traces.traces == []
+
+
+def test_log_traces_false_records_nothing(client: Any, spanscope_traces: TraceCapture) -> None:
+    spanscope.cohere.autolog(log_traces=False)
+    assert _text(client.chat(**REQUEST)) == ANSWER
+    assert spanscope_traces.traces == []
+
+
+def test_autolog_twice_gives_one_span(client: Any, spanscope_traces: TraceCapture) -> None:
+    spanscope.cohere.autolog()  # the fixture already called it once
+    spanscope.cohere.autolog()
+    client.chat(**REQUEST)
+    list(client.chat_stream(**REQUEST))
+    client.embed(model="embed-v4.0", texts=["Paris"], input_type="search_query")
+    client.rerank(model="rerank-v3.5", query="Paris", documents=["Paris", "Rome"])
+    assert [[node["name"] for node in tree(t)] for t in spanscope_traces.traces] == [
+        [CHAT],
+        [STREAM],
+        [EMBED],
+        [RERANK],
+    ]
+    assert all(not tree(t)[0]["children"] for t in spanscope_traces.traces)
+
+
+def test_a_client_made_before_autolog_is_traced(
+    fake_llm: FakeLLMServer, spanscope_traces: TraceCapture
+) -> None:
+    # ClientV2 binds chat and chat_stream to the instance when it is made: the patches sit
+    # below, in the raw client, so an earlier client is traced all the same.
+    with make_client(fake_llm) as early:
+        spanscope.cohere.autolog()
+        early.chat(**REQUEST)
+        list(early.chat_stream(**REQUEST))
+    assert [[node["name"] for node in tree(t)] for t in spanscope_traces.traces] == [
+        [CHAT],
+        [STREAM],
+    ]
+
+
+def test_raw_responses_are_traced_and_returned_unchanged(
+    client: Any, spanscope_traces: TraceCapture
+) -> None:
+    raw = client.with_raw_response.chat(**REQUEST)
+    assert raw.status_code == 200 and _text(raw.data) == ANSWER
+    (node,) = tree(spanscope_traces.single())
+    assert node["name"] == CHAT and node["outputs"]["id"] == "fake-cohere-response"
+
+
+def test_spanscope_autolog_turns_it_on(
+    fake_llm: FakeLLMServer, spanscope_traces: TraceCapture
+) -> None:
+    spanscope.autolog()
+    with make_client(fake_llm) as plain:
+        plain.chat(**REQUEST)
+    assert [node["name"] for node in tree(spanscope_traces.single())] == [CHAT]
+
+
+def test_tracing_disabled_records_nothing(client: Any, spanscope_traces: TraceCapture) -> None:
+    spanscope.tracing.disable()
+    try:
+        assert _text(client.chat(**REQUEST)) == ANSWER
+        assert len(list(client.chat_stream(**REQUEST))) > 1
+    finally:
+        spanscope.tracing.enable()
+    assert spanscope_traces.traces == []
+
+
+NESTED = [K.GEN_AI_REQUEST_MODEL, K.GEN_AI_OUTPUT_TOKENS]
+
+
+def nested_tree(chat: str, stream: str) -> list[dict[str, Any]]:
+    def leaf(name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "span_type": "CHAT_MODEL",
+            "status": "OK",
+            "attributes": {K.GEN_AI_REQUEST_MODEL: MODEL, K.GEN_AI_OUTPUT_TOKENS: 8},
+            "children": [],
+        }
+
+    return [
+        {
+            "name": "agent",
+            "span_type": "AGENT",
+            "status": "OK",
+            "attributes": {K.GEN_AI_REQUEST_MODEL: None, K.GEN_AI_OUTPUT_TOKENS: None},
+            "children": [leaf(chat), leaf(stream)],
+        }
+    ]
+
+
+def test_calls_in_a_user_span_are_its_children(client: Any, spanscope_traces: TraceCapture) -> None:
+    @spanscope.trace(span_type="AGENT")
+    def agent() -> str:
+        client.chat(**REQUEST)
+        list(client.chat_stream(**REQUEST))
+        return "done"
+
+    assert agent() == "done"
+    trace = spanscope_traces.single()
+    assert span_tree(trace, attributes=NESTED, values=False, events=False) == nested_tree(
+        CHAT, STREAM
+    )
+    assert trace.info.token_usage is not None
+    assert trace.info.token_usage["output_tokens"] == 16  # the two calls, each counted once
+
+
+async def test_calls_in_a_user_span_are_its_children_async(
+    fake_llm: FakeLLMServer, traced: None, spanscope_traces: TraceCapture
+) -> None:
+    @spanscope.trace(span_type="AGENT")
+    async def agent() -> str:
+        async with make_async_client(fake_llm) as aclient:
+            await aclient.chat(**REQUEST)
+            [event async for event in aclient.chat_stream(**REQUEST)]
+        return "done"
+
+    assert await agent() == "done"
+    trace = spanscope_traces.single()
+    assert span_tree(trace, attributes=NESTED, values=False, events=False) == nested_tree(
+        ACHAT, ASTREAM
+    )
+
+
+# -- spanscope's own errors never change the call ---------------------------------------------
+
+
+def _boom(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("bug in spanscope")
+
+
+@pytest.mark.internal_errors
+def test_error_before_the_call_leaves_it_untraced(
+    client: Any, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_messages, "input_messages", _boom)
+    with strict_mode(False):
+        response = client.chat(**REQUEST)
+    assert _text(response) == ANSWER
+    assert spanscope_traces.traces == []  # no half-made span either
+    assert spanscope.tracing.stats().internal_errors == 1
+
+
+@pytest.mark.internal_errors
+async def test_error_after_the_call_keeps_its_result(
+    client: Any,
+    aclient: Any,
+    spanscope_traces: TraceCapture,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(_messages, "output_messages", _boom)
+    with strict_mode(False), caplog.at_level(logging.WARNING, "spanscope"):
+        sync_response = client.chat(**REQUEST)
+        async_response = await aclient.chat(**REQUEST)
+    assert _text(sync_response) == _text(async_response) == ANSWER
+    assert type(sync_response) is type(async_response) is cohere.V2ChatResponse
+    for trace in spanscope_traces.traces:  # the spans still end, without the reply's messages
+        (node,) = tree(trace)
+        assert node["status"] == "OK"
+        assert node["outputs"]["id"] == "fake-cohere-response"
+        assert K.GEN_AI_OUTPUT_MESSAGES not in node["attributes"]
+    assert len(spanscope_traces.traces) == 2
+    assert spanscope.tracing.stats().internal_errors == 2
+    assert "bug in spanscope" in caplog.text  # logged once at WARNING
+
+
+@pytest.mark.internal_errors
+def test_silent_mutes_the_warnings(
+    client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    spanscope.cohere.autolog(silent=True)
+    monkeypatch.setattr(_messages, "output_messages", _boom)
+    with strict_mode(False), caplog.at_level(logging.WARNING, "spanscope"):
+        assert _text(client.chat(**REQUEST)) == ANSWER
+    assert "bug in spanscope" not in caplog.text
+    assert spanscope.tracing.stats().internal_errors == 1
+
+
+@pytest.mark.internal_errors
+def test_error_while_finishing_a_stream_keeps_the_events(
+    client: Any, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_messages, "assemble", _boom)
+    with strict_mode(False):
+        events = list(client.chat_stream(**REQUEST))
+        # A finished stream is assembled on the export thread: read the trace in strict off.
+        (node,) = tree(spanscope_traces.single())
+    assert events[-1].type == "message-end"
+    assert (node["status"], node["outputs"]) == ("OK", None)
+    assert node["events"] == ["stream.chunk"] * len(events)
+    assert spanscope.tracing.stats().internal_errors == 1
