@@ -14,6 +14,7 @@ from types import ModuleType
 
 from spanscope import (
     anthropic,
+    bedrock,
     dspy,
     google_genai,
     langchain,
@@ -26,6 +27,7 @@ from spanscope.patching.integration import Integration
 
 __all__ = [
     "anthropic",
+    "bedrock",
     "dspy",
     "google_genai",
     "langchain",
@@ -39,6 +41,7 @@ MODULES: tuple[ModuleType, ...] = (
     openai,
     anthropic,
     google_genai,
+    bedrock,
     ollama,
     litellm,
     langchain,

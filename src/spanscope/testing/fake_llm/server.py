@@ -1,4 +1,5 @@
-"""FakeLLMServer: fake OpenAI, Anthropic, Ollama and Gemini APIs on one port of 127.0.0.1."""
+"""FakeLLMServer: fake OpenAI, Anthropic, Ollama, Gemini and Bedrock APIs on one port of
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ __all__ = ["FakeLLMServer"]
 
 
 class FakeLLMServer:
-    """Serves the OpenAI, Anthropic, Ollama and Gemini HTTP APIs with deterministic answers.
+    """Serves the OpenAI, Anthropic, Ollama, Gemini and Bedrock HTTP APIs with deterministic
+    answers.
 
     Point the real SDKs at it: `OpenAI(base_url=server.openai_base_url)`,
     `Anthropic(base_url=server.anthropic_base_url)`, `ollama.Client(host=server.ollama_host)`,
-    `genai.Client(api_key=..., http_options={"base_url": server.gemini_base_url})`.
+    `genai.Client(api_key=..., http_options={"base_url": server.gemini_base_url})`,
+    `boto3.client("bedrock-runtime", endpoint_url=server.bedrock_base_url, ...)`.
     It binds 127.0.0.1 only (port 0: a free port) and serves from a background thread.
 
     `reply` fixes the text of every text answer (a string, or a function of the last user
@@ -105,6 +108,12 @@ class FakeLLMServer:
     def gemini_base_url(self) -> str:
         """The `base_url` of `google.genai.Client`'s http options, and the value for
         `GOOGLE_GEMINI_BASE_URL` (the SDK adds `/v1beta/models/...`)."""
+        return self.url
+
+    @property
+    def bedrock_base_url(self) -> str:
+        """The `endpoint_url` of `boto3.client("bedrock-runtime", ...)` (botocore adds
+        `/model/{modelId}/...`)."""
         return self.url
 
     @property
