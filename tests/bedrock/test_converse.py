@@ -121,10 +121,8 @@ def test_a_tool_call_and_its_result_round_trip(client: Any, spanscope_traces: Tr
 def test_cache_reads_and_writes_count_as_input_tokens(
     client: Any, spanscope_traces: TraceCapture
 ) -> None:
-    system = [
-        {"text": "You are a weather bot with a long system prompt."},
-        {"cachePoint": {"type": "default"}},
-    ]
+    prompt = "You are a weather bot with a long system prompt."
+    system: list[dict[str, Any]] = [{"text": prompt}, {"cachePoint": {"type": "default"}}]
     for _ in range(2):
         client.converse(modelId=MODEL, messages=MESSAGES, system=system)
     written, read = (trace.data.spans[0] for trace in spanscope_traces.traces)
@@ -136,7 +134,7 @@ def test_cache_reads_and_writes_count_as_input_tokens(
         16, 8, read=10, written=0
     )
     # The cache point marks the prompt; it is no part of the system instructions.
-    assert read.attributes["gen_ai.system_instructions"] == [text(system[0]["text"])]
+    assert read.attributes["gen_ai.system_instructions"] == [text(prompt)]
 
 
 def test_a_client_error_is_raised_unchanged_and_recorded(
