@@ -48,6 +48,7 @@ def test_every_example_is_seeded() -> None:
     assert "demo.py" not in names
     assert {
         "anthropic_tools.py",
+        "bedrock_converse.py",
         "chat_session.py",
         "dspy_program.py",
         "evaluation.py",
@@ -76,6 +77,7 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     gemini = _run(seeded, "google_genai_chat.py").stdout
     assert "tomorrow: Tomorrow brings light rain in Paris: pack an umbrella." in gemini
     assert "get_weather [TOOL]" in gemini
+    assert "answer: It is sunny and 21 °C in Lisbon." in _run(seeded, "bedrock_converse.py").stdout
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing
