@@ -48,6 +48,7 @@ def test_every_example_is_seeded() -> None:
     assert "demo.py" not in names
     assert {
         "anthropic_tools.py",
+        "bedrock_converse.py",
         "chat_session.py",
         "cohere_chat.py",
         "dspy_program.py",
@@ -80,6 +81,7 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     cohere = _run(seeded, "cohere_chat.py").stdout
     assert "answer: It is sunny and 21 °C in Paris; the Louvre" in cohere
     assert "cohere.ClientV2.rerank [RERANKER]" in cohere and "get_weather [TOOL]" in cohere
+    assert "answer: It is sunny and 21 °C in Lisbon." in _run(seeded, "bedrock_converse.py").stdout
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing

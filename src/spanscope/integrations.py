@@ -14,6 +14,7 @@ from types import ModuleType
 
 from spanscope import (
     anthropic,
+    bedrock,
     cohere,
     dspy,
     google_genai,
@@ -27,6 +28,7 @@ from spanscope.patching.integration import Integration
 
 __all__ = [
     "anthropic",
+    "bedrock",
     "cohere",
     "dspy",
     "google_genai",
@@ -42,6 +44,7 @@ MODULES: tuple[ModuleType, ...] = (
     anthropic,
     google_genai,
     cohere,
+    bedrock,
     ollama,
     litellm,
     langchain,

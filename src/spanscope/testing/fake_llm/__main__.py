@@ -19,7 +19,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m spanscope.testing.fake_llm",
         description=(
-            "Fake OpenAI, Anthropic, Ollama, Gemini and Cohere APIs on 127.0.0.1 (offline tests)."
+            "Fake OpenAI, Anthropic, Ollama, Gemini, Cohere and Bedrock APIs on 127.0.0.1"
+            " (offline tests)."
         ),
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")

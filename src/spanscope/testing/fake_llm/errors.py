@@ -13,13 +13,21 @@ from typing import Any, Literal
 from spanscope.testing.fake_llm.state import Failure, ServerState
 from spanscope.testing.fake_llm.wire import FullReply, RecordedRequest, json_reply
 
-__all__ = ["Provider", "error_body", "error_reply", "requested_failure", "response_headers"]
+__all__ = [
+    "Provider",
+    "bedrock_error_type",
+    "error_body",
+    "error_reply",
+    "requested_failure",
+    "response_headers",
+]
 
-Provider = Literal["openai", "anthropic", "ollama", "gemini", "cohere"]
+Provider = Literal["openai", "anthropic", "ollama", "gemini", "cohere", "bedrock"]
 
 _TRIGGER = re.compile(r"error-(\d{3}|stream)")
-# Gemini names the model in the path: /v1beta/models/error-429:generateContent.
-_MODEL_IN_PATH = re.compile(r"/(?:models|tunedModels)/([^:/]+):")
+# Gemini names the model in the path: /v1beta/models/error-429:generateContent; Bedrock too:
+# /model/error-429/converse.
+_MODEL_IN_PATH = re.compile(r"/(?:models|tunedModels)/([^:/]+):|^/model/([^/]+)/")
 
 _DESCRIPTIONS = {
     400: "Bad request",
@@ -61,6 +69,19 @@ _GOOGLE_STATUSES = {
     504: "DEADLINE_EXCEEDED",
 }
 
+# Bedrock's error codes (sent in the x-amzn-ErrorType header, which botocore reads).
+_BEDROCK_TYPES = {
+    400: "ValidationException",
+    401: "UnrecognizedClientException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    408: "ModelTimeoutException",
+    424: "ModelErrorException",
+    429: "ThrottlingException",
+    500: "InternalServerException",
+    503: "ServiceUnavailableException",
+}
+
 _ANTHROPIC_TYPES = {
     401: "authentication_error",
     403: "permission_error",
@@ -75,6 +96,7 @@ _ANTHROPIC_TYPES = {
 _REQUEST_ID_HEADERS = {
     "openai": {"x-request-id": "req_fake"},
     "anthropic": {"request-id": "req_fake"},
+    "bedrock": {"x-amzn-RequestId": "00000000-0000-4000-8000-00000000fa4e"},
 }
 
 
@@ -91,7 +113,7 @@ def requested_failure(request: RecordedRequest, state: ServerState) -> Failure |
     model = request.json.get("model")
     in_path = _MODEL_IN_PATH.search(request.path)
     if not isinstance(model, str) and in_path:
-        model = in_path.group(1)
+        model = in_path.group(1) or in_path.group(2)
     if isinstance(model, str):
         # litellm and friends may prefix the model ("openai/error-429").
         match = _TRIGGER.fullmatch(model.rsplit("/", 1)[-1])
@@ -122,6 +144,8 @@ def error_body(provider: Provider, status: int, message: str) -> dict[str, Any]:
         return {"error": message}
     if provider == "cohere":
         return {"id": "fake-cohere-error", "message": message}
+    if provider == "bedrock":
+        return {"message": message}
     if provider == "gemini":
         default_status = "INTERNAL" if status >= 500 else "INVALID_ARGUMENT"
         google_status = _GOOGLE_STATUSES.get(status, default_status)
@@ -131,12 +155,20 @@ def error_body(provider: Provider, status: int, message: str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
+def bedrock_error_type(status: int) -> str:
+    """The error code Bedrock answers `status` with."""
+    default = "InternalServerException" if status >= 500 else "ValidationException"
+    return _BEDROCK_TYPES.get(status, default)
+
+
 def error_reply(provider: Provider, status: int, message: str | None = None) -> FullReply:
     """An error response; 429 carries retry-after (and -ms, so SDK retries stay fast)."""
     if message is None:
         description = _DESCRIPTIONS.get(status, "Error")
         message = f"{description} (fake error {status} requested from the fake LLM server)"
     headers = response_headers(provider)
+    if provider == "bedrock":
+        headers["x-amzn-ErrorType"] = bedrock_error_type(status)
     if status == 429:
         headers.update({"retry-after": "1", "retry-after-ms": "10"})
     return json_reply(error_body(provider, status, message), status, headers)

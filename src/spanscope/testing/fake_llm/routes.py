@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from spanscope.testing.fake_llm import (
     anthropic_messages,
+    bedrock,
     cohere,
     embeddings,
     gemini,
@@ -68,6 +69,8 @@ def _provider_of(path: str) -> Provider:
         return "ollama"
     if path.startswith("/v2/"):
         return "cohere"
+    if path.startswith("/model/"):
+        return "bedrock"
     if path.startswith(("/v1beta/", "/v1alpha/")) or gemini.ENDPOINT.fullmatch(path):
         return "gemini"
     return "anthropic" if path.startswith("/v1/messages") else "openai"
@@ -83,6 +86,11 @@ def _route(method: str, path: str) -> _Route | None:
         endpoint = gemini.METHODS.get(match.group(2)) if match else None
         if endpoint is not None:
             route = _Route("gemini", endpoint)
+    if route is None:
+        # Bedrock too: /model/{modelId}/converse.
+        found = bedrock.ENDPOINT.fullmatch(path)
+        if found is not None:
+            route = _Route("bedrock", bedrock.METHODS[found.group(2)])
     return route
 
 

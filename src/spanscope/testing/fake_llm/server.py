@@ -1,5 +1,5 @@
-"""FakeLLMServer: fake OpenAI, Anthropic, Ollama, Gemini and Cohere APIs on one port of
-127.0.0.1."""
+"""FakeLLMServer: fake OpenAI, Anthropic, Ollama, Gemini, Cohere and Bedrock APIs on one port
+of 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ __all__ = ["FakeLLMServer"]
 
 
 class FakeLLMServer:
-    """Serves the OpenAI, Anthropic, Ollama, Gemini and Cohere HTTP APIs with deterministic answers.
+    """Serves the OpenAI, Anthropic, Ollama, Gemini, Cohere and Bedrock HTTP APIs with
+    deterministic answers.
 
     Point the real SDKs at it: `OpenAI(base_url=server.openai_base_url)`,
     `Anthropic(base_url=server.anthropic_base_url)`, `ollama.Client(host=server.ollama_host)`,
     `genai.Client(api_key=..., http_options={"base_url": server.gemini_base_url})`,
-    `cohere.ClientV2(api_key=..., base_url=server.cohere_base_url)`.
+    `cohere.ClientV2(api_key=..., base_url=server.cohere_base_url)`,
+    `boto3.client("bedrock-runtime", endpoint_url=server.bedrock_base_url, ...)`.
     It binds 127.0.0.1 only (port 0: a free port) and serves from a background thread.
 
     `reply` fixes the text of every text answer (a string, or a function of the last user
@@ -113,6 +115,12 @@ class FakeLLMServer:
     def cohere_base_url(self) -> str:
         """The `base_url` of `cohere.ClientV2`, and the value for `CO_API_URL` (the SDK adds
         `/v2/chat`, ...)."""
+        return self.url
+
+    @property
+    def bedrock_base_url(self) -> str:
+        """The `endpoint_url` of `boto3.client("bedrock-runtime", ...)` (botocore adds
+        `/model/{modelId}/...`)."""
         return self.url
 
     @property
