@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ from spanscope.patching import (
     parent_for,
     safe_patch,
 )
+from spanscope.safety import log_internal_error
 from spanscope.strands import _messages
 from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 from spanscope.tracing.llm import LLMCall
@@ -96,9 +98,9 @@ class SpanscopeHooks:
         name = str(getattr(agent, "name", None) or type(agent).__name__)
         attributes = {K.GEN_AI_OPERATION: "invoke_agent", "gen_ai.agent.name": name}
         span = start_span(name, encode_attributes(SpanType.AGENT, attributes), parent_for(None))
-        span.set_inputs(_messages.prompt_inputs(event.messages))
         with self._lock:
             self._runs[id(agent)] = _Invocation(_Step(span, Activation(span)))
+        span.set_inputs(_messages.prompt_inputs(event.messages))
 
     @_guarded
     def after_invocation(self, event: AfterInvocationEvent) -> None:
@@ -111,16 +113,17 @@ class SpanscopeHooks:
         exception = sys.exc_info()[1]
         error = exception if isinstance(exception, Exception) else None
         if run.model is not None:  # a stream dropped during the model call
-            _end(run.model, error)
+            _end(run.model, error, lambda: None)
         for tool in list(run.tools.values()):
-            _end(tool, error)
-        result = event.result
-        outputs = None
-        if result is not None:
-            outputs = {
-                "message": _messages.plain_message(getattr(result, "message", None)),
-                "stop_reason": getattr(result, "stop_reason", None),
-            }
+            _end(tool, error, lambda: None)
+
+        def outputs() -> Any:
+            result = event.result
+            if result is None:
+                return None
+            message = _messages.plain_message(getattr(result, "message", None))
+            return {"message": message, "stop_reason": getattr(result, "stop_reason", None)}
+
         _end(run.step, error, outputs)
 
     # Model calls: CHAT_MODEL, with the conversation sent, the reply and its usage.
@@ -131,31 +134,31 @@ class SpanscopeHooks:
             return
         agent = event.agent
         model = getattr(agent, "model", None)
-        attributes: dict[str, Any] = {
-            K.GEN_AI_PROVIDER: _messages.provider(model),
-            K.GEN_AI_OPERATION: "chat",
-        }
+        name = type(model).__name__ if model is not None else "Model"
+        span = start_span(
+            name, encode_attributes(SpanType.CHAT_MODEL, None), parent_for(run.step.span)
+        )
+        run.model = _Step(span, Activation(span))
+        if not isinstance(span, LiveSpan):
+            return
         model_id = _messages.model_id(model)
+        span.set_attribute(K.GEN_AI_PROVIDER, _messages.provider(model))
+        span.set_attribute(K.GEN_AI_OPERATION, "chat")
         if model_id:
-            attributes[K.GEN_AI_REQUEST_MODEL] = model_id
+            span.set_attribute(K.GEN_AI_REQUEST_MODEL, model_id)
         history = list(getattr(agent, "messages", None) or [])
         system = getattr(agent, "system_prompt", None)
         registry = getattr(agent, "tool_registry", None)
         specs = registry.get_all_tool_specs() if registry is not None else []
-        name = type(model).__name__ if model is not None else "Model"
-        parent = parent_for(run.step.span)
-        span = start_span(name, encode_attributes(SpanType.CHAT_MODEL, attributes), parent)
-        run.model = _Step(span, Activation(span))
         inputs: dict[str, Any] = {"messages": [_messages.plain_message(m) for m in history]}
         if system:
             inputs["system_prompt"] = system
         if specs:
             inputs["tools"] = [spec.get("name") for spec in specs]
         span.set_inputs(inputs)
-        if isinstance(span, LiveSpan):
-            call = LLMCall(span)
-            call.set_input_messages(_messages.messages(history), system)
-            call.set_tools(_messages.tool_definitions(specs))
+        call = LLMCall(span)
+        call.set_input_messages(_messages.messages(history), system)
+        call.set_tools(_messages.tool_definitions(specs))
 
     @_guarded
     def after_model_call(self, event: AfterModelCallEvent) -> None:
@@ -164,17 +167,19 @@ class SpanscopeHooks:
             return
         step, run.model = run.model, None
         response = event.stop_response
-        if event.exception is not None or response is None:
-            _end(step, event.exception)
-            return
-        message = response.message
-        if isinstance(step.span, LiveSpan):
-            call = LLMCall(step.span)
-            call.set_output_messages(
-                _messages.messages([message]), [_messages.finish_reason(response.stop_reason)]
-            )
-            call.set_usage(_messages.usage(message))
-        _end(step, None, _messages.plain_message(message))
+
+        def outputs() -> Any:
+            if response is None:
+                return None
+            message = response.message
+            if isinstance(step.span, LiveSpan):
+                call = LLMCall(step.span)
+                reason = _messages.finish_reason(response.stop_reason)
+                call.set_output_messages(_messages.messages([message]), [reason])
+                call.set_usage(_messages.usage(message))
+            return _messages.plain_message(message)
+
+        _end(step, event.exception, outputs)
 
     # Tool calls: TOOL, named by the tool, with its input and result.
     @_guarded
@@ -187,10 +192,10 @@ class SpanscopeHooks:
         attributes = {K.GEN_AI_TOOL_NAME: name, "gen_ai.tool.call.id": use.get("toolUseId")}
         parent = parent_for(run.step.span)
         span = start_span(name, encode_attributes(SpanType.TOOL, attributes), parent)
-        span.set_inputs(use.get("input"))
         # Tools of one model reply may run concurrently, each in a task of its own: keyed by id.
         with self._lock:
             run.tools[str(use.get("toolUseId"))] = _Step(span, Activation(span))
+        span.set_inputs(use.get("input"))
 
     @_guarded
     def after_tool_call(self, event: AfterToolCallEvent) -> None:
@@ -202,28 +207,34 @@ class SpanscopeHooks:
         if step is None:
             return
         result = event.result
-        error: BaseException | None = event.exception
-        outputs = _messages.tool_output(result)
         failed = isinstance(result, dict) and result.get("status") == "error"
-        if error is None and failed:
+        if event.exception is None and failed:
             # A result Strands marks as an error without an exception: a cancelled call, an
             # unknown tool.
-            step.activation.close()
-            step.span.set_status(SpanStatusCode.ERROR, str(event.cancel_message or outputs))
-            step.span.end(outputs=outputs)
-            return
-        _end(step, error, outputs)
+            message = event.cancel_message or _messages.tool_output(result)
+            step.span.set_status(SpanStatusCode.ERROR, str(message))
+        _end(step, event.exception, lambda: _messages.tool_output(result))
 
     def _run(self, agent: Any) -> _Invocation | None:
         with self._lock:
             return self._runs.get(id(agent))
 
 
-def _end(step: _Step, error: BaseException | None, outputs: Any = None) -> None:
+def _end(step: _Step, error: BaseException | None, outputs: Callable[[], Any]) -> None:
+    """End the step's span whatever happens: an error of ours in `outputs` is reported
+    afterwards, so the span never stays open nor current."""
     step.activation.close()
+    result = None
+    failure: Exception | None = None
     if error is not None:
         step.span.record_exception(error)
-    step.span.end(outputs=outputs)
+    try:
+        result = outputs()
+    except Exception as exc:
+        failure = exc
+    step.span.end(outputs=result)
+    if failure is not None:
+        log_internal_error(KIND, failure)
 
 
 def _active() -> bool:

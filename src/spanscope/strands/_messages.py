@@ -124,12 +124,15 @@ def prompt_inputs(history: Any) -> dict[str, Any]:
     if isinstance(history, list) and len(history) == 1 and isinstance(history[0], Mapping):
         only = history[0]
         blocks = only.get("content")
-        if only.get("role") == "user" and isinstance(blocks, list) and blocks:
-            if all(isinstance(b, Mapping) and set(b) == {"text"} for b in blocks):
-                return {"prompt": "\n".join(str(b["text"]) for b in blocks)}
+        if only.get("role") == "user" and isinstance(blocks, list) and _all_text(blocks):
+            return {"prompt": "\n".join(str(b["text"]) for b in blocks)}
     if isinstance(history, list):
         return {"messages": [plain_message(m) for m in history]}
     return {"messages": []}  # the agent's history alone (`agent()` with no prompt)
+
+
+def _all_text(blocks: list[Any]) -> bool:
+    return bool(blocks) and all(isinstance(b, Mapping) and set(b) == {"text"} for b in blocks)
 
 
 def tool_definitions(specs: Any) -> list[dict[str, Any]]:
