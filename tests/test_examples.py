@@ -62,6 +62,7 @@ def test_every_example_is_seeded() -> None:
         "ollama_chat.py",
         "openai_agent.py",
         "quickstart.py",
+        "strands_agent.py",
     } <= names
 
 
@@ -83,6 +84,9 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     assert "cohere.ClientV2.rerank [RERANKER]" in cohere and "get_weather [TOOL]" in cohere
     assert "answer: It is sunny and 21 °C in Lisbon." in _run(seeded, "bedrock_converse.py").stdout
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
+    strands = _run(seeded, "strands_agent.py").stdout
+    assert "tomorrow: Tomorrow stays sunny in Paris: no umbrella needed." in strands
+    assert "get_weather [TOOL]" in strands
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing
     assert ": 3 traces" in _run(seeded, "chat_session.py").stdout

@@ -231,6 +231,7 @@ INTEGRATION_LIBRARIES = [
     "langgraph",
     "llama_index",
     "dspy",
+    "strands",
     "numpy",
     "pydantic",
     "pandas",

@@ -23,6 +23,7 @@ from spanscope import (
     llama_index,
     ollama,
     openai,
+    strands,
 )
 from spanscope.patching.integration import Integration
 
@@ -37,6 +38,7 @@ __all__ = [
     "llama_index",
     "ollama",
     "openai",
+    "strands",
 ]
 
 MODULES: tuple[ModuleType, ...] = (
@@ -50,6 +52,7 @@ MODULES: tuple[ModuleType, ...] = (
     langchain,
     llama_index,
     dspy,
+    strands,
 )
 
 
