@@ -54,6 +54,7 @@ def test_every_example_is_seeded() -> None:
         "failing_tool.py",
         "feedback.py",
         "google_genai_chat.py",
+        "haystack_rag.py",
         "langgraph_rag.py",
         "litellm_completion.py",
         "llama_index_query.py",
@@ -76,6 +77,9 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     gemini = _run(seeded, "google_genai_chat.py").stdout
     assert "tomorrow: Tomorrow brings light rain in Paris: pack an umbrella." in gemini
     assert "get_weather [TOOL]" in gemini
+    haystack = _run(seeded, "haystack_rag.py").stdout
+    assert "agent: It is sunny in Paris." in haystack
+    assert "get_weather [TOOL]" in haystack and "retriever [RETRIEVER]" in haystack
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing

@@ -16,6 +16,7 @@ from spanscope import (
     anthropic,
     dspy,
     google_genai,
+    haystack,
     langchain,
     litellm,
     llama_index,
@@ -28,6 +29,7 @@ __all__ = [
     "anthropic",
     "dspy",
     "google_genai",
+    "haystack",
     "langchain",
     "litellm",
     "llama_index",
@@ -44,6 +46,7 @@ MODULES: tuple[ModuleType, ...] = (
     langchain,
     llama_index,
     dspy,
+    haystack,
 )
 
 
