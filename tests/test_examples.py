@@ -56,6 +56,7 @@ def test_every_example_is_seeded() -> None:
         "failing_tool.py",
         "feedback.py",
         "google_genai_chat.py",
+        "haystack_rag.py",
         "langgraph_rag.py",
         "litellm_completion.py",
         "llama_index_query.py",
@@ -83,6 +84,9 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     assert "answer: It is sunny and 21 °C in Paris; the Louvre" in cohere
     assert "cohere.ClientV2.rerank [RERANKER]" in cohere and "get_weather [TOOL]" in cohere
     assert "answer: It is sunny and 21 °C in Lisbon." in _run(seeded, "bedrock_converse.py").stdout
+    haystack = _run(seeded, "haystack_rag.py").stdout
+    assert "agent: It is sunny in Paris." in haystack
+    assert "get_weather [TOOL]" in haystack and "retriever [RETRIEVER]" in haystack
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
     strands = _run(seeded, "strands_agent.py").stdout
     assert "tomorrow: Tomorrow stays sunny in Paris: no umbrella needed." in strands

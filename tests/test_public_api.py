@@ -232,6 +232,7 @@ INTEGRATION_LIBRARIES = [
     "llama_index",
     "dspy",
     "strands",
+    "haystack",
     "numpy",
     "pydantic",
     "pandas",

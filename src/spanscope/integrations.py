@@ -18,6 +18,7 @@ from spanscope import (
     cohere,
     dspy,
     google_genai,
+    haystack,
     langchain,
     litellm,
     llama_index,
@@ -33,6 +34,7 @@ __all__ = [
     "cohere",
     "dspy",
     "google_genai",
+    "haystack",
     "langchain",
     "litellm",
     "llama_index",
@@ -53,6 +55,7 @@ MODULES: tuple[ModuleType, ...] = (
     llama_index,
     dspy,
     strands,
+    haystack,
 )
 
 
