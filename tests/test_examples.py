@@ -59,6 +59,7 @@ def test_every_example_is_seeded() -> None:
         "llama_index_query.py",
         "ollama_chat.py",
         "openai_agent.py",
+        "pydantic_ai_agent.py",
         "quickstart.py",
     } <= names
 
@@ -73,6 +74,9 @@ def test_example_runs_and_prints_its_trace(seeded: demo.SeedResult, path: Path) 
 def test_example_outputs(seeded: demo.SeedResult) -> None:
     assert "answer: It is sunny and 21 °C in Paris." in _run(seeded, "anthropic_tools.py").stdout
     assert "answer: Your order A-1001 has shipped." in _run(seeded, "openai_agent.py").stdout
+    pydantic_ai = _run(seeded, "pydantic_ai_agent.py").stdout
+    assert "streamed: Your order A-1001 has shipped." in pydantic_ai
+    assert "execute_tool order_status [TOOL]" in pydantic_ai
     gemini = _run(seeded, "google_genai_chat.py").stdout
     assert "tomorrow: Tomorrow brings light rain in Paris: pack an umbrella." in gemini
     assert "get_weather [TOOL]" in gemini

@@ -21,6 +21,7 @@ from spanscope import (
     llama_index,
     ollama,
     openai,
+    pydantic_ai,
 )
 from spanscope.patching.integration import Integration
 
@@ -33,6 +34,7 @@ __all__ = [
     "llama_index",
     "ollama",
     "openai",
+    "pydantic_ai",
 ]
 
 MODULES: tuple[ModuleType, ...] = (
@@ -44,6 +46,7 @@ MODULES: tuple[ModuleType, ...] = (
     langchain,
     llama_index,
     dspy,
+    pydantic_ai,
 )
 
 
