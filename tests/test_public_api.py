@@ -230,6 +230,7 @@ INTEGRATION_LIBRARIES = [
     "llama_index",
     "dspy",
     "pydantic_ai",
+    "mcp",
     "numpy",
     "pydantic",
     "pandas",

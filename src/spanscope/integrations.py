@@ -19,6 +19,7 @@ from spanscope import (
     langchain,
     litellm,
     llama_index,
+    mcp,
     ollama,
     openai,
     pydantic_ai,
@@ -32,6 +33,7 @@ __all__ = [
     "langchain",
     "litellm",
     "llama_index",
+    "mcp",
     "ollama",
     "openai",
     "pydantic_ai",
@@ -47,6 +49,7 @@ MODULES: tuple[ModuleType, ...] = (
     llama_index,
     dspy,
     pydantic_ai,
+    mcp,
 )
 
 
