@@ -60,8 +60,10 @@ def test_every_example_is_seeded() -> None:
         "langgraph_rag.py",
         "litellm_completion.py",
         "llama_index_query.py",
+        "mcp_tools.py",
         "ollama_chat.py",
         "openai_agent.py",
+        "pydantic_ai_agent.py",
         "quickstart.py",
         "strands_agent.py",
     } <= names
@@ -77,6 +79,12 @@ def test_example_runs_and_prints_its_trace(seeded: demo.SeedResult, path: Path) 
 def test_example_outputs(seeded: demo.SeedResult) -> None:
     assert "answer: It is sunny and 21 °C in Paris." in _run(seeded, "anthropic_tools.py").stdout
     assert "answer: Your order A-1001 has shipped." in _run(seeded, "openai_agent.py").stdout
+    mcp = _run(seeded, "mcp_tools.py").stdout
+    assert "forecast: Lisbon: sunny for 3 day(s)" in mcp
+    assert "tools/call book_hotel [TOOL]" in mcp and "booking failed: True" in mcp
+    pydantic_ai = _run(seeded, "pydantic_ai_agent.py").stdout
+    assert "streamed: Your order A-1001 has shipped." in pydantic_ai
+    assert "execute_tool order_status [TOOL]" in pydantic_ai
     gemini = _run(seeded, "google_genai_chat.py").stdout
     assert "tomorrow: Tomorrow brings light rain in Paris: pack an umbrella." in gemini
     assert "get_weather [TOOL]" in gemini

@@ -233,6 +233,8 @@ INTEGRATION_LIBRARIES = [
     "dspy",
     "strands",
     "haystack",
+    "pydantic_ai",
+    "mcp",
     "numpy",
     "pydantic",
     "pandas",

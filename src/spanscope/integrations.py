@@ -22,8 +22,10 @@ from spanscope import (
     langchain,
     litellm,
     llama_index,
+    mcp,
     ollama,
     openai,
+    pydantic_ai,
     strands,
 )
 from spanscope.patching.integration import Integration
@@ -38,8 +40,10 @@ __all__ = [
     "langchain",
     "litellm",
     "llama_index",
+    "mcp",
     "ollama",
     "openai",
+    "pydantic_ai",
     "strands",
 ]
 
@@ -56,6 +60,8 @@ MODULES: tuple[ModuleType, ...] = (
     dspy,
     strands,
     haystack,
+    pydantic_ai,
+    mcp,
 )
 
 
