@@ -229,6 +229,7 @@ INTEGRATION_LIBRARIES = [
     "langgraph",
     "llama_index",
     "dspy",
+    "agents",
     "numpy",
     "pydantic",
     "pandas",

@@ -21,6 +21,7 @@ from spanscope import (
     llama_index,
     ollama,
     openai,
+    openai_agents,
 )
 from spanscope.patching.integration import Integration
 
@@ -33,6 +34,7 @@ __all__ = [
     "llama_index",
     "ollama",
     "openai",
+    "openai_agents",
 ]
 
 MODULES: tuple[ModuleType, ...] = (
@@ -44,6 +46,7 @@ MODULES: tuple[ModuleType, ...] = (
     langchain,
     llama_index,
     dspy,
+    openai_agents,
 )
 
 
