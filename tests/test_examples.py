@@ -59,6 +59,7 @@ def test_every_example_is_seeded() -> None:
         "llama_index_query.py",
         "ollama_chat.py",
         "openai_agent.py",
+        "openai_agents_triage.py",
         "quickstart.py",
     } <= names
 
@@ -77,6 +78,7 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     assert "tomorrow: Tomorrow brings light rain in Paris: pack an umbrella." in gemini
     assert "get_weather [TOOL]" in gemini
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
+    assert "handoff to Billing [CHAIN]" in _run(seeded, "openai_agents_triage.py").stdout
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing
     assert ": 3 traces" in _run(seeded, "chat_session.py").stdout
