@@ -55,7 +55,7 @@ def test_each_declaration_names_its_own_module() -> None:
     assert len(names) == len(set(names))
     for integration in registered():
         assert by_name(integration.name) is integration
-        assert integration.kind in ("patch", "callback")
+        assert integration.kind in ("patch", "callback", "native")
         assert getattr(spanscope, integration.name).INTEGRATION is integration
         installed = integration.installed_version()
         assert installed is not None and integration.supports(installed), integration
