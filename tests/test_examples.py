@@ -64,6 +64,7 @@ def test_every_example_is_seeded() -> None:
         "ollama_chat.py",
         "openai_agent.py",
         "pydantic_ai_agent.py",
+        "openai_agents_triage.py",
         "quickstart.py",
         "strands_agent.py",
     } <= names
@@ -99,6 +100,7 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     strands = _run(seeded, "strands_agent.py").stdout
     assert "tomorrow: Tomorrow stays sunny in Paris: no umbrella needed." in strands
     assert "get_weather [TOOL]" in strands
+    assert "handoff to Billing [CHAIN]" in _run(seeded, "openai_agents_triage.py").stdout
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing
     assert ": 3 traces" in _run(seeded, "chat_session.py").stdout

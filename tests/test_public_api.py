@@ -235,6 +235,7 @@ INTEGRATION_LIBRARIES = [
     "haystack",
     "pydantic_ai",
     "mcp",
+    "agents",
     "numpy",
     "pydantic",
     "pandas",

@@ -25,6 +25,7 @@ from spanscope import (
     mcp,
     ollama,
     openai,
+    openai_agents,
     pydantic_ai,
     strands,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "mcp",
     "ollama",
     "openai",
+    "openai_agents",
     "pydantic_ai",
     "strands",
 ]
@@ -62,6 +64,7 @@ MODULES: tuple[ModuleType, ...] = (
     haystack,
     pydantic_ai,
     mcp,
+    openai_agents,
 )
 
 
