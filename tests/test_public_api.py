@@ -222,6 +222,7 @@ def test_testing_all_is_pinned() -> None:
 INTEGRATION_LIBRARIES = [
     "openai",
     "anthropic",
+    "autogen_agentchat",
     "google",
     "ollama",
     "litellm",

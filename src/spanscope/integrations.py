@@ -14,6 +14,7 @@ from types import ModuleType
 
 from spanscope import (
     anthropic,
+    autogen,
     dspy,
     google_genai,
     langchain,
@@ -26,6 +27,7 @@ from spanscope.patching.integration import Integration
 
 __all__ = [
     "anthropic",
+    "autogen",
     "dspy",
     "google_genai",
     "langchain",
@@ -44,6 +46,7 @@ MODULES: tuple[ModuleType, ...] = (
     langchain,
     llama_index,
     dspy,
+    autogen,
 )
 
 
