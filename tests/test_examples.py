@@ -48,6 +48,7 @@ def test_every_example_is_seeded() -> None:
     assert "demo.py" not in names
     assert {
         "anthropic_tools.py",
+        "autogen_team.py",
         "chat_session.py",
         "dspy_program.py",
         "evaluation.py",
@@ -77,6 +78,9 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     assert "tomorrow: Tomorrow brings light rain in Paris: pack an umbrella." in gemini
     assert "get_weather [TOOL]" in gemini
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
+    team = _run(seeded, "autogen_team.py").stdout
+    assert "answer: Paris: sunny and 21 °C, a fine day for a walk." in team
+    assert "├── forecaster [AGENT]" in team and "get_weather [TOOL]" in team
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing
     assert ": 3 traces" in _run(seeded, "chat_session.py").stdout

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from spanscope.autogen import _messages
-from spanscope.autogen._runs import Run, activating, running
+from spanscope.autogen._runs import Run, activating, adopt, running
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.span_type import SpanType
 from spanscope.patching import SKIP, CallHooks, safe_patch
@@ -123,7 +123,8 @@ class RunHooks(CallHooks):
             state.end(outputs=result)
             return result
         try:
-            return trace_async_stream(activating(result, state.span), state, _run_outputs, KIND)
+            traced = trace_async_stream(activating(result, state.span), state, _run_outputs, KIND)
+            return adopt(traced)
         except BaseException:
             state.end()  # never leave a span open; the caller gets its stream untraced
             raise
@@ -185,9 +186,10 @@ class CreateHooks(CallHooks):
     def after(self, state: Run, result: Any) -> Any:
         if self.stream:
             try:
-                return trace_async_stream(
+                traced = trace_async_stream(
                     activating(result, state.span), state, _finish_stream, KIND
                 )
+                return adopt(traced)
             except BaseException:
                 state.end()
                 raise
