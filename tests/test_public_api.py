@@ -230,6 +230,7 @@ INTEGRATION_LIBRARIES = [
     "langgraph",
     "llama_index",
     "dspy",
+    "semantic_kernel",
     "numpy",
     "pydantic",
     "pandas",

@@ -22,6 +22,7 @@ from spanscope import (
     llama_index,
     ollama,
     openai,
+    semantic_kernel,
 )
 from spanscope.patching.integration import Integration
 
@@ -35,6 +36,7 @@ __all__ = [
     "llama_index",
     "ollama",
     "openai",
+    "semantic_kernel",
 ]
 
 MODULES: tuple[ModuleType, ...] = (
@@ -47,6 +49,7 @@ MODULES: tuple[ModuleType, ...] = (
     llama_index,
     dspy,
     autogen,
+    semantic_kernel,
 )
 
 
