@@ -25,7 +25,7 @@ from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.span_type import SpanType
 from spanscope.patching import SKIP, CallHooks, safe_patch
 from spanscope.semantic_kernel import _messages
-from spanscope.semantic_kernel._streams import activating
+from spanscope.semantic_kernel._streams import activating, adopt
 from spanscope.tracing.context import CURRENT_SPAN
 from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.llm import LLMCall, start_llm_span
@@ -125,7 +125,10 @@ class FunctionHooks(CallHooks):
     def after(self, state: Call, result: Any) -> Any:
         if self.stream:
             try:
-                return trace_async_stream(activating(result, state.span), state, _stream_text, KIND)
+                traced = trace_async_stream(
+                    activating(result, state.span), state, _stream_text, KIND
+                )
+                return adopt(traced)
             except BaseException:
                 state.end()
                 raise
@@ -198,8 +201,8 @@ class ChatHooks(CallHooks):
     def after(self, state: Call, result: Any) -> Any:
         if self.stream:
             try:
-                return trace_async_stream(
-                    activating(result, state.span), state, _finish_stream, KIND
+                return adopt(
+                    trace_async_stream(activating(result, state.span), state, _finish_stream, KIND)
                 )
             except BaseException:
                 state.end()
