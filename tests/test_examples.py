@@ -61,6 +61,7 @@ def test_every_example_is_seeded() -> None:
         "ollama_chat.py",
         "openai_agent.py",
         "quickstart.py",
+        "semantic_kernel_plugin.py",
     } <= names
 
 
@@ -81,6 +82,8 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     team = _run(seeded, "autogen_team.py").stdout
     assert "answer: Paris: sunny and 21 °C, a fine day for a walk." in team
     assert "├── forecaster [AGENT]" in team and "get_weather [TOOL]" in team
+    kernel = _run(seeded, "semantic_kernel_plugin.py").stdout
+    assert "packing: Pack sunglasses." in kernel and "weather-get_weather [TOOL]" in kernel
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing
     assert ": 3 traces" in _run(seeded, "chat_session.py").stdout
