@@ -65,7 +65,7 @@ async def test_an_agent_run_is_an_agent_span_with_the_model_call(
 async def test_on_messages_is_one_agent_span(client: Any, spanscope_traces: TraceCapture) -> None:
     bot = agents.AssistantAgent("bot", model_client=client, system_message=SYSTEM)
     task = messages.TextMessage(content=QUESTION, source="user")
-    response = await bot.on_messages([task], cancellation_token=None)  # type: ignore[arg-type]
+    response = await bot.on_messages([task], cancellation_token=None)
 
     assert response.chat_message.content == ANSWER
     (root,) = tree(spanscope_traces.single(), values=True)

@@ -18,23 +18,21 @@ os.environ.setdefault("AZURE_TELEMETRY_DISABLED", "true")
 
 pytest.importorskip("semantic_kernel")
 
+from semantic_kernel.functions import kernel_function
+
 __all__ = ["fake_llm"]
 
 MODEL = "gpt-4o-mini"
 
 
 class Weather:
-    from semantic_kernel.functions import kernel_function
-
-    @kernel_function(description="Current weather in a city.")
+    @kernel_function(description="Current weather in a city.")  # type: ignore[untyped-decorator]
     def get_weather(self, city: str) -> str:
         return f"Sunny in {city}"
 
 
 class Broken:
-    from semantic_kernel.functions import kernel_function
-
-    @kernel_function(description="Fails.")
+    @kernel_function(description="Fails.")  # type: ignore[untyped-decorator]
     def broken(self, city: str) -> str:
         raise ValueError(f"no weather for {city}")
 

@@ -109,8 +109,9 @@ class FunctionHooks(CallHooks):
         template = getattr(
             getattr(function, "prompt_template", None), "prompt_template_config", None
         )
-        if isinstance(getattr(template, "template", None), str):
-            inputs = {"prompt": template.template, **inputs}  # a prompt function's own input
+        text = getattr(template, "template", None)
+        if isinstance(text, str):
+            inputs = {"prompt": text, **inputs}  # a prompt function's own input
         current = CURRENT_SPAN.get()
         is_tool = current is not None and id(current) in _MODEL_SPANS
         name = str(getattr(function, "fully_qualified_name", None) or type(function).__name__)
