@@ -26,13 +26,13 @@ MODEL = "gpt-4o-mini"
 
 
 class Weather:
-    @kernel_function(description="Current weather in a city.")  # type: ignore[untyped-decorator]
+    @kernel_function(description="Current weather in a city.")
     def get_weather(self, city: str) -> str:
         return f"Sunny in {city}"
 
 
 class Broken:
-    @kernel_function(description="Fails.")  # type: ignore[untyped-decorator]
+    @kernel_function(description="Fails.")
     def broken(self, city: str) -> str:
         raise ValueError(f"no weather for {city}")
 
