@@ -49,6 +49,7 @@ def test_every_example_is_seeded() -> None:
     assert {
         "anthropic_tools.py",
         "bedrock_converse.py",
+        "autogen_team.py",
         "chat_session.py",
         "cohere_chat.py",
         "dspy_program.py",
@@ -67,6 +68,7 @@ def test_every_example_is_seeded() -> None:
         "openai_agents_triage.py",
         "quickstart.py",
         "strands_agent.py",
+        "semantic_kernel_plugin.py",
     } <= names
 
 
@@ -101,6 +103,11 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     assert "tomorrow: Tomorrow stays sunny in Paris: no umbrella needed." in strands
     assert "get_weather [TOOL]" in strands
     assert "handoff to Billing [CHAIN]" in _run(seeded, "openai_agents_triage.py").stdout
+    team = _run(seeded, "autogen_team.py").stdout
+    assert "answer: Paris: sunny and 21 °C, a fine day for a walk." in team
+    assert "├── forecaster [AGENT]" in team and "get_weather [TOOL]" in team
+    kernel = _run(seeded, "semantic_kernel_plugin.py").stdout
+    assert "packing: Pack sunglasses." in kernel and "weather-get_weather [TOOL]" in kernel
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing
     assert ": 3 traces" in _run(seeded, "chat_session.py").stdout

@@ -14,6 +14,7 @@ from types import ModuleType
 
 from spanscope import (
     anthropic,
+    autogen,
     bedrock,
     cohere,
     dspy,
@@ -27,12 +28,14 @@ from spanscope import (
     openai,
     openai_agents,
     pydantic_ai,
+    semantic_kernel,
     strands,
 )
 from spanscope.patching.integration import Integration
 
 __all__ = [
     "anthropic",
+    "autogen",
     "bedrock",
     "cohere",
     "dspy",
@@ -46,6 +49,7 @@ __all__ = [
     "openai",
     "openai_agents",
     "pydantic_ai",
+    "semantic_kernel",
     "strands",
 ]
 
@@ -65,6 +69,8 @@ MODULES: tuple[ModuleType, ...] = (
     pydantic_ai,
     mcp,
     openai_agents,
+    autogen,
+    semantic_kernel,
 )
 
 
