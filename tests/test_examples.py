@@ -17,8 +17,8 @@ from spanscope.entities import Trace
 
 SCRIPTS = demo.example_scripts()
 # The first test waits for the module's seeding: every example in its own interpreter (a
-# minute on a quiet machine, more on a loaded one).
-pytestmark = pytest.mark.timeout(600)
+# minute or two on a quiet machine, more on a loaded one).
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")

@@ -77,6 +77,10 @@ def configure_autolog(
             integration.min_version,
             version,
         )
+    # Imported here: `import spanscope` stays free of the price history.
+    from spanscope.pricing.bundled import preload
+
+    preload()
     try:
         patch()
     except Exception as exc:

@@ -6,6 +6,8 @@ Optional: without the package (it needs Python 3.11) only user prices apply.
 
 from __future__ import annotations
 
+import contextlib
+
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -110,6 +112,19 @@ class BundledRate:
 def clear_memo() -> None:
     """Forget the memoised costs (they only repeat genai-prices' answers; for a clean state)."""
     _memo.clear()
+
+
+def preload() -> None:
+    """Import the bundled price history now, on the calling thread.
+
+    Pricing first runs on the export thread, and importing genai-prices imports httpx2; a
+    client library that looks httpx2 up in `sys.modules` on another thread meanwhile (openai
+    does, per request) can find it half-initialised and fail the user's call. Integrations
+    call this from `autolog()`, before any traced call can run. A failure here is left for
+    pricing to meet (and report) where it is used.
+    """
+    with contextlib.suppress(Exception):
+        bundled_available()
 
 
 def bundled_available() -> bool:
