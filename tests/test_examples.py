@@ -57,6 +57,7 @@ def test_every_example_is_seeded() -> None:
         "langgraph_rag.py",
         "litellm_completion.py",
         "llama_index_query.py",
+        "mistral_chat.py",
         "ollama_chat.py",
         "openai_agent.py",
         "quickstart.py",
@@ -76,6 +77,8 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     gemini = _run(seeded, "google_genai_chat.py").stdout
     assert "tomorrow: Tomorrow brings light rain in Paris: pack an umbrella." in gemini
     assert "get_weather [TOOL]" in gemini
+    mistral = _run(seeded, "mistral_chat.py").stdout
+    assert "answer: The tool returned: It is sunny and 21 °C in Paris." in mistral
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
     failing = _run(seeded, "failing_tool.py").stdout
     assert "ERROR InvoiceNotFoundError: no invoice 'INV-4040' in the ledger" in failing

@@ -224,6 +224,8 @@ INTEGRATION_LIBRARIES = [
     "anthropic",
     "google",
     "ollama",
+    "mistralai",
+    "groq",
     "litellm",
     "langchain_core",
     "langgraph",

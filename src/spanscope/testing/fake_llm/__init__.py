@@ -1,5 +1,5 @@
-"""Fake OpenAI, Anthropic, Ollama and Gemini servers on 127.0.0.1, for offline tests with the
-real SDKs.
+"""Fake OpenAI, Anthropic, Ollama, Gemini, Mistral and Groq servers on 127.0.0.1, for offline
+tests with the real SDKs.
 
     with FakeLLMServer() as server:
         client = openai.OpenAI(base_url=server.openai_base_url, api_key="sk-fake")

@@ -18,7 +18,10 @@ from spanscope.testing.fake_llm.server import FakeLLMServer
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m spanscope.testing.fake_llm",
-        description="Fake OpenAI, Anthropic, Ollama and Gemini APIs on 127.0.0.1 (offline tests).",
+        description=(
+            "Fake OpenAI, Anthropic, Ollama, Gemini, Mistral and Groq APIs on 127.0.0.1"
+            " (offline tests)."
+        ),
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: a free one)")
     parser.add_argument("--reply", help="the text of every answer (default: echo the prompt)")

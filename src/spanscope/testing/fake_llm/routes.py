@@ -11,6 +11,8 @@ from spanscope.testing.fake_llm import (
     anthropic_messages,
     embeddings,
     gemini,
+    groq,
+    mistral,
     ollama_api,
     openai_chat,
     openai_responses,
@@ -45,6 +47,9 @@ _POST: dict[str, _Route] = {
     **_openai(embeddings.openai_embeddings, "/embeddings"),
     "/v1/messages": _Route("anthropic", anthropic_messages.messages),
     "/v1/messages/count_tokens": _Route("anthropic", anthropic_messages.count_message_tokens),
+    f"{mistral.PREFIX}/v1/chat/completions": _Route("mistral", mistral.chat_completions),
+    f"{mistral.PREFIX}/v1/embeddings": _Route("mistral", mistral.embeddings),
+    f"{groq.PREFIX}/v1/chat/completions": _Route("groq", groq.chat_completions),
     "/api/chat": _Route("ollama", ollama_api.chat),
     "/api/generate": _Route("ollama", ollama_api.generate),
     "/api/embed": _Route("ollama", ollama_api.embed),
@@ -62,6 +67,10 @@ READY_TEXT = "spanscope fake LLM server is running"
 def _provider_of(path: str) -> Provider:
     if path.startswith("/api/"):
         return "ollama"
+    if path.startswith(f"{mistral.PREFIX}/"):
+        return "mistral"
+    if path.startswith(f"{groq.PREFIX}/"):
+        return "groq"
     if path.startswith(("/v1beta/", "/v1alpha/")) or gemini.ENDPOINT.fullmatch(path):
         return "gemini"
     return "anthropic" if path.startswith("/v1/messages") else "openai"
