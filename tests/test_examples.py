@@ -54,6 +54,7 @@ def test_every_example_is_seeded() -> None:
         "failing_tool.py",
         "feedback.py",
         "google_genai_chat.py",
+        "groq_chat.py",
         "langgraph_rag.py",
         "litellm_completion.py",
         "llama_index_query.py",
@@ -77,6 +78,7 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     gemini = _run(seeded, "google_genai_chat.py").stdout
     assert "tomorrow: Tomorrow brings light rain in Paris: pack an umbrella." in gemini
     assert "get_weather [TOOL]" in gemini
+    assert "answer: Good morning, everyone." in _run(seeded, "groq_chat.py").stdout
     mistral = _run(seeded, "mistral_chat.py").stdout
     assert "answer: The tool returned: It is sunny and 21 °C in Paris." in mistral
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
