@@ -16,6 +16,7 @@ import os
 os.environ.setdefault("AZURE_TELEMETRY_DISABLED", "true")
 
 from openai import AsyncOpenAI
+from semantic_kernel import Kernel
 from semantic_kernel.connectors.ai.function_choice_behavior import (
     FunctionChoiceBehavior,
 )
@@ -26,7 +27,6 @@ from semantic_kernel.connectors.ai.open_ai import (
 from semantic_kernel.functions import KernelArguments, kernel_function
 
 import spanscope
-from semantic_kernel import Kernel
 from spanscope.testing.fake_llm import FakeLLMServer
 
 

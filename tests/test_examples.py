@@ -48,8 +48,8 @@ def test_every_example_is_seeded() -> None:
     assert "demo.py" not in names
     assert {
         "anthropic_tools.py",
-        "bedrock_converse.py",
         "autogen_team.py",
+        "bedrock_converse.py",
         "chat_session.py",
         "cohere_chat.py",
         "dspy_program.py",
@@ -57,18 +57,20 @@ def test_every_example_is_seeded() -> None:
         "failing_tool.py",
         "feedback.py",
         "google_genai_chat.py",
+        "groq_chat.py",
         "haystack_rag.py",
         "langgraph_rag.py",
         "litellm_completion.py",
         "llama_index_query.py",
         "mcp_tools.py",
+        "mistral_chat.py",
         "ollama_chat.py",
         "openai_agent.py",
-        "pydantic_ai_agent.py",
         "openai_agents_triage.py",
+        "pydantic_ai_agent.py",
         "quickstart.py",
-        "strands_agent.py",
         "semantic_kernel_plugin.py",
+        "strands_agent.py",
     } <= names
 
 
@@ -98,6 +100,9 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     haystack = _run(seeded, "haystack_rag.py").stdout
     assert "agent: It is sunny in Paris." in haystack
     assert "get_weather [TOOL]" in haystack and "retriever [RETRIEVER]" in haystack
+    assert "answer: Good morning, everyone." in _run(seeded, "groq_chat.py").stdout
+    mistral = _run(seeded, "mistral_chat.py").stdout
+    assert "answer: The tool returned: It is sunny and 21 °C in Paris." in mistral
     assert "'total_tokens': 54" in _run(seeded, "quickstart.py").stdout
     strands = _run(seeded, "strands_agent.py").stdout
     assert "tomorrow: Tomorrow stays sunny in Paris: no umbrella needed." in strands

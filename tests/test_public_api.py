@@ -227,6 +227,8 @@ INTEGRATION_LIBRARIES = [
     "google",
     "cohere",
     "ollama",
+    "mistralai",
+    "groq",
     "litellm",
     "langchain_core",
     "langgraph",

@@ -39,9 +39,8 @@ class Broken:
 
 def make_kernel(server: FakeLLMServer) -> Any:
     from openai import AsyncOpenAI
-    from semantic_kernel.connectors.ai.open_ai import OpenAIChatCompletion
-
     from semantic_kernel import Kernel
+    from semantic_kernel.connectors.ai.open_ai import OpenAIChatCompletion
 
     client = AsyncOpenAI(base_url=server.openai_base_url, api_key="sk-fake", max_retries=0)
     kernel = Kernel()

@@ -17,18 +17,20 @@ from openai._legacy_response import LegacyAPIResponse
 from openai._response import BaseAPIResponse
 from openai._streaming import AsyncStream, Stream
 
-from spanscope.constants import SpanAttributeKey
 from spanscope.entities.span_type import SpanType
 from spanscope.openai import _messages, _responses
-from spanscope.openai._stream import KIND, wrap_async_stream, wrap_stream
 from spanscope.patching import SKIP, CallHooks, await_traced, is_patched, safe_patch
 from spanscope.safety import log_internal_error
+from spanscope.tracing.chat_completions import set_output, set_response
 from spanscope.tracing.llm import LLMCall, start_llm_span
+from spanscope.tracing.sdk_stream import wrap_async_stream, wrap_stream
 
 __all__ = ["APIS", "INTEGRATION", "Api", "patch"]
 
 INTEGRATION = "openai"
 PROVIDER = "openai"
+KIND = "openai autolog"
+"""The kind of spanscope's own errors here (`silent=True` mutes those of `openai ...`)."""
 
 T = TypeVar("T")
 
@@ -117,9 +119,9 @@ class _Hooks(CallHooks):
                 call.end(error=exc)
                 return
         if isinstance(result, Stream):
-            wrap_stream(result, call, self._finish_stream)
+            wrap_stream(result, "_iterator", call, self._finish_stream, KIND)
         elif isinstance(result, AsyncStream):
-            wrap_async_stream(result, call, self._finish_stream)
+            wrap_async_stream(result, "_iterator", call, self._finish_stream, KIND)
         elif isinstance(result, BaseAPIResponse):
             call.end()  # with_streaming_response: its body is the caller's to read
         else:
@@ -151,32 +153,14 @@ def _safely(call: LLMCall, step: Callable[..., T], *args: Any) -> T | None:
 # --- what each API records ----------------------------------------------------------------
 
 
-def _set_output(call: LLMCall, output: _messages.Output) -> None:
-    messages, reasons = output
-    if not messages:
-        return
-    known = [reason for reason in reasons if reason]
-    if len(known) == len(reasons):
-        call.set_output_messages(messages, known)
-    else:  # some choices unfinished (a stream cut short): keep reasons with their choices
-        call.set_output_messages(messages)
-        if known:
-            call.span.set_attribute(SpanAttributeKey.GEN_AI_FINISH_REASONS, known)
-
-
-def _set_response(call: LLMCall, response: Any) -> None:
-    call.set_usage(_messages.usage(_messages.get(response, "usage")))
-    call.set_response(_messages.get(response, "model"), _messages.get(response, "id"))
-
-
 def _chat_request(call: LLMCall, request: Mapping[str, Any]) -> None:
     call.set_input_messages(_messages.chat_input_messages(request.get("messages")))
     call.set_tools(_messages.chat_tools(request))
 
 
 def _chat_response(call: LLMCall, response: Any) -> None:
-    _set_response(call, response)
-    _set_output(call, _messages.chat_output(response))
+    set_response(call, response)
+    set_output(call, _messages.chat_output(response))
 
 
 def _responses_request(call: LLMCall, request: Mapping[str, Any]) -> None:
@@ -193,8 +177,8 @@ def _responses_response(call: LLMCall, response: Any) -> None:
     error = _responses.responses_error(response)
     if error:  # a failed response arrives as data (HTTP 200, or a stream event), not raised
         call.span.record_exception(error)
-    _set_response(call, response)
-    _set_output(call, _responses.responses_output(response))
+    set_response(call, response)
+    set_output(call, _responses.responses_output(response))
 
 
 def _completion_request(call: LLMCall, request: Mapping[str, Any]) -> None:
@@ -204,8 +188,8 @@ def _completion_request(call: LLMCall, request: Mapping[str, Any]) -> None:
 
 
 def _completion_response(call: LLMCall, response: Any) -> None:
-    _set_response(call, response)
-    _set_output(call, _messages.completion_output(response))
+    set_response(call, response)
+    set_output(call, _messages.completion_output(response))
 
 
 def _no_request(call: LLMCall, request: Mapping[str, Any]) -> None:
@@ -213,7 +197,7 @@ def _no_request(call: LLMCall, request: Mapping[str, Any]) -> None:
 
 
 def _embeddings_response(call: LLMCall, response: Any) -> None:
-    _set_response(call, response)
+    set_response(call, response)
 
 
 def _no_stream(chunks: list[Any]) -> Any:

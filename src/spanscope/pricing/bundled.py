@@ -7,7 +7,6 @@ Optional: without the package (it needs Python 3.11) only user prices apply.
 from __future__ import annotations
 
 import contextlib
-
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal

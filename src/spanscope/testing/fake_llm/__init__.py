@@ -1,5 +1,5 @@
-"""Fake provider servers on 127.0.0.1 (OpenAI, Anthropic, Ollama, Gemini, Cohere, Bedrock, ...),
-for offline tests with the real SDKs.
+"""Fake provider servers on 127.0.0.1 (OpenAI, Anthropic, Ollama, Gemini, Cohere, Bedrock,
+Mistral, Groq), for offline tests with the real SDKs.
 
     with FakeLLMServer() as server:
         client = openai.OpenAI(base_url=server.openai_base_url, api_key="sk-fake")

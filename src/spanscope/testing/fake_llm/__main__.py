@@ -19,7 +19,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m spanscope.testing.fake_llm",
         description=(
-            "Fake OpenAI, Anthropic, Ollama, Gemini, Cohere and Bedrock APIs on 127.0.0.1"
+            "Fake OpenAI, Anthropic, Ollama, Gemini, Cohere, Bedrock, Mistral and Groq APIs"
+            " on 127.0.0.1"
             " (offline tests)."
         ),
     )

@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_DIMENSIONS",
     "dimensions_of",
     "embedding_inputs",
+    "embeddings_json",
     "fake_vector",
     "openai_embeddings",
 ]
@@ -63,7 +64,11 @@ def dimensions_of(body: dict[str, Any]) -> int:
 
 
 def openai_embeddings(request: RecordedRequest, state: ServerState, fail_stream: bool) -> Reply:
-    body = request.json
+    return json_reply(embeddings_json(request.json), headers=openai_headers())
+
+
+def embeddings_json(body: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAI-shaped embeddings response to `body`."""
     require(body, "model", "input")
     texts = embedding_inputs(body["input"])
     dimensions = dimensions_of(body)
@@ -75,5 +80,4 @@ def openai_embeddings(request: RecordedRequest, state: ServerState, fail_stream:
         data.append({"object": "embedding", "index": index, "embedding": embedding})
     tokens = max(1, count_tokens(*texts))
     usage = {"prompt_tokens": tokens, "total_tokens": tokens}
-    reply = {"object": "list", "data": data, "model": str(body["model"]), "usage": usage}
-    return json_reply(reply, headers=openai_headers())
+    return {"object": "list", "data": data, "model": str(body["model"]), "usage": usage}

@@ -22,7 +22,9 @@ __all__ = [
     "response_headers",
 ]
 
-Provider = Literal["openai", "anthropic", "ollama", "gemini", "cohere", "bedrock"]
+Provider = Literal[
+    "openai", "anthropic", "ollama", "gemini", "cohere", "bedrock", "mistral", "groq"
+]
 
 _TRIGGER = re.compile(r"error-(\d{3}|stream)")
 # Gemini names the model in the path: /v1beta/models/error-429:generateContent; Bedrock too:
@@ -97,6 +99,7 @@ _REQUEST_ID_HEADERS = {
     "openai": {"x-request-id": "req_fake"},
     "anthropic": {"request-id": "req_fake"},
     "bedrock": {"x-amzn-RequestId": "00000000-0000-4000-8000-00000000fa4e"},
+    "groq": {"x-request-id": "req_fake"},
 }
 
 
@@ -150,6 +153,9 @@ def error_body(provider: Provider, status: int, message: str) -> dict[str, Any]:
         default_status = "INTERNAL" if status >= 500 else "INVALID_ARGUMENT"
         google_status = _GOOGLE_STATUSES.get(status, default_status)
         return {"error": {"code": status, "message": message, "status": google_status}}
+    if provider == "mistral":  # a flat object, not wrapped in "error"
+        kind = "internal_server_error" if status >= 500 else "invalid_request_error"
+        return {"object": "error", "message": message, "type": kind, "param": None, "code": status}
     default = ("server_error", None) if status >= 500 else ("invalid_request_error", None)
     kind, code = _OPENAI_TYPES.get(status, default)
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}

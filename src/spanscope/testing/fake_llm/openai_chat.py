@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from spanscope.testing.fake_llm.conversation import (
@@ -15,7 +16,7 @@ from spanscope.testing.fake_llm.conversation import (
     split_pieces,
     text_of,
 )
-from spanscope.testing.fake_llm.errors import error_body, response_headers
+from spanscope.testing.fake_llm.errors import Provider, error_body, response_headers
 from spanscope.testing.fake_llm.state import ServerState, prefix_key
 from spanscope.testing.fake_llm.wire import (
     RecordedRequest,
@@ -26,7 +27,15 @@ from spanscope.testing.fake_llm.wire import (
     sse_reply,
 )
 
-__all__ = ["chat_completions", "completions", "openai_cached_tokens", "openai_headers"]
+__all__ = [
+    "OPENAI",
+    "ChatDialect",
+    "chat_completions",
+    "chat_completions_in",
+    "completions",
+    "openai_cached_tokens",
+    "openai_headers",
+]
 
 Event = tuple[str | None, Any]
 
@@ -34,10 +43,6 @@ Event = tuple[str | None, Any]
 _MIN_CACHED_PREFIX = 1024
 
 _FINISH = {"stop": "stop", "stop_sequence": "stop", "length": "length", "tool_calls": "tool_calls"}
-
-
-def openai_headers() -> dict[str, str]:
-    return {**response_headers("openai"), "openai-processing-ms": "1"}
 
 
 def openai_cached_tokens(state: ServerState, model: str, prefix: Sequence[Any], tokens: int) -> int:
@@ -48,12 +53,44 @@ def openai_cached_tokens(state: ServerState, model: str, prefix: Sequence[Any], 
     return read
 
 
-def stream_failure(message: str = "The stream broke (fake error requested)") -> Event:
+@dataclass(frozen=True)
+class ChatDialect:
+    """How an OpenAI-compatible provider's chat completions differ from OpenAI's own."""
+
+    provider: Provider
+    headers: Callable[[], dict[str, str]]
+    whole_tool_calls: bool = False
+    """Each tool call comes in one delta, its arguments whole (Mistral), not in pieces."""
+    always_usage: bool = False
+    """Every stream ends with a usage chunk, asked for or not (Mistral)."""
+    x_groq: bool = False
+    """The last chunk carries `x_groq: {"id", "usage"}` (Groq)."""
+    usage_details: bool = True
+    """Usage has OpenAI's `prompt_tokens_details` / `completion_tokens_details` (not Mistral)."""
+
+
+def openai_headers() -> dict[str, str]:
+    return {**response_headers("openai"), "openai-processing-ms": "1"}
+
+
+OPENAI = ChatDialect("openai", openai_headers)
+
+
+def stream_failure(
+    message: str = "The stream broke (fake error requested)", provider: Provider = "openai"
+) -> Event:
     """The mid-stream error chunk; the OpenAI SDK raises APIError on it."""
-    return None, error_body("openai", 500, message)
+    return None, error_body(provider, 500, message)
 
 
 def chat_completions(request: RecordedRequest, state: ServerState, fail_stream: bool) -> Reply:
+    return chat_completions_in(OPENAI, request, state, fail_stream)
+
+
+def chat_completions_in(
+    dialect: ChatDialect, request: RecordedRequest, state: ServerState, fail_stream: bool
+) -> Reply:
+    """A chat completion (or its stream) as `dialect`'s provider answers it."""
     body = request.json
     require(body, "model", "messages")
     messages = [m for m in body["messages"] if isinstance(m, dict)]
@@ -65,11 +102,14 @@ def chat_completions(request: RecordedRequest, state: ServerState, fail_stream: 
     prefix_tokens = count_tokens(*texts[:-1])
     cached = openai_cached_tokens(state, model, messages[:-1], prefix_tokens)
     usage = _usage(prompt_tokens, result.output_tokens, cached)
+    if not dialect.usage_details:
+        usage = {k: v for k, v in usage.items() if not k.endswith("_details")}
     if body.get("stream"):
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        events = _chat_events(model, result, usage if include_usage else None, fail_stream)
-        return sse_reply(events, openai_headers())
-    return json_reply(_completion(model, result, usage), headers=openai_headers())
+        asked = usage if include_usage or dialect.always_usage else None
+        events = _chat_events(dialect, model, result, asked, usage, fail_stream)
+        return sse_reply(events, dialect.headers())
+    return json_reply(_completion(model, result, usage), headers=dialect.headers())
 
 
 def _chat_turn(body: dict[str, Any], messages: list[dict[str, Any]]) -> Turn:
@@ -83,6 +123,8 @@ def _chat_turn(body: dict[str, Any], messages: list[dict[str, Any]]) -> Turn:
     choice = body.get("tool_choice")
     if isinstance(choice, dict):
         choice = (choice.get("function") or {}).get("name")
+    if choice == "any":  # Mistral's word for "required"
+        choice = "required"
     response_format = body.get("response_format") or {}
     schema = None
     if response_format.get("type") == "json_schema":
@@ -162,7 +204,12 @@ def _completion(model: str, result: Answer, usage: dict[str, Any]) -> dict[str, 
 
 
 def _chat_events(
-    model: str, result: Answer, usage: dict[str, Any] | None, fail: bool
+    dialect: ChatDialect,
+    model: str,
+    result: Answer,
+    usage: dict[str, Any] | None,
+    x_groq_usage: dict[str, Any],
+    fail: bool,
 ) -> Iterator[Event]:
     base: dict[str, Any] = {
         "id": "chatcmpl-fake",
@@ -172,34 +219,41 @@ def _chat_events(
         "system_fingerprint": "fp_fake",
         "service_tier": "default",
     }
-    if usage is not None:  # with include_usage, every chunk carries `usage`, null until the end
-        base["usage"] = None
+    if usage is not None and not dialect.always_usage:
+        base["usage"] = None  # with include_usage, every chunk carries `usage`, null until the end
 
-    def chunk(delta: dict[str, Any], finish: str | None = None) -> Event:
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> Event:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
-        return None, {**base, "choices": [choice]}
+        return None, {**base, "choices": [choice], **extra}
 
     if result.tool_call is not None:
         header = {**_tool_call_json(result)[0], "index": 0}
-        header["function"]["arguments"] = ""
-        yield chunk({"role": "assistant", "content": None, "tool_calls": [header]})
-        deltas: list[dict[str, Any]] = [
-            {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
-            for piece in split_pieces(result.tool_call.arguments)
-        ]
+        if dialect.whole_tool_calls:
+            yield chunk({"role": "assistant", "content": "", "tool_calls": [header]})
+            deltas: list[dict[str, Any]] = []
+        else:
+            header["function"]["arguments"] = ""
+            yield chunk({"role": "assistant", "content": None, "tool_calls": [header]})
+            deltas = [
+                {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
+                for piece in split_pieces(result.tool_call.arguments)
+            ]
     else:
         yield chunk({"role": "assistant", "content": "", "refusal": None})
         deltas = [{"content": piece} for piece in result.pieces]
     for delta in deltas:
         yield chunk(delta)
         if fail:  # the stream breaks after its first piece
-            yield stream_failure()
+            yield stream_failure(provider=dialect.provider)
             return
     if fail:  # an empty answer still breaks
-        yield stream_failure()
+        yield stream_failure(provider=dialect.provider)
         return
-    yield chunk({}, _FINISH[result.finish])
-    if usage is not None:
+    extra = {"x_groq": {"id": "req_fake", "usage": x_groq_usage}} if dialect.x_groq else {}
+    if usage is not None and dialect.always_usage:
+        extra["usage"] = usage  # on the last chunk, with the finish reason
+    yield chunk({}, _FINISH[result.finish], **extra)
+    if usage is not None and not dialect.always_usage:
         yield None, {**base, "choices": [], "usage": usage}
     yield None, "[DONE]"
 

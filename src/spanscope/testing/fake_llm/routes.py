@@ -13,6 +13,8 @@ from spanscope.testing.fake_llm import (
     cohere,
     embeddings,
     gemini,
+    groq,
+    mistral,
     ollama_api,
     openai_chat,
     openai_responses,
@@ -50,6 +52,9 @@ _POST: dict[str, _Route] = {
     "/v2/chat": _Route("cohere", cohere.chat),
     "/v2/embed": _Route("cohere", cohere.embed),
     "/v2/rerank": _Route("cohere", cohere.rerank),
+    f"{mistral.PREFIX}/v1/chat/completions": _Route("mistral", mistral.chat_completions),
+    f"{mistral.PREFIX}/v1/embeddings": _Route("mistral", mistral.embeddings),
+    f"{groq.PREFIX}/v1/chat/completions": _Route("groq", groq.chat_completions),
     "/api/chat": _Route("ollama", ollama_api.chat),
     "/api/generate": _Route("ollama", ollama_api.generate),
     "/api/embed": _Route("ollama", ollama_api.embed),
@@ -71,6 +76,10 @@ def _provider_of(path: str) -> Provider:
         return "cohere"
     if path.startswith("/model/"):
         return "bedrock"
+    if path.startswith(f"{mistral.PREFIX}/"):
+        return "mistral"
+    if path.startswith(f"{groq.PREFIX}/"):
+        return "groq"
     if path.startswith(("/v1beta/", "/v1alpha/")) or gemini.ENDPOINT.fullmatch(path):
         return "gemini"
     return "anthropic" if path.startswith("/v1/messages") else "openai"

@@ -1,5 +1,5 @@
-"""FakeLLMServer: fake OpenAI, Anthropic, Ollama, Gemini, Cohere and Bedrock APIs on one port
-of 127.0.0.1."""
+"""FakeLLMServer: fake OpenAI, Anthropic, Ollama, Gemini, Cohere, Bedrock, Mistral and Groq APIs
+on one port of 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -15,14 +15,16 @@ __all__ = ["FakeLLMServer"]
 
 
 class FakeLLMServer:
-    """Serves the OpenAI, Anthropic, Ollama, Gemini, Cohere and Bedrock HTTP APIs with
-    deterministic answers.
+    """Serves the OpenAI, Anthropic, Ollama, Gemini, Cohere, Bedrock, Mistral and Groq HTTP APIs
+    with deterministic answers.
 
     Point the real SDKs at it: `OpenAI(base_url=server.openai_base_url)`,
     `Anthropic(base_url=server.anthropic_base_url)`, `ollama.Client(host=server.ollama_host)`,
     `genai.Client(api_key=..., http_options={"base_url": server.gemini_base_url})`,
     `cohere.ClientV2(api_key=..., base_url=server.cohere_base_url)`,
-    `boto3.client("bedrock-runtime", endpoint_url=server.bedrock_base_url, ...)`.
+    `boto3.client("bedrock-runtime", endpoint_url=server.bedrock_base_url, ...)`,
+    `Mistral(api_key=..., server_url=server.mistral_base_url)`,
+    `groq.Groq(api_key=..., base_url=server.groq_base_url)`.
     It binds 127.0.0.1 only (port 0: a free port) and serves from a background thread.
 
     `reply` fixes the text of every text answer (a string, or a function of the last user
@@ -124,6 +126,17 @@ class FakeLLMServer:
         return self.url
 
     @property
+    def mistral_base_url(self) -> str:
+        """The `server_url` of `mistralai.Mistral` (the SDK adds `/v1/chat/completions`)."""
+        return f"{self.url}/mistral"
+
+    @property
+    def groq_base_url(self) -> str:
+        """The `base_url` of `groq.Groq`, and the value for `GROQ_BASE_URL` (the SDK adds
+        `/openai/v1/...`)."""
+        return self.url
+
+    @property
     def env(self) -> dict[str, str]:
         """Environment variables that point the SDKs (and litellm) at this server."""
         return {
@@ -137,6 +150,9 @@ class FakeLLMServer:
             "GEMINI_API_KEY": "gemini-fake",
             "CO_API_URL": self.cohere_base_url,
             "CO_API_KEY": "co-fake",
+            "GROQ_BASE_URL": self.groq_base_url,
+            "GROQ_API_KEY": "gsk-fake",
+            "MISTRAL_API_KEY": "mistral-fake",
         }
 
     @property

@@ -1,8 +1,9 @@
-"""Streams: the SDK's own `Stream` / `AsyncStream` is returned, its iterator traced in place.
+"""An SDK's own stream object traced in place: its inner iterator attribute is replaced.
 
-`Stream.__iter__`, `__next__` and the `.stream()` helpers all read `stream._iterator`, so
-replacing it with `spanscope.tracing.streaming.trace_stream` traces every way of consuming
-the stream while `isinstance` checks and helper methods keep working. Gaps of a bare
+Generated SDKs (Stainless: OpenAI, Groq, Anthropic; Speakeasy: Mistral) keep the stream's
+generator in one attribute (`_iterator`, `generator`) that `__iter__`, `__next__` and their
+helpers read, so replacing it with `spanscope.tracing.streaming.trace_stream` traces every way
+of consuming the stream while `isinstance` checks and helper methods keep working. Gaps of a bare
 generator are closed here: `stream.close()` (which only closes the HTTP response: the span
 ends then, not whenever the garbage collector gets to the stream; closing a generator that
 never started runs no cleanup, so that case is ended here too), and a race when the event
@@ -20,16 +21,14 @@ from spanscope.safety import log_internal_error
 from spanscope.tracing.llm import LLMCall
 from spanscope.tracing.streaming import Finish, trace_async_stream, trace_stream
 
-__all__ = ["KIND", "wrap_async_stream", "wrap_stream"]
-
-KIND = "openai autolog"
-"""The kind of spanscope's own errors here (`silent=True` mutes those of `openai ...`)."""
+__all__ = ["wrap_async_stream", "wrap_stream"]
 
 
-def wrap_stream(stream: Any, call: LLMCall, finish: Finish) -> None:
-    """Trace `stream` (an `openai.Stream`) in place; `finish(call, chunks)` records the output."""
-    iterator = _Iterator(trace_stream(stream._iterator, call, finish, KIND), call)
-    stream._iterator = iterator
+def wrap_stream(stream: Any, attribute: str, call: LLMCall, finish: Finish, kind: str) -> None:
+    """Trace `stream` in place (its iterator is `stream.<attribute>`); `finish(call, chunks)`
+    records the output; spanscope's own errors are logged as `kind`."""
+    iterator = _Iterator(trace_stream(getattr(stream, attribute), call, finish, kind), call, kind)
+    setattr(stream, attribute, iterator)
     close = stream.close
 
     @functools.wraps(close)
@@ -42,11 +41,13 @@ def wrap_stream(stream: Any, call: LLMCall, finish: Finish) -> None:
     stream.close = close_traced
 
 
-def wrap_async_stream(stream: Any, call: LLMCall, finish: Finish) -> None:
-    """The async twin of `wrap_stream`, for an `openai.AsyncStream`."""
-    inner = _WithoutClose(stream._iterator)
-    iterator = _AsyncIterator(trace_async_stream(inner, call, finish, KIND), call)
-    stream._iterator = iterator
+def wrap_async_stream(
+    stream: Any, attribute: str, call: LLMCall, finish: Finish, kind: str
+) -> None:
+    """The async twin of `wrap_stream`."""
+    inner = _WithoutClose(getattr(stream, attribute))
+    iterator = _AsyncIterator(trace_async_stream(inner, call, finish, kind), call, kind)
+    setattr(stream, attribute, iterator)
     close = stream.close
 
     @functools.wraps(close)
@@ -59,22 +60,23 @@ def wrap_async_stream(stream: Any, call: LLMCall, finish: Finish) -> None:
     stream.close = close_traced  # `__aexit__` calls `self.close()` too
 
 
-def _end_unstarted(call: LLMCall) -> None:
+def _end_unstarted(call: LLMCall, kind: str) -> None:
     try:
         if not call.span.is_ended:
             call.end()
     except Exception as exc:
-        log_internal_error(KIND, exc)
+        log_internal_error(kind, exc)
 
 
 class _Iterator:
     """The traced generator, ending the span also when it was never started."""
 
-    __slots__ = ("_call", "_gen", "_started")
+    __slots__ = ("_call", "_gen", "_kind", "_started")
 
-    def __init__(self, gen: Iterator[Any], call: LLMCall) -> None:
+    def __init__(self, gen: Iterator[Any], call: LLMCall, kind: str) -> None:
         self._gen = gen
         self._call = call
+        self._kind = kind
         self._started = False
 
     def __iter__(self) -> _Iterator:
@@ -90,7 +92,7 @@ class _Iterator:
             self._started = True  # no later iteration can start it any more
             if callable(close):
                 close()
-            _end_unstarted(self._call)
+            _end_unstarted(self._call, self._kind)
         elif callable(close):
             # ValueError: another thread is reading a chunk; the span ends with the stream.
             with contextlib.suppress(ValueError):
@@ -100,11 +102,12 @@ class _Iterator:
 class _AsyncIterator:
     """The async twin of `_Iterator`."""
 
-    __slots__ = ("_call", "_gen", "_started")
+    __slots__ = ("_call", "_gen", "_kind", "_started")
 
-    def __init__(self, gen: AsyncIterator[Any], call: LLMCall) -> None:
+    def __init__(self, gen: AsyncIterator[Any], call: LLMCall, kind: str) -> None:
         self._gen = gen
         self._call = call
+        self._kind = kind
         self._started = False
 
     def __aiter__(self) -> _AsyncIterator:
@@ -120,7 +123,7 @@ class _AsyncIterator:
             self._started = True
             if callable(aclose):
                 await aclose()
-            _end_unstarted(self._call)
+            _end_unstarted(self._call, self._kind)
         elif callable(aclose):
             # RuntimeError: closed while another task awaits its next chunk.
             with contextlib.suppress(RuntimeError):
