@@ -9,6 +9,7 @@ const PACKAGES = {
   "@spanscope/openai": ["tracedOpenAI"],
   "@spanscope/anthropic": ["tracedAnthropic"],
   "@spanscope/vercel-ai": ["spanscopeTelemetry"],
+  "@spanscope/google-genai": ["tracedGoogleGenAI"],
 };
 
 function exportsOf(script: string, type: "module" | "commonjs"): Record<string, string[]> {

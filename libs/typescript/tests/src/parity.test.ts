@@ -2,7 +2,8 @@
  * Shape parity with the Python SDK: the calls of the golden file, made with the real `openai`
  * and `@anthropic-ai/sdk` clients through tracedOpenAI / tracedAnthropic against the Python
  * fake LLM server, exported over OTLP to a real `spanscope server`, read back over REST and
- * normalised, equal the trees Python autolog stores (tests/test_shape_parity.py). The Vercel AI
+ * normalised, equal the trees Python autolog stores (tests/test_shape_parity.py); so does a
+ * Gemini call made with `@google/genai` through tracedGoogleGenAI. The Vercel AI
  * SDK has no Python twin: its model-call span, traced by spanscopeTelemetry(), is checked to be
  * stored in the shape of the golden OpenAI chat span (type, status, GenAI attributes, events).
  */
@@ -10,11 +11,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createOpenAI } from "@ai-sdk/openai";
 import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
 import { generateText, jsonSchema, tool, type JSONSchema7, type ModelMessage } from "ai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { flushTraces, getLastActiveTraceId, getStats, init } from "@spanscope/tracing";
 import { tracedAnthropic } from "@spanscope/anthropic";
+import { tracedGoogleGenAI } from "@spanscope/google-genai";
 import { tracedOpenAI } from "@spanscope/openai";
 import { spanscopeTelemetry } from "@spanscope/vercel-ai";
 import { REPO_ROOT, getTrace, startFakeLLM, startServer, type Running } from "@spanscope/test-support";
@@ -61,6 +64,14 @@ test("a streamed Anthropic message is stored as Python stores it", async () => {
   expect(kinds[0]).toBe("message_start");
   expect(await stored()).toEqual(expected);
   expect(getStats().droppedSpans).toBe(0);
+});
+
+test("a Gemini function call through @google/genai is stored as Python stores it", async () => {
+  const { request, expected } = golden.calls.google_genai_function_call!;
+  const client = tracedGoogleGenAI(new GoogleGenAI({ apiKey: "fake-key", httpOptions: { baseUrl: fake.geminiBaseUrl } }));
+  const response = await client.models.generateContent(request as never);
+  expect(response.functionCalls?.[0]).toMatchObject({ name: "get_weather" });
+  expect(await stored()).toEqual(expected);
 });
 
 test("the Vercel AI SDK's model call with a tool call is stored in the shape of Python's OpenAI chat span", async () => {
