@@ -10,6 +10,7 @@ const PACKAGES = {
   "@spanscope/anthropic": ["tracedAnthropic"],
   "@spanscope/vercel-ai": ["spanscopeTelemetry"],
   "@spanscope/google-genai": ["tracedGoogleGenAI"],
+  "@spanscope/langchain": ["SpanscopeCallbackHandler"],
 };
 
 function exportsOf(script: string, type: "module" | "commonjs"): Record<string, string[]> {
