@@ -20,6 +20,7 @@ import pytest
 import spanscope
 import spanscope.anthropic
 import spanscope.google_genai
+import spanscope.langchain
 import spanscope.openai
 from spanscope.testing.fake_llm import FakeLLMServer
 from spanscope.testing.fake_llm.fixtures import fake_llm
@@ -124,10 +125,31 @@ def _google_genai_call(server: FakeLLMServer, request: dict[str, Any]) -> None:
     )
 
 
+def _langchain_call(server: FakeLLMServer, request: dict[str, Any]) -> None:
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
+
+    # The LangChain tree alone: the TypeScript handler does not nest the openai client's span.
+    spanscope.openai.autolog(disable=True)
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", request["system"]), ("human", "{question}")]
+    )
+    model = ChatOpenAI(
+        model=request["model"],
+        base_url=server.openai_base_url,
+        api_key=SecretStr("sk-fake"),
+        max_retries=0,
+    )
+    (prompt | model | StrOutputParser()).invoke({"question": request["question"]})
+
+
 CALLS: dict[str, Callable[[FakeLLMServer, dict[str, Any]], None]] = {
     "openai_chat_tool_call": _openai_call,
     "anthropic_streamed_message": _anthropic_call,
     "google_genai_function_call": _google_genai_call,
+    "langchain_prompt_model_parser": _langchain_call,  # last: it turns openai autolog off
 }
 
 
@@ -136,6 +158,7 @@ def test_python_traces_match_the_golden_file(fake_llm: FakeLLMServer) -> None:
     spanscope.openai.autolog()
     spanscope.anthropic.autolog()
     spanscope.google_genai.autolog()
+    spanscope.langchain.autolog()
     stored: dict[str, Any] = {}
     for name, make_call in CALLS.items():
         make_call(fake_llm, golden["calls"][name]["request"])

@@ -17,6 +17,8 @@ export const HIDDEN_TAG = "langsmith:hidden";
 // LangChain adds these to every run; they say nothing the span tree does not.
 const INTERNAL_TAGS = ["seq:step:", "graph:step:", "map:key:", "langsmith:"];
 const INTERNAL_METADATA = ["ls_", "lc_", "langgraph_", "checkpoint_"];
+// LangChain.js adds its packages' versions to every model run's metadata.
+const INTERNAL_METADATA_KEYS = new Set(["versions"]);
 
 function messageType(value: Obj): string | undefined {
   const getType = value._getType ?? value.getType;
@@ -91,7 +93,7 @@ export function contextAttributes(tags: string[] | undefined, metadata: Obj | un
   const attributes: Obj = {};
   const own = (tags ?? []).filter((t) => !INTERNAL_TAGS.some((p) => t.startsWith(p)));
   if (own.length) attributes[TAGS] = own;
-  const ownMetadata = Object.fromEntries(Object.entries(metadata ?? {}).filter(([k]) => !INTERNAL_METADATA.some((p) => k.startsWith(p))));
+  const ownMetadata = Object.fromEntries(Object.entries(metadata ?? {}).filter(([k]) => !INTERNAL_METADATA_KEYS.has(k) && !INTERNAL_METADATA.some((p) => k.startsWith(p))));
   if (Object.keys(ownMetadata).length) attributes[METADATA] = ownMetadata;
   return attributes;
 }
