@@ -1,4 +1,4 @@
-"""Shape parity with the TypeScript SDK: the same two LLM calls, traced by Python autolog and
+"""Shape parity with the TypeScript SDK: the same LLM calls, traced by Python autolog and
 by the TypeScript wrappers, are stored as equal span trees once normalised.
 
 The calls, the normalisation rules and the expected trees live in one golden file,
@@ -19,12 +19,15 @@ import pytest
 
 import spanscope
 import spanscope.anthropic
+import spanscope.google_genai
+import spanscope.langchain
 import spanscope.openai
 from spanscope.testing.fake_llm import FakeLLMServer
 from spanscope.testing.fake_llm.fixtures import fake_llm
 
 openai = pytest.importorskip("openai")
 anthropic = pytest.importorskip("anthropic")
+genai = pytest.importorskip("google.genai")
 
 __all__ = ["fake_llm"]
 
@@ -110,9 +113,43 @@ def _anthropic_call(server: FakeLLMServer, request: dict[str, Any]) -> None:
             pass
 
 
+def _google_genai_call(server: FakeLLMServer, request: dict[str, Any]) -> None:
+    # The SDK's typed parameters (the JS client's request is the same JSON, camelCased):
+    # stored inputs are their snake_case dump, as the TypeScript wrapper records its own.
+    types = genai.types
+    client = genai.Client(api_key="fake-key", http_options={"base_url": server.gemini_base_url})
+    client.models.generate_content(
+        model=request["model"],
+        contents=[types.Content.model_validate(c) for c in request["contents"]],
+        config=types.GenerateContentConfig.model_validate(request["config"]),
+    )
+
+
+def _langchain_call(server: FakeLLMServer, request: dict[str, Any]) -> None:
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
+
+    # The LangChain tree alone: the TypeScript handler does not nest the openai client's span.
+    spanscope.openai.autolog(disable=True)
+    prompt = ChatPromptTemplate.from_messages(
+        [("system", request["system"]), ("human", "{question}")]
+    )
+    model = ChatOpenAI(
+        model=request["model"],
+        base_url=server.openai_base_url,
+        api_key=SecretStr("sk-fake"),
+        max_retries=0,
+    )
+    (prompt | model | StrOutputParser()).invoke({"question": request["question"]})
+
+
 CALLS: dict[str, Callable[[FakeLLMServer, dict[str, Any]], None]] = {
     "openai_chat_tool_call": _openai_call,
     "anthropic_streamed_message": _anthropic_call,
+    "google_genai_function_call": _google_genai_call,
+    "langchain_prompt_model_parser": _langchain_call,  # last: it turns openai autolog off
 }
 
 
@@ -120,6 +157,8 @@ def test_python_traces_match_the_golden_file(fake_llm: FakeLLMServer) -> None:
     golden = json.loads(GOLDEN.read_text())
     spanscope.openai.autolog()
     spanscope.anthropic.autolog()
+    spanscope.google_genai.autolog()
+    spanscope.langchain.autolog()
     stored: dict[str, Any] = {}
     for name, make_call in CALLS.items():
         make_call(fake_llm, golden["calls"][name]["request"])

@@ -50,8 +50,8 @@ function stopper(child: ChildProcess, cleanup?: () => void): () => Promise<void>
   };
 }
 
-/** The fake OpenAI / Anthropic server; `url` is `http://127.0.0.1:PORT`. */
-export async function startFakeLLM(): Promise<Running & { openaiBaseUrl: string; anthropicBaseUrl: string }> {
+/** The fake OpenAI / Anthropic / Gemini server; `url` is `http://127.0.0.1:PORT`. */
+export async function startFakeLLM(): Promise<Running & { openaiBaseUrl: string; anthropicBaseUrl: string; geminiBaseUrl: string }> {
   const child = spawn(PYTHON, ["-m", "spanscope.testing.fake_llm", "--port", "0"], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
@@ -64,7 +64,7 @@ export async function startFakeLLM(): Promise<Running & { openaiBaseUrl: string;
     child.once("exit", (code) => reject(new Error(`fake LLM server exited (${code}): ${stderr}`)));
     child.once("error", reject);
   });
-  return { url, process: child, openaiBaseUrl: `${url}/v1`, anthropicBaseUrl: url, stop: stopper(child) };
+  return { url, process: child, openaiBaseUrl: `${url}/v1`, anthropicBaseUrl: url, geminiBaseUrl: url, stop: stopper(child) };
 }
 
 /** `spanscope server` with a fresh SQLite store; `token` makes it require a bearer token. */

@@ -9,6 +9,8 @@ const PACKAGES = {
   "@spanscope/openai": ["tracedOpenAI"],
   "@spanscope/anthropic": ["tracedAnthropic"],
   "@spanscope/vercel-ai": ["spanscopeTelemetry"],
+  "@spanscope/google-genai": ["tracedGoogleGenAI"],
+  "@spanscope/langchain": ["SpanscopeCallbackHandler"],
 };
 
 function exportsOf(script: string, type: "module" | "commonjs"): Record<string, string[]> {

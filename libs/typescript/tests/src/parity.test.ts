@@ -2,7 +2,10 @@
  * Shape parity with the Python SDK: the calls of the golden file, made with the real `openai`
  * and `@anthropic-ai/sdk` clients through tracedOpenAI / tracedAnthropic against the Python
  * fake LLM server, exported over OTLP to a real `spanscope server`, read back over REST and
- * normalised, equal the trees Python autolog stores (tests/test_shape_parity.py). The Vercel AI
+ * normalised, equal the trees Python autolog stores (tests/test_shape_parity.py); so does a
+ * Gemini call made with `@google/genai` through tracedGoogleGenAI. A LangChain.js chain (prompt |
+ * ChatOpenAI | parser) traced by SpanscopeCallbackHandler is stored as the Python LangChain
+ * integration stores the same chain, but for what LangChain.js itself reports differently. The Vercel AI
  * SDK has no Python twin: its model-call span, traced by spanscopeTelemetry(), is checked to be
  * stored in the shape of the golden OpenAI chat span (type, status, GenAI attributes, events).
  */
@@ -10,11 +13,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createOpenAI } from "@ai-sdk/openai";
 import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
+import { StringOutputParser } from "@langchain/core/output_parsers";
+import { ChatPromptTemplate } from "@langchain/core/prompts";
+import { ChatOpenAI } from "@langchain/openai";
 import { generateText, jsonSchema, tool, type JSONSchema7, type ModelMessage } from "ai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { flushTraces, getLastActiveTraceId, getStats, init } from "@spanscope/tracing";
 import { tracedAnthropic } from "@spanscope/anthropic";
+import { tracedGoogleGenAI } from "@spanscope/google-genai";
+import { SpanscopeCallbackHandler } from "@spanscope/langchain";
 import { tracedOpenAI } from "@spanscope/openai";
 import { spanscopeTelemetry } from "@spanscope/vercel-ai";
 import { REPO_ROOT, getTrace, startFakeLLM, startServer, type Running } from "@spanscope/test-support";
@@ -61,6 +70,39 @@ test("a streamed Anthropic message is stored as Python stores it", async () => {
   expect(kinds[0]).toBe("message_start");
   expect(await stored()).toEqual(expected);
   expect(getStats().droppedSpans).toBe(0);
+});
+
+test("a Gemini function call through @google/genai is stored as Python stores it", async () => {
+  const { request, expected } = golden.calls.google_genai_function_call!;
+  const client = tracedGoogleGenAI(new GoogleGenAI({ apiKey: "fake-key", httpOptions: { baseUrl: fake.geminiBaseUrl } }));
+  const response = await client.models.generateContent(request as never);
+  expect(response.functionCalls?.[0]).toMatchObject({ name: "get_weather" });
+  expect(await stored()).toEqual(expected);
+});
+
+test("a LangChain.js prompt | chat model | parser chain is stored as Python's LangChain integration stores it", async () => {
+  const { request, expected } = golden.calls.langchain_prompt_model_parser!;
+  const { model, system, question } = request as { model: string; system: string; question: string };
+  const prompt = ChatPromptTemplate.fromMessages([
+    ["system", system],
+    ["human", "{question}"],
+  ]);
+  const chat = new ChatOpenAI({ model, apiKey: "sk-fake", maxRetries: 0, configuration: { baseURL: fake.openaiBaseUrl } });
+  const answer = await prompt.pipe(chat).pipe(new StringOutputParser()).invoke({ question }, { callbacks: [new SpanscopeCallbackHandler()] });
+  type Span = { parent?: number; name: string; span_type: string; status: unknown; inputs?: unknown; outputs?: unknown; attributes: Record<string, unknown>; events: unknown };
+  const goldenTrace = expected as { info: unknown; spans: Span[] };
+  const trace = (await stored()) as { info: unknown; spans: Span[] };
+  // LangChain.js reports a chain's plain value as {output: value} (Python: the value); each
+  // library names its own invocation parameters. Everything else is compared as stored.
+  const comparable = ({ spans }: { spans: Span[] }, unwrap: boolean) =>
+    spans.map(({ attributes, outputs, ...span }) => {
+      const { ["langchain.invocation_params"]: _params, ...rest } = attributes;
+      const plain = unwrap && outputs !== null && typeof outputs === "object" && Object.keys(outputs).join() === "output";
+      return { ...span, attributes: rest, outputs: plain ? (outputs as { output: unknown }).output : outputs };
+    });
+  expect(answer).toContain("Paris");
+  expect(comparable(trace, true)).toEqual(comparable(goldenTrace, false));
+  expect(trace.spans[2]?.attributes["langchain.invocation_params"]).toMatchObject({ model });
 });
 
 test("the Vercel AI SDK's model call with a tool call is stored in the shape of Python's OpenAI chat span", async () => {
