@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,16 +32,34 @@ os.environ.update(
 )
 
 
+_MADE: list[Any] = []
+
+
 def make_client(server: FakeLLMServer, service: str = "bedrock-runtime") -> Any:
     from botocore.config import Config
 
     # One attempt: botocore would retry throttling and server errors.
-    return boto3.client(
+    client = boto3.client(
         service,
         endpoint_url=server.bedrock_base_url,
         region_name="us-east-1",
         config=Config(retries={"total_max_attempts": 1}),
     )
+    _MADE.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    """Each test's clients closed after it: a pooled connection collected later, in another
+    test, would warn there (an unclosed socket)."""
+    yield
+    while _MADE:
+        _MADE.pop().close()
+    # And what is still unreferenced collected here, not in a later test of another module.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 @pytest.fixture
