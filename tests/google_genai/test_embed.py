@@ -18,13 +18,17 @@ EMBEDDING_MODEL = "gemini-embedding-001"
 TEXTS = ["The weather in Paris", "is sunny"]
 
 
+# google-genai reads the Gemini API's embedding usage from 3.0; older releases drop it.
+REPORTS_USAGE = "usage_metadata" in types.EmbedContentResponse.model_fields
+
+
 def embedding_attributes(tokens: int | None) -> dict[str, Any]:
     attributes: dict[str, Any] = {
         K.GEN_AI_PROVIDER: "gcp.gemini",
         K.GEN_AI_OPERATION: "embeddings",
         K.GEN_AI_REQUEST_MODEL: EMBEDDING_MODEL,
     }
-    if tokens is not None:
+    if tokens is not None and REPORTS_USAGE:
         attributes[K.GEN_AI_INPUT_TOKENS] = tokens
     return attributes
 

@@ -10,7 +10,7 @@ INTEGRATION = Integration(
     name="google_genai",
     library="google.genai",
     distribution="google-genai",
-    min_version="3.6",
+    min_version="2.30",
     kind="patch",
     records=(
         "generate_content (and streams, chats), embed_content: the chat with function calls"
