@@ -14,7 +14,8 @@ import spanscope.anthropic
 from spanscope.anthropic import _messages
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture, span_tree, strict_mode
-from tests.anthropic.expect import ANSWER, MODEL, TEXT_EVENTS, USER, tree
+from tests.anthropic.expect import MODEL, TEXT_EVENTS, USER
+from tests.genai_expect import ANSWER, tree
 
 anthropic = pytest.importorskip("anthropic")
 

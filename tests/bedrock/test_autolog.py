@@ -17,16 +17,8 @@ from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture, span_tree, strict_mode
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.bedrock.conftest import make_client
-from tests.bedrock.expect import (
-    ANSWER,
-    CONVERSE,
-    CONVERSE_STREAM,
-    INVOKE,
-    MESSAGES,
-    MODEL,
-    QUESTION,
-    tree,
-)
+from tests.bedrock.expect import CONVERSE, CONVERSE_STREAM, INVOKE, MESSAGES, MODEL
+from tests.genai_expect import ANSWER, QUESTION, tree
 
 botocore = pytest.importorskip("botocore")
 

@@ -17,18 +17,8 @@ from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture, span_tree, strict_mode
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.cohere.conftest import make_async_client, make_client
-from tests.cohere.expect import (
-    ACHAT,
-    ANSWER,
-    ASTREAM,
-    CHAT,
-    EMBED,
-    MESSAGES,
-    MODEL,
-    RERANK,
-    STREAM,
-    tree,
-)
+from tests.cohere.expect import ACHAT, ASTREAM, CHAT, EMBED, MESSAGES, MODEL, RERANK, STREAM
+from tests.genai_expect import ANSWER, tree
 
 cohere = pytest.importorskip("cohere")
 

@@ -15,17 +15,9 @@ from spanscope.constants import SpanAttributeKey as K
 from spanscope.google_genai import _messages
 from spanscope.testing import TraceCapture, span_tree, strict_mode
 from spanscope.testing.fake_llm import FakeLLMServer
+from tests.genai_expect import ANSWER, QUESTION, tree
 from tests.google_genai.conftest import make_client
-from tests.google_genai.expect import (
-    ANSWER,
-    ANSWER_CHUNKS,
-    EMBED,
-    GENERATE,
-    MODEL,
-    QUESTION,
-    STREAM,
-    tree,
-)
+from tests.google_genai.expect import ANSWER_CHUNKS, EMBED, GENERATE, MODEL, STREAM
 
 genai = pytest.importorskip("google.genai")
 

@@ -12,8 +12,9 @@ import spanscope.mistral
 from spanscope.testing import TraceCapture, strict_mode
 from spanscope.testing.fake_llm import FakeLLMServer
 from spanscope.tracing import chat_completions
+from tests.genai_expect import ANSWER, tree
 from tests.mistral.conftest import make_client
-from tests.mistral.expect import ANSWER, COMPLETE, MODEL, USER, tree
+from tests.mistral.expect import COMPLETE, MODEL, USER
 
 pytest.importorskip("mistralai.client")
 
