@@ -21,7 +21,7 @@ from spanscope.testing.fake_llm import FakeLLMServer
 MODEL = "gpt-4o-mini"
 
 
-@tool  # type: ignore[untyped-decorator]  # smolagents ships no type hints
+@tool
 def get_weather(city: str) -> str:
     """Current weather in a city.
 
