@@ -241,6 +241,7 @@ INTEGRATION_LIBRARIES = [
     "mcp",
     "agents",
     "semantic_kernel",
+    "smolagents",
     "numpy",
     "pydantic",
     "pandas",

@@ -31,6 +31,7 @@ from spanscope import (
     openai_agents,
     pydantic_ai,
     semantic_kernel,
+    smolagents,
     strands,
 )
 from spanscope.patching.integration import Integration
@@ -54,6 +55,7 @@ __all__ = [
     "openai_agents",
     "pydantic_ai",
     "semantic_kernel",
+    "smolagents",
     "strands",
 ]
 
@@ -77,6 +79,7 @@ MODULES: tuple[ModuleType, ...] = (
     openai_agents,
     autogen,
     semantic_kernel,
+    smolagents,
 )
 
 
