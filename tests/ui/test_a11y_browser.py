@@ -21,6 +21,7 @@ from tests.live_server import server_thread
 from tests.ui.a11y import assert_no_serious_violations
 from tests.ui.a11y import scan_page as open_scan_page
 from tests.ui.conftest import _skip_reason
+from tests.ui.page_wait import wait_until
 from tests.ui.seed import Seeded, seed
 from tests.ui.test_evaluation_browser import EvalSeed, seed_evaluation
 
@@ -56,7 +57,8 @@ def scan_page(browser: Any, console: Any) -> Iterator[Any]:
 
 
 def wait_rows(page: Any, count: int) -> None:
-    page.wait_for_function(
+    wait_until(
+        page,
         "n => document.querySelectorAll('[data-testid=traces-table] tbody tr').length === n",
         arg=count,
     )
@@ -361,10 +363,10 @@ def test_dark_mode_follows_the_browser_and_the_toggle_sticks(
     expect(toggle).to_have_attribute("aria-pressed", "true")
     # Without a choice, the theme follows the browser's preference as it changes.
     page.emulate_media(color_scheme="light")
-    page.wait_for_function("() => document.documentElement.dataset.theme === 'light'")
+    wait_until(page, "() => document.documentElement.dataset.theme === 'light'")
     assert background() == "rgb(247, 248, 250)"
     page.emulate_media(color_scheme="dark")
-    page.wait_for_function("() => document.documentElement.dataset.theme === 'dark'")
+    wait_until(page, "() => document.documentElement.dataset.theme === 'dark'")
 
     toggle.click()  # a choice: light, kept over the browser's dark preference
     assert theme() == "light"
@@ -389,7 +391,7 @@ def test_unknown_trace_is_a_page_with_a_way_back(
     page.goto(f"{url}/experiments/{experiment}/traces")
     wait_rows(page, 4)
     # The experiment is remembered once its own request answers (it may come after the rows).
-    page.wait_for_function("localStorage.getItem('spanscope.recentExperiment') !== null")
+    wait_until(page, "localStorage.getItem('spanscope.recentExperiment') !== null")
     page.goto(f"{url}/traces/{'f' * 32}")
     missing = page.get_by_test_id("not-found")
     expect(missing.get_by_role("heading")).to_have_text("This trace was not found")

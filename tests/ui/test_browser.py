@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from spanscope.server.settings import ServerSettings
 from tests.live_server import server_thread
 from tests.ui.conftest import ConsoleWatch
+from tests.ui.page_wait import wait_until
 from tests.ui.seed import BIG_TRACE_SPANS, DOCUMENT_TEXT, LONG_NOTE, STACK_MARKER, XSS, Seeded
 
 Server = tuple[str, Seeded]
@@ -34,7 +35,8 @@ def table_rows(page: Any) -> Any:
 
 def wait_rows(page: Any, count: int) -> None:
     """Wait until the traces table shows `count` rows (it loads after the page)."""
-    page.wait_for_function(
+    wait_until(
+        page,
         "n => document.querySelectorAll('[data-testid=traces-table] tbody tr').length === n",
         arg=count,
     )

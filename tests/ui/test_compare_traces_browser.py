@@ -21,6 +21,7 @@ from spanscope.store.rest import RestTraceStore
 from spanscope.testing import capture_traces
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.ui.a11y import assert_no_serious_violations
+from tests.ui.page_wait import wait_until
 from tests.ui.seed import Seeded
 from tests.ui.test_browser import wait_rows
 
@@ -114,8 +115,8 @@ def page(browser: Any, console: Any) -> Iterator[Any]:
 
 def _wait_param(page: Any, name: str, value: str) -> None:
     """Wait until the address's query holds name=value (however it is encoded)."""
-    page.wait_for_function(
-        "([n, v]) => new URLSearchParams(location.search).get(n) === v", arg=[name, value]
+    wait_until(
+        page, "([n, v]) => new URLSearchParams(location.search).get(n) === v", arg=[name, value]
     )
 
 

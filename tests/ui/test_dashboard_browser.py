@@ -18,6 +18,7 @@ from spanscope.entities import Span, Trace, TraceData, TraceInfo, TraceState
 from spanscope.store.rest import RestTraceStore
 from tests.ui.a11y import assert_no_serious_violations
 from tests.ui.a11y import scan_page as open_scan_page
+from tests.ui.page_wait import wait_until
 from tests.ui.seed import Seeded
 from tests.ui.test_browser import table_rows, wait_rows
 
@@ -116,9 +117,10 @@ def test_dashboard_charts_group_by_and_click_through(
     assert _series(page, "latency") == ["p50", "p95"]
 
     page.get_by_label("Group by").select_option("model")
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => document.querySelector('[data-testid=chart-traces] .metrics-canvas')"
-        ".dataset.series.includes('claude')"
+        ".dataset.series.includes('claude')",
     )
     assert _series(page, "traces") == list(_MODELS)  # 40 and 20 traces: the larger first
     assert _series(page, "tokens") == [
@@ -130,9 +132,10 @@ def test_dashboard_charts_group_by_and_click_through(
     screenshot("dashboard")
 
     page.get_by_label("Group by").select_option("")
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => document.querySelector('[data-testid=chart-traces] .metrics-canvas')"
-        ".dataset.series === '[\"Traces\"]'"
+        ".dataset.series === '[\"Traces\"]'",
     )
     canvas = page.get_by_test_id("chart-traces").locator(".metrics-canvas")
     buckets: list[int] = json.loads(canvas.get_attribute("data-buckets") or "[]")

@@ -23,6 +23,7 @@ from tests.live_server import server_thread
 from tests.ui.a11y import assert_no_serious_violations
 from tests.ui.a11y import scan_page as open_scan_page
 from tests.ui.conftest import _skip_reason
+from tests.ui.page_wait import wait_until
 from tests.ui.test_browser import table_rows, wait_rows
 
 # Polls come every 1.5 s (a trace) and 2 s (the table): a few of them, on a busy machine.
@@ -177,11 +178,11 @@ def test_live_table_shows_a_running_trace_arrive_and_end(url: str, page: Any) ->
     # Seen: the count starts again, and the page goes to its top.
     page.set_viewport_size({"width": 1280, "height": 300})
     page.evaluate("window.scrollTo(0, 100)")
-    page.wait_for_function("window.scrollY > 0")
+    wait_until(page, "window.scrollY > 0")
     notice.get_by_role("button", name="1 new trace").click()
     expect(notice).to_have_text("")
     expect(fresh).to_have_count(0)
-    page.wait_for_function("window.scrollY === 0")
+    wait_until(page, "window.scrollY === 0")
     page.set_viewport_size({"width": 1280, "height": 800})
 
     # The running row changes in place when the trace ends.

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from spanscope.constants import TraceMetadataKey
 from spanscope.entities import Trace
 from spanscope.store.rest import RestTraceStore
+from tests.ui.page_wait import wait_until
 from tests.ui.seed import Seeded
 from tests.ui.test_browser import table_rows, wait_rows
 
@@ -496,16 +497,18 @@ def test_session_and_user_columns_sort_on_the_server(
     session.get_by_role("button").click()  # descending first
     expect(session).to_have_attribute("aria-sort", "descending")
     expect(time_head).to_have_attribute("aria-sort", "none")
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => document.querySelector('[data-testid=traces-table] tbody td.col-name')"
-        "?.innerText.trim() === 'repr-call'"
+        "?.innerText.trim() === 'repr-call'",
     )
     assert _names(page) == ["repr-call", "chat-call", "bare"]
     session.get_by_role("button").click()
     expect(session).to_have_attribute("aria-sort", "ascending")
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => document.querySelector('[data-testid=traces-table] tbody td.col-name')"
-        "?.innerText.trim() === 'bare'"
+        "?.innerText.trim() === 'bare'",
     )
     assert _names(page) == ["bare", "chat-call", "repr-call"]
     assert "sort=session_id" in page.url

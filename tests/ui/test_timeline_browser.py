@@ -21,6 +21,7 @@ from tests.live_server import server_thread
 from tests.ui.a11y import assert_no_serious_violations
 from tests.ui.a11y import scan_page as open_scan_page
 from tests.ui.conftest import _skip_reason
+from tests.ui.page_wait import wait_until
 from tests.ui.seed import big_trace
 
 START_NS = 1_700_000_000_000_000_000
@@ -121,7 +122,8 @@ def window_of(page: Any) -> tuple[float, float]:
 
 
 def wait_window_change(page: Any, before: tuple[float, float]) -> tuple[float, float]:
-    page.wait_for_function(
+    wait_until(
+        page,
         """([start, end]) => {
             const axis = document.querySelector('[data-testid=timeline-axis]');
             return Number(axis.dataset.viewStartNs) !== start
