@@ -18,6 +18,7 @@ from spanscope import (
     bedrock,
     cohere,
     dspy,
+    google_adk,
     google_genai,
     groq,
     haystack,
@@ -41,6 +42,7 @@ __all__ = [
     "bedrock",
     "cohere",
     "dspy",
+    "google_adk",
     "google_genai",
     "groq",
     "haystack",
@@ -77,6 +79,7 @@ MODULES: tuple[ModuleType, ...] = (
     openai_agents,
     autogen,
     semantic_kernel,
+    google_adk,
 )
 
 
