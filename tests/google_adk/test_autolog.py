@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from google.adk.models import LlmResponse
 from google.adk.plugins import BasePlugin
 from google.adk.runners import Runner
+from google.genai import types
 
 import spanscope
 import spanscope.google_adk
@@ -117,6 +119,32 @@ async def test_the_applications_own_plugins_run_inside_the_spans(
 
     assert final_text(events) == TOOL_ANSWER
     assert watcher.seen == ["weather_agent", "Gemini", "get_weather", "Gemini"]
+
+
+class Cache(BasePlugin):
+    """An application's plugin answering every model call itself."""
+
+    def __init__(self) -> None:
+        super().__init__(name="cache")
+
+    async def before_model_callback(self, **kwargs: Any) -> LlmResponse:
+        return LlmResponse(content=types.ModelContent(parts=[types.Part(text="cached")]))
+
+
+def test_a_model_call_a_plugin_answers_itself_is_a_model_span_without_a_reply(
+    fake_llm: FakeLLMServer, spanscope_traces: TraceCapture
+) -> None:
+    runner = Setup(fake_llm).runner()
+    runner.plugin_manager.register_plugin(Cache())
+    sent = len(fake_llm.requests)
+
+    assert final_text(list(run(runner))) == "cached"
+    assert len(fake_llm.requests) == sent  # no request made
+    trace = spanscope_traces.single()
+    assert outline(trace) == ANSWER_OUTLINE
+    (model,) = trace.search_spans(span_type="CHAT_MODEL")
+    assert model.outputs is None and model.get_attribute(K.GEN_AI_INPUT_TOKENS) is None
+    assert trace.data.spans[0].outputs == "cached"
 
 
 @pytest.mark.internal_errors
