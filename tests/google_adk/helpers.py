@@ -14,8 +14,6 @@ from google.genai import types
 
 import spanscope
 from spanscope.constants import SpanAttributeKey as K
-from spanscope.entities.trace import Trace
-from spanscope.testing import span_tree
 from spanscope.testing.conformance.fixtures.google_adk import app_runner, gemini
 from spanscope.testing.fake_llm import FakeLLMServer
 
@@ -108,32 +106,6 @@ def final_text(events: list[Event]) -> str | None:
     """The text of the last final response among `events`."""
     finals = [event_text(e) for e in events if e.is_final_response() and event_text(e)]
     return finals[-1] if finals else None
-
-
-def tree(trace: Trace, keys: list[str] | None = None) -> list[dict[str, Any]]:
-    """The span tree with the attributes of `keys` each span has (all spans are asked)."""
-
-    def prune(node: dict[str, Any]) -> dict[str, Any]:
-        if "attributes" in node:
-            node["attributes"] = {k: v for k, v in node["attributes"].items() if v is not None}
-        node["children"] = [prune(child) for child in node["children"]]
-        return node
-
-    return [prune(node) for node in span_tree(trace, attributes=keys or [], events=True)]
-
-
-def outline(trace: Trace) -> list[tuple[int, str, str, str]]:
-    """(depth, name, span type, status) of each span, depth first."""
-    rows: list[tuple[int, str, str, str]] = []
-
-    def walk(node: dict[str, Any], depth: int) -> None:
-        rows.append((depth, node["name"], node["span_type"], node["status"]))
-        for child in node["children"]:
-            walk(child, depth + 1)
-
-    for root in tree(trace):
-        walk(root, 0)
-    return rows
 
 
 def text(role: str, content: str, **extra: Any) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from google.adk.tools.agent_tool import AgentTool
 
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
-from tests.google_adk.helpers import ANSWER, APP, QUESTION, Setup, outline, run, run_async
+from tests.google_adk.helpers import ANSWER, QUESTION, Setup, run, run_async
+from tests.outline import outline
 
 # ADK deprecates its workflow agents in favour of workflows (which cannot yet be an LlmAgent's
 # sub-agents), and `Runner(plugins=...)`, which its own AgentTool still passes.
@@ -17,10 +18,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*is deprecated in favor of Workflow:DeprecationWarning"),
     pytest.mark.filterwarnings("ignore:The `plugins` argument is deprecated:DeprecationWarning"),
 ]
-
-
-def _model(depth: int) -> tuple[int, str, str, str]:
-    return (depth, "Gemini", "CHAT_MODEL", "OK")
 
 
 def test_a_sequential_agents_sub_agents_run_one_after_the_other_under_it(
@@ -34,12 +31,12 @@ def test_a_sequential_agents_sub_agents_run_one_after_the_other_under_it(
 
     trace = spanscope_traces.single()
     assert outline(trace) == [
-        (0, APP, "AGENT", "OK"),
-        (1, "pipeline", "AGENT", "OK"),
-        (2, "first", "AGENT", "OK"),
-        _model(3),
-        (2, "second", "AGENT", "OK"),
-        _model(3),
+        "weather_app [AGENT]",
+        "  pipeline [AGENT]",
+        "    first [AGENT]",
+        "      Gemini [CHAT_MODEL]",
+        "    second [AGENT]",
+        "      Gemini [CHAT_MODEL]",
     ]
     first, second = trace.search_spans(name="first")[0], trace.search_spans(name="second")[0]
     assert first.outputs == ANSWER
@@ -58,9 +55,14 @@ async def test_a_parallel_agents_sub_agents_each_get_a_span_under_it(
 
     trace = spanscope_traces.single()
     rows = outline(trace)
-    assert rows[:2] == [(0, APP, "AGENT", "OK"), (1, "fanout", "AGENT", "OK")]
+    assert rows[:2] == ["weather_app [AGENT]", "  fanout [AGENT]"]
     assert sorted(rows[2:]) == sorted(
-        [(2, "first", "AGENT", "OK"), _model(3), (2, "second", "AGENT", "OK"), _model(3)]
+        [
+            "    first [AGENT]",
+            "      Gemini [CHAT_MODEL]",
+            "    second [AGENT]",
+            "      Gemini [CHAT_MODEL]",
+        ]
     )
     for name in ("first", "second"):
         (agent,) = trace.search_spans(name=name)
@@ -76,12 +78,12 @@ def test_a_loop_agent_gives_each_iteration_its_sub_agents_spans(
     list(run(setup.runner(loop)))
 
     assert outline(spanscope_traces.single()) == [
-        (0, APP, "AGENT", "OK"),
-        (1, "loop", "AGENT", "OK"),
-        (2, "first", "AGENT", "OK"),
-        _model(3),
-        (2, "first", "AGENT", "OK"),
-        _model(3),
+        "weather_app [AGENT]",
+        "  loop [AGENT]",
+        "    first [AGENT]",
+        "      Gemini [CHAT_MODEL]",
+        "    first [AGENT]",
+        "      Gemini [CHAT_MODEL]",
     ]
 
 
@@ -101,12 +103,12 @@ def test_an_agent_transferred_to_nests_under_the_agent_that_transferred(
     assert events[-1].author == "helper"
     trace = spanscope_traces.single()
     assert outline(trace) == [
-        (0, APP, "AGENT", "OK"),
-        (1, "boss", "AGENT", "OK"),
-        _model(2),
-        (2, "transfer_to_agent", "TOOL", "OK"),
-        (2, "helper", "AGENT", "OK"),
-        _model(3),
+        "weather_app [AGENT]",
+        "  boss [AGENT]",
+        "    Gemini [CHAT_MODEL]",
+        "    transfer_to_agent [TOOL]",
+        "    helper [AGENT]",
+        "      Gemini [CHAT_MODEL]",
     ]
     (tool,) = trace.search_spans(span_type="TOOL")
     assert tool.inputs == {"agent_name": "helper"}
@@ -125,14 +127,14 @@ async def test_an_agent_used_as_a_tool_runs_its_own_run_under_the_tool_span(
 
     trace = spanscope_traces.single()
     assert outline(trace) == [
-        (0, APP, "AGENT", "OK"),
-        (1, "outer", "AGENT", "OK"),
-        _model(2),
-        (2, "inner", "TOOL", "OK"),
-        (3, APP, "AGENT", "OK"),
-        (4, "inner", "AGENT", "OK"),
-        _model(5),
-        _model(2),
+        "weather_app [AGENT]",
+        "  outer [AGENT]",
+        "    Gemini [CHAT_MODEL]",
+        "    inner [TOOL]",
+        "      weather_app [AGENT]",
+        "        inner [AGENT]",
+        "          Gemini [CHAT_MODEL]",
+        "    Gemini [CHAT_MODEL]",
     ]
     (tool,) = trace.search_spans(span_type="TOOL")
     assert (tool.inputs, tool.outputs) == ({"request": "example"}, "You said: example")

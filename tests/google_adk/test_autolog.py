@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from google.adk.models import LlmResponse
+from google.adk.models.llm_response import LlmResponse
 from google.adk.plugins import BasePlugin
 from google.adk.runners import Runner
 from google.genai import types
@@ -22,22 +22,21 @@ from spanscope.testing.fake_llm import FakeLLMServer
 from spanscope.tracing.context import CURRENT_SPAN
 from tests.google_adk.helpers import (
     ANSWER,
-    APP,
     TOOL_ANSWER,
     Setup,
+    collect,
     final_text,
     get_weather,
-    outline,
     run,
     run_async,
-    tree,
 )
+from tests.outline import outline, tree
 
 ORIGINAL_RUN_ASYNC = Runner.__dict__["run_async"]
 ANSWER_OUTLINE = [
-    (0, APP, "AGENT", "OK"),
-    (1, "weather_agent", "AGENT", "OK"),
-    (2, "Gemini", "CHAT_MODEL", "OK"),
+    "weather_app [AGENT]",
+    "  weather_agent [AGENT]",
+    "    Gemini [CHAT_MODEL]",
 ]
 
 
@@ -163,13 +162,13 @@ async def test_a_fault_recording_the_reply_leaves_the_run_and_ends_the_spans(
 
     assert final_text(events) == TOOL_ANSWER
     assert spanscope.tracing.stats().internal_errors == 2  # one per model call
-    assert [row[1:3] for row in outline(spanscope_traces.single())] == [
-        (APP, "AGENT"),
-        ("weather_agent", "AGENT"),
-        ("Gemini", "CHAT_MODEL"),
-        ("get_weather", "TOOL"),
-        ("lookup", "UNKNOWN"),
-        ("Gemini", "CHAT_MODEL"),
+    assert outline(spanscope_traces.single()) == [  # every span still ended
+        "weather_app [AGENT]",
+        "  weather_agent [AGENT]",
+        "    Gemini [CHAT_MODEL]",
+        "    get_weather [TOOL]",
+        "      lookup [UNKNOWN]",
+        "    Gemini [CHAT_MODEL]",
     ]
 
 
@@ -190,18 +189,20 @@ def test_a_fault_recording_the_message_leaves_the_run_alone(
     assert outline(spanscope_traces.single()) == ANSWER_OUTLINE  # every span still ended
 
 
-def test_beside_google_genai_autolog_the_request_nests_and_usage_counts_once(
-    fake_llm: FakeLLMServer, spanscope_traces: TraceCapture
+@pytest.mark.parametrize("stream", [False, True], ids=["run", "streamed run_async"])
+async def test_beside_google_genai_autolog_the_request_nests_and_usage_counts_once(
+    stream: bool, fake_llm: FakeLLMServer, spanscope_traces: TraceCapture
 ) -> None:
     spanscope.google_genai.autolog()
-    list(run(Setup(fake_llm).runner()))
+    await collect(Setup(fake_llm).runner(), is_async=stream, stream=stream)
 
     trace = spanscope_traces.single()
     (root,) = tree(trace)
     (model,) = root["children"][0]["children"]
     (request,) = model["children"]
+    method = "generate_content_stream" if stream else "generate_content"
     assert (request["name"], request["span_type"]) == (
-        "google.genai.models.generate_content",
+        f"google.genai.models.{method}",
         "CHAT_MODEL",
     )
     (ours,) = trace.search_spans(name="Gemini")

@@ -12,8 +12,9 @@ import spanscope.litellm
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
-from tests.google_adk.helpers import APP, Setup, final_text, get_weather, outline
+from tests.google_adk.helpers import Setup, final_text, get_weather
 from tests.google_adk.helpers import run_async as run_events
+from tests.outline import outline
 
 # Without this, importing litellm fetches its price list from the internet.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -35,18 +36,18 @@ async def test_a_lite_llm_agent_beside_litellm_autolog(
     assert final_text(events) == 'The tool returned: {"result": "Sunny in example"}'
     trace = spanscope_traces.single()
     assert outline(trace) == [
-        (0, APP, "AGENT", "OK"),
-        (1, "weather_agent", "AGENT", "OK"),
-        (2, "LiteLlm", "CHAT_MODEL", "OK"),
-        (3, "litellm.acompletion", "CHAT_MODEL", "OK"),
-        (2, "get_weather", "TOOL", "OK"),
-        (3, "lookup", "UNKNOWN", "OK"),
-        (2, "LiteLlm", "CHAT_MODEL", "OK"),
-        (3, "litellm.acompletion", "CHAT_MODEL", "OK"),
+        "weather_app [AGENT]",
+        "  weather_agent [AGENT]",
+        "    LiteLlm [CHAT_MODEL]",
+        "      litellm.acompletion [CHAT_MODEL]",
+        "    get_weather [TOOL]",
+        "      lookup [UNKNOWN]",
+        "    LiteLlm [CHAT_MODEL]",
+        "      litellm.acompletion [CHAT_MODEL]",
     ]
     first = trace.search_spans(name="LiteLlm")[0]
     assert first.get_attribute(K.GEN_AI_PROVIDER) == "litellm"
     assert first.get_attribute(K.GEN_AI_REQUEST_MODEL) == "openai/gpt-4o-mini"
     (part,) = first.get_attribute(K.GEN_AI_OUTPUT_MESSAGES)[0]["parts"]
     assert (part["type"], part["name"]) == ("tool_call", "get_weather")
-    assert trace.info.token_usage["input_tokens"] == 34  # each request counted once
+    assert (trace.info.token_usage or {})["input_tokens"] == 34  # each request counted once

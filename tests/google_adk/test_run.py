@@ -27,13 +27,12 @@ from tests.google_adk.helpers import (
     final_text,
     get_weather,
     model_span,
-    outline,
     run,
     run_async,
     text,
-    tree,
     without_values,
 )
+from tests.outline import outline, tree
 
 OPERATION = {K.GEN_AI_OPERATION: "invoke_agent"}
 
@@ -183,10 +182,10 @@ def test_the_run_nests_under_the_callers_span(
 
     assert app() == ANSWER
     assert outline(spanscope_traces.single()) == [
-        (0, "app", "UNKNOWN", "OK"),
-        (1, APP, "AGENT", "OK"),
-        (2, "weather_agent", "AGENT", "OK"),
-        (3, "Gemini", "CHAT_MODEL", "OK"),
+        "app [UNKNOWN]",
+        "  weather_app [AGENT]",
+        "    weather_agent [AGENT]",
+        "      Gemini [CHAT_MODEL]",
     ]
 
 
@@ -207,11 +206,14 @@ async def test_a_second_turn_sends_the_conversation_so_far(
     ]
 
 
-ERROR_OUTLINE = [
-    (0, APP, "AGENT", "ERROR"),
-    (1, "weather_agent", "AGENT", "ERROR"),
-    (2, "Gemini", "CHAT_MODEL", "ERROR"),
-]
+def error_outline(error: BaseException) -> list[str]:
+    """A model call's error on its span, its agent's and the run's."""
+    described = f"{type(error).__name__}: {error}"
+    return [
+        f"weather_app [AGENT] ERROR: {described}",
+        f"  weather_agent [AGENT] ERROR: {described}",
+        f"    Gemini [CHAT_MODEL] ERROR: {described}",
+    ]
 
 
 def test_a_model_error_reaches_the_caller_unchanged_and_marks_the_spans(
@@ -223,20 +225,20 @@ def test_a_model_error_reaches_the_caller_unchanged_and_marks_the_spans(
 
     assert raised.value.code == 500
     trace = spanscope_traces.single()
-    assert outline(trace) == ERROR_OUTLINE
+    assert outline(trace) == error_outline(raised.value)
+    assert str(raised.value).startswith("500 INTERNAL")
     for span in trace.data.spans:
         assert [e.name for e in span.events] == ["exception"]
-        assert span.status.description.startswith("ServerError: 500 INTERNAL")
 
 
 async def test_a_model_error_in_run_async_is_the_same(
     fake_llm: FakeLLMServer, spanscope_traces: TraceCapture
 ) -> None:
     fake_llm.fail_next(500)
-    with pytest.raises(errors.ServerError):
+    with pytest.raises(errors.ServerError) as raised:
         [event async for event in run_async(Setup(fake_llm).runner())]
 
-    assert outline(spanscope_traces.single()) == ERROR_OUTLINE
+    assert outline(spanscope_traces.single()) == error_outline(raised.value)
 
 
 async def test_a_tool_error_reaches_the_caller_unchanged_and_marks_the_spans(
@@ -246,12 +248,10 @@ async def test_a_tool_error_reaches_the_caller_unchanged_and_marks_the_spans(
     with pytest.raises(WeatherServiceDown, match="no weather for example"):
         [event async for event in run_async(setup.runner(setup.agent(tools=[broken_weather])))]
 
-    trace = spanscope_traces.single()
-    assert outline(trace) == [
-        (0, APP, "AGENT", "ERROR"),
-        (1, "weather_agent", "AGENT", "ERROR"),
-        (2, "Gemini", "CHAT_MODEL", "OK"),
-        (2, "broken_weather", "TOOL", "ERROR"),
+    error = "ERROR: WeatherServiceDown: no weather for example"
+    assert outline(spanscope_traces.single()) == [
+        f"weather_app [AGENT] {error}",
+        f"  weather_agent [AGENT] {error}",
+        "    Gemini [CHAT_MODEL]",
+        f"    broken_weather [TOOL] {error}",
     ]
-    (tool,) = trace.search_spans(span_type="TOOL")
-    assert tool.status.description == "WeatherServiceDown: no weather for example"

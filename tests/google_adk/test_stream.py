@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-import spanscope.google_genai
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.google_adk.helpers import (
     ANSWER,
-    APP,
     CHAT_KEYS,
     TOOL_ANSWER,
     Setup,
@@ -20,20 +18,19 @@ from tests.google_adk.helpers import (
     event_text,
     final_text,
     get_weather,
-    outline,
     run,
     run_async,
     text,
-    tree,
 )
+from tests.outline import outline
 
 TOOL_OUTLINE = [
-    (0, APP, "AGENT", "OK"),
-    (1, "weather_agent", "AGENT", "OK"),
-    (2, "Gemini", "CHAT_MODEL", "OK"),
-    (2, "get_weather", "TOOL", "OK"),
-    (3, "lookup", "UNKNOWN", "OK"),
-    (2, "Gemini", "CHAT_MODEL", "OK"),
+    "weather_app [AGENT]",
+    "  weather_agent [AGENT]",
+    "    Gemini [CHAT_MODEL]",
+    "    get_weather [TOOL]",
+    "      lookup [UNKNOWN]",
+    "    Gemini [CHAT_MODEL]",
 ]
 
 
@@ -79,9 +76,9 @@ async def test_a_run_dropped_after_its_first_event_ends_its_spans(
 
     trace = spanscope_traces.single()
     assert outline(trace) == [
-        (0, APP, "AGENT", "OK"),
-        (1, "weather_agent", "AGENT", "OK"),
-        (2, "Gemini", "CHAT_MODEL", "OK"),
+        "weather_app [AGENT]",
+        "  weather_agent [AGENT]",
+        "    Gemini [CHAT_MODEL]",
     ]
     (model,) = trace.search_spans(span_type="CHAT_MODEL")
     # The reply as far as the model had given it (ADK runs the agent ahead of the caller).
@@ -95,24 +92,7 @@ def test_a_sync_run_dropped_after_its_first_event_ends_its_spans(
     next(events)
     events.close()  # type: ignore[attr-defined]
 
-    assert [row[1:] for row in outline(spanscope_traces.single())][:2] == [
-        (APP, "AGENT", "OK"),
-        ("weather_agent", "AGENT", "OK"),
+    assert outline(spanscope_traces.single())[:2] == [
+        "weather_app [AGENT]",
+        "  weather_agent [AGENT]",
     ]
-
-
-async def test_beside_google_genai_autolog_the_stream_nests_and_usage_counts_once(
-    fake_llm: FakeLLMServer, spanscope_traces: TraceCapture
-) -> None:
-    spanscope.google_genai.autolog()
-    [event async for event in run_async(Setup(fake_llm).runner(), stream=True)]
-
-    trace = spanscope_traces.single()
-    (root,) = tree(trace)
-    (model,) = root["children"][0]["children"]
-    (request,) = model["children"]
-    assert (request["name"], request["span_type"]) == (
-        "google.genai.models.generate_content_stream",
-        "CHAT_MODEL",
-    )
-    assert trace.info.token_usage == {"input_tokens": 17, "output_tokens": 8, "total_tokens": 25}

@@ -26,10 +26,9 @@ from typing import Any
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.span_type import SpanType
 from spanscope.google_adk import _messages
-from spanscope.patching import Activation, guarded, parent_for
-from spanscope.safety import log_internal_error
+from spanscope.patching import Step, guarded, parent_for
 from spanscope.tracing.gemini_contents import plain
-from spanscope.tracing.live_span import LiveSpan, NoOpSpan
+from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.llm import LLMCall
 from spanscope.tracing.processor import encode_attributes, start_span
 
@@ -41,42 +40,15 @@ KIND = "google_adk autolog"  # internal errors are logged under this kind
 _guarded = guarded(KIND)
 
 
-@dataclass(slots=True, eq=False)
-class _Step:
-    span: LiveSpan | NoOpSpan
-    activation: Activation
-
-    def end(
-        self,
-        error: BaseException | None,
-        outputs: Callable[[], Any],
-        end_time_ns: int | None = None,
-    ) -> None:
-        """End the span whatever happens: an error of ours in `outputs` is reported
-        afterwards, so the span never stays open nor current."""
-        self.activation.close()
-        result = None
-        failure: Exception | None = None
-        if error is not None:
-            self.span.record_exception(error)
-        try:
-            result = outputs()
-        except Exception as exc:
-            failure = exc
-        self.span.end(outputs=result, end_time_ns=None if error else end_time_ns)
-        if failure is not None:
-            log_internal_error(KIND, failure)
-
-
-def _open(name: str, span_type: str, attributes: dict[str, Any], parent: Any) -> _Step:
+def _open(name: str, span_type: str, attributes: dict[str, Any], parent: Any) -> Step:
     attributes = {key: value for key, value in attributes.items() if value is not None}
     span = start_span(name, encode_attributes(span_type, attributes), parent_for(parent))
-    return _Step(span, Activation(span))
+    return Step.start(span)
 
 
 @dataclass(slots=True, eq=False)
 class _ModelCall:
-    step: _Step
+    step: Step
     request: Any
     model: Any
     responses: list[Any] = field(default_factory=list)
@@ -100,12 +72,12 @@ class _ModelCall:
                 call.set_response(reply.get("model_version"))
             return reply
 
-        self.step.end(error, outputs, self.last_ns)
+        self.step.end(KIND, error, outputs, self.last_ns)
 
 
 @dataclass(slots=True, eq=False)
 class _Agent:
-    step: _Step
+    step: Step
     name: str
     parent: _Agent | None
     output: str | None = None
@@ -113,10 +85,10 @@ class _Agent:
 
 @dataclass(slots=True, eq=False)
 class _Run:
-    step: _Step
+    step: Step
     agents: list[_Agent] = field(default_factory=list)  # running, in start order
     models: dict[str, _ModelCall] = field(default_factory=dict)  # by agent name
-    tools: dict[str, _Step] = field(default_factory=dict)  # by function call id
+    tools: dict[str, Step] = field(default_factory=dict)  # by function call id
     output: str | None = None  # what its last agent answered
     answer: Any = None  # the content of its last final event, which the caller sees
 
@@ -136,7 +108,7 @@ class _Run:
             if agent.parent is not None:
                 agent.parent.output = agent.output
             self.output = agent.output
-        agent.step.end(error, lambda: agent.output)
+        agent.step.end(KIND, error, lambda: agent.output)
 
 
 class Recorder:
@@ -182,12 +154,12 @@ class Recorder:
         # What ADK ended without a callback (a stream closed early, an agent transferred from,
         # a failure) ends with the run.
         for call_id in list(run.tools):
-            run.tools.pop(call_id).end(error, lambda: None)
+            run.tools.pop(call_id).end(KIND, error, lambda: None)
         for agent in reversed(list(run.agents)):
             run.end_agent(agent, error)
         for agent_name in list(run.models):
             run.end_model(agent_name, error)
-        run.step.end(error, lambda: run.output if run.answer is None else run.answer)
+        run.step.end(KIND, error, lambda: run.output if run.answer is None else run.answer)
 
     @_guarded
     def event(self, context: Any, event: Any) -> None:
@@ -304,7 +276,7 @@ class Recorder:
         with self._lock:
             step = run.tools.pop(str(call_id or id(context)), None)
         if step is not None:
-            step.end(error, lambda: plain(result))
+            step.end(KIND, error, lambda: plain(result))
 
 
 def _model_of(context: Any) -> Any:
