@@ -50,7 +50,6 @@ def _open(name: str, span_type: str, attributes: dict[str, Any], parent: Any) ->
 class _ModelCall:
     step: Step
     request: Any
-    model: Any
     responses: list[Any] = field(default_factory=list)
     whole: list[Any] = field(default_factory=list)  # the responses that are not partial
     last_ns: int | None = None
@@ -219,7 +218,7 @@ class Recorder:
         name = type(model).__name__ if model is not None else "call_llm"
         agent = run.agent(agent_name)
         step = _open(name, SpanType.CHAT_MODEL, attributes, (agent or run).step.span)
-        run.models[agent_name] = _ModelCall(step, request, model)
+        run.models[agent_name] = _ModelCall(step, request)
 
     @_guarded
     def after_model(self, context: Any, response: Any) -> None:
