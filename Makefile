@@ -60,8 +60,10 @@ docs-serve: $(STAMP)
 
 test: lint test-py test-ui test-ts
 
+# Two worker processes, a test file each at a time: its module fixtures (servers, browsers) are
+# made once. Most tests wait on servers and subprocesses, so two workers suit two cores.
 test-py: install
-	SPANSCOPE_STRICT=1 $(VENV)/bin/pytest
+	SPANSCOPE_STRICT=1 $(VENV)/bin/pytest -n 2 --dist loadfile
 
 # UI unit tests (vitest); the browser tests run inside pytest (tests/ui/).
 test-ui: install

@@ -12,6 +12,9 @@ import pytest
 import spanscope
 from tests.postgres_server import postgres_binaries, running_postgres
 
+# Shared checks assert for the tests that call them: their failures should read as well.
+pytest.register_assert_rewrite("tests.autolog_checks", "tests.genai_expect")
+
 # Settings are read when used, so they can be set after the import. Strict mode: our internal
 # errors raise. The store: one SQLite file per test session, off the user's home directory.
 os.environ["SPANSCOPE_STRICT"] = "1"

@@ -71,6 +71,7 @@ def test_every_example_is_seeded() -> None:
         "pydantic_ai_agent.py",
         "quickstart.py",
         "semantic_kernel_plugin.py",
+        "smolagents_agent.py",
         "strands_agent.py",
     } <= names
 
@@ -115,6 +116,9 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     team = _run(seeded, "autogen_team.py").stdout
     assert "answer: Paris: sunny and 21 °C, a fine day for a walk." in team
     assert "├── forecaster [AGENT]" in team and "get_weather [TOOL]" in team
+    smol = _run(seeded, "smolagents_agent.py").stdout
+    assert "lyon: In Lyon it is light rain and 14 °C: take an umbrella." in smol
+    assert "python_interpreter [TOOL]" in smol and "get_weather [TOOL]" in smol
     kernel = _run(seeded, "semantic_kernel_plugin.py").stdout
     assert "packing: Pack sunglasses." in kernel and "weather-get_weather [TOOL]" in kernel
     failing = _run(seeded, "failing_tool.py").stdout

@@ -242,6 +242,7 @@ INTEGRATION_LIBRARIES = [
     "mcp",
     "agents",
     "semantic_kernel",
+    "smolagents",
     "numpy",
     "pydantic",
     "pandas",

@@ -32,6 +32,7 @@ from spanscope import (
     openai_agents,
     pydantic_ai,
     semantic_kernel,
+    smolagents,
     strands,
 )
 from spanscope.patching.integration import Integration
@@ -56,6 +57,7 @@ __all__ = [
     "openai_agents",
     "pydantic_ai",
     "semantic_kernel",
+    "smolagents",
     "strands",
 ]
 
@@ -80,6 +82,7 @@ MODULES: tuple[ModuleType, ...] = (
     autogen,
     semantic_kernel,
     google_adk,
+    smolagents,
 )
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -14,7 +12,19 @@ import spanscope.anthropic
 from spanscope.anthropic import _messages
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture, span_tree, strict_mode
-from tests.anthropic.expect import ANSWER, MODEL, TEXT_EVENTS, USER, tree
+from tests.anthropic.expect import MODEL, TEXT_EVENTS, USER
+from tests.autolog_checks import (
+    BUG,
+    boom,
+    check_an_error_before_the_call,
+    check_patches_are_reverted,
+    check_silent_mutes_the_warnings,
+    imported_by,
+    nested,
+    nested_tree,
+    single_spans,
+)
+from tests.genai_expect import ANSWER, tree
 
 anthropic = pytest.importorskip("anthropic")
 
@@ -44,19 +54,12 @@ def patch_points() -> list[tuple[Any, str]]:
 
 
 def test_importing_the_integration_does_not_import_the_sdk() -> None:
-    code = "import sys, spanscope.anthropic; print('anthropic' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert imported_by("spanscope.anthropic", "anthropic") == [False]
 
 
 def test_disable_restores_the_original_objects() -> None:
-    originals = {(owner, name): vars(owner)[name] for owner, name in patch_points()}
-    count_tokens = vars(anthropic.resources.messages.Messages)["count_tokens"]
-    spanscope.anthropic.autolog()
-    assert all(vars(owner)[name] is not originals[owner, name] for owner, name in originals)
-    assert vars(anthropic.resources.messages.Messages)["count_tokens"] is count_tokens
-    spanscope.anthropic.autolog(disable=True)
-    assert all(vars(owner)[name] is originals[owner, name] for owner, name in originals)
+    untouched = [(anthropic.resources.messages.Messages, "count_tokens")]
+    check_patches_are_reverted(spanscope.anthropic.autolog, patch_points(), untouched)
 
 
 def test_log_traces_false_patches_nothing(client: Any, spanscope_traces: TraceCapture) -> None:
@@ -71,11 +74,10 @@ def test_autolog_twice_gives_one_span(client: Any, spanscope_traces: TraceCaptur
     client.messages.create(**REQUEST)
     with client.messages.stream(**REQUEST) as stream:
         stream.get_final_message()
-    assert [[node["name"] for node in tree(t)] for t in spanscope_traces.traces] == [
-        ["anthropic.messages.create"],
-        ["anthropic.messages.stream"],
+    assert single_spans(spanscope_traces) == [
+        "anthropic.messages.create",
+        "anthropic.messages.stream",
     ]
-    assert all(not tree(t)[0]["children"] for t in spanscope_traces.traces)
 
 
 def test_spanscope_autolog_turns_it_on(fake_llm: Any, spanscope_traces: TraceCapture) -> None:
@@ -100,32 +102,10 @@ def test_tracing_disabled_records_nothing(client: Any, spanscope_traces: TraceCa
     assert spanscope_traces.traces == []
 
 
-NESTED = [K.GEN_AI_REQUEST_MODEL, K.GEN_AI_OUTPUT_TOKENS]
-
-
-def nested_tree(root: str) -> list[dict[str, Any]]:
-    def leaf(name: str) -> dict[str, Any]:
-        return {
-            "name": name,
-            "span_type": "CHAT_MODEL",
-            "status": "OK",
-            "attributes": {K.GEN_AI_REQUEST_MODEL: MODEL, K.GEN_AI_OUTPUT_TOKENS: 8},
-            "children": [],
-        }
-
-    return [
-        {
-            "name": root,
-            "span_type": "AGENT",
-            "status": "OK",
-            "attributes": {K.GEN_AI_REQUEST_MODEL: None, K.GEN_AI_OUTPUT_TOKENS: None},
-            "children": [
-                leaf("anthropic.messages.create"),
-                leaf("anthropic.messages.stream"),
-                leaf("anthropic.messages.create"),
-            ],
-        }
-    ]
+# Each of the three ways to call: create, the stream helper, create(stream=True).
+NESTED_TREE = nested_tree(
+    MODEL, "anthropic.messages.create", "anthropic.messages.stream", "anthropic.messages.create"
+)
 
 
 def test_calls_in_a_user_span_are_its_children(client: Any, spanscope_traces: TraceCapture) -> None:
@@ -140,7 +120,7 @@ def test_calls_in_a_user_span_are_its_children(client: Any, spanscope_traces: Tr
 
     assert agent() == "done"
     trace = spanscope_traces.single()
-    assert span_tree(trace, attributes=NESTED, values=False, events=False) == nested_tree("agent")
+    assert nested(trace) == NESTED_TREE
     # Trace-level usage sums the three calls.
     assert trace.info.token_usage is not None
     assert trace.info.token_usage["output_tokens"] == 24
@@ -160,7 +140,7 @@ async def test_calls_in_a_user_span_are_its_children_async(
 
     assert await agent() == "done"
     trace = spanscope_traces.single()
-    assert span_tree(trace, attributes=NESTED, values=False, events=False) == nested_tree("agent")
+    assert nested(trace) == NESTED_TREE
 
 
 def test_the_call_span_is_current_while_the_request_runs(
@@ -211,20 +191,14 @@ async def test_the_call_span_is_current_while_the_request_runs_async(
 # -- spanscope's own errors never change the call ---------------------------------------------
 
 
-def _boom(*args: Any, **kwargs: Any) -> Any:
-    raise RuntimeError("bug in spanscope")
-
-
 @pytest.mark.internal_errors
 def test_error_before_the_call_leaves_it_untraced(
     client: Any, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_messages, "input_messages", _boom)
-    with strict_mode(False):
-        message = client.messages.create(**REQUEST)
-    assert message.content[0].text == ANSWER
-    assert spanscope_traces.traces == []  # no half-made span either
-    assert spanscope.tracing.stats().internal_errors == 1
+    monkeypatch.setattr(_messages, "input_messages", boom)
+    check_an_error_before_the_call(
+        lambda: client.messages.create(**REQUEST).content[0].text, ANSWER, spanscope_traces
+    )
 
 
 @pytest.mark.internal_errors
@@ -235,7 +209,7 @@ async def test_error_after_the_call_keeps_its_result(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(_messages, "output_messages", _boom)
+    monkeypatch.setattr(_messages, "output_messages", boom)
     with strict_mode(False), caplog.at_level(logging.WARNING, "spanscope"):
         sync_message = client.messages.create(**REQUEST)
         async_message = await aclient.messages.create(**REQUEST)
@@ -247,7 +221,7 @@ async def test_error_after_the_call_keeps_its_result(
         assert K.GEN_AI_OUTPUT_MESSAGES not in node["attributes"]
     assert len(spanscope_traces.traces) == 2
     assert spanscope.tracing.stats().internal_errors == 2
-    assert "bug in spanscope" in caplog.text  # logged once at WARNING
+    assert BUG in caplog.text  # logged once at WARNING
 
 
 @pytest.mark.internal_errors
@@ -257,7 +231,7 @@ def test_error_while_finishing_a_stream_keeps_the_events(
     with client.messages.create(**REQUEST, stream=True) as reference:
         expected = [event.to_dict() for event in reference]
     spanscope_traces.clear()
-    monkeypatch.setattr(_messages, "assemble", _boom)
+    monkeypatch.setattr(_messages, "assemble", boom)
     with strict_mode(False):
         with client.messages.create(**REQUEST, stream=True) as stream:
             assert [event.to_dict() for event in stream] == expected
@@ -277,11 +251,10 @@ def test_silent_mutes_the_warnings(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     spanscope.anthropic.autolog(silent=True)
-    monkeypatch.setattr(_messages, "output_messages", _boom)
-    with strict_mode(False), caplog.at_level(logging.WARNING, "spanscope"):
-        assert client.messages.create(**REQUEST).content[0].text == ANSWER
-    assert "bug in spanscope" not in caplog.text
-    assert spanscope.tracing.stats().internal_errors == 1
+    monkeypatch.setattr(_messages, "output_messages", boom)
+    check_silent_mutes_the_warnings(
+        lambda: client.messages.create(**REQUEST).content[0].text, ANSWER, caplog
+    )
 
 
 def test_provider_name_of_platform_clients(

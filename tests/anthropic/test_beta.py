@@ -10,23 +10,17 @@ import pytest
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.anthropic.expect import (
-    ANSWER,
     MODEL,
     PREAMBLE,
     TEXT_EVENTS,
     TOOL_CALL,
     TOOL_EVENTS,
     USER,
-    WEATHER_DEFINITION,
     WEATHER_TOOL,
     chat_attributes,
-    chat_span,
-    error_text,
-    text,
-    tree,
     usage,
-    user,
 )
+from tests.genai_expect import ANSWER, WEATHER_DEFINITION, chat_span, error_text, text, tree, user
 
 anthropic = pytest.importorskip("anthropic")
 

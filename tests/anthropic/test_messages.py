@@ -10,21 +10,23 @@ import pytest
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.anthropic.expect import (
-    ANSWER,
     MODEL,
     PREAMBLE,
-    QUESTION,
     THOUGHT,
     TOOL_CALL,
     USER,
-    WEATHER_DEFINITION,
     WEATHER_TOOL,
     chat_attributes,
+    usage,
+)
+from tests.genai_expect import (
+    ANSWER,
+    QUESTION,
+    WEATHER_DEFINITION,
     chat_span,
     error_text,
     text,
     tree,
-    usage,
     user,
 )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -15,6 +13,7 @@ from spanscope.testing import TraceCapture, strict_mode
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.autogen.conftest import make_client
 from tests.autogen.expect import CREATE, QUESTION, tree
+from tests.autolog_checks import check_patches_are_reverted, imported_by
 
 agents = pytest.importorskip("autogen_agentchat.agents")
 
@@ -48,17 +47,11 @@ def _names(capture: TraceCapture) -> list[Any]:
 
 
 def test_importing_the_integration_does_not_import_autogen() -> None:
-    code = "import sys, spanscope.autogen; print('autogen_agentchat' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert imported_by("spanscope.autogen", "autogen_agentchat") == [False]
 
 
 def test_disable_restores_the_original_objects() -> None:
-    originals = {(owner, name): vars(owner)[name] for owner, name in patch_points()}
-    spanscope.autogen.autolog()
-    assert all(vars(owner)[name] is not originals[owner, name] for owner, name in originals)
-    spanscope.autogen.autolog(disable=True)
-    assert all(vars(owner)[name] is originals[owner, name] for owner, name in originals)
+    check_patches_are_reverted(spanscope.autogen.autolog, patch_points())
 
 
 async def test_disabled_it_traces_nothing(client: Any, spanscope_traces: TraceCapture) -> None:

@@ -4,8 +4,6 @@ own errors."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -14,19 +12,21 @@ import spanscope
 import spanscope.bedrock
 from spanscope.bedrock import _messages
 from spanscope.constants import SpanAttributeKey as K
-from spanscope.testing import TraceCapture, span_tree, strict_mode
+from spanscope.testing import TraceCapture, strict_mode
 from spanscope.testing.fake_llm import FakeLLMServer
-from tests.bedrock.conftest import make_client
-from tests.bedrock.expect import (
-    ANSWER,
-    CONVERSE,
-    CONVERSE_STREAM,
-    INVOKE,
-    MESSAGES,
-    MODEL,
-    QUESTION,
-    tree,
+from tests.autolog_checks import (
+    autolog_on_import,
+    boom,
+    check_an_error_before_the_call,
+    check_patches_are_reverted,
+    imported_by,
+    nested,
+    nested_tree,
+    single_spans,
 )
+from tests.bedrock.conftest import make_client
+from tests.bedrock.expect import CONVERSE, CONVERSE_STREAM, INVOKE, MESSAGES, MODEL
+from tests.genai_expect import ANSWER, QUESTION, tree
 
 botocore = pytest.importorskip("botocore")
 
@@ -52,19 +52,13 @@ def _streamed(client: Any) -> str:
 
 
 def test_importing_the_integration_does_not_import_boto3() -> None:
-    code = "import sys, spanscope.bedrock; print('boto3' in sys.modules, 'botocore' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert imported_by("spanscope.bedrock", "boto3", "botocore") == [False, False]
 
 
 def test_disable_restores_the_original_method() -> None:
     from botocore.client import BaseClient
 
-    original = vars(BaseClient)["_make_api_call"]
-    spanscope.bedrock.autolog()
-    assert vars(BaseClient)["_make_api_call"] is not original
-    spanscope.bedrock.autolog(disable=True)
-    assert vars(BaseClient)["_make_api_call"] is original
+    check_patches_are_reverted(spanscope.bedrock.autolog, [(BaseClient, "_make_api_call")])
 
 
 def test_disabled_it_traces_nothing(client: Any, spanscope_traces: TraceCapture) -> None:
@@ -88,12 +82,7 @@ def test_autolog_twice_gives_one_span(client: Any, spanscope_traces: TraceCaptur
     client.converse(**REQUEST)
     assert _streamed(client) == ANSWER
     client.invoke_model(modelId=MODEL, body=BODY)["body"].read()
-    assert [[node["name"] for node in tree(t)] for t in spanscope_traces.traces] == [
-        [CONVERSE],
-        [CONVERSE_STREAM],
-        [INVOKE],
-    ]
-    assert all(not tree(t)[0]["children"] for t in spanscope_traces.traces)
+    assert single_spans(spanscope_traces) == [CONVERSE, CONVERSE_STREAM, INVOKE]
 
 
 def test_a_client_made_before_autolog_is_traced(
@@ -127,20 +116,7 @@ def test_spanscope_autolog_turns_it_on(
 
 
 def test_spanscope_autolog_waits_for_the_boto3_import() -> None:
-    code = (
-        "import sys, spanscope\n"
-        "from spanscope.integrations import registered\n"
-        "spanscope.autolog(exclude=[i.name for i in registered() if i.name != 'bedrock'])\n"
-        "print('boto3' in sys.modules)\n"
-        "import boto3\n"
-        "from spanscope.patching import is_patched\n"
-        "print(is_patched('bedrock'))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "True"]
-
-
-NESTED = [K.GEN_AI_REQUEST_MODEL, K.GEN_AI_OUTPUT_TOKENS]
+    assert autolog_on_import("bedrock", "boto3") == [False, True]
 
 
 def test_calls_in_a_user_span_are_its_children(client: Any, spanscope_traces: TraceCapture) -> None:
@@ -152,26 +128,7 @@ def test_calls_in_a_user_span_are_its_children(client: Any, spanscope_traces: Tr
 
     assert agent() == "done"
     trace = spanscope_traces.single()
-
-    def leaf(name: str) -> dict[str, Any]:
-        attributes = {K.GEN_AI_REQUEST_MODEL: MODEL, K.GEN_AI_OUTPUT_TOKENS: 8}
-        return {
-            "name": name,
-            "span_type": "CHAT_MODEL",
-            "status": "OK",
-            "attributes": attributes,
-            "children": [],
-        }
-
-    assert span_tree(trace, attributes=NESTED, values=False, events=False) == [
-        {
-            "name": "agent",
-            "span_type": "AGENT",
-            "status": "OK",
-            "attributes": {K.GEN_AI_REQUEST_MODEL: None, K.GEN_AI_OUTPUT_TOKENS: None},
-            "children": [leaf(CONVERSE), leaf(CONVERSE_STREAM)],
-        }
-    ]
+    assert nested(trace) == nested_tree(MODEL, CONVERSE, CONVERSE_STREAM)
     assert trace.info.token_usage is not None
     assert trace.info.token_usage["output_tokens"] == 16  # the two calls, each counted once
 
@@ -189,27 +146,21 @@ def test_tracing_disabled_records_nothing(client: Any, spanscope_traces: TraceCa
 # -- spanscope's own errors never change the call ---------------------------------------------
 
 
-def _boom(*args: Any, **kwargs: Any) -> Any:
-    raise RuntimeError("bug in spanscope")
-
-
 @pytest.mark.internal_errors
 def test_error_before_the_call_leaves_it_untraced(
     client: Any, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_messages, "input_messages", _boom)
-    with strict_mode(False):
-        response = client.converse(**REQUEST)
-    assert _answer(response) == ANSWER
-    assert spanscope_traces.traces == []  # no half-made span either
-    assert spanscope.tracing.stats().internal_errors == 1
+    monkeypatch.setattr(_messages, "input_messages", boom)
+    check_an_error_before_the_call(
+        lambda: _answer(client.converse(**REQUEST)), ANSWER, spanscope_traces
+    )
 
 
 @pytest.mark.internal_errors
 def test_error_after_the_call_keeps_its_result(
     client: Any, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_messages, "output_messages", _boom)
+    monkeypatch.setattr(_messages, "output_messages", boom)
     with strict_mode(False):
         response = client.converse(**REQUEST)
     assert _answer(response) == ANSWER
@@ -224,7 +175,7 @@ def test_error_after_the_call_keeps_its_result(
 def test_error_while_finishing_a_stream_keeps_the_events(
     client: Any, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_messages, "assemble", _boom)
+    monkeypatch.setattr(_messages, "assemble", boom)
     with strict_mode(False):
         assert _streamed(client) == ANSWER
         # A finished stream is assembled on the export thread: read the trace in strict off.

@@ -10,20 +10,22 @@ import spanscope
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.bedrock.expect import (
-    ANSWER,
     CONVERSE,
     MESSAGES,
     MODEL,
-    QUESTION,
     TOOL_CONFIG,
     TOOL_USE_ID,
-    WEATHER_DEFINITION,
     chat_attributes,
-    chat_span,
     converse_output,
+    tool_call,
+)
+from tests.genai_expect import (
+    ANSWER,
+    QUESTION,
+    WEATHER_DEFINITION,
+    chat_span,
     error_text,
     text,
-    tool_call,
     tree,
     usage,
     user,
@@ -128,10 +130,10 @@ def test_cache_reads_and_writes_count_as_input_tokens(
     written, read = (trace.data.spans[0] for trace in spanscope_traces.traces)
     # 10 system tokens before the cache point, then 6 of the question.
     assert {k: v for k, v in written.attributes.items() if "usage" in k} == usage(
-        16, 8, read=0, written=10
+        16, 8, cache_read=0, cache_creation=10
     )
     assert {k: v for k, v in read.attributes.items() if "usage" in k} == usage(
-        16, 8, read=10, written=0
+        16, 8, cache_read=10, cache_creation=0
     )
     # The cache point marks the prompt; it is no part of the system instructions.
     assert read.attributes["gen_ai.system_instructions"] == [text(prompt)]

@@ -10,14 +10,12 @@ import pytest
 
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
-from tests.bedrock.expect import (
+from tests.bedrock.expect import INVOKE, MODEL, chat_attributes
+from tests.genai_expect import (
     ANSWER,
-    INVOKE,
-    MODEL,
     QUESTION,
     WEATHER_DEFINITION,
     WEATHER_SCHEMA,
-    chat_attributes,
     chat_span,
     error_text,
     text,
@@ -52,7 +50,7 @@ def test_invoke_model(client: Any, spanscope_traces: TraceCapture) -> None:
                 inputs=[user()],
                 outputs=[text(ANSWER)],
                 finish="stop",
-                tokens=usage(6, 8, read=0, written=0),
+                tokens=usage(6, 8, cache_read=0, cache_creation=0),
                 response_id="msg_fake",
             ),
         )

@@ -11,20 +11,22 @@ import pytest
 
 from spanscope.testing import TraceCapture
 from tests.bedrock.expect import (
-    ANSWER,
     CONVERSE_STREAM,
     INVOKE_STREAM,
     MESSAGES,
     MODEL,
-    QUESTION,
     TOOL_CONFIG,
     TOOL_USE_ID,
-    WEATHER_DEFINITION,
     chat_attributes,
+    tool_call,
+)
+from tests.genai_expect import (
+    ANSWER,
+    QUESTION,
+    WEATHER_DEFINITION,
     chat_span,
     error_text,
     text,
-    tool_call,
     tree,
     usage,
     user,
@@ -172,7 +174,7 @@ def test_invoke_model_with_response_stream(client: Any, spanscope_traces: TraceC
         inputs=[user()],
         outputs=[text(ANSWER)],
         finish="stop",
-        tokens=usage(8, 8, read=0, written=0),
+        tokens=usage(8, 8, cache_read=0, cache_creation=0),
         system="Be terse.",
         streamed=True,
         response_id="msg_fake",

@@ -4,8 +4,6 @@ spanscope's own errors."""
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -14,21 +12,22 @@ import spanscope
 import spanscope.cohere
 from spanscope.cohere import _messages
 from spanscope.constants import SpanAttributeKey as K
-from spanscope.testing import TraceCapture, span_tree, strict_mode
+from spanscope.testing import TraceCapture, strict_mode
 from spanscope.testing.fake_llm import FakeLLMServer
-from tests.cohere.conftest import make_async_client, make_client
-from tests.cohere.expect import (
-    ACHAT,
-    ANSWER,
-    ASTREAM,
-    CHAT,
-    EMBED,
-    MESSAGES,
-    MODEL,
-    RERANK,
-    STREAM,
-    tree,
+from tests.autolog_checks import (
+    BUG,
+    boom,
+    check_an_error_before_the_call,
+    check_patches_are_reverted,
+    check_silent_mutes_the_warnings,
+    imported_by,
+    nested,
+    nested_tree,
+    single_spans,
 )
+from tests.cohere.conftest import make_async_client, make_client
+from tests.cohere.expect import ACHAT, ASTREAM, CHAT, EMBED, MESSAGES, MODEL, RERANK, STREAM
+from tests.genai_expect import ANSWER, tree
 
 cohere = pytest.importorskip("cohere")
 
@@ -48,21 +47,14 @@ def _text(response: Any) -> str:
 
 
 def test_importing_the_integration_does_not_import_the_sdk() -> None:
-    code = "import sys, spanscope.cohere; print('cohere' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert imported_by("spanscope.cohere", "cohere") == [False]
 
 
 def test_disable_restores_the_original_objects() -> None:
     from cohere.v2 import raw_client
 
-    originals = {(owner, name): vars(owner)[name] for owner, name in patch_points()}
-    parse = vars(raw_client.RawV2Client)["parse"]
-    spanscope.cohere.autolog()
-    assert all(vars(owner)[name] is not originals[owner, name] for owner, name in originals)
-    assert vars(raw_client.RawV2Client)["parse"] is parse
-    spanscope.cohere.autolog(disable=True)
-    assert all(vars(owner)[name] is originals[owner, name] for owner, name in originals)
+    untouched = [(raw_client.RawV2Client, "parse")]
+    check_patches_are_reverted(spanscope.cohere.autolog, patch_points(), untouched)
 
 
 def test_disabled_it_traces_nothing(client: Any, spanscope_traces: TraceCapture) -> None:
@@ -85,13 +77,7 @@ def test_autolog_twice_gives_one_span(client: Any, spanscope_traces: TraceCaptur
     list(client.chat_stream(**REQUEST))
     client.embed(model="embed-v4.0", texts=["Paris"], input_type="search_query")
     client.rerank(model="rerank-v3.5", query="Paris", documents=["Paris", "Rome"])
-    assert [[node["name"] for node in tree(t)] for t in spanscope_traces.traces] == [
-        [CHAT],
-        [STREAM],
-        [EMBED],
-        [RERANK],
-    ]
-    assert all(not tree(t)[0]["children"] for t in spanscope_traces.traces)
+    assert single_spans(spanscope_traces) == [CHAT, STREAM, EMBED, RERANK]
 
 
 def test_a_client_made_before_autolog_is_traced(
@@ -103,10 +89,7 @@ def test_a_client_made_before_autolog_is_traced(
         spanscope.cohere.autolog()
         early.chat(**REQUEST)
         list(early.chat_stream(**REQUEST))
-    assert [[node["name"] for node in tree(t)] for t in spanscope_traces.traces] == [
-        [CHAT],
-        [STREAM],
-    ]
+    assert single_spans(spanscope_traces) == [CHAT, STREAM]
 
 
 def test_raw_responses_are_traced_and_returned_unchanged(
@@ -137,30 +120,6 @@ def test_tracing_disabled_records_nothing(client: Any, spanscope_traces: TraceCa
     assert spanscope_traces.traces == []
 
 
-NESTED = [K.GEN_AI_REQUEST_MODEL, K.GEN_AI_OUTPUT_TOKENS]
-
-
-def nested_tree(chat: str, stream: str) -> list[dict[str, Any]]:
-    def leaf(name: str) -> dict[str, Any]:
-        return {
-            "name": name,
-            "span_type": "CHAT_MODEL",
-            "status": "OK",
-            "attributes": {K.GEN_AI_REQUEST_MODEL: MODEL, K.GEN_AI_OUTPUT_TOKENS: 8},
-            "children": [],
-        }
-
-    return [
-        {
-            "name": "agent",
-            "span_type": "AGENT",
-            "status": "OK",
-            "attributes": {K.GEN_AI_REQUEST_MODEL: None, K.GEN_AI_OUTPUT_TOKENS: None},
-            "children": [leaf(chat), leaf(stream)],
-        }
-    ]
-
-
 def test_calls_in_a_user_span_are_its_children(client: Any, spanscope_traces: TraceCapture) -> None:
     @spanscope.trace(span_type="AGENT")
     def agent() -> str:
@@ -170,9 +129,7 @@ def test_calls_in_a_user_span_are_its_children(client: Any, spanscope_traces: Tr
 
     assert agent() == "done"
     trace = spanscope_traces.single()
-    assert span_tree(trace, attributes=NESTED, values=False, events=False) == nested_tree(
-        CHAT, STREAM
-    )
+    assert nested(trace) == nested_tree(MODEL, CHAT, STREAM)
     assert trace.info.token_usage is not None
     assert trace.info.token_usage["output_tokens"] == 16  # the two calls, each counted once
 
@@ -189,28 +146,18 @@ async def test_calls_in_a_user_span_are_its_children_async(
 
     assert await agent() == "done"
     trace = spanscope_traces.single()
-    assert span_tree(trace, attributes=NESTED, values=False, events=False) == nested_tree(
-        ACHAT, ASTREAM
-    )
+    assert nested(trace) == nested_tree(MODEL, ACHAT, ASTREAM)
 
 
 # -- spanscope's own errors never change the call ---------------------------------------------
-
-
-def _boom(*args: Any, **kwargs: Any) -> Any:
-    raise RuntimeError("bug in spanscope")
 
 
 @pytest.mark.internal_errors
 def test_error_before_the_call_leaves_it_untraced(
     client: Any, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_messages, "input_messages", _boom)
-    with strict_mode(False):
-        response = client.chat(**REQUEST)
-    assert _text(response) == ANSWER
-    assert spanscope_traces.traces == []  # no half-made span either
-    assert spanscope.tracing.stats().internal_errors == 1
+    monkeypatch.setattr(_messages, "input_messages", boom)
+    check_an_error_before_the_call(lambda: _text(client.chat(**REQUEST)), ANSWER, spanscope_traces)
 
 
 @pytest.mark.internal_errors
@@ -221,7 +168,7 @@ async def test_error_after_the_call_keeps_its_result(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(_messages, "output_messages", _boom)
+    monkeypatch.setattr(_messages, "output_messages", boom)
     with strict_mode(False), caplog.at_level(logging.WARNING, "spanscope"):
         sync_response = client.chat(**REQUEST)
         async_response = await aclient.chat(**REQUEST)
@@ -234,7 +181,7 @@ async def test_error_after_the_call_keeps_its_result(
         assert K.GEN_AI_OUTPUT_MESSAGES not in node["attributes"]
     assert len(spanscope_traces.traces) == 2
     assert spanscope.tracing.stats().internal_errors == 2
-    assert "bug in spanscope" in caplog.text  # logged once at WARNING
+    assert BUG in caplog.text  # logged once at WARNING
 
 
 @pytest.mark.internal_errors
@@ -242,18 +189,15 @@ def test_silent_mutes_the_warnings(
     client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     spanscope.cohere.autolog(silent=True)
-    monkeypatch.setattr(_messages, "output_messages", _boom)
-    with strict_mode(False), caplog.at_level(logging.WARNING, "spanscope"):
-        assert _text(client.chat(**REQUEST)) == ANSWER
-    assert "bug in spanscope" not in caplog.text
-    assert spanscope.tracing.stats().internal_errors == 1
+    monkeypatch.setattr(_messages, "output_messages", boom)
+    check_silent_mutes_the_warnings(lambda: _text(client.chat(**REQUEST)), ANSWER, caplog)
 
 
 @pytest.mark.internal_errors
 def test_error_while_finishing_a_stream_keeps_the_events(
     client: Any, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_messages, "assemble", _boom)
+    monkeypatch.setattr(_messages, "assemble", boom)
     with strict_mode(False):
         events = list(client.chat_stream(**REQUEST))
         # A finished stream is assembled on the export thread: read the trace in strict off.

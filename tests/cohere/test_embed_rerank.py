@@ -9,7 +9,8 @@ import pytest
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
-from tests.cohere.expect import EMBED, RERANK, RESPONSE_ID, error_text, tree
+from tests.cohere.expect import EMBED, RERANK, RESPONSE_ID
+from tests.genai_expect import error_text, tree
 
 cohere = pytest.importorskip("cohere")
 

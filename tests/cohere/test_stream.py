@@ -11,7 +11,6 @@ import pytest
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.cohere.expect import (
-    ANSWER,
     ANSWER_PIECES,
     ASTREAM,
     CALL_ID,
@@ -19,16 +18,19 @@ from tests.cohere.expect import (
     MODEL,
     PLAN,
     STREAM,
-    WEATHER_DEFINITION,
     WEATHER_TOOL,
     chat_attributes,
-    chat_span,
     counts,
-    error_text,
     plan,
     streamed,
-    text,
     tool_call,
+)
+from tests.genai_expect import (
+    ANSWER,
+    WEATHER_DEFINITION,
+    chat_span,
+    error_text,
+    text,
     tree,
     usage,
     user,

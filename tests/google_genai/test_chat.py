@@ -10,22 +10,15 @@ import pytest
 import spanscope
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture, span_tree
+from tests.genai_expect import ANSWER, QUESTION, assistant, chat_span, text, tree, usage, user
 from tests.google_genai.expect import (
-    ANSWER,
     GENERATE,
     MODEL,
-    QUESTION,
     STREAM,
-    assistant,
     chat_attributes,
-    chat_span,
     dumped,
-    text,
     tool_call,
     tool_result,
-    tree,
-    usage,
-    user,
 )
 
 genai = pytest.importorskip("google.genai")

@@ -9,7 +9,8 @@ import pytest
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
-from tests.google_genai.expect import EMBED, chat_span, dumped, error_text, tree
+from tests.genai_expect import chat_span, error_text, tree
+from tests.google_genai.expect import EMBED, dumped
 
 genai = pytest.importorskip("google.genai")
 types = genai.types

@@ -9,23 +9,25 @@ import pytest
 import spanscope
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
-from tests.google_genai.expect import (
+from tests.genai_expect import (
     ANSWER,
-    GENERATE,
-    MODEL,
     QUESTION,
     WEATHER_DEFINITION,
     WEATHER_SCHEMA,
-    chat_attributes,
     chat_span,
-    dumped,
     error_text,
     text,
-    tool_call,
-    tool_result,
     tree,
     usage,
     user,
+)
+from tests.google_genai.expect import (
+    GENERATE,
+    MODEL,
+    chat_attributes,
+    dumped,
+    tool_call,
+    tool_result,
 )
 
 genai = pytest.importorskip("google.genai")

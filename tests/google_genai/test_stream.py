@@ -9,23 +9,25 @@ import pytest
 
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
-from tests.google_genai.expect import (
+from tests.genai_expect import (
     ANSWER,
-    ANSWER_CHUNKS,
-    MODEL,
     QUESTION,
-    STREAM,
     WEATHER_DEFINITION,
     WEATHER_SCHEMA,
-    chat_attributes,
     chat_span,
     error_text,
-    streamed,
     text,
-    tool_call,
     tree,
     usage,
     user,
+)
+from tests.google_genai.expect import (
+    ANSWER_CHUNKS,
+    MODEL,
+    STREAM,
+    chat_attributes,
+    streamed,
+    tool_call,
 )
 
 genai = pytest.importorskip("google.genai")

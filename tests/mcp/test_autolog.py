@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from mcp import Client
 from mcp.client.session import ClientSession
@@ -14,6 +11,7 @@ import spanscope
 import spanscope.mcp
 from spanscope.mcp import _results
 from spanscope.testing import TraceCapture, strict_mode
+from tests.autolog_checks import imported_by
 from tests.mcp.conftest import text_of
 from tests.outline import outline
 
@@ -28,9 +26,7 @@ METHODS = (
 
 
 def test_importing_the_integration_does_not_import_the_library() -> None:
-    code = "import sys, spanscope.mcp; print('mcp' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert imported_by("spanscope.mcp", "mcp") == [False]
 
 
 def test_disable_restores_the_original_methods() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -12,8 +10,10 @@ import spanscope.mistral
 from spanscope.testing import TraceCapture, strict_mode
 from spanscope.testing.fake_llm import FakeLLMServer
 from spanscope.tracing import chat_completions
+from tests.autolog_checks import check_patches_are_reverted, imported_by, single_spans
+from tests.genai_expect import ANSWER, tree
 from tests.mistral.conftest import make_client
-from tests.mistral.expect import ANSWER, COMPLETE, MODEL, USER, tree
+from tests.mistral.expect import COMPLETE, MODEL, USER
 
 pytest.importorskip("mistralai.client")
 
@@ -27,19 +27,13 @@ def patch_points() -> list[tuple[Any, str]]:
 
 
 def test_importing_the_integration_does_not_import_the_sdk() -> None:
-    code = "import sys, spanscope.mistral; print('mistralai' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert imported_by("spanscope.mistral", "mistralai") == [False]
 
 
 def test_disable_restores_the_original_objects(
     fake_llm: FakeLLMServer, spanscope_traces: TraceCapture
 ) -> None:
-    originals = {(owner, name): vars(owner)[name] for owner, name in patch_points()}
-    spanscope.mistral.autolog()
-    assert all(vars(owner)[name] is not originals[owner, name] for owner, name in originals)
-    spanscope.mistral.autolog(disable=True)
-    assert all(vars(owner)[name] is originals[owner, name] for owner, name in originals)
+    check_patches_are_reverted(spanscope.mistral.autolog, patch_points())
     with make_client(fake_llm) as client:
         assert client.chat.complete(model=MODEL, messages=USER).choices[0].message.content == ANSWER
     assert spanscope_traces.traces == []
@@ -50,8 +44,7 @@ def test_autolog_twice_traces_once(fake_llm: FakeLLMServer, spanscope_traces: Tr
     spanscope.mistral.autolog()
     with make_client(fake_llm) as client:
         client.chat.complete(model=MODEL, messages=USER)
-    (node,) = tree(spanscope_traces.single())
-    assert node["name"] == COMPLETE and node["children"] == []
+    assert single_spans(spanscope_traces) == [COMPLETE]
 
 
 @pytest.mark.internal_errors

@@ -11,30 +11,11 @@ import pytest
 import spanscope
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
+from tests.genai_expect import ANSWER, WEATHER_DEFINITION, chat_span, text, tree, usage, user
 from tests.mistral.conftest import make_client
-from tests.mistral.expect import (
-    ANSWER,
-    COMPLETE,
-    MODEL,
-    USER,
-    WEATHER,
-    chat_attributes,
-    dumped,
-    span,
-    text,
-    tree,
-    usage,
-    user,
-)
+from tests.mistral.expect import COMPLETE, MODEL, USER, WEATHER, chat_attributes, dumped
 
 pytest.importorskip("mistralai.client")
-
-WEATHER_DEFINITION = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "Current weather",
-    "parameters": WEATHER["function"]["parameters"],
-}
 
 
 def test_complete_under_a_user_span(client: Any, spanscope_traces: TraceCapture) -> None:
@@ -47,7 +28,7 @@ def test_complete_under_a_user_span(client: Any, spanscope_traces: TraceCapture)
     (root,) = tree(spanscope_traces.single())
     assert root["name"] == "ask" and root["span_type"] == "AGENT"
     assert root["children"] == [
-        span(
+        chat_span(
             COMPLETE,
             inputs={"model": MODEL, "messages": USER, "temperature": 0.2},
             outputs=dumped(response),
@@ -65,7 +46,7 @@ async def test_complete_async(
         response = await client.chat.complete_async(model=MODEL, messages=USER)
     assert response.choices[0].message.content == ANSWER
     assert tree(spanscope_traces.single()) == [
-        span(
+        chat_span(
             COMPLETE,
             inputs={"model": MODEL, "messages": USER},
             outputs=dumped(response),

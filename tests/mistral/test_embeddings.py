@@ -10,8 +10,9 @@ import pytest
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
+from tests.genai_expect import chat_span, tree
 from tests.mistral.conftest import make_client
-from tests.mistral.expect import EMBED, dumped, span, tree
+from tests.mistral.expect import EMBED, dumped
 
 pytest.importorskip("mistralai.client")
 
@@ -19,7 +20,7 @@ REQUEST = {"model": "mistral-embed", "inputs": ["refund policy", "shipping times
 
 
 def embedding_span(response: Any) -> dict[str, Any]:
-    return span(
+    return chat_span(
         EMBED,
         span_type="EMBEDDING",
         inputs=REQUEST,

@@ -11,20 +11,9 @@ import pytest
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
 from spanscope.tracing.streaming import CHUNK_EVENT
+from tests.genai_expect import ANSWER, chat_span, text, tree, usage, user
 from tests.mistral.conftest import make_client
-from tests.mistral.expect import (
-    ANSWER,
-    ANSWER_CHUNKS,
-    MODEL,
-    STREAM,
-    USER,
-    chat_attributes,
-    span,
-    text,
-    tree,
-    usage,
-    user,
-)
+from tests.mistral.expect import ANSWER_CHUNKS, MODEL, STREAM, USER, chat_attributes
 
 pytest.importorskip("mistralai.client")
 
@@ -49,7 +38,7 @@ USAGE = {"prompt_tokens": 6, "completion_tokens": 8, "total_tokens": 14}
 
 
 def whole_stream_span(events: int = ANSWER_CHUNKS) -> dict[str, Any]:
-    return span(
+    return chat_span(
         STREAM,
         inputs={"model": MODEL, "messages": USER},
         outputs=assembled(ANSWER, "stop", USAGE),

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from pydantic_ai import Agent
 from pydantic_ai.models.instrumented import InstrumentationSettings
@@ -14,6 +11,7 @@ import spanscope.pydantic_ai
 from spanscope.pydantic_ai import _processor
 from spanscope.testing import TraceCapture, strict_mode
 from spanscope.testing.fake_llm import FakeLLMServer
+from tests.autolog_checks import imported_by
 from tests.outline import outline
 from tests.pydantic_ai.conftest import MODEL, make_agent
 
@@ -21,9 +19,7 @@ TREE = ["invoke_agent assistant [AGENT]", f"  chat {MODEL} [CHAT_MODEL]"]
 
 
 def test_importing_the_integration_does_not_import_the_library() -> None:
-    code = "import sys, spanscope.pydantic_ai; print('pydantic_ai' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert imported_by("spanscope.pydantic_ai", "pydantic_ai") == [False]
 
 
 def instrument_default() -> object:

@@ -183,14 +183,18 @@ def test_error_triggers_and_queued_failures(fake_llm: FakeLLMServer) -> None:
 
 
 def test_answers_are_deterministic(fake_llm: FakeLLMServer) -> None:
-    bodies = []
+    bodies, dates = [], []
     for _ in range(2):
         connection = http.client.HTTPConnection("127.0.0.1", fake_llm.port, timeout=5)
         try:
-            bodies.append(_post(connection, "/v1/chat/completions", {**CHAT, "stream": True})[2])
+            _, headers, body = _post(connection, "/v1/chat/completions", {**CHAT, "stream": True})
+            bodies.append(body)
+            dates.append(headers["date"])
         finally:
             connection.close()
     assert bodies[0] == bodies[1]
+    # Not the clock's: an SDK that quotes the headers in its errors (Cohere) repeats them exactly.
+    assert dates == ["Thu, 01 Jan 2026 00:00:00 GMT"] * 2
     assert fake_vector("a") == fake_vector("a") != fake_vector("b")
     assert abs(sum(v * v for v in fake_vector("a", 64)) - 1) < 1e-5
 

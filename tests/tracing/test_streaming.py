@@ -101,6 +101,17 @@ async def test_async_stream_alike(spanscope_traces: TraceCapture) -> None:
     assert FINISHED_ON and CALLER not in FINISHED_ON
 
 
+def test_a_stream_of_steps_keeps_its_chunks_for_finish_only(
+    spanscope_traces: TraceCapture,
+) -> None:
+    received = list(trace_stream(_chunks(), _call(), _finish, events=False))
+    assert [chunk.text for chunk in received] == ["Hel", "lo", "!"]
+    node = _node(spanscope_traces)
+    assert node["outputs"] == {"text": "Hello!"} and node["events"] == []
+    assert SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS not in node["attributes"]
+    assert SERIALISED_ON == []  # the chunks themselves are never serialised
+
+
 def test_span_processors_see_the_assembled_output(spanscope_traces: TraceCapture) -> None:
     seen: list[Any] = []
     spanscope.tracing.add_span_processor(lambda span: seen.append(span.outputs))

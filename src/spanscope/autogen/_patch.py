@@ -22,10 +22,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from spanscope.autogen import _messages
-from spanscope.autogen._runs import Run, activating, adopt, running
+from spanscope.autogen._runs import Run, running
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.span_type import SpanType
 from spanscope.patching import SKIP, CallHooks, safe_patch
+from spanscope.tracing.active_stream import activating, adopt
 from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.llm import LLMCall, start_llm_span
 from spanscope.tracing.processor import encode_attributes, start_span

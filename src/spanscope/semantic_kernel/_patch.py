@@ -25,7 +25,7 @@ from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.span_type import SpanType
 from spanscope.patching import SKIP, CallHooks, safe_patch
 from spanscope.semantic_kernel import _messages
-from spanscope.semantic_kernel._streams import activating, adopt
+from spanscope.tracing.active_stream import activating, adopt
 from spanscope.tracing.context import CURRENT_SPAN
 from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.llm import LLMCall, start_llm_span

@@ -35,17 +35,21 @@ CHUNK_EVENT = STREAM_CHUNK_EVENT
 
 
 class _Recorder:
-    __slots__ = ("call", "chunks", "done", "finish", "kind", "started")
+    __slots__ = ("call", "chunks", "done", "events", "finish", "kind", "started")
 
-    def __init__(self, call: LLMCall, finish: Finish, kind: str) -> None:
+    def __init__(self, call: LLMCall, finish: Finish, kind: str, events: bool = True) -> None:
         self.call = call
         self.finish = finish
         self.kind = kind
+        self.events = events
         self.chunks: list[Any] = []
         self.done = False
         self.started = False
 
     def add(self, chunk: Any) -> None:
+        if not self.events:
+            self.chunks.append(chunk)
+            return
         try:
             span = self.call.span
             now = time.time_ns()
@@ -89,20 +93,33 @@ class _Recorder:
 
 
 def trace_stream(
-    iterator: Iterator[T], call: LLMCall, finish: Finish, kind: str = "stream tracing"
+    iterator: Iterator[T],
+    call: LLMCall,
+    finish: Finish,
+    kind: str = "stream tracing",
+    *,
+    events: bool = True,
 ) -> Iterator[T]:
-    """A generator over `iterator` that records chunks and ends `call` when it stops."""
-    recorder = _Recorder(call, finish, kind)
+    """A generator over `iterator` that records chunks and ends `call` when it stops.
+
+    `events=False` keeps the chunks for `finish` only: no chunk events and no time to first
+    token, for a stream of a framework's steps rather than of a model's tokens."""
+    recorder = _Recorder(call, finish, kind, events)
     stream = _traced(iterator, recorder)
     weakref.finalize(stream, recorder.end_if_unstarted).atexit = False
     return stream
 
 
 def trace_async_stream(
-    iterator: AsyncIterator[T], call: LLMCall, finish: Finish, kind: str = "stream tracing"
+    iterator: AsyncIterator[T],
+    call: LLMCall,
+    finish: Finish,
+    kind: str = "stream tracing",
+    *,
+    events: bool = True,
 ) -> AsyncIterator[T]:
     """The async twin of `trace_stream`."""
-    recorder = _Recorder(call, finish, kind)
+    recorder = _Recorder(call, finish, kind, events)
     stream = _atraced(iterator, recorder)
     weakref.finalize(stream, recorder.end_if_unstarted).atexit = False
     return stream

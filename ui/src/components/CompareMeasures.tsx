@@ -1,5 +1,5 @@
 import { formatCost, formatCount, formatDurationMs } from "../lib/format";
-import { delta, type Measure, type Measures } from "../lib/traceDiff";
+import { delta, type Measure, type Measures } from "../lib/traceMeasures";
 
 // The measures of compared traces and spans, with their change from the baseline.
 export function traceLabel(i: number): string {

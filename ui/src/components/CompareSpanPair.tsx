@@ -1,7 +1,8 @@
 import { Link } from "react-router-dom";
 import type { Span, Trace } from "../api/types";
 import { ValueDiff } from "./ValueDiff";
-import { type DiffRow, MEASURES, pathLabel, spanMeasures } from "../lib/traceDiff";
+import { type DiffRow, pathLabel } from "../lib/traceDiff";
+import { MEASURES, spanMeasures } from "../lib/traceMeasures";
 import { MeasureCells } from "./CompareMeasures";
 
 // One matched span of compared traces: measures, status and values diffed.

@@ -1,5 +1,5 @@
 import { useMemo, useState } from "react";
-import { changedPaths, diffJson, type JsonDiff, type LineChange } from "../lib/traceDiff";
+import { changedPaths, diffJson, type JsonDiff, type LineChange } from "../lib/jsonDiff";
 import "../traceCompare.css";
 
 /** Two JSON values diffed: the changed keys, each changed value side by side (long strings

@@ -2,19 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { Span, Trace } from "../api/types";
 import { GenAI, SpanKey, TraceMeta } from "./keys";
 import { span } from "./testSpans";
-import {
-  changeCounts,
-  changedPaths,
-  delta,
-  diffJson,
-  diffTraces,
-  lineDiff,
-  pathLabel,
-  sameJson,
-  spanDifferences,
-  spanMeasures,
-  traceMeasures,
-} from "./traceDiff";
+import { changedPaths, diffJson, lineDiff, sameJson } from "./jsonDiff";
+import { changeCounts, diffTraces, pathLabel, spanDifferences } from "./traceDiff";
+import { delta, spanMeasures, traceMeasures } from "./traceMeasures";
 
 /** An agent run: agent > plan, tool(weather), tool(weather) with the given outputs. */
 function run(trace: string, outputs: [unknown, unknown], extra: Partial<Span>[] = []): Span[] {

@@ -7,16 +7,8 @@ import { ErrorBox } from "../components/ErrorBox";
 import { ExperimentHeader } from "../components/ExperimentHeader";
 import { SpanTypeIcon } from "../components/SpanTypeIcon";
 import { formatDurationMs, formatTime } from "../lib/format";
-import {
-  type Change,
-  changeCounts,
-  type DiffRow,
-  diffTraces,
-  MEASURES,
-  pathLabel,
-  spanMeasures,
-  traceMeasures,
-} from "../lib/traceDiff";
+import { type Change, changeCounts, type DiffRow, diffTraces, pathLabel } from "../lib/traceDiff";
+import { MEASURES, spanMeasures, traceMeasures } from "../lib/traceMeasures";
 import { useFollowing } from "../lib/useFollowing";
 import { MeasureCells, traceLabel } from "../components/CompareMeasures";
 import { SpanPair } from "../components/CompareSpanPair";

@@ -73,6 +73,12 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: FakeHTTPServer
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # One Date for every reply: some SDKs put the response headers in their errors' text
+        # (Cohere's ApiError), so a real clock made two runs of one failing call differ
+        # whenever they fell on either side of a second.
+        return "Thu, 01 Jan 2026 00:00:00 GMT"
+
     def do_GET(self) -> None:
         self._serve()
 

@@ -1,4 +1,13 @@
-"""A stream that keeps its span current while it is read."""
+"""An async stream that keeps its span current while it is read, and closes the traced streams
+started inside it when it is dropped.
+
+Agent frameworks (AutoGen, Semantic Kernel) return streams that do their work (model calls,
+tools, auto-invoked functions, a team's runtime started in its own task, which copies the
+context) while being read, not when created: the span must be current then, so what they do
+nests under it. They read their inner streams with `async for`, which does not close them
+when the outer one is closed: those would end only when collected, after the caller has gone
+on, so a dropped stream closes them itself (they are noted with `adopt`).
+"""
 
 from __future__ import annotations
 
@@ -27,14 +36,10 @@ def adopt(stream: Any) -> Any:
 
 
 async def activating(inner: AsyncIterator[Any], span: LiveSpan) -> AsyncIterator[Any]:
-    """`inner`'s items, with `span` current while each is produced.
-
-    Semantic Kernel's streams do their work (the request, auto-invoked functions) while being
-    read, not when created: the span must be current then, so what they do nests under it.
-    It is set and reset within each step, never across a `yield`. Semantic Kernel reads its
-    inner streams with `async for`, which does not close them when the outer one is closed:
-    dropped, this closes the traced streams started inside it, ending their spans now.
-    """
+    """`inner`'s items, with `span` current while each is produced (and while `inner` is
+    closed). It is set and reset within each step, never across a `yield`, so the caller's
+    context is left as it was. Closed early, it closes the streams adopted inside it too,
+    ending their spans with what they had."""
     _NESTED[id(span)] = weakref.WeakSet()
     dropped = False
     try:
@@ -56,10 +61,16 @@ async def activating(inner: AsyncIterator[Any], span: LiveSpan) -> AsyncIterator
         if callable(aclose):
             token = CURRENT_SPAN.set(span)
             try:
-                await aclose()
+                await aclose()  # a no-op for a stream that ended; else the stream's cleanup
             finally:
                 CURRENT_SPAN.reset(token)
-        for stream in list(_NESTED.pop(id(span), ())) if dropped else ():
-            with contextlib.suppress(RuntimeError, ValueError):
-                await stream.aclose()
+        if dropped:
+            await _close_nested(span)
         _NESTED.pop(id(span), None)
+
+
+async def _close_nested(span: LiveSpan) -> None:
+    for stream in list(_NESTED.pop(id(span), ())):
+        # RuntimeError: the stream is being read in another task (a team's runtime).
+        with contextlib.suppress(RuntimeError, ValueError):
+            await stream.aclose()
