@@ -1,4 +1,5 @@
-"""A trace as indented `name [TYPE]` lines: compact whole-tree assertions for framework tests."""
+"""A trace as indented `name [TYPE]` lines, or as a tree with the attributes asked for: compact
+whole-tree assertions for framework tests."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from spanscope.entities.trace import Trace
 from spanscope.testing import span_tree
 
-__all__ = ["outline"]
+__all__ = ["outline", "tree"]
 
 
 def outline(trace: Trace) -> list[str]:
@@ -22,3 +23,15 @@ def outline(trace: Trace) -> list[str]:
 
     walk(span_tree(trace, values=False, events=False), 0)
     return lines
+
+
+def tree(trace: Trace, keys: list[str] | None = None) -> list[dict[str, Any]]:
+    """The span tree with the attributes of `keys` each span has (all spans are asked)."""
+
+    def prune(node: dict[str, Any]) -> dict[str, Any]:
+        if "attributes" in node:
+            node["attributes"] = {k: v for k, v in node["attributes"].items() if v is not None}
+        node["children"] = [prune(child) for child in node["children"]]
+        return node
+
+    return [prune(node) for node in span_tree(trace, attributes=keys or [], events=True)]

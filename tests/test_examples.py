@@ -56,6 +56,7 @@ def test_every_example_is_seeded() -> None:
         "evaluation.py",
         "failing_tool.py",
         "feedback.py",
+        "google_adk_agent.py",
         "google_genai_chat.py",
         "groq_chat.py",
         "haystack_rag.py",
@@ -108,6 +109,9 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     strands = _run(seeded, "strands_agent.py").stdout
     assert "tomorrow: Tomorrow stays sunny in Paris: no umbrella needed." in strands
     assert "get_weather [TOOL]" in strands
+    adk = _run(seeded, "google_adk_agent.py").stdout
+    assert "tomorrow: Tomorrow stays sunny in Paris: no umbrella needed." in adk
+    assert "weather_agent [AGENT]" in adk and "get_weather [TOOL]" in adk
     assert "handoff to Billing [CHAIN]" in _run(seeded, "openai_agents_triage.py").stdout
     team = _run(seeded, "autogen_team.py").stdout
     assert "answer: Paris: sunny and 21 °C, a fine day for a walk." in team

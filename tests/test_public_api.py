@@ -226,6 +226,7 @@ INTEGRATION_LIBRARIES = [
     "autogen_agentchat",
     # google-genai only: `google` itself is a namespace some installed packages import at startup.
     "google.genai",
+    "google.adk",
     "cohere",
     "ollama",
     "mistralai",

@@ -18,6 +18,7 @@ from spanscope import (
     bedrock,
     cohere,
     dspy,
+    google_adk,
     google_genai,
     groq,
     haystack,
@@ -42,6 +43,7 @@ __all__ = [
     "bedrock",
     "cohere",
     "dspy",
+    "google_adk",
     "google_genai",
     "groq",
     "haystack",
@@ -79,6 +81,7 @@ MODULES: tuple[ModuleType, ...] = (
     openai_agents,
     autogen,
     semantic_kernel,
+    google_adk,
     smolagents,
 )
 

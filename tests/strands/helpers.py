@@ -9,8 +9,6 @@ from strands.models.openai import OpenAIModel
 
 import spanscope
 from spanscope.constants import SpanAttributeKey as K
-from spanscope.entities.trace import Trace
-from spanscope.testing import span_tree
 from spanscope.testing.fake_llm import FakeLLMServer
 
 MODEL = "gpt-4o-mini"
@@ -53,18 +51,6 @@ def make_agent(server: FakeLLMServer, tools: list[Any] | None = None, **kwargs: 
     client_args = {"base_url": server.openai_base_url, "api_key": "fake", "max_retries": 0}
     model = OpenAIModel(client_args=client_args, model_id=MODEL)
     return Agent(model=model, tools=tools, callback_handler=None, **kwargs)
-
-
-def tree(trace: Trace, keys: list[str] | None = None) -> list[dict[str, Any]]:
-    """The span tree with the attributes of `keys` each span has (all spans are asked)."""
-
-    def prune(node: dict[str, Any]) -> dict[str, Any]:
-        if "attributes" in node:
-            node["attributes"] = {k: v for k, v in node["attributes"].items() if v is not None}
-        node["children"] = [prune(child) for child in node["children"]]
-        return node
-
-    return [prune(node) for node in span_tree(trace, attributes=keys or [], events=True)]
 
 
 def user(text: str) -> dict[str, Any]:

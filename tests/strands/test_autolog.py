@@ -16,7 +16,8 @@ from spanscope.strands import _hooks, _messages
 from spanscope.testing import TraceCapture, strict_mode
 from spanscope.testing.fake_llm import FakeLLMServer
 from spanscope.tracing.context import CURRENT_SPAN
-from tests.strands.helpers import ANSWER, QUESTION, TOOL_ANSWER, get_weather, make_agent, tree
+from tests.outline import tree
+from tests.strands.helpers import ANSWER, QUESTION, TOOL_ANSWER, get_weather, make_agent
 
 ORIGINAL_INIT = Agent.__dict__["__init__"]
 

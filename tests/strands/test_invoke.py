@@ -12,6 +12,7 @@ import spanscope
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
+from tests.outline import tree
 from tests.strands.helpers import (
     AGENT,
     AGENT_ATTRIBUTES,
@@ -26,7 +27,6 @@ from tests.strands.helpers import (
     get_weather,
     make_agent,
     text,
-    tree,
     user,
 )
 

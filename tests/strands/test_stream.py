@@ -11,6 +11,7 @@ from typing import Any, cast
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
 from spanscope.tracing.context import CURRENT_SPAN
+from tests.outline import tree
 from tests.strands.helpers import (
     ANSWER,
     CHAT_KEYS,
@@ -19,7 +20,6 @@ from tests.strands.helpers import (
     answer_tree,
     get_weather,
     make_agent,
-    tree,
 )
 
 

@@ -2,22 +2,24 @@
 
 - `register`: add a framework hook so that `spanscope.patching.revert` removes it again;
 - `parent_for`: which span a framework span goes under;
-- `Activation`: make a framework span current while the framework runs its work.
+- `Activation`: make a framework span current while the framework runs its work;
+- `Step`: a framework span with its activation, ended once whatever happens.
 
-Generic: LlamaIndex and DSPy both use them.
+Generic: LlamaIndex, DSPy, Strands and the Google ADK use them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from spanscope.patching.patch import CallHooks, safe_patch
-from spanscope.safety import logger
+from spanscope.safety import log_internal_error, logger
 from spanscope.tracing.context import CURRENT_SPAN, RemoteParent
 from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 
-__all__ = ["Activation", "Parent", "parent_for", "register"]
+__all__ = ["Activation", "Parent", "Step", "parent_for", "register"]
 
 Parent = LiveSpan | NoOpSpan | RemoteParent | None
 _NOT_SET: Any = object()
@@ -103,3 +105,39 @@ class Activation:
         if CURRENT_SPAN.get() is self._span:
             CURRENT_SPAN.set(self._previous)
         self._previous = _NOT_SET
+
+
+@dataclass(slots=True, eq=False)
+class Step:
+    """A framework step's span, current (`activation`) in the context that started it."""
+
+    span: LiveSpan | NoOpSpan
+    activation: Activation
+
+    @classmethod
+    def start(cls, span: LiveSpan | NoOpSpan) -> Step:
+        return cls(span, Activation(span))
+
+    def end(
+        self,
+        kind: str,
+        error: BaseException | None,
+        outputs: Callable[[], Any],
+        end_time_ns: int | None = None,
+    ) -> None:
+        """End the span whatever happens, with `error` recorded and what `outputs()` gives as
+        its outputs; an error of ours in `outputs` is reported afterwards under `kind`, so the
+        span never stays open nor current. `end_time_ns` (None: now) is for a step known to
+        have ended before; an error ends it now."""
+        self.activation.close()
+        result = None
+        failure: Exception | None = None
+        if error is not None:
+            self.span.record_exception(error)
+        try:
+            result = outputs()
+        except Exception as exc:
+            failure = exc
+        self.span.end(outputs=result, end_time_ns=None if error is not None else end_time_ns)
+        if failure is not None:
+            log_internal_error(kind, failure)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,16 +35,15 @@ from spanscope.entities.span_status import SpanStatusCode
 from spanscope.entities.span_type import SpanType
 from spanscope.patching import (
     SKIP,
-    Activation,
     CallHooks,
+    Step,
     guarded,
     is_patched,
     parent_for,
     safe_patch,
 )
-from spanscope.safety import log_internal_error
 from spanscope.strands import _messages
-from spanscope.tracing.live_span import LiveSpan, NoOpSpan
+from spanscope.tracing.live_span import LiveSpan
 from spanscope.tracing.llm import LLMCall
 from spanscope.tracing.processor import encode_attributes, start_span
 from spanscope.tracing.state import STATE
@@ -60,16 +58,10 @@ _guarded = guarded(KIND)
 
 
 @dataclass(slots=True, eq=False)
-class _Step:
-    span: LiveSpan | NoOpSpan
-    activation: Activation
-
-
-@dataclass(slots=True, eq=False)
 class _Invocation:
-    step: _Step
-    model: _Step | None = None
-    tools: dict[str, _Step] = field(default_factory=dict)
+    step: Step
+    model: Step | None = None
+    tools: dict[str, Step] = field(default_factory=dict)
 
 
 class SpanscopeHooks:
@@ -99,7 +91,7 @@ class SpanscopeHooks:
         attributes = {K.GEN_AI_OPERATION: "invoke_agent", "gen_ai.agent.name": name}
         span = start_span(name, encode_attributes(SpanType.AGENT, attributes), parent_for(None))
         with self._lock:
-            self._runs[id(agent)] = _Invocation(_Step(span, Activation(span)))
+            self._runs[id(agent)] = _Invocation(Step.start(span))
         span.set_inputs(_messages.prompt_inputs(event.messages))
 
     @_guarded
@@ -113,9 +105,9 @@ class SpanscopeHooks:
         exception = sys.exc_info()[1]
         error = exception if isinstance(exception, Exception) else None
         if run.model is not None:  # a stream dropped during the model call
-            _end(run.model, error, lambda: None)
+            run.model.end(KIND, error, lambda: None)
         for tool in list(run.tools.values()):
-            _end(tool, error, lambda: None)
+            tool.end(KIND, error, lambda: None)
 
         def outputs() -> Any:
             result = event.result
@@ -124,7 +116,7 @@ class SpanscopeHooks:
             message = _messages.plain_message(getattr(result, "message", None))
             return {"message": message, "stop_reason": getattr(result, "stop_reason", None)}
 
-        _end(run.step, error, outputs)
+        run.step.end(KIND, error, outputs)
 
     # Model calls: CHAT_MODEL, with the conversation sent, the reply and its usage.
     @_guarded
@@ -138,7 +130,7 @@ class SpanscopeHooks:
         span = start_span(
             name, encode_attributes(SpanType.CHAT_MODEL, None), parent_for(run.step.span)
         )
-        run.model = _Step(span, Activation(span))
+        run.model = Step.start(span)
         if not isinstance(span, LiveSpan):
             return
         model_id = _messages.model_id(model)
@@ -179,7 +171,7 @@ class SpanscopeHooks:
                 call.set_usage(_messages.usage(message))
             return _messages.plain_message(message)
 
-        _end(step, event.exception, outputs)
+        step.end(KIND, event.exception, outputs)
 
     # Tool calls: TOOL, named by the tool, with its input and result.
     @_guarded
@@ -194,7 +186,7 @@ class SpanscopeHooks:
         span = start_span(name, encode_attributes(SpanType.TOOL, attributes), parent)
         # Tools of one model reply may run concurrently, each in a task of its own: keyed by id.
         with self._lock:
-            run.tools[str(use.get("toolUseId"))] = _Step(span, Activation(span))
+            run.tools[str(use.get("toolUseId"))] = Step.start(span)
         span.set_inputs(use.get("input"))
 
     @_guarded
@@ -213,28 +205,11 @@ class SpanscopeHooks:
             # unknown tool.
             message = event.cancel_message or _messages.tool_output(result)
             step.span.set_status(SpanStatusCode.ERROR, str(message))
-        _end(step, event.exception, lambda: _messages.tool_output(result))
+        step.end(KIND, event.exception, lambda: _messages.tool_output(result))
 
     def _run(self, agent: Any) -> _Invocation | None:
         with self._lock:
             return self._runs.get(id(agent))
-
-
-def _end(step: _Step, error: BaseException | None, outputs: Callable[[], Any]) -> None:
-    """End the step's span whatever happens: an error of ours in `outputs` is reported
-    afterwards, so the span never stays open nor current."""
-    step.activation.close()
-    result = None
-    failure: Exception | None = None
-    if error is not None:
-        step.span.record_exception(error)
-    try:
-        result = outputs()
-    except Exception as exc:
-        failure = exc
-    step.span.end(outputs=result)
-    if failure is not None:
-        log_internal_error(KIND, failure)
 
 
 def _active() -> bool:
