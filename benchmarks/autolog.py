@@ -48,6 +48,8 @@ GOAL = 5.0  # spanscope's overhead should be at most 1/GOAL of mlflow's
 LITELLM_CALLBACKS = ("success_callback", "_async_success_callback", "callbacks")
 MLFLOW_GAPS = {  # calls mlflow 3.17 records much less of: not like for like, outside the goal
     "anthropic/stream": "mlflow ends its span when create() returns: no chunks, no output",
+    "google_genai/stream": "mlflow.gemini does not trace generate_content_stream",
+    "mistral/stream": "mlflow.mistral does not trace chat.stream",
 }
 # The fake's handler writes headers and body separately: without TCP_NODELAY, Nagle and
 # delayed ACKs add ~40 ms to every response. Set it, then run the module's own CLI.
@@ -71,6 +73,11 @@ class System:
     check: Callable[[], dict[str, Any]]  # final counters; "valid": nothing dropped
     package: str  # the integrations' package: spanscope.<provider>, mlflow.<provider>
     info: dict[str, str]
+
+
+# provider -> makes its client anew, outside the timing, each time autolog is switched: an app
+# makes its clients after autolog(), and some integrations patch only the clients made later.
+RENEW: dict[str, Fn] = {}
 
 
 def make_calls(provider: str, url: str) -> dict[str, Fn]:
@@ -115,20 +122,28 @@ def more_calls(provider: str, sdk: Any, url: str, consume: Fn) -> dict[str, Fn]:
     if provider == "bedrock":
         from botocore.config import Config
 
-        br = sdk.client(
-            "bedrock-runtime",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="fake",
-            aws_secret_access_key="fake",
-            config=Config(retries={"total_max_attempts": 1}),
-        )
+        clients: list[Any] = []
+
+        def renew() -> None:  # mlflow.bedrock traces only the clients made after autolog()
+            clients[:] = [
+                sdk.client(
+                    "bedrock-runtime",
+                    endpoint_url=url,
+                    region_name="us-east-1",
+                    aws_access_key_id="fake",
+                    aws_secret_access_key="fake",
+                    config=Config(retries={"total_max_attempts": 1}),
+                )
+            ]
+
+        renew()
+        RENEW[provider] = renew
         bkw: dict[str, Any] = {"modelId": "anthropic.claude-3-5-haiku-20241022-v1:0"}
         bkw.update(system=[{"text": SYSTEM_PROMPT}])
         bkw.update(messages=[{"role": "user", "content": [{"text": QUESTION}]}])
         return {
-            "chat": lambda: br.converse(**bkw),
-            "stream": lambda: consume(br.converse_stream(**bkw)["stream"]),
+            "chat": lambda: clients[0].converse(**bkw),
+            "stream": lambda: consume(clients[0].converse_stream(**bkw)["stream"]),
         }
     if provider == "mistral":
         mi = sdk.Mistral(api_key="mistral-fake", server_url=f"{url}/mistral")
@@ -278,6 +293,7 @@ def measure(system: System, provider: str, fn: Fn, plan: tuple[int, int, int]) -
     before = system.traces()
     for on in (False, True):
         system.switch(provider, on)
+        RENEW.get(provider, lambda: None)()
         for _ in range(warmup):
             fn()
         system.drain()
@@ -288,6 +304,7 @@ def measure(system: System, provider: str, fn: Fn, plan: tuple[int, int, int]) -
         got: dict[bool, tuple[float, float]] = {}
         for on in (False, True)[:: -1 if r % 2 else 1]:  # so drift favours neither
             system.switch(provider, on)
+            RENEW.get(provider, lambda: None)()
             fn()  # one untimed call after switching
             gc.collect()
             got[on] = timed(fn, calls)
@@ -326,8 +343,14 @@ def run_child(name: str, url: str, quick: bool, out: str) -> None:
             plan = PLANS[(int(quick), int(name == "mlflow"))]
             results[f"{provider}/{mode}"] = measure(system, provider, fn, plan)
     check = {**system.check(), "network": attempts}
+    # mlflow not tracing a call at all (a gap above) is what it does, not a loss.
+    untraced = [k for k, r in results.items() if name == "mlflow" and k in MLFLOW_GAPS]
+    untraced = [k for k in untraced if results[k]["traces"] == 0]
     lost = [k for k, r in results.items() if r["traces"] != r["expected_traces"]]
+    lost = [k for k in lost if k not in untraced]
     check.update(lost_traces=lost, valid=check["valid"] and not attempts and not lost)
+    if untraced:
+        check["untraced"] = untraced
     with open(out, "w") as fh:
         json.dump({"results": results, "check": check, "info": system.info}, fh)
 

@@ -63,7 +63,9 @@ def plain(value: Any) -> Any:
         return value.value
     dump = getattr(value, "model_dump", None)
     if callable(dump) and not isinstance(value, type):
-        return plain(dump(by_alias=True, exclude_none=True, warnings=False))
+        # In one pass: pydantic gives JSON values (enums included) and the SDK's responses
+        # never hold its "omitted" marker, which only the caller's arguments carry.
+        return dump(by_alias=True, exclude_none=True, mode="json", warnings=False)
     return value
 
 

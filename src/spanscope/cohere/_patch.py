@@ -80,7 +80,7 @@ class ChatHooks(CallHooks):
         try:
             response = _data(result)
             outputs = _messages.response_outputs(response)
-            record_response(state, response)
+            record_response(state, outputs)  # the JSON form: one model_dump a call
         finally:
             state.end(outputs=outputs)
         return result
