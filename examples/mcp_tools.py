@@ -1,7 +1,9 @@
 """An assistant using an MCP server's tools and resources: it lists the tools, reads a
 resource, calls a tool, and gets a tool error result, fully offline.
 
-The MCP server is a real `MCPServer` run in-process (the `mcp` package's in-memory transport).
+The MCP server is a real server run in-process (the `mcp` package's in-memory transport):
+`MCPServer` reached through `mcp.Client` on mcp 2.x, `FastMCP` through a `ClientSession` on
+mcp 1.x; both clients have the same request methods.
 Run: `python examples/mcp_tools.py` (part of `make demo`).
 """
 
@@ -9,11 +11,16 @@ from __future__ import annotations
 
 import asyncio
 
-from mcp import Client
-from mcp.server.mcpserver import MCPServer
 from mcp.types import TextContent
 
 import spanscope
+
+try:  # mcp 2.x
+    from mcp import Client
+    from mcp.server.mcpserver import MCPServer
+except ImportError:  # mcp 1.x
+    from mcp.server.fastmcp import FastMCP as MCPServer
+    from mcp.shared.memory import create_connected_server_and_client_session as Client
 
 server = MCPServer("travel-desk")
 
@@ -52,7 +59,7 @@ async def plan() -> list[str]:
         f"tools: {', '.join(tool.name for tool in tools.tools)}",
         f"packing: {text(packing)}",
         f"forecast: {text(forecast)}",
-        f"booking failed: {booking.is_error}",
+        f"booking failed: {getattr(booking, 'is_error', None) or booking.isError}",  # 2.x / 1.x
     ]
 
 

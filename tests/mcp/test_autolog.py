@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from mcp import Client
 from mcp.client.session import ClientSession
-from mcp.server.mcpserver import MCPServer
 
 import spanscope
 import spanscope.mcp
 from spanscope.mcp import _results
 from spanscope.testing import TraceCapture, strict_mode
 from tests.autolog_checks import imported_by
-from tests.mcp.conftest import text_of
+from tests.mcp.conftest import connect, session_of, text_of
 from tests.outline import outline
 
 METHODS = (
+    "initialize",
     "list_tools",
     "call_tool",
     "list_resources",
@@ -38,26 +39,24 @@ def test_disable_restores_the_original_methods() -> None:
     assert all(vars(ClientSession)[name] is originals[name] for name in METHODS)
 
 
-async def test_disabled_it_traces_nothing(
-    server: MCPServer, spanscope_traces: TraceCapture
-) -> None:
+async def test_disabled_it_traces_nothing(server: Any, spanscope_traces: TraceCapture) -> None:
     spanscope.mcp.autolog(disable=True)
-    async with Client(server) as client:
+    async with connect(server) as client:
         await client.call_tool("get_price", {"item": "fig"})
     assert spanscope_traces.traces == []
 
 
-async def test_twice_traces_once(server: MCPServer, spanscope_traces: TraceCapture) -> None:
+async def test_twice_traces_once(server: Any, spanscope_traces: TraceCapture) -> None:
     spanscope.mcp.autolog()
-    async with Client(server) as client:
+    async with connect(server) as client:
         await client.call_tool("get_price", {"item": "fig"})
     # The tools the session lists to validate the result are its housekeeping: no span.
     assert outline(spanscope_traces.single()) == ["tools/call get_price [TOOL]"]
 
 
-async def test_the_session_used_directly(server: MCPServer, spanscope_traces: TraceCapture) -> None:
-    async with Client(server) as client:
-        session = client.session
+async def test_the_session_used_directly(server: Any, spanscope_traces: TraceCapture) -> None:
+    async with connect(server) as client:
+        session = session_of(client)
         result = await session.call_tool(name="get_price", arguments={"item": "kiwi"})
     assert text_of(result) == "1 x kiwi: 3 EUR"
     span = spanscope_traces.single().data.spans[0]
@@ -66,14 +65,14 @@ async def test_the_session_used_directly(server: MCPServer, spanscope_traces: Tr
 
 @pytest.mark.internal_errors
 async def test_an_error_of_spanscope_does_not_change_the_call(
-    server: MCPServer, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
+    server: Any, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(result: object) -> object:
         raise RuntimeError("injected")
 
     monkeypatch.setattr(_results, "content", broken)
     with strict_mode(False):
-        async with Client(server) as client:
+        async with connect(server) as client:
             result = await client.call_tool("get_price", {"item": "fig"})
 
     assert text_of(result) == "1 x fig: 3 EUR"

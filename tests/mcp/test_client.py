@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mcp import Client
-from mcp.server.mcpserver import MCPServer
-from mcp.shared.exceptions import MCPError
 
 import spanscope
 from spanscope.mcp._patch import MCP_METHOD, MCP_SERVER
 from spanscope.testing import TraceCapture, span_tree
-from tests.mcp.conftest import text_of
+from tests.mcp.conftest import MCP_ERROR, connect, is_error, text_of
 from tests.outline import outline
 
 TOOL = ["gen_ai.tool.name", MCP_METHOD, MCP_SERVER]
@@ -26,11 +23,11 @@ def node(name: str, span_type: str, inputs: Any, outputs: Any, **rest: Any) -> d
 
 
 async def test_a_tool_is_listed_and_called_under_the_callers_span(
-    server: MCPServer, spanscope_traces: TraceCapture
+    server: Any, spanscope_traces: TraceCapture
 ) -> None:
     @spanscope.trace(span_type="AGENT")
     async def shopper() -> Any:
-        async with Client(server) as client:
+        async with connect(server) as client:
             listed = await client.list_tools()
             return listed, await client.call_tool("get_price", {"item": "apple", "quantity": 2})
 
@@ -58,12 +55,12 @@ async def test_a_tool_is_listed_and_called_under_the_callers_span(
 
 
 async def test_a_tool_error_result_is_returned_and_marks_the_span(
-    server: MCPServer, spanscope_traces: TraceCapture
+    server: Any, spanscope_traces: TraceCapture
 ) -> None:
-    async with Client(server) as client:
+    async with connect(server) as client:
         result = await client.call_tool("reserve", {"item": "pear"})
 
-    assert result.is_error
+    assert is_error(result)
     text = text_of(result)
     assert "reserve" in text
     assert span_tree(spanscope_traces.single(), attributes=TOOL) == [
@@ -84,10 +81,10 @@ async def test_a_tool_error_result_is_returned_and_marks_the_span(
 
 
 async def test_a_protocol_error_is_re_raised_unchanged_and_recorded(
-    server: MCPServer, spanscope_traces: TraceCapture
+    server: Any, spanscope_traces: TraceCapture
 ) -> None:
-    async with Client(server) as client:
-        with pytest.raises(MCPError) as caught:
+    async with connect(server) as client:
+        with pytest.raises(MCP_ERROR) as caught:
             await client.read_resource("docs://missing")
 
     assert "docs://missing" in str(caught.value)
@@ -98,13 +95,13 @@ async def test_a_protocol_error_is_re_raised_unchanged_and_recorded(
         "ERROR",
     )
     assert [e.name for e in span.events] == ["exception"]
-    assert span.events[0].attributes["exception.type"] == "MCPError"
+    assert span.events[0].attributes["exception.type"] == MCP_ERROR.__name__
 
 
-async def test_resources_and_prompts(server: MCPServer, spanscope_traces: TraceCapture) -> None:
+async def test_resources_and_prompts(server: Any, spanscope_traces: TraceCapture) -> None:
     @spanscope.trace
     async def browse() -> Any:
-        async with Client(server) as client:
+        async with connect(server) as client:
             await client.list_resources()
             doc = await client.read_resource("docs://returns")
             await client.list_prompts()

@@ -13,7 +13,7 @@ INTEGRATION = Integration(
     name="mcp",
     library="mcp",
     distribution="mcp",
-    min_version="2.1",
+    min_version="1.26",
     kind="patch",
     records="MCP client tool listings and calls, resource reads and prompts, with the server",
 )

@@ -2,11 +2,14 @@
 
 `ClientSession` is where every client request goes (`mcp.Client` and `ClientSessionGroup`
 call its methods), so its methods are the choke points; `send_request` is not patched, so
-the protocol's housekeeping (initialize, ping) stays out of traces.
+the protocol's housekeeping (initialize, ping) stays out of traces. The methods have the
+same names and the same leading arguments in mcp 1.x and 2.x. `initialize` is patched
+without a span: mcp 1.x sessions do not keep the server's name, so it is noted here.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +36,30 @@ class _State:
     span: LiveSpan | NoOpSpan
 
 
+# The server's name by session, from its initialize result (mcp 1.x keeps no `server_info`).
+_SERVER_NAMES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
 def _server_name(session: Any) -> str | None:
-    info = getattr(session, "server_info", None)
+    info = getattr(session, "server_info", None)  # mcp 2.x
     name = getattr(info, "name", None)
-    return name if isinstance(name, str) else None
+    if isinstance(name, str):
+        return name
+    return _SERVER_NAMES.get(session)
+
+
+class _Initialize(CallHooks):
+    """No span: notes the name of the server the session is connected to."""
+
+    def before(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return args[0] if args else SKIP
+
+    def after(self, state: Any, result: Any) -> Any:
+        info = _results.field(result, "server_info", "serverInfo")
+        name = getattr(info, "name", None)
+        if isinstance(name, str):
+            _SERVER_NAMES[state] = name
+        return result
 
 
 def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, key: str) -> Any:
@@ -52,8 +75,11 @@ class _Hooks(CallHooks):
     def name_and_inputs(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[str, Any, dict[str, Any]]:
-        params = _argument(args, kwargs, 99, "params")
-        cursor = getattr(params, "cursor", None)
+        params = kwargs.get("params")
+        if params is not None:
+            cursor = getattr(params, "cursor", None)
+        else:  # mcp 1.x also takes the cursor itself (deprecated)
+            cursor = _argument(args, kwargs, 1, "cursor")
         return self.method, {"cursor": cursor}, {}  # None: the first page
 
     def outputs(self, result: Any) -> Any:
@@ -119,7 +145,7 @@ class _CallTool(_Hooks):
 
     def check(self, span: LiveSpan | NoOpSpan, result: Any) -> None:
         # The server ran the tool and it failed: the caller gets the result, the span is ERROR.
-        if getattr(result, "is_error", False):
+        if _results.field(result, "is_error", "isError"):
             span.set_status(SpanStatusCode.ERROR, _results.error_text(result))
 
 
@@ -179,5 +205,6 @@ def patch() -> None:
     """Apply every patch (autolog() reverts the previous ones first)."""
     from mcp.client.session import ClientSession
 
+    safe_patch(INTEGRATION, ClientSession, "initialize", _Initialize())
     for method, hooks in _HOOKS.items():
         safe_patch(INTEGRATION, ClientSession, method, hooks())

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["content", "documents", "dump", "error_text", "names", "prompt_messages", "tool_list"]
+__all__ = [
+    "content",
+    "documents",
+    "dump",
+    "error_text",
+    "field",
+    "names",
+    "prompt_messages",
+    "tool_list",
+]
+
+
+def field(value: Any, name: str, camel: str) -> Any:
+    """A result's field by its mcp 2 name (`is_error`) or its mcp 1 name (`isError`)."""
+    found = getattr(value, name, None)
+    return found if found is not None else getattr(value, camel, None)
 
 
 def dump(value: Any) -> Any:
@@ -17,7 +32,7 @@ def dump(value: Any) -> Any:
 def content(result: Any) -> Any:
     """A tool result: its content blocks, and its structured content when it has one."""
     blocks = [dump(block) for block in getattr(result, "content", None) or ()]
-    structured = getattr(result, "structured_content", None)
+    structured = field(result, "structured_content", "structuredContent")
     if structured is not None:
         return {"content": blocks, "structured_content": structured}
     return blocks
@@ -40,7 +55,7 @@ def tool_list(result: Any) -> list[dict[str, Any]]:
         definition: dict[str, Any] = {"name": tool.name}
         if getattr(tool, "description", None):
             definition["description"] = tool.description
-        definition["input_schema"] = getattr(tool, "input_schema", None)
+        definition["input_schema"] = field(tool, "input_schema", "inputSchema")
         tools.append(definition)
     return tools
 
@@ -50,7 +65,7 @@ def documents(result: Any) -> list[dict[str, Any]]:
     docs = []
     for item in getattr(result, "contents", None) or ():
         metadata = {"uri": str(item.uri)}
-        mime = getattr(item, "mime_type", None)
+        mime = field(item, "mime_type", "mimeType")
         if mime:
             metadata["mime_type"] = mime
         text = getattr(item, "text", None)
