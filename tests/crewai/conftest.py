@@ -7,10 +7,12 @@ import os
 
 import pytest
 
-# Read by CrewAI when it runs: nothing of its own telemetry or tracing leaves the machine.
+# Read by CrewAI when it runs: nothing of its own telemetry, tracing or version check leaves
+# the machine.
 os.environ.setdefault("CREWAI_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("CREWAI_DISABLE_TRACKING", "true")
 os.environ.setdefault("CREWAI_TRACING_ENABLED", "false")
+os.environ.setdefault("CREWAI_DISABLE_VERSION_CHECK", "true")  # its PyPI look-up
 
 pytest.importorskip("crewai")
 pytest.importorskip("openai")
