@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -27,3 +29,17 @@ __all__ = ["fake_llm"]
 def _autolog(_fresh_tracing: None) -> None:
     # After the suite-wide reset (which reverts it again after the test).
     spanscope.crewai.autolog()
+
+
+@pytest.fixture(autouse=True)
+async def _close_models() -> AsyncIterator[None]:
+    from tests.crewai.helpers import MODELS
+
+    yield
+    while MODELS:
+        llm = MODELS.pop()
+        for name in ("_client", "_async_client"):
+            client = getattr(llm, name, None)
+            closed = client.close() if client is not None else None
+            if inspect.isawaitable(closed):
+                await closed

@@ -49,14 +49,21 @@ def broken_weather(city: str) -> str:
     raise WeatherServiceDown(f"no weather for {city}")
 
 
+# The LLMs a test made: their OpenAI clients are closed after it (conftest), or their
+# connections would be collected, and warn, in some later test.
+MODELS: list[Any] = []
+
+
 def make_llm(server: FakeLLMServer, **kwargs: Any) -> LLM:
-    return LLM(
+    llm = LLM(
         model=f"openai/{MODEL}",
         base_url=server.openai_base_url,
         api_key="sk-fake",
         max_retries=0,
         **kwargs,
     )
+    MODELS.append(llm)
+    return llm
 
 
 def make_agent(server: FakeLLMServer, tools: list[Any] | None = None, **kwargs: Any) -> Agent:

@@ -73,7 +73,7 @@ def _flow(server: FakeLLMServer) -> Flow[Any]:
         def answer(self, question: str) -> str:
             return str(llm.call(question))
 
-    return WeatherFlow()
+    return WeatherFlow(suppress_flow_events=True)  # no console panels
 
 
 def test_a_flow_is_a_workflow_span_with_a_span_per_method(
