@@ -33,7 +33,11 @@ from spanscope.testing.fake_llm import FakeLLMServer
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")  # its telemetry posts from import on
 # CrewAI's telemetry, tracing and version check (imported below before its fixture says this).
-for _name in ("CREWAI_DISABLE_TELEMETRY", "CREWAI_DISABLE_TRACKING", "CREWAI_DISABLE_VERSION_CHECK"):
+for _name in (
+    "CREWAI_DISABLE_TELEMETRY",
+    "CREWAI_DISABLE_TRACKING",
+    "CREWAI_DISABLE_VERSION_CHECK",
+):
     os.environ.setdefault(_name, "true")
 os.environ.setdefault("CREWAI_TRACING_ENABLED", "false")
 

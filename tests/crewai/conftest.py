@@ -19,8 +19,8 @@ os.environ.setdefault("CREWAI_DISABLE_VERSION_CHECK", "true")  # its PyPI look-u
 pytest.importorskip("crewai")
 pytest.importorskip("openai")
 
-import spanscope.crewai  # noqa: E402
-from spanscope.testing.fake_llm.fixtures import fake_llm  # noqa: E402
+import spanscope.crewai
+from spanscope.testing.fake_llm.fixtures import fake_llm
 
 __all__ = ["fake_llm"]
 

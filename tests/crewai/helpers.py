@@ -16,6 +16,16 @@ QUESTION = "What is the weather in Paris?"
 EXPECTED = "The weather"
 ROLE = "Weather reporter"
 TOOL_ANSWER = "The tool returned: Sunny in example"
+# A crew run whose agent calls the tool, then answers from its result.
+TOOL_RUN = [
+    "crew [CHAIN]",
+    f"  {QUESTION} [TASK]",
+    f"    {ROLE} [AGENT]",
+    "      OpenAICompletion.call [CHAT_MODEL]",
+    "      get_weather [TOOL]",
+    "        lookup [UNKNOWN]",
+    "      OpenAICompletion.call [CHAT_MODEL]",
+]
 CHAT_KEYS = [
     K.GEN_AI_PROVIDER,
     K.GEN_AI_OPERATION,
@@ -78,9 +88,7 @@ def make_agent(server: FakeLLMServer, tools: list[Any] | None = None, **kwargs: 
     )
 
 
-def make_crew(
-    server: FakeLLMServer, tools: list[Any] | None = None, **kwargs: Any
-) -> Crew:
+def make_crew(server: FakeLLMServer, tools: list[Any] | None = None, **kwargs: Any) -> Crew:
     stream = bool(kwargs.pop("stream", False))
     agent = make_agent(server, tools, **kwargs)
     task = Task(description=QUESTION, expected_output=EXPECTED, agent=agent)

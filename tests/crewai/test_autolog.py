@@ -47,7 +47,8 @@ def test_disable_restores_crewais_methods_and_traces_nothing(
     originals = _originals()
 
     assert all(a is not b for a, b in zip(patched, originals, strict=True))
-    assert make_crew(fake_llm, [get_weather]).kickoff().raw == TOOL_ANSWER
+    result: Any = make_crew(fake_llm, [get_weather]).kickoff()
+    assert result.raw == TOOL_ANSWER
     assert [outline(trace) for trace in spanscope_traces.traces] == [["lookup [UNKNOWN]"]]
     spanscope.crewai.autolog()
     assert all(a is not b for a, b in zip(_originals(), originals, strict=True))
@@ -70,7 +71,7 @@ def test_a_fault_recording_the_reply_leaves_the_call_and_ends_the_spans(
 
     monkeypatch.setattr(_messages, "output_message", boom)
     with strict_mode(False):
-        result = make_crew(fake_llm, [get_weather]).kickoff()
+        result: Any = make_crew(fake_llm, [get_weather]).kickoff()
 
     assert result.raw == TOOL_ANSWER
     assert spanscope.tracing.stats().internal_errors == 2  # one per model call
@@ -91,7 +92,7 @@ def test_a_fault_converting_the_request_leaves_the_call_alone(
 
     monkeypatch.setattr(_messages, "request_messages", boom)
     with strict_mode(False):
-        result = make_crew(fake_llm).kickoff()
+        result: Any = make_crew(fake_llm).kickoff()
 
     assert result.raw.startswith("You said:")
     assert spanscope.tracing.stats().internal_errors == 1

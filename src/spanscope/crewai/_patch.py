@@ -27,6 +27,7 @@ patched, each a span current while the call runs:
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from crewai import Agent, Crew, Task
@@ -49,10 +50,8 @@ AGENT_NAME = "gen_ai.agent.name"
 
 def patch() -> None:
     """Apply every patch (autolog() reverts the previous ones first)."""
-    try:  # CrewAI's own OpenAI class, loaded when an LLM first asks for it
+    with contextlib.suppress(ImportError):  # CrewAI's OpenAI class, loaded on first use
         import crewai.llms.providers.openai.completion  # noqa: F401
-    except ImportError:  # pragma: no cover - the OpenAI SDK is one of CrewAI's requirements
-        pass
     safe_patch(INTEGRATION, Crew, "kickoff", CrewHooks())
     safe_patch(INTEGRATION, Crew, "akickoff", CrewHooks())
     safe_patch(INTEGRATION, Task, "_execute_core", TaskHooks())
@@ -95,9 +94,6 @@ class CrewHooks(SpanHooks):
         inputs = argument(args, kwargs, 1, "inputs")
         return name, {"crewai.crew.name": name}, {"inputs": inputs or {}}
 
-    def outputs(self, result: Any) -> Any:
-        return _messages.result_outputs(result)
-
 
 class TaskHooks(SpanHooks):
     """`_execute_core(agent, context, tools)` (or `_aexecute_core`): a TaskOutput."""
@@ -119,9 +115,6 @@ class TaskHooks(SpanHooks):
         if agent is not None:
             attributes[AGENT_NAME] = _messages.agent_name(agent)
         return name, attributes, inputs
-
-    def outputs(self, result: Any) -> Any:
-        return _messages.result_outputs(result)
 
 
 class AgentTaskHooks(SpanHooks):
@@ -164,9 +157,6 @@ class AgentKickoffHooks(SpanHooks):
         inputs = {"messages": argument(args, kwargs, 1, "messages")}
         return name, {K.GEN_AI_OPERATION: "invoke_agent", AGENT_NAME: name}, inputs
 
-    def outputs(self, result: Any) -> Any:
-        return _messages.result_outputs(result)
-
 
 class ToolHooks(SpanHooks):
     """A tool's `run(*args, **kwargs)` (or `arun`): its result."""
@@ -176,20 +166,18 @@ class ToolHooks(SpanHooks):
     def describe(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         tool = args[0]
         name = _messages.named(getattr(tool, "name", None), type(tool).__name__)
-        return name, {K.GEN_AI_TOOL_NAME: name}, _messages.tool_inputs(args[1:], kwargs)
+        return name, {K.GEN_AI_TOOL_NAME: name}, self.inputs(args, kwargs)
+
+    def inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return _messages.tool_inputs(args[1:], kwargs)
 
 
-class StructuredToolHooks(SpanHooks):
+class StructuredToolHooks(ToolHooks):
     """`invoke(input, config=None, **kwargs)` (or `ainvoke`) of the tool form CrewAI's
-    text-based tool calls use: the tool's result. The tool it wraps is the same tool: its own
-    `run`, if called inside, is not traced again."""
+    text-based tool calls use: the tool's result."""
 
-    span_type = SpanType.TOOL
-
-    def describe(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        tool = args[0]
-        name = _messages.named(getattr(tool, "name", None), type(tool).__name__)
-        return name, {K.GEN_AI_TOOL_NAME: name}, argument(args, kwargs, 1, "input")
+    def inputs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return argument(args, kwargs, 1, "input")
 
 
 def _is_own(flow: Any) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from spanscope.crewai import _messages
 from spanscope.patching import SKIP, CallHooks
 from spanscope.tracing.context import CURRENT_SPAN
 from spanscope.tracing.live_span import LiveSpan
@@ -69,7 +70,8 @@ def owned_by(kind: str, owner: Any) -> bool:
 
 class SpanHooks(CallHooks):
     """A call as one span of `span_type`: `describe` names it and gives its attributes and
-    inputs (or None: not traced); it ends with `outputs(result)`, or the call's exception.
+    inputs (or None: not traced); it ends with `outputs(result)` (CrewAI's outputs as their
+    text), or the call's exception.
     A call on the same object made while its span is current is not traced again."""
 
     span_type: str
@@ -101,7 +103,7 @@ class SpanHooks(CallHooks):
         return result
 
     def outputs(self, result: Any) -> Any:
-        return result
+        return _messages.result_outputs(result)  # a crew's, task's or agent's output as text
 
     def error(self, state: Open, exc: BaseException) -> None:
         state.end(error=exc)
