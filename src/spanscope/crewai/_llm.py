@@ -123,13 +123,14 @@ def _total(usage: dict[str, Any]) -> Any:
 
 
 class UsageHooks(CallHooks):
-    """`_track_token_usage_internal(usage_data)`: the usage of a reply the traced call got,
-    added to its span's counts (never traced itself)."""
+    """`_track_token_usage_internal(usage_data)`: the usage of a reply the traced call got (a
+    dict; LiteLLM's `Usage` object on the LiteLLM path), added to its span's counts (never
+    traced itself)."""
 
     def before(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         state = owner_of(KIND, args[0])
-        data = argument(args, kwargs, 1, "usage_data")
-        if state is not None and isinstance(data, dict):
+        data = _messages.as_dict(argument(args, kwargs, 1, "usage_data"))
+        if state is not None and data:
             metrics = UsageMetrics.from_provider_dict(data)
             if metrics is not None:
                 for name, value in metrics.model_dump().items():

@@ -11,6 +11,7 @@ from spanscope.tracing.llm import Usage
 
 __all__ = [
     "agent_name",
+    "as_dict",
     "crew_name",
     "named",
     "output_message",
@@ -136,6 +137,15 @@ def output_message(result: Any) -> dict[str, Any]:
     dump = getattr(result, "model_dump_json", None)
     text = dump() if callable(dump) else json.dumps(result, default=str)
     return {"role": "assistant", "content": text}
+
+
+def as_dict(value: Any) -> dict[str, Any] | None:
+    """A mapping or a pydantic object (LiteLLM's `Usage`) as a dict; None for anything else."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    dump = getattr(value, "model_dump", None)
+    dumped = dump() if callable(dump) else None
+    return dumped if isinstance(dumped, dict) else None
 
 
 def usage(metrics: Any) -> Usage | None:
