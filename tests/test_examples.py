@@ -52,6 +52,7 @@ def test_every_example_is_seeded() -> None:
         "bedrock_converse.py",
         "chat_session.py",
         "cohere_chat.py",
+        "crewai_crew.py",
         "dspy_program.py",
         "evaluation.py",
         "failing_tool.py",
@@ -116,6 +117,9 @@ def test_example_outputs(seeded: demo.SeedResult) -> None:
     team = _run(seeded, "autogen_team.py").stdout
     assert "answer: Paris: sunny and 21 °C, a fine day for a walk." in team
     assert "├── forecaster [AGENT]" in team and "get_weather [TOOL]" in team
+    crew = _run(seeded, "crewai_crew.py").stdout
+    assert "packing: Pack sunglasses and a light jacket." in crew
+    assert "trip crew [CHAIN]" in crew and "get_weather [TOOL]" in crew
     smol = _run(seeded, "smolagents_agent.py").stdout
     assert "lyon: In Lyon it is light rain and 14 °C: take an umbrella." in smol
     assert "python_interpreter [TOOL]" in smol and "get_weather [TOOL]" in smol

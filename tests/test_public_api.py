@@ -243,6 +243,7 @@ INTEGRATION_LIBRARIES = [
     "agents",
     "semantic_kernel",
     "smolagents",
+    "crewai",
     "numpy",
     "pydantic",
     "pandas",

@@ -17,6 +17,7 @@ from spanscope import (
     autogen,
     bedrock,
     cohere,
+    crewai,
     dspy,
     google_adk,
     google_genai,
@@ -42,6 +43,7 @@ __all__ = [
     "autogen",
     "bedrock",
     "cohere",
+    "crewai",
     "dspy",
     "google_adk",
     "google_genai",
@@ -83,6 +85,7 @@ MODULES: tuple[ModuleType, ...] = (
     semantic_kernel,
     google_adk,
     smolagents,
+    crewai,
 )
 
 

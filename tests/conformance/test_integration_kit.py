@@ -32,12 +32,20 @@ from spanscope.testing.fake_llm import FakeLLMServer
 # this: without it, importing litellm fetches its price list from the internet.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")  # its telemetry posts from import on
+# CrewAI's telemetry, tracing and version check (imported below before its fixture says this).
+for _name in (
+    "CREWAI_DISABLE_TELEMETRY",
+    "CREWAI_DISABLE_TRACKING",
+    "CREWAI_DISABLE_VERSION_CHECK",
+):
+    os.environ.setdefault(_name, "true")
+os.environ.setdefault("CREWAI_TRACING_ENABLED", "false")
 
 # Integrations still without a fixture: each one added to the kit leaves this list.
 WITHOUT_FIXTURE: set[str] = set()
 # Integrations whose streams are declared as calls that read them whole (their fixtures say
 # why): the dropped-stream check has nothing to run for them.
-STREAMS_READ_WHOLE = {"dspy", "haystack"}
+STREAMS_READ_WHOLE = {"crewai", "dspy", "haystack"}
 # Integrations of libraries that do not stream at all (an MCP tool call returns its result whole).
 WITHOUT_STREAMS = {"mcp"}
 
