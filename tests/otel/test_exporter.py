@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import logging
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -146,8 +148,41 @@ def test_gives_up_after_the_retry_limit(trace: Trace) -> None:
         with pytest.raises(OtlpExportError, match=r"gave up exporting 1 span\(s\)") as info:
             exporter.export([trace])
     assert info.value.status_code == 503
-    assert "last error: HTTP 503" in str(info.value)
+    assert "HTTP 503" in str(info.value)  # the last error, or the last answer (see below)
     assert len(server.requests) >= 2
+
+
+def test_an_attempt_cut_by_the_retry_limit_keeps_the_last_answer(trace: Trace) -> None:
+    released = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            if self.server.answered:  # type: ignore[attr-defined]
+                released.wait(10)  # past the exporter's limit: its attempt times out
+                return
+            self.server.answered = True  # type: ignore[attr-defined]
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.answered = False  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1/traces"
+        with pytest.raises(OtlpExportError) as info:
+            fast_exporter(url, max_retry_time=1.0).export([trace])
+    finally:
+        released.set()
+        server.shutdown()
+        server.server_close()
+    assert info.value.status_code == 503
+    assert "last error: ReadTimeout" in str(info.value)
+    assert "; last answer: HTTP 503" in str(info.value)
 
 
 def test_retry_after_beyond_the_limit_gives_up_at_once(trace: Trace) -> None:

@@ -374,6 +374,7 @@ class OtlpTraceExporter:
         start = time.monotonic()
         deadline = start + retry_time
         attempt = 0
+        answered: tuple[int, str] | None = None  # the endpoint's last HTTP answer
         while True:
             # No attempt runs past the retry limit.
             timeout = max(min(self.timeout, deadline - time.monotonic()), 0.001)
@@ -391,6 +392,7 @@ class OtlpTraceExporter:
                     _check_partial_success(response)
                     return
                 failure = f"HTTP {status}: {response.text[:300]}"
+                answered = (status, failure)
                 if status not in _RETRY_STATUS:
                     raise OtlpExportError(
                         f"OTLP endpoint {self.endpoint} refused {what}: {failure}",
@@ -400,6 +402,11 @@ class OtlpTraceExporter:
             delay = retry_after if retry_after is not None else self._backoff(attempt)
             if time.monotonic() + delay >= deadline:
                 elapsed = time.monotonic() - start
+                # The last attempt may be cut short by the limit itself: then the endpoint's
+                # last answer is said too, and its status kept.
+                if status is None and answered is not None:
+                    status = answered[0]
+                    failure += f"; last answer: {answered[1]}"
                 raise OtlpExportError(
                     f"gave up exporting {what} to {self.endpoint} after "
                     f"{attempt + 1} attempt(s) in {elapsed:.2f}s (retry limit "
