@@ -61,6 +61,9 @@ def _failures(results: list[CheckResult]) -> list[str]:
 
 
 @pytest.mark.internal_errors  # the kit injects faults into spanscope's own span methods
+# Every check of every operation against real servers: about a minute on a quiet machine,
+# more than the suite's two under the load of a full run.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize(
     "name", sorted(i.name for i in registered() if i.name not in WITHOUT_FIXTURE)
 )

@@ -58,6 +58,7 @@ def _embedding(name: str, call: Any, is_async: bool = False) -> Operation:
 
 
 @pytest.mark.internal_errors  # the kit injects faults into spanscope's own span methods
+@pytest.mark.timeout(600)  # the whole kit: over a minute, longer on a loaded machine
 def test_litellm_with_openai_autolog_passes_the_kit(fake_llm: FakeLLMServer) -> None:
     chosen = {"chat", "chat async", "stream", "stream async", "tool call", "error"}
     both = IntegrationFixture(
