@@ -4,7 +4,6 @@ table integration x check."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from spanscope.constants import SpanAttributeKey as K
 from spanscope.integrations import registered
 from spanscope.testing.conformance import __main__ as conformance_command
 from spanscope.testing.conformance import integration_table
-from spanscope.testing.conformance.integration_checks import CheckResult, run_fixture
+from spanscope.testing.conformance.integration_checks import run_fixture
 from spanscope.testing.conformance.integration_fixture import (
     IntegrationFixture,
     Operation,
@@ -27,27 +26,12 @@ from spanscope.testing.conformance.integration_fixture import (
 )
 from spanscope.testing.conformance.integration_table import format_table
 from spanscope.testing.fake_llm import FakeLLMServer
-
-# `pytest.importorskip("litellm")` below imports litellm before its fixture module could say
-# this: without it, importing litellm fetches its price list from the internet.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")  # its telemetry posts from import on
-# CrewAI's telemetry, tracing and version check (imported below before its fixture says this).
-for _name in (
-    "CREWAI_DISABLE_TELEMETRY",
-    "CREWAI_DISABLE_TRACKING",
-    "CREWAI_DISABLE_VERSION_CHECK",
-):
-    os.environ.setdefault(_name, "true")
-os.environ.setdefault("CREWAI_TRACING_ENABLED", "false")
-
-# Integrations still without a fixture: each one added to the kit leaves this list.
-WITHOUT_FIXTURE: set[str] = set()
-# Integrations whose streams are declared as calls that read them whole (their fixtures say
-# why): the dropped-stream check has nothing to run for them.
-STREAMS_READ_WHOLE = {"crewai", "dspy", "haystack"}
-# Integrations of libraries that do not stream at all (an MCP tool call returns its result whole).
-WITHOUT_STREAMS = {"mcp"}
+from tests.conformance.registered_kit import (
+    KIT_TIMEOUT_S,
+    WITHOUT_FIXTURE,
+    check_integration,
+    kit_names,
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,31 +40,11 @@ def server() -> Iterator[FakeLLMServer]:
         yield running
 
 
-def _failures(results: list[CheckResult]) -> list[str]:
-    return [f"{r.check} [{r.operation}]: {r.message}" for r in results if not r.passed]
-
-
 @pytest.mark.internal_errors  # the kit injects faults into spanscope's own span methods
-# Every check of every operation against real servers: about a minute on a quiet machine,
-# more than the suite's two under the load of a full run.
-@pytest.mark.timeout(600)
-@pytest.mark.parametrize(
-    "name", sorted(i.name for i in registered() if i.name not in WITHOUT_FIXTURE)
-)
+@pytest.mark.timeout(KIT_TIMEOUT_S)
+@pytest.mark.parametrize("name", kit_names(providers=True))
 def test_the_integration_passes_every_check(name: str, server: FakeLLMServer) -> None:
-    (library,) = [i.library for i in registered() if i.name == name]
-    pytest.importorskip(library)
-    try:
-        fixture = fixture_of(name)
-    except ImportError as exc:  # a framework's fixture also needs its OpenAI model package
-        pytest.skip(f"the {name} fixture cannot be imported: {exc}")
-    assert fixture is not None and fixture.name == name
-    results = run_fixture(fixture, server)
-    assert _failures(results) == []
-    checked = {r.check for r in results}
-    assert {"one span", "errors unchanged", "never breaks"} <= checked
-    if name not in STREAMS_READ_WHOLE | WITHOUT_STREAMS:
-        assert "stream dropped" in checked
+    check_integration(name, server)
 
 
 def test_the_integrations_without_a_fixture_are_the_known_ones() -> None:
