@@ -37,7 +37,11 @@ TIME_ATTRIBUTES = ("spanscope.span.time_to_first_token_ns",)
 
 def normalize_trace(trace: dict[str, Any]) -> dict[str, Any]:
     """A stored trace (REST JSON) without ids, times and nulls (see `_rules` in the golden)."""
-    spans = sorted(trace["data"]["spans"], key=lambda s: (s["start_time_ns"], s["span_id"]))
+    depth = _depths(trace["data"]["spans"])
+    spans = sorted(
+        trace["data"]["spans"],
+        key=lambda s: (s["start_time_ns"], depth[s["span_id"]], s["span_id"]),
+    )
     index = {span["span_id"]: i for i, span in enumerate(spans)}
     info = trace["info"]
     canonical: dict[str, Any] = _canonical(
@@ -71,6 +75,18 @@ def normalize_trace(trace: dict[str, Any]) -> dict[str, Any]:
         }
     )
     return canonical
+
+
+def _depths(spans: list[dict[str, Any]]) -> dict[str, int]:
+    """Each span's depth (a root 0): of two spans started in the same tick, the parent first."""
+    parents = {span["span_id"]: span["parent_id"] for span in spans}
+    depth = {}
+    for span in spans:
+        level, parent = 0, span["parent_id"]
+        while parent in parents and level < len(spans):
+            level, parent = level + 1, parents[parent]
+        depth[span["span_id"]] = level
+    return depth
 
 
 def _preview(value: Any) -> Any:
@@ -184,7 +200,7 @@ def test_normalisation_removes_only_what_the_rules_name() -> None:
                  "request_preview": "{\"a\": null, \"b\": 1}", "response_preview": "{\"a\": 1, ...",
                  "metadata": {"k": "[1]"}, "tags": {}},
         "data": {"spans": [
-            {"span_id": "b", "parent_id": "a", "start_time_ns": 2, "name": "child",
+            {"span_id": "0", "parent_id": "a", "start_time_ns": 1, "name": "child",
              "span_type": "LLM", "status": {"code": "OK", "message": ""}, "inputs": None,
              "outputs": {"x": None, "y": [None]}, "attributes": {TIME_ATTRIBUTES[0]: 7},
              "events": [{"name": "e", "timestamp_ns": 3, "attributes": {"v": 1}}]},

@@ -15,6 +15,7 @@ import { SCOPE_NAME } from "./constants.js";
 import { OtlpHttpExporter } from "./exporter.js";
 import { exportable } from "./export-span.js";
 import { ExportQueue, installExitHooks } from "./queue.js";
+import { nowHrTime } from "./clock.js";
 import { countDropped, internalError, warnOnce } from "./safety.js";
 import { LiveSpan, type TraceFields } from "./span.js";
 
@@ -138,7 +139,7 @@ export function isEnabled(): boolean {
 export function startLiveSpan(name: string, spanType: string, parent: LiveSpan | undefined): LiveSpan {
   const { tracer } = current();
   const context: Context = parent ? otelTrace.setSpan(ROOT_CONTEXT, parent.otelSpan) : ROOT_CONTEXT;
-  const otelSpan = tracer.startSpan(name, undefined, context) as unknown as SdkSpan;
+  const otelSpan = tracer.startSpan(name, { startTime: nowHrTime() }, context) as unknown as SdkSpan;
   const fields: TraceFields = parent ? parent.trace : { traceId: otelSpan.spanContext().traceId, tags: {}, metadata: {} };
   const live = new LiveSpan(otelSpan, name, spanType, fields, parent);
   liveSpans.set(otelSpan, live);

@@ -4,18 +4,31 @@
  * Never throws and never consumes an iterator: objects with `toJSON` use it; Dates become ISO
  * text, bigints numbers (or text when too large), Maps objects, Sets arrays, typed arrays and
  * Buffers base64, Errors `{name, message}`; functions, symbols and iterators become a readable
- * string; cycles are cut.
+ * string; cycles are cut, and so is the rest of a value past MAX_NODES (an object graph that
+ * shares its parts, such as a client holding its whole library, grows exponentially as a tree).
  */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 const MAX_DEPTH = 64;
 const CYCLE = "<cycle>";
 const TOO_DEEP = "<too deep>";
+const MAX_NODES = 100_000;
+const TRUNCATED = "<truncated>";
+
+/** One conversion's state: the objects on the current path, and the nodes it may still visit. */
+interface Walk {
+  readonly seen: Set<object>;
+  left: number;
+}
+
+function walk(): Walk {
+  return { seen: new Set(), left: MAX_NODES };
+}
 
 /** `value` as a JSON value (undefined at top level stays undefined). */
 export function toJson(value: unknown): JsonValue | undefined {
   if (value === undefined) return undefined;
-  return convert(value, new Set(), 0);
+  return convert(value, walk(), 0);
 }
 
 /** JSON text of `value` (the reserved span keys hold JSON text, as in the Python SDK). */
@@ -25,13 +38,19 @@ export function dumps(value: unknown): string {
     if (isPlain(value, 0)) return JSON.stringify(value) ?? "null";
     return JSON.stringify(value, replacer()) ?? "null";
   } catch {
-    return JSON.stringify(toJson(value) ?? null);
+    try {
+      return JSON.stringify(toJson(value) ?? null);
+    } catch {
+      return JSON.stringify(describe(value)); // still beyond a string's length
+    }
   }
 }
 
 function replacer(): (this: unknown, key: string, value: unknown) => unknown {
   // JSON.stringify handles plain data fast; only the unusual values need converting here.
+  const state = walk();
   return function (this: unknown, _key: string, value: unknown): unknown {
+    if (--state.left < 0) return TRUNCATED;
     switch (typeof value) {
       case "bigint":
         return bigint(value);
@@ -41,7 +60,7 @@ function replacer(): (this: unknown, key: string, value: unknown) => unknown {
       case "object":
         if (value === null || Array.isArray(value)) return value;
         if (Object.getPrototypeOf(value) === Object.prototype) return value;
-        return convert(value, new Set(), 0);
+        return convert(value, walk(), 0);
       default:
         return value;
     }
@@ -87,7 +106,8 @@ function describe(value: unknown): string {
   return `<${name}>`;
 }
 
-function convert(value: unknown, seen: Set<object>, depth: number): JsonValue {
+function convert(value: unknown, state: Walk, depth: number): JsonValue {
+  if (--state.left < 0) return TRUNCATED;
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -105,19 +125,19 @@ function convert(value: unknown, seen: Set<object>, depth: number): JsonValue {
   if (value === null) return null;
   const obj = value as object;
   if (depth >= MAX_DEPTH) return TOO_DEEP;
-  if (seen.has(obj)) return CYCLE;
-  seen.add(obj);
+  if (state.seen.has(obj)) return CYCLE;
+  state.seen.add(obj);
   try {
-    return convertObject(obj, seen, depth + 1);
+    return convertObject(obj, state, depth + 1);
   } catch {
     return describe(obj);
   } finally {
-    seen.delete(obj);
+    state.seen.delete(obj);
   }
 }
 
-function convertObject(obj: object, seen: Set<object>, depth: number): JsonValue {
-  if (Array.isArray(obj)) return obj.map((item) => convert(item, seen, depth));
+function convertObject(obj: object, state: Walk, depth: number): JsonValue {
+  if (Array.isArray(obj)) return obj.map((item) => convert(item, state, depth));
   if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? String(obj) : obj.toISOString();
   if (obj instanceof Error) {
     return { name: obj.name, message: obj.message };
@@ -127,18 +147,18 @@ function convertObject(obj: object, seen: Set<object>, depth: number): JsonValue
   }
   if (obj instanceof Map) {
     const out: Record<string, JsonValue> = {};
-    for (const [key, item] of obj) out[String(key)] = convert(item, seen, depth);
+    for (const [key, item] of obj) out[String(key)] = convert(item, state, depth);
     return out;
   }
-  if (obj instanceof Set) return [...obj].map((item) => convert(item, seen, depth));
+  if (obj instanceof Set) return [...obj].map((item) => convert(item, state, depth));
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === "function") return convert(toJSON.call(obj), seen, depth);
+  if (typeof toJSON === "function") return convert(toJSON.call(obj), state, depth);
   if (isIterator(obj)) return describe(obj); // never consume the caller's iterator
   if (obj instanceof Promise) return "<Promise>";
   const out: Record<string, JsonValue> = {};
   for (const key of Object.keys(obj)) {
     const item = (obj as Record<string, unknown>)[key];
-    if (item !== undefined) out[key] = convert(item, seen, depth);
+    if (item !== undefined) out[key] = convert(item, state, depth);
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * SDK writes them; the JS SDK's attributes only take primitives and arrays of them).
  */
 import { SpanStatusCode, type HrTime, type Span as OtelSpan } from "@opentelemetry/api";
-import { hrTime } from "@opentelemetry/core";
+import { nowHrTime } from "./clock.js";
 import { ExceptionEventKey, SpanType } from "./constants.js";
 import { warnOnce } from "./safety.js";
 
@@ -96,7 +96,7 @@ export class LiveSpan {
     return this;
   }
 
-  addEvent(name: string, attributes: Record<string, unknown> = {}, time: HrTime = hrTime()): this {
+  addEvent(name: string, attributes: Record<string, unknown> = {}, time: HrTime = nowHrTime()): this {
     if (this.writable("addEvent")) this.events.push({ name, time, attributes });
     return this;
   }
@@ -138,7 +138,13 @@ export class LiveSpan {
     this._ended = true;
     const code = this.status.code === "ERROR" ? SpanStatusCode.ERROR : SpanStatusCode.OK;
     this.otelSpan.setStatus({ code, message: this.status.message });
-    this.otelSpan.end(); // the processor picks the span up from here (see provider.ts)
+    this.otelSpan.end(nowHrTime()); // the processor picks the span up from here (see provider.ts)
+  }
+
+  /** What a span is when it lands in inputs or outputs (e.g. returned by a traced callback):
+   * its names, not the OpenTelemetry machinery it holds. */
+  toJSON(): { name: string; span_type: string; trace_id: string; span_id: string } {
+    return { name: this.name, span_type: this.spanType, trace_id: this.traceId, span_id: this.spanId };
   }
 
   private writable(what: string): boolean {

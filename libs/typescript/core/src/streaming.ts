@@ -5,8 +5,9 @@
  * stream is exhausted, broken out of, or fails, `finish(call, chunks)` records the assembled
  * output and usage and the span ends.
  */
-import { hrTime, hrTimeDuration, hrTimeToNanoseconds } from "@opentelemetry/core";
+import { hrTimeDuration, hrTimeToNanoseconds } from "@opentelemetry/core";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { nowHrTime } from "./clock.js";
 import { MAX_CHUNK_EVENTS, STREAM_CHUNK_EVENT, SpanAttributeKey } from "./constants.js";
 import type { LLMCall } from "./llm.js";
 import { internalError } from "./safety.js";
@@ -26,7 +27,7 @@ class Recorder {
   add(chunk: unknown): void {
     try {
       const span = this.call.span;
-      const now = hrTime();
+      const now = nowHrTime();
       if (this.chunks.length === 0) {
         const start = (span.otelSpan as unknown as ReadableSpan).startTime;
         span.setAttribute(SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS, hrTimeToNanoseconds(hrTimeDuration(start, now)));

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
-import { trace as otelTrace } from "@opentelemetry/api";
+import { trace as otelTrace, type HrTime } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { MemoryExporter } from "@spanscope/test-support";
 import { beforeEach, describe, expect, test } from "vitest";
 import {
@@ -207,6 +208,41 @@ describe("decorators, withSpan, startSpan", () => {
     span.setOutputs("late");
     expect((await spans()).length).toBe(1);
     expect(memory.spans[0]?.outputs).toBeUndefined();
+  });
+});
+
+describe("span times", () => {
+  test("spans started in the same millisecond keep their order; events and ends fall inside", async () => {
+    const captured: ReadableSpan[] = [];
+    init({ exporter: { export: async (batch: ReadableSpan[]) => void captured.push(...batch) }, exportIntervalMs: 10 });
+    withSpan(
+      (root) => {
+        for (let i = 0; i < 50; i += 1) withSpan((child) => child.addEvent("tick"), { name: `child${i}` });
+        // Each child's callback returns its span (addEvent returns it): recorded by its names.
+        expect(captured).toEqual([]);
+        root.addEvent("done");
+      },
+      { name: "root" },
+    );
+    await flushTraces();
+    const ns = ([s, n]: HrTime) => BigInt(s) * 1_000_000_000n + BigInt(n);
+    const root = captured.find((s) => s.name === "root")!;
+    const children = captured.filter((s) => s.name !== "root");
+    // Without sub-millisecond start times these tie with each other and with the root.
+    const starts = [root, ...children].map((s) => ns(s.startTime));
+    expect(starts).toEqual([...starts].sort((a, b) => (a < b ? -1 : 1)));
+    expect(new Set(starts).size).toBe(51);
+    for (const span of captured) {
+      expect(ns(span.endTime)).toBeGreaterThan(ns(span.startTime));
+      for (const event of span.events) {
+        expect(ns(event.time)).toBeGreaterThan(ns(span.startTime));
+        expect(ns(event.time)).toBeLessThan(ns(span.endTime));
+      }
+    }
+    expect(ns(children.at(-1)!.endTime)).toBeLessThan(ns(root.endTime));
+    expect(Math.abs(Number(ns(root.startTime) / 1_000_000n) - Date.now())).toBeLessThan(5_000);
+    const outputs = JSON.parse(String(children[0]!.attributes["spanscope.span.outputs"]));
+    expect(outputs).toEqual({ name: "child0", span_type: "UNKNOWN", trace_id: root.spanContext().traceId, span_id: children[0]!.spanContext().spanId });
   });
 });
 

@@ -59,6 +59,16 @@ describe("serialisation", () => {
     expect(toJson({ f() {}, n: Number.NaN })).toEqual({ f: "<function f>", n: "NaN" });
   });
 
+  test("an object graph that shares its parts is cut at a node budget, never thrown on", () => {
+    // Each level holds the one below twice: as a tree, 2^40 nodes.
+    let shared: Record<string, unknown> = { leaf: new Date(0) };
+    for (let i = 0; i < 40; i += 1) shared = { left: shared, right: shared, when: new Date(0) };
+    const text = dumps(shared);
+    expect(text.length).toBeLessThan(10_000_000);
+    expect(text).toContain('"<truncated>"');
+    expect(JSON.stringify(toJson(shared))).toContain('"<truncated>"');
+  });
+
   test("an iterator is described, never consumed", () => {
     function* numbers() {
       yield 1;

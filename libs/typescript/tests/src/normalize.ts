@@ -8,8 +8,10 @@ import type { StoredTrace } from "@spanscope/test-support";
 const TIME_ATTRIBUTES = new Set(["spanscope.span.time_to_first_token_ns"]);
 
 export function normalizeTrace(trace: StoredTrace): unknown {
-  const spans = [...trace.data.spans].sort((a, b) =>
-    a.start_time_ns !== b.start_time_ns ? a.start_time_ns - b.start_time_ns : a.span_id.localeCompare(b.span_id),
+  const depth = depths(trace.data.spans);
+  const spans = [...trace.data.spans].sort(
+    (a, b) =>
+      a.start_time_ns - b.start_time_ns || depth.get(a.span_id)! - depth.get(b.span_id)! || a.span_id.localeCompare(b.span_id),
   );
   const index = new Map(spans.map((span, i) => [span.span_id, i]));
   const info = trace.info;
@@ -33,6 +35,18 @@ export function normalizeTrace(trace: StoredTrace): unknown {
       events: span.events.map((event) => ({ name: event.name, attributes: event.attributes })),
     })),
   });
+}
+
+/** Each span's depth (a root 0): of two spans started in the same tick, the parent comes first. */
+function depths(spans: StoredTrace["data"]["spans"]): Map<string, number> {
+  const parents = new Map(spans.map((span) => [span.span_id, span.parent_id]));
+  const depth = new Map<string, number>();
+  for (const span of spans) {
+    let level = 0;
+    for (let id = span.parent_id; id && parents.has(id) && level < spans.length; id = parents.get(id) ?? null) level += 1;
+    depth.set(span.span_id, level);
+  }
+  return depth;
 }
 
 /** A preview; dropped when it is JSON text cut at the preview limit (where the cut falls

@@ -139,3 +139,15 @@ test("normalisation drops nulls in objects only and sorts keys", () => {
   expect(canonical({ b: 1, a: null, c: [null, { d: null, e: 2 }] })).toEqual({ b: 1, c: [null, { e: 2 }] });
   expect(JSON.stringify(canonical({ b: 1, a: 2 }))).toBe('{"a":2,"b":1}');
 });
+
+test("normalisation orders spans that start in the same tick parent first", () => {
+  const span = (span_id: string, parent_id: string | null, name: string) =>
+    ({ span_id, parent_id, name, start_time_ns: 1, span_type: "CHAIN", status: {}, inputs: null, outputs: null, attributes: {}, events: [] }) as never;
+  const trace = { info: { name: "n", state: "OK" }, data: { spans: [span("0", "1", "grandchild"), span("1", "a", "child"), span("a", null, "root")] } } as never;
+  const { spans } = normalizeTrace(trace) as { spans: { name: string; parent?: number }[] };
+  expect(spans.map((s) => [s.name, s.parent])).toEqual([
+    ["root", undefined],
+    ["child", 0],
+    ["grandchild", 1],
+  ]);
+});
