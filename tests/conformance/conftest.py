@@ -5,6 +5,11 @@ the libraries' fixtures could set them."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+
+import pytest
+
+from spanscope.testing.fake_llm import FakeLLMServer
 
 # DSPy's disk cache goes to the suite's temporary home.
 os.environ.setdefault("DSPY_CACHEDIR", os.path.join(os.environ["SPANSCOPE_HOME"], "dspy-cache"))
@@ -19,3 +24,10 @@ for _name in (
 ):
     os.environ.setdefault(_name, "true")
 os.environ.setdefault("CREWAI_TRACING_ENABLED", "false")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeLLMServer]:
+    """The fake provider servers one kit module's checks share."""
+    with FakeLLMServer() as running:
+        yield running

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -32,12 +31,6 @@ from tests.conformance.registered_kit import (
     check_integration,
     kit_names,
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as running:
-        yield running
 
 
 @pytest.mark.internal_errors  # the kit injects faults into spanscope's own span methods

@@ -3,18 +3,10 @@ test_integration_kit.py, beside the kit's own tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.conformance.registered_kit import KIT_TIMEOUT_S, check_integration, kit_names
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as running:
-        yield running
 
 
 @pytest.mark.internal_errors  # the kit injects faults into spanscope's own span methods
