@@ -33,9 +33,9 @@ def _model(kwargs: Mapping[str, Any]) -> str | None:
 def start_call(name: str, kwargs: Mapping[str, Any]) -> CohereCall | None:
     """Start the CHAT_MODEL span of a chat call; None when tracing is off or sampled out."""
     # Everything that can fail runs before the span starts, so a failure leaves no open span.
-    messages, system = _messages.input_messages(kwargs.get("messages"))
-    tools = _messages.tool_definitions(kwargs.get("tools"))
-    inputs = _messages.request_inputs(kwargs)
+    inputs = _messages.request_inputs(kwargs)  # plain data, made once
+    messages, system = _messages.input_messages(inputs.get("messages"))
+    tools = _messages.tool_definitions(inputs.get("tools"))
     started = start_llm_span(
         name, provider=PROVIDER, operation="chat", inputs=inputs, model=_model(kwargs)
     )
@@ -52,7 +52,8 @@ def start_call(name: str, kwargs: Mapping[str, Any]) -> CohereCall | None:
 
 
 def record_response(call: LLMCall, response: Any) -> None:
-    """Set the reply, finish reason, usage and response id on the span."""
+    """Set the reply, finish reason, usage and response id on the span, from the response as
+    plain data (see `_messages.plain`)."""
     call.set_output_messages(
         _messages.output_messages(response), _messages.finish_reasons(response)
     )
