@@ -12,9 +12,15 @@ import pytest
 
 import spanscope
 from spanscope.constants import SpanAttributeKey
+from spanscope.entities.span_event import SpanEvent
 from spanscope.testing import TraceCapture, span_tree, strict_mode
 from spanscope.tracing.llm import LLMCall, start_llm_span
-from spanscope.tracing.streaming import CHUNK_EVENT, trace_async_stream, trace_stream
+from spanscope.tracing.streaming import (
+    CHUNK_EVENT,
+    MAX_CHUNK_EVENTS,
+    trace_async_stream,
+    trace_stream,
+)
 
 CALLER = threading.get_ident()
 
@@ -181,3 +187,46 @@ def test_a_failing_finish_keeps_the_span_and_its_events(spanscope_traces: TraceC
     assert node["status"] == "OK" and node["outputs"] is None
     assert len(node["events"]) == 3
     assert spanscope.tracing.stats().internal_errors == 1
+
+
+def test_chunk_events_keep_their_place_and_time_among_the_spans_events(
+    spanscope_traces: TraceCapture,
+) -> None:
+    call = _call()
+    call.span.add_event(SpanEvent("before"))
+    stream = trace_stream(_chunks(), call, _finish)
+    assert next(stream).text == "Hel"
+    assert [e.name for e in call.span.events] == ["before", CHUNK_EVENT]  # seen while running
+    call.span.add_event(SpanEvent("between"))
+    assert [chunk.text for chunk in stream] == ["lo", "!"]
+    trace = spanscope_traces.single()
+    [span] = trace.data.spans
+    names = [e.name for e in span.events]
+    assert names == ["before", CHUNK_EVENT, "between", CHUNK_EVENT, CHUNK_EVENT]
+    chunks = [e for e in span.events if e.name == CHUNK_EVENT]
+    assert [e.attributes["index"] for e in chunks] == [0, 1, 2]
+    times = [e.timestamp_ns for e in chunks]
+    assert span.end_time_ns is not None
+    assert span.start_time_ns <= times[0] <= times[1] <= times[2] <= span.end_time_ns
+
+
+def test_chunks_read_after_the_span_ended_are_not_its_events(
+    spanscope_traces: TraceCapture,
+) -> None:
+    call = _call()
+    stream = trace_stream(_chunks(), call, _finish)
+    assert next(stream).text == "Hel"
+    call.end()  # as an integration does when the caller closes the library's stream
+    assert [chunk.text for chunk in stream] == ["lo", "!"]
+    node = _node(spanscope_traces)
+    assert node["events"] == [CHUNK_EVENT]
+
+
+def test_chunk_events_stop_at_the_cap_while_finish_gets_every_chunk(
+    spanscope_traces: TraceCapture,
+) -> None:
+    many = [Chunk(text="x") for _ in range(MAX_CHUNK_EVENTS + 5)]
+    assert len(list(trace_stream(iter(many), _call(), _finish))) == MAX_CHUNK_EVENTS + 5
+    node = _node(spanscope_traces)
+    assert node["events"] == [CHUNK_EVENT] * MAX_CHUNK_EVENTS
+    assert node["outputs"] == {"text": "x" * (MAX_CHUNK_EVENTS + 5)}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from spanscope.constants import ExceptionEventKey, SpanAttributeKey
@@ -21,6 +23,17 @@ __all__ = ["LiveSpan", "NoOpSpan", "NOOP_SPAN"]
 _OK = SpanStatus(SpanStatusCode.OK)
 _UNSET = SpanStatus()
 _NO_EVENTS: list[SpanEvent] = []  # shared until a span adds its first event; never mutated
+
+
+def _no_events() -> list[SpanEvent]:
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class _LazyEvents(SpanEvent):
+    """The place, among a span's events, of the events `build` makes when it is finalised."""
+
+    build: Callable[[], list[SpanEvent]] = _no_events
 
 
 class LiveSpan(Span):
@@ -104,16 +117,32 @@ class LiveSpan(Span):
     def add_raw_event(self, event: SpanEvent) -> None:
         """Add an event whose attributes are made JSON-safe later, on the export thread.
 
-        For values the library never changes once handed over (stream chunks): the caller's
-        thread pays for an append, not for serialising each chunk.
+        For values the library never changes once handed over: the caller's thread pays for
+        an append, not for serialising the value.
         """
-        if not self._writable("add_event"):
-            return
+        if self._writable("add_event"):
+            self._append_raw(event)
+
+    def add_lazy_events(self, build: Callable[[], list[SpanEvent]]) -> None:
+        """Reserve the place of events made when the trace is built, on the export thread:
+        `build` returns them raw (their attributes are made JSON-safe then, as
+        `add_raw_event`'s). For a stream's chunks: the caller's thread keeps what `build`
+        reads, a time and a chunk each, instead of making an event each."""
+        if self._writable("add_event"):
+            self._append_raw(_LazyEvents("", 0, {}, build))
+
+    def _append_raw(self, event: SpanEvent) -> None:
         if self._events is _NO_EVENTS:
             self._events = []
         if self._raw_events_from is None:
             self._raw_events_from = len(self._events)
         self._events.append(event)
+
+    @property
+    def events(self) -> list[SpanEvent]:
+        if self._raw_events_from is None:
+            return list(self._events)
+        return _expanded(self._events)
 
     def defer(self, work: Callable[[], None]) -> None:
         """Run `work` when the trace is built (on the export thread), before span processors
@@ -137,14 +166,8 @@ class LiveSpan(Span):
                 except Exception as exc:
                     log_internal_error("finishing a span", exc)
             events = self._events
-            for index in range(start if start is not None else len(events), len(events)):
-                event = events[index]
-                try:
-                    attributes = to_jsonable(event.attributes)
-                except Exception as exc:
-                    log_internal_error("serialising a span event", exc)
-                    attributes = {}
-                events[index] = SpanEvent(event.name, event.timestamp_ns, attributes)
+            if start is not None:
+                events[start:] = [_serialised(event) for event in _expanded(events[start:])]
         finally:
             self._editable = editable
 
@@ -309,3 +332,46 @@ class NoOpSpan:
 
 
 NOOP_SPAN = NoOpSpan()
+
+
+def _expanded(events: list[SpanEvent]) -> list[SpanEvent]:
+    """`events` with each lazy block replaced by the events its `build` makes, merged by time
+    with the events added after the block's place (a block stands for events made over a
+    while, such as a stream's chunks, between which other events may have been added)."""
+    out: list[SpanEvent] = []
+    pending: list[SpanEvent] = []  # built, in time order, not yet placed
+    for event in events:
+        if type(event) is _LazyEvents:
+            made = _build(event)
+            pending = list(heapq.merge(pending, made, key=_time)) if pending else made
+            continue
+        if pending:
+            placed = 0
+            while placed < len(pending) and pending[placed].timestamp_ns <= event.timestamp_ns:
+                placed += 1
+            out.extend(pending[:placed])
+            del pending[:placed]
+        out.append(event)
+    out.extend(pending)
+    return out
+
+
+def _time(event: SpanEvent) -> int:
+    return event.timestamp_ns
+
+
+def _build(event: _LazyEvents) -> list[SpanEvent]:
+    try:
+        return event.build()
+    except Exception as exc:
+        log_internal_error("making span events", exc)
+        return []
+
+
+def _serialised(event: SpanEvent) -> SpanEvent:
+    try:
+        attributes = to_jsonable(event.attributes)
+    except Exception as exc:
+        log_internal_error("serialising a span event", exc)
+        attributes = {}
+    return SpanEvent(event.name, event.timestamp_ns, attributes)

@@ -35,7 +35,7 @@ CHUNK_EVENT = STREAM_CHUNK_EVENT
 
 
 class _Recorder:
-    __slots__ = ("call", "chunks", "done", "events", "finish", "kind", "started")
+    __slots__ = ("call", "chunks", "done", "events", "finish", "kind", "started", "times")
 
     def __init__(self, call: LLMCall, finish: Finish, kind: str, events: bool = True) -> None:
         self.call = call
@@ -43,26 +43,38 @@ class _Recorder:
         self.kind = kind
         self.events = events
         self.chunks: list[Any] = []
+        self.times: list[int] = []  # when each chunk came; the events are made at export
         self.done = False
         self.started = False
 
     def add(self, chunk: Any) -> None:
-        if not self.events:
-            self.chunks.append(chunk)
-            return
-        try:
-            span = self.call.span
-            now = time.time_ns()
-            if not self.chunks:
-                ttft = now - span.start_time_ns
-                span.set_attribute(SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS, ttft)
-            if len(self.chunks) < MAX_CHUNK_EVENTS:
-                span.add_raw_event(
-                    SpanEvent(CHUNK_EVENT, now, {"index": len(self.chunks), "value": chunk})
-                )
-        except Exception as exc:
-            log_internal_error(self.kind, exc)
+        if self.events:
+            try:
+                now = time.time_ns()
+                if not self.chunks:
+                    span = self.call.span
+                    ttft = now - span.start_time_ns
+                    span.set_attribute(SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS, ttft)
+                    span.add_lazy_events(self._chunk_events)
+                self.times.append(now)
+            except Exception as exc:
+                log_internal_error(self.kind, exc)
         self.chunks.append(chunk)
+
+    def _chunk_events(self) -> list[SpanEvent]:
+        # Read while the caller may still append (a live part of a running trace): a time is
+        # appended before its chunk, so the shorter list says how many are whole.
+        times, chunks = self.times, self.chunks
+        count = min(len(times), len(chunks), MAX_CHUNK_EVENTS)
+        ended = self.call.span.end_time_ns
+        events = []
+        for index in range(count):
+            if ended is not None and times[index] > ended:
+                break  # read after the span ended (it was closed): not the span's
+            events.append(
+                SpanEvent(CHUNK_EVENT, times[index], {"index": index, "value": chunks[index]})
+            )
+        return events
 
     def end(self, error: BaseException | None, assemble: bool = True) -> None:
         if self.done:
