@@ -25,7 +25,7 @@ from crewai.types.usage_metrics import UsageMetrics
 from spanscope.crewai import _messages
 from spanscope.crewai._spans import INTEGRATION, Open, argument, opened, owned_by, owner_of
 from spanscope.patching import SKIP, CallHooks, is_patched, safe_patch
-from spanscope.tracing.llm import start_llm_span
+from spanscope.tracing.llm import start_model_object_span
 
 __all__ = ["ModelHooks", "trace_llm_class"]
 
@@ -83,13 +83,8 @@ class ModelHooks(CallHooks):
         response_model = argument(args, kwargs, 7, "response_model")
         if response_model is not None:
             inputs["response_model"] = getattr(response_model, "__name__", str(response_model))
-        model = getattr(llm, "model", None)
-        call = start_llm_span(
-            f"{type(llm).__name__}.call",
-            provider=_messages.provider(llm),
-            operation="chat",
-            inputs=None,
-            model=model if isinstance(model, str) else None,
+        call = start_model_object_span(
+            llm, "call", provider=_messages.provider(llm), inputs=None, model_attribute="model"
         )
         if call is None:
             return SKIP

@@ -28,7 +28,7 @@ from spanscope.semantic_kernel import _messages
 from spanscope.tracing.active_stream import activating, adopt
 from spanscope.tracing.context import CURRENT_SPAN
 from spanscope.tracing.live_span import LiveSpan
-from spanscope.tracing.llm import LLMCall, start_llm_span
+from spanscope.tracing.llm import LLMCall, start_model_object_span
 from spanscope.tracing.processor import encode_attributes, start_span
 from spanscope.tracing.streaming import trace_async_stream
 
@@ -180,13 +180,9 @@ class ChatHooks(CallHooks):
         method = (
             "get_streaming_chat_message_contents" if self.stream else "get_chat_message_contents"
         )
-        model = getattr(service, "ai_model_id", None)
-        started = start_llm_span(
-            f"{type(service).__name__}.{method}",
-            provider=_messages.provider_of(service),
-            operation="chat",
-            inputs=inputs,
-            model=model if isinstance(model, str) else None,
+        provider = _messages.provider_of(service)
+        started = start_model_object_span(
+            service, method, provider=provider, inputs=inputs, model_attribute="ai_model_id"
         )
         if started is None:
             return SKIP

@@ -20,7 +20,7 @@ from spanscope.patching import SKIP, CallHooks, is_patched, safe_patch
 from spanscope.smolagents import _messages
 from spanscope.smolagents._spans import KIND, Open, activating, argument, end
 from spanscope.tracing.context import CURRENT_SPAN
-from spanscope.tracing.llm import LLMCall, start_llm_span
+from spanscope.tracing.llm import LLMCall, start_model_object_span
 from spanscope.tracing.streaming import trace_stream
 
 __all__ = ["INTEGRATION", "ModelHooks", "trace_model_class"]
@@ -89,14 +89,10 @@ class ModelHooks(CallHooks):
         if tools:
             inputs["tools"] = [getattr(tool, "name", None) for tool in tools]
         inputs.update({k: v for k, v in kwargs.items() if k not in _NAMED})
-        model_id = getattr(model, "model_id", None)
         method = "generate_stream" if self.stream else "generate"
-        call = start_llm_span(
-            f"{type(model).__name__}.{method}",
-            provider=_messages.provider(model),
-            operation="chat",
-            inputs=inputs,
-            model=model_id if isinstance(model_id, str) else None,
+        provider = _messages.provider(model)
+        call = start_model_object_span(
+            model, method, provider=provider, inputs=inputs, model_attribute="model_id"
         )
         if call is None:
             return SKIP

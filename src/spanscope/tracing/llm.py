@@ -19,7 +19,7 @@ from spanscope.tracing.context import RemoteParent
 from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 from spanscope.tracing.processor import encode_attributes, start_span
 
-__all__ = ["LLMCall", "Usage", "start_llm_span"]
+__all__ = ["LLMCall", "Usage", "start_llm_span", "start_model_object_span"]
 
 
 @dataclass(slots=True)
@@ -124,3 +124,18 @@ def start_llm_span(
         return None
     span.set_inputs(inputs)
     return LLMCall(span)
+
+
+def start_model_object_span(
+    model_object: Any, method: str, *, provider: str, inputs: Any, model_attribute: str
+) -> LLMCall | None:
+    """Start the CHAT_MODEL span of a call on a framework's model object: named
+    `<its class>.<method>`, its model name read from the object's `model_attribute`."""
+    model = getattr(model_object, model_attribute, None)
+    return start_llm_span(
+        f"{type(model_object).__name__}.{method}",
+        provider=provider,
+        operation="chat",
+        inputs=inputs,
+        model=model if isinstance(model, str) else None,
+    )
