@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from spanscope.entities.chat import (
+    MAPPINGS,
     field,
     first_int,
     parse_json,
@@ -58,7 +59,7 @@ def plain(value: Any) -> Any:
     kind = type(value)
     if kind in _SCALARS:
         return value
-    if kind is dict or isinstance(value, Mapping):
+    if isinstance(value, MAPPINGS):
         return {
             str(key): plain(item)
             for key, item in value.items()
@@ -108,7 +109,7 @@ def input_messages(
 
 def message(data: Any) -> dict[str, Any]:
     """One Cohere message, as plain data, as a GenAI message."""
-    if not isinstance(data, Mapping):
+    if not isinstance(data, MAPPINGS):
         return {"role": "user", "parts": [text_part(data)]}
     role = str(data.get("role") or "user")
     if role == "tool":
@@ -135,7 +136,7 @@ def content_parts(content: Any) -> list[dict[str, Any]]:
 def _item(item: Any) -> dict[str, Any]:
     if isinstance(item, str):
         return text_part(item)
-    if not isinstance(item, Mapping):
+    if not isinstance(item, MAPPINGS):
         return {"type": type(item).__name__}
     kind = item.get("type")
     if kind == "text" or (kind is None and "text" in item):
@@ -144,7 +145,7 @@ def _item(item: Any) -> dict[str, Any]:
         return {"type": "reasoning", "content": item.get("thinking")}
     if kind == "image_url":
         image = item.get("image_url")
-        url = image.get("url") if isinstance(image, Mapping) else image
+        url = image.get("url") if isinstance(image, MAPPINGS) else image
         return {"type": "uri", "modality": "image", "uri": url}
     return {key: value for key, value in item.items()}
 
@@ -155,7 +156,7 @@ def _tool_result(content: Any) -> Any:
     if isinstance(content, str):
         return parse_json(content)
     if isinstance(content, list):
-        texts = [i.get("text") for i in content if isinstance(i, Mapping) and "text" in i]
+        texts = [i.get("text") for i in content if isinstance(i, MAPPINGS) and "text" in i]
         if len(texts) == len(content) and len(texts) == 1:
             return parse_json(texts[0])
         return [_item(item) for item in content]
@@ -184,7 +185,7 @@ def response_outputs(response: Any) -> Any:
 def output_messages(response: Any) -> list[dict[str, Any]]:
     """The one assistant message of a chat response, as plain data."""
     reply = field(response, "message")
-    if not isinstance(reply, Mapping):
+    if not isinstance(reply, MAPPINGS):
         return []
     return [message({**reply, "role": "assistant"})]
 
@@ -243,7 +244,7 @@ def assemble(events: Iterable[Any]) -> dict[str, Any] | None:
     citations: list[Any] = []
     for event in events:
         data = plain(event)
-        if not isinstance(data, Mapping):
+        if not isinstance(data, MAPPINGS):
             continue
         if response is None:
             response = {}
@@ -257,13 +258,13 @@ def assemble(events: Iterable[Any]) -> dict[str, Any] | None:
             response["id"] = data["id"]
         elif kind in ("content-start", "content-delta"):
             item = piece.get("content")
-            if isinstance(item, Mapping):
+            if isinstance(item, MAPPINGS):
                 _merge_text(content.setdefault(index, {}), item)
         elif kind == "tool-plan-delta":
             plan += str(piece.get("tool_plan") or "")
         elif kind in ("tool-call-start", "tool-call-delta"):
             call = piece.get("tool_calls")
-            if isinstance(call, Mapping):
+            if isinstance(call, MAPPINGS):
                 _merge_call(calls.setdefault(index, {}), call)
         elif kind == "citation-start":
             citations.append(piece.get("citations"))
@@ -286,7 +287,7 @@ def assemble(events: Iterable[Any]) -> dict[str, Any] | None:
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, MAPPINGS) else {}
 
 
 def _merge_text(item: dict[str, Any], piece: Mapping[str, Any]) -> None:
@@ -304,7 +305,7 @@ def _merge_call(call: dict[str, Any], piece: Mapping[str, Any]) -> None:
         if key != "function":
             call[key] = value
     function = piece.get("function")
-    if isinstance(function, Mapping):
+    if isinstance(function, MAPPINGS):
         merged = call.setdefault("function", {})
         for key, value in function.items():
             if key == "arguments" and isinstance(value, str):

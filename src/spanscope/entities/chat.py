@@ -13,11 +13,12 @@ blocks are converted.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
 __all__ = [
+    "MAPPINGS",
     "content_parts",
     "field",
     "first_int",
@@ -31,9 +32,14 @@ __all__ = [
 ]
 
 
+# What `isinstance` takes for "a mapping": dict first, since nearly every value here is one and
+# the Mapping ABC's check costs about ten times the exact type's.
+MAPPINGS: Final = (dict, Mapping)
+
+
 def field(value: Any, name: str) -> Any:
     """`value[name]` or `value.name`, None when absent: library objects are often either."""
-    if isinstance(value, Mapping):
+    if isinstance(value, MAPPINGS):
         return value.get(name)
     return getattr(value, name, None)
 
@@ -81,7 +87,7 @@ def tool_response_part(call_id: Any, response: Any) -> dict[str, Any]:
 def normalize_messages(value: Any, default_role: str) -> list[dict[str, Any]] | None:
     """A list of GenAI messages from a list (or JSON text) of messages; None if not one."""
     value = parse_json(value)
-    if isinstance(value, Mapping):
+    if isinstance(value, MAPPINGS):
         value = [value]
     if not isinstance(value, list):
         return None
@@ -90,7 +96,7 @@ def normalize_messages(value: Any, default_role: str) -> list[dict[str, Any]] | 
 
 def normalize_message(message: Any, default_role: str) -> dict[str, Any]:
     """One message in GenAI form; a bare value becomes a text message of `default_role`."""
-    if not isinstance(message, Mapping):
+    if not isinstance(message, MAPPINGS):
         return {"role": default_role, "parts": [text_part(message)]}
     if isinstance(message.get("parts"), list):
         return {"role": default_role, **message} if "role" not in message else dict(message)
@@ -107,7 +113,7 @@ def normalize_message(message: Any, default_role: str) -> dict[str, Any]:
     if isinstance(calls, list):
         parts.extend(_tool_call(call) for call in calls)
     function_call = message.get("function_call")  # OpenAI's pre-tools form
-    if isinstance(function_call, Mapping):
+    if isinstance(function_call, MAPPINGS):
         parts.append(
             tool_call_part(None, function_call.get("name"), function_call.get("arguments"))
         )
@@ -137,10 +143,10 @@ def content_parts(content: Any) -> list[dict[str, Any]]:
 def normalize_tool_definition(tool: Any) -> Any:
     """`{"type": "function", "name", "description", "parameters"}` from OpenAI / Anthropic forms."""
     tool = parse_json(tool)
-    if not isinstance(tool, Mapping):
+    if not isinstance(tool, MAPPINGS):
         return tool
     function = tool.get("function")
-    if isinstance(function, Mapping):
+    if isinstance(function, MAPPINGS):
         source: Mapping[str, Any] = function
         schema_key = "parameters"
     elif "input_schema" in tool:
@@ -159,18 +165,18 @@ def normalize_tool_definition(tool: Any) -> Any:
 
 
 def _is_block(value: Any) -> bool:
-    return isinstance(value, Mapping) and isinstance(value.get("type"), str)
+    return isinstance(value, MAPPINGS) and isinstance(value.get("type"), str)
 
 
 def _part(block: Any) -> dict[str, Any]:
-    if not isinstance(block, Mapping):
+    if not isinstance(block, MAPPINGS):
         return text_part(block)
     kind = block.get("type")
     if kind in _TEXT_TYPES and "text" in block:
         return text_part(block["text"])
     if kind == "image_url":
         image = block.get("image_url")
-        url = image.get("url") if isinstance(image, Mapping) else image
+        url = image.get("url") if isinstance(image, MAPPINGS) else image
         return {"type": "uri", "modality": "image", "uri": url}
     if kind == "tool_use":
         return tool_call_part(block.get("id"), block.get("name"), block.get("input"))
@@ -180,8 +186,8 @@ def _part(block: Any) -> dict[str, Any]:
 
 
 def _tool_call(call: Any) -> dict[str, Any]:
-    if not isinstance(call, Mapping):
+    if not isinstance(call, MAPPINGS):
         return tool_call_part(None, None, call)
     function = call.get("function")
-    source = function if isinstance(function, Mapping) else call
+    source = function if isinstance(function, MAPPINGS) else call
     return tool_call_part(call.get("id"), source.get("name"), source.get("arguments"))
