@@ -323,14 +323,14 @@ def measure(system: System, provider: str, fn: Fn, plan: tuple[int, int, int]) -
     }
 
 
-def run_child(name: str, url: str, quick: bool, out: str) -> None:
+def run_child(name: str, url: str, quick: bool, out: str, providers: list[str]) -> None:
     attempts, tmp = guard_network(), os.getcwd()  # the parent runs children in a temp dir
     if name == "mlflow":
         system = mlflow_system(tmp)
     else:
         system = spanscope_system(tmp, sqlite=name == "spanscope-sqlite")
     results: dict[str, dict[str, Any]] = {}
-    for provider in PROVIDERS:
+    for provider in providers:
         module = provider if name != "mlflow" else MLFLOW_NAMES.get(provider, provider)
         try:  # the integrations being written may fail in any way; mlflow has no ollama
             if module is None:
@@ -381,13 +381,13 @@ def start_server() -> tuple[subprocess.Popen[str], str]:
     return server, url
 
 
-def run_system(name: str, url: str, quick: bool) -> dict[str, Any]:
+def run_system(name: str, url: str, quick: bool, providers: list[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-autolog-") as tmp:
         out, started = os.path.join(tmp, "result.json"), time.perf_counter()
         cmd = [sys.executable, os.path.abspath(__file__), "--system", name, "--url", url]
         # The child's files (mlruns/, databases, SPANSCOPE_HOME) all stay in `tmp`.
         env = {**os.environ, **OFFLINE_ENV, "TMPDIR": tmp, "SPANSCOPE_HOME": tmp}
-        cmd += ["--out", out] + ["--quick"] * quick
+        cmd += ["--out", out, "--providers", ",".join(providers)] + ["--quick"] * quick
         proc = subprocess.run(cmd, env=env, cwd=tmp, capture_output=True, text=True)
         if proc.returncode != 0:
             raise SystemExit(f"the {name} benchmark failed:\n{proc.stderr}")
@@ -460,12 +460,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few iterations (smoke test)")
     parser.add_argument("--json", metavar="PATH", help="also write all results to PATH")
+    parser.add_argument(
+        "--providers",
+        default=",".join(PROVIDERS),
+        help=f"comma-separated, of: {', '.join(PROVIDERS)} (default: all)",
+    )
     parser.add_argument("--system", choices=SYSTEMS, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    providers = [p.strip() for p in args.providers.split(",") if p.strip()]
+    unknown = sorted(set(providers) - set(PROVIDERS))
+    if unknown or not providers:
+        parser.error(f"--providers: unknown {', '.join(unknown) or '(none given)'}; "
+                     f"known: {', '.join(PROVIDERS)}")  # fmt: skip
     if args.system:
-        return run_child(args.system, args.url, args.quick, args.out)
+        return run_child(args.system, args.url, args.quick, args.out, providers)
     meta = {**versions(), "quick": args.quick, "load average": load()}
     results: dict[str, Any] = {"meta": meta}
     print("  ".join(f"{k}={v}" for k, v in meta.items()))
@@ -473,7 +483,7 @@ def main() -> None:
     server, url = start_server()
     try:
         for name in SYSTEMS:
-            results[name] = run_system(name, url, args.quick)
+            results[name] = run_system(name, url, args.quick, providers)
     finally:
         server.terminate()
         server.wait(10)
