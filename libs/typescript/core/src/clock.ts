@@ -18,7 +18,7 @@ let anchorMonotonicMs = performance.now();
 let lastMs = 0;
 
 /** Milliseconds since the epoch, fractional, strictly increasing from call to call. */
-export function nowMs(): number {
+function nowMs(): number {
   const monotonic = performance.now();
   let ms = anchorWallMs + (monotonic - anchorMonotonicMs);
   const wall = Date.now();
@@ -37,7 +37,7 @@ export function nowHrTime(): HrTime {
   return toHrTime(nowMs());
 }
 
-export function toHrTime(ms: number): HrTime {
+function toHrTime(ms: number): HrTime {
   const seconds = Math.floor(ms / 1000);
   const nanos = Math.min(Math.round((ms - seconds * 1000) * 1e6), 999_999_999);
   return [seconds, nanos];
