@@ -197,6 +197,7 @@ def test_chunk_events_keep_their_place_and_time_among_the_spans_events(
     stream = trace_stream(_chunks(), call, _finish)
     assert next(stream).text == "Hel"
     assert [e.name for e in call.span.events] == ["before", CHUNK_EVENT]  # seen while running
+    assert [e["name"] for e in call.span.to_dict()["events"]] == ["before", CHUNK_EVENT]
     call.span.add_event(SpanEvent("between"))
     assert [chunk.text for chunk in stream] == ["lo", "!"]
     trace = spanscope_traces.single()

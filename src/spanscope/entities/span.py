@@ -166,7 +166,7 @@ class Span:
             "inputs": self.inputs,
             "outputs": self.outputs,
             "attributes": self.attributes,
-            "events": [event.to_dict() for event in self._events],
+            "events": [event.to_dict() for event in self.events],
         }
 
     @classmethod
