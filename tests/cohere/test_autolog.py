@@ -156,8 +156,34 @@ async def test_calls_in_a_user_span_are_its_children_async(
 def test_error_before_the_call_leaves_it_untraced(
     client: Any, spanscope_traces: TraceCapture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_messages, "input_messages", boom)
+    monkeypatch.setattr(_messages, "request_inputs", boom)
     check_an_error_before_the_call(lambda: _text(client.chat(**REQUEST)), ANSWER, spanscope_traces)
+
+
+@pytest.mark.internal_errors
+async def test_error_reading_the_conversation_keeps_the_span(
+    client: Any,
+    aclient: Any,
+    spanscope_traces: TraceCapture,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The conversation is read from the span's own copy of the request when the trace is
+    built: a failure there leaves the span with its inputs and reply, and is logged."""
+    monkeypatch.setattr(_messages, "input_messages", boom)
+    with strict_mode(False), caplog.at_level(logging.WARNING, "spanscope"):
+        assert _text(client.chat(**REQUEST)) == ANSWER
+        assert _text(await aclient.chat(**REQUEST)) == ANSWER
+        traces = spanscope_traces.traces  # built now, on the export thread: strict mode off
+    for trace in traces:
+        (node,) = tree(trace)
+        assert node["status"] == "OK"
+        assert node["inputs"]["messages"] == REQUEST["messages"]
+        assert K.GEN_AI_INPUT_MESSAGES not in node["attributes"]
+        assert node["attributes"][K.GEN_AI_OUTPUT_MESSAGES][0]["role"] == "assistant"
+    assert len(traces) == 2
+    assert spanscope.tracing.stats().internal_errors == 2
+    assert BUG in caplog.text
 
 
 @pytest.mark.internal_errors
@@ -172,14 +198,15 @@ async def test_error_after_the_call_keeps_its_result(
     with strict_mode(False), caplog.at_level(logging.WARNING, "spanscope"):
         sync_response = client.chat(**REQUEST)
         async_response = await aclient.chat(**REQUEST)
+        traces = spanscope_traces.traces  # the reply is read when the trace is built
     assert _text(sync_response) == _text(async_response) == ANSWER
     assert type(sync_response) is type(async_response) is cohere.V2ChatResponse
-    for trace in spanscope_traces.traces:  # the spans still end, without the reply's messages
+    for trace in traces:  # the spans still end, without the reply's messages
         (node,) = tree(trace)
         assert node["status"] == "OK"
         assert node["outputs"]["id"] == "fake-cohere-response"
         assert K.GEN_AI_OUTPUT_MESSAGES not in node["attributes"]
-    assert len(spanscope_traces.traces) == 2
+    assert len(traces) == 2
     assert spanscope.tracing.stats().internal_errors == 2
     assert BUG in caplog.text  # logged once at WARNING
 

@@ -145,6 +145,30 @@ def test_a_span_sent_open_that_never_ends_is_stored_ending_with_its_trace(
     assert not leaked.is_ended  # the program's own span object is left alone
 
 
+def test_an_ended_spans_deferred_work_is_in_the_live_part(store: SqlTraceStore) -> None:
+    """Work an integration defers to the export thread (a stream's output, a reply read from
+    the span's own copy) is done before the ended span goes out in a part, not only when the
+    whole trace is built."""
+    root = _start_agent()
+    chat = _child(root, "chat")
+    ran: list[str] = []
+
+    def later() -> None:
+        ran.append("once")
+        chat.set_outputs({"reply": "refunded"})
+
+    chat.defer(later)
+    chat.end()
+    part = _until(store, root.trace_id, lambda t: "chat" in _spans(t))
+    assert part.info.state is TraceState.IN_PROGRESS
+    assert next(s for s in part.data.spans if s.name == "chat").outputs == {"reply": "refunded"}
+    root.end()
+    assert spanscope.flush(10)
+    final = store.get_trace(root.trace_id)
+    assert next(s for s in final.data.spans if s.name == "chat").outputs == {"reply": "refunded"}
+    assert ran == ["once"]
+
+
 def test_span_processors_see_live_parts_and_run_once_on_the_whole_trace(
     store: SqlTraceStore,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +13,7 @@ from spanscope.tracing.llm import LLMCall, start_llm_span
 __all__ = ["PROVIDER", "CohereCall", "record_response", "start_call", "start_other"]
 
 PROVIDER = "cohere"
+KIND = "cohere autolog"  # the kind of internal error: silent=True mutes it
 
 
 class CohereCall(LLMCall):
@@ -32,23 +34,26 @@ def _model(kwargs: Mapping[str, Any]) -> str | None:
 
 def start_call(name: str, kwargs: Mapping[str, Any]) -> CohereCall | None:
     """Start the CHAT_MODEL span of a chat call; None when tracing is off or sampled out."""
-    # Everything that can fail runs before the span starts, so a failure leaves no open span.
-    inputs = _messages.request_inputs(kwargs)  # plain data, made once
-    messages, system = _messages.input_messages(inputs.get("messages"))
-    tools = _messages.tool_definitions(inputs.get("tools"))
+    # What can fail runs before the span starts, so a failure leaves no open span. The inputs
+    # are plain data made here, a snapshot no one else holds: the conversation and tools are
+    # read from them when the trace is built, off the caller's thread.
+    inputs = _messages.request_inputs(kwargs)
     started = start_llm_span(
         name, provider=PROVIDER, operation="chat", inputs=inputs, model=_model(kwargs)
     )
     if started is None:
         return None
     call = CohereCall(started.span)
-    try:
-        call.set_input_messages(messages, system=system)
-        call.set_tools(tools)
-    except BaseException:
-        call.end()
-        raise
+    call.defer(KIND, functools.partial(record_request, call, inputs))
     return call
+
+
+def record_request(call: LLMCall, inputs: Mapping[str, Any]) -> None:
+    """Set the conversation (system instructions apart) and tool definitions on the span,
+    from the request as plain data (see `_messages.request_inputs`)."""
+    messages, system = _messages.input_messages(inputs.get("messages"))
+    call.set_input_messages(messages, system=system)
+    call.set_tools(_messages.tool_definitions(inputs.get("tools")))
 
 
 def record_response(call: LLMCall, response: Any) -> None:

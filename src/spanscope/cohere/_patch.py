@@ -23,6 +23,7 @@ different code path with a different message shape, and is not traced.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from types import TracebackType
 from typing import Any
@@ -30,6 +31,7 @@ from typing import Any
 from spanscope.cohere import _messages
 from spanscope.cohere._call import (
     EMBEDDING,
+    KIND,
     RERANK,
     CohereCall,
     record_response,
@@ -44,7 +46,6 @@ from spanscope.tracing.streaming import trace_async_stream, trace_stream
 __all__ = ["INTEGRATION", "patch"]
 
 INTEGRATION = "cohere"
-KIND = "cohere autolog"  # the kind of internal error: silent=True mutes it
 
 
 def patch() -> None:
@@ -78,9 +79,9 @@ class ChatHooks(CallHooks):
     def after(self, state: CohereCall, result: Any) -> Any:
         outputs = None
         try:
-            response = _data(result)
-            outputs = _messages.response_outputs(response)
-            record_response(state, outputs)  # the JSON form: one model_dump a call
+            outputs = _messages.response_outputs(_data(result))  # one model_dump a call
+            # `outputs` is this span's own copy: the rest is read from it off the caller's thread
+            state.defer(KIND, functools.partial(record_response, state, outputs))
         finally:
             state.end(outputs=outputs)
         return result

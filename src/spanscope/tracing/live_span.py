@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ __all__ = ["LiveSpan", "NoOpSpan", "NOOP_SPAN"]
 _OK = SpanStatus(SpanStatusCode.OK)
 _UNSET = SpanStatus()
 _NO_EVENTS: list[SpanEvent] = []  # shared until a span adds its first event; never mutated
+_FINALIZING = threading.Lock()
 
 
 def _no_events() -> list[SpanEvent]:
@@ -153,23 +155,28 @@ class LiveSpan(Span):
 
     def finalize(self) -> None:
         """Run the deferred work and serialise raw events; later calls do nothing."""
-        deferred, self._deferred = self._deferred, None
-        start, self._raw_events_from = self._raw_events_from, None
-        if deferred is None and start is None:
+        if self._deferred is None and self._raw_events_from is None:
             return
-        editable = self._editable
-        self._editable = True
-        try:
-            for work in deferred or ():
-                try:
-                    work()
-                except Exception as exc:
-                    log_internal_error("finishing a span", exc)
-            events = self._events
-            if start is not None:
-                events[start:] = [_serialised(event) for event in _expanded(events[start:])]
-        finally:
-            self._editable = editable
+        # The export thread (a live part) and the overflow thread (a spilled trace) may both
+        # finalize an ended span: one does the work, the other waits until it is done.
+        with _FINALIZING:
+            deferred, self._deferred = self._deferred, None
+            start, self._raw_events_from = self._raw_events_from, None
+            if deferred is None and start is None:
+                return
+            editable = self._editable
+            self._editable = True
+            try:
+                for work in deferred or ():
+                    try:
+                        work()
+                    except Exception as exc:
+                        log_internal_error("finishing a span", exc)
+                events = self._events
+                if start is not None:
+                    events[start:] = [_serialised(e) for e in _expanded(events[start:])]
+            finally:
+                self._editable = editable
 
     def record_exception(self, exception: BaseException | str) -> None:
         """Add an `exception` event and set status ERROR with "<Type>: <message>"."""

@@ -8,13 +8,15 @@ standards-native. Messages are normalised with `spanscope.entities.chat`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from spanscope.constants import SpanAttributeKey as K
 from spanscope.entities.chat import normalize_messages, normalize_tool_definition
 from spanscope.entities.span_type import SpanType
+from spanscope.safety import log_internal_error
 from spanscope.tracing.context import RemoteParent
 from spanscope.tracing.live_span import LiveSpan, NoOpSpan
 from spanscope.tracing.processor import encode_attributes, start_span
@@ -95,10 +97,24 @@ class LLMCall:
         if response_id:
             self.span.set_attribute(K.GEN_AI_RESPONSE_ID, response_id)
 
+    def defer(self, kind: str, work: Callable[[], None]) -> None:
+        """Run `work` (which records on this span) when the trace is built, on the export
+        thread; its errors are internal errors of `kind` (the integration's). Only for work
+        that reads data the integration made and nothing else holds (plain copies of a request
+        or response): the caller's object may change meanwhile."""
+        self.span.defer(functools.partial(_logged, kind, work))
+
     def end(self, outputs: Any = None, error: BaseException | None = None) -> None:
         if error is not None:
             self.span.record_exception(error)
         self.span.end(outputs=outputs)
+
+
+def _logged(kind: str, work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception as exc:
+        log_internal_error(kind, exc)
 
 
 def start_llm_span(

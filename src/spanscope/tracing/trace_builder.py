@@ -130,6 +130,8 @@ def live_part(buffer: TraceBuffer, open_since_ns: int) -> Trace | None:
     if not ended and chosen <= sent_open:
         return None
     buffer.live_open = sent_open | chosen
+    for live in ended:  # their deferred work (a stream's output, say) is done now, not later
+        live.finalize()
     spans = [live.snapshot(live.end_time_ns) for live in ended]
     spans += [running[i].snapshot(None) for i in sorted(chosen)]
     processors = STATE.span_processors
