@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import types
 from typing import Any
 
 import pytest
 
 import spanscope
+from spanscope.cohere._patch import ChatHooks
 from spanscope.testing import TraceCapture
 from spanscope.testing.fake_llm import FakeLLMServer
 from tests.cohere.expect import (
@@ -160,6 +162,29 @@ def test_a_tool_call_round_trip(client: Any, spanscope_traces: TraceCapture) -> 
         tokens=usage(11, 6),
     )
     assert second["outputs"]["usage"] == counts(11, 6)
+
+
+def test_the_reply_reads_the_same_from_its_body_and_from_the_sdk_object(
+    client: Any, spanscope_traces: TraceCapture
+) -> None:
+    """A traced chat reads the reply from the JSON body it came in; where the SDK does not
+    show the body, from the SDK's response object. Both record the same span."""
+    request = {"model": MODEL, "messages": MESSAGES, "tools": [WEATHER_TOOL]}
+    http = client.with_raw_response.chat(**request)  # traced, from the body
+    assert http.response.content.startswith(b"{")
+    hooks = ChatHooks(CHAT)  # the same call's hooks, given the SDK's object alone
+    hooks.after(hooks.before((), request), types.SimpleNamespace(data=http.data))
+    from_body, from_object = (tree(trace) for trace in spanscope_traces.traces)
+    assert from_body == from_object
+    (node,) = from_body
+    assert node["outputs"]["message"]["tool_calls"][0]["id"] == CALL_ID
+    assert node["attributes"] == chat_attributes(
+        inputs=[user()],
+        tools=[WEATHER_DEFINITION],
+        outputs=[plan(), tool_call()],
+        finish="tool_call",
+        tokens=usage(6, 2),
+    )
 
 
 def test_tool_choice_none_answers_in_text(client: Any, spanscope_traces: TraceCapture) -> None:

@@ -38,6 +38,7 @@ from spanscope.cohere._call import (
     start_call,
     start_other,
 )
+from spanscope.entities.serialization import loads
 from spanscope.patching import SKIP, CallHooks, safe_patch
 from spanscope.safety import log_internal_error
 from spanscope.tracing.llm import LLMCall
@@ -67,6 +68,25 @@ def _data(result: Any) -> Any:
     return getattr(result, "data", result)
 
 
+def _body(result: Any) -> bytes | None:
+    """The JSON body the SDK's response was parsed from: bytes, which nothing can change, so
+    the span keeps them instead of a copy of the response made on the caller's thread. None
+    when the SDK does not show it (its `HttpResponse.response` is the httpx response)."""
+    try:
+        body = result.response.content
+    except Exception:  # not an HttpResponse, or a body not read (httpx.ResponseNotRead)
+        return None
+    return body if type(body) is bytes and body[:1] == b"{" else None
+
+
+def record_body(call: CohereCall, body: bytes) -> None:
+    """The span's outputs (the response as JSON, without nulls, as `_messages.plain` makes
+    them), reply, finish reason, usage and response id, from the response's JSON body."""
+    outputs = _messages.plain(loads(body))
+    call.span.set_outputs(outputs)
+    record_response(call, outputs)
+
+
 class ChatHooks(CallHooks):
     """`chat`: the reply is an HttpResponse of a V2ChatResponse."""
 
@@ -79,9 +99,12 @@ class ChatHooks(CallHooks):
     def after(self, state: CohereCall, result: Any) -> Any:
         outputs = None
         try:
-            outputs = _messages.response_outputs(_data(result))  # one model_dump a call
-            # `outputs` is this span's own copy: the rest is read from it off the caller's thread
-            state.defer(KIND, functools.partial(record_response, state, outputs))
+            body = _body(result)
+            if body is not None:  # the reply as it came: read when the trace is built
+                state.defer(KIND, functools.partial(record_body, state, body))
+            else:  # the span's own plain copy, made now (the caller may change the response)
+                outputs = _messages.response_outputs(_data(result))
+                state.defer(KIND, functools.partial(record_response, state, outputs))
         finally:
             state.end(outputs=outputs)
         return result

@@ -47,19 +47,23 @@ class _Recorder:
         self.done = False
         self.started = False
 
-    def add(self, chunk: Any) -> None:
+    def start(self) -> None:
+        """Called as the stream starts: its chunk events' place among the span's events."""
+        self.started = True
         if self.events:
             try:
-                now = time.time_ns()
-                if not self.chunks:
-                    span = self.call.span
-                    ttft = now - span.start_time_ns
-                    span.set_attribute(SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS, ttft)
-                    span.add_lazy_events(self._chunk_events)
-                self.times.append(now)
+                self.call.span.add_lazy_events(self._chunk_events)
             except Exception as exc:
                 log_internal_error(self.kind, exc)
-        self.chunks.append(chunk)
+
+    def first(self, now: int) -> None:
+        """Called at the first chunk: the time to first token."""
+        try:
+            span = self.call.span
+            ttft = now - span.start_time_ns
+            span.set_attribute(SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS, ttft)
+        except Exception as exc:
+            log_internal_error(self.kind, exc)
 
     def _chunk_events(self) -> list[SpanEvent]:
         # Read while the caller may still append (a live part of a running trace): a time is
@@ -138,11 +142,23 @@ def trace_async_stream(
 
 
 def _traced(iterator: Iterator[T], recorder: _Recorder) -> Iterator[T]:
-    recorder.started = True
+    recorder.start()
+    keep = recorder.chunks.append  # a chunk's cost to the caller: its time and an append
     try:
-        for chunk in iterator:
-            recorder.add(chunk)
-            yield chunk
+        if recorder.events:
+            times, now = recorder.times, time.time_ns
+            stamp = times.append
+            for chunk in iterator:
+                at = now()
+                if not times:
+                    recorder.first(at)
+                stamp(at)
+                keep(chunk)
+                yield chunk
+        else:
+            for chunk in iterator:
+                keep(chunk)
+                yield chunk
     except GeneratorExit:  # closed, or garbage-collected halfway: end with what came
         close = getattr(iterator, "close", None)
         try:
@@ -160,11 +176,23 @@ def _traced(iterator: Iterator[T], recorder: _Recorder) -> Iterator[T]:
 
 
 async def _atraced(iterator: AsyncIterator[T], recorder: _Recorder) -> AsyncIterator[T]:
-    recorder.started = True
+    recorder.start()
+    keep = recorder.chunks.append
     try:
-        async for chunk in iterator:
-            recorder.add(chunk)
-            yield chunk
+        if recorder.events:
+            times, now = recorder.times, time.time_ns
+            stamp = times.append
+            async for chunk in iterator:
+                at = now()
+                if not times:
+                    recorder.first(at)
+                stamp(at)
+                keep(chunk)
+                yield chunk
+        else:
+            async for chunk in iterator:
+                keep(chunk)
+                yield chunk
     except GeneratorExit:
         aclose = getattr(iterator, "aclose", None)
         try:
