@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 from typing import Any
 
 import httpx
@@ -94,6 +95,28 @@ async def test_stream_async(aclient: Any, spanscope_traces: TraceCapture) -> Non
     events = [event async for event in aclient.chat_stream(**INPUTS)]
     assert len(events) == EVENTS
     assert tree(spanscope_traces.single()) == whole_tree(ASTREAM)
+
+
+@pytest.mark.parametrize("tools", [None, [WEATHER_TOOL]])
+def test_the_chunk_events_are_the_sdk_events_read_again_from_the_body(
+    client: Any, spanscope_traces: TraceCapture, tools: Any
+) -> None:
+    """The span keeps the stream's body, not the SDK's event objects: its chunk events, made
+    when the trace is built, hold the same events, in order, at the times they were read."""
+    request = {**INPUTS, "tools": tools} if tools else INPUTS
+    events = list(client.chat_stream(**request))
+    (span,) = spanscope_traces.single().data.spans
+    chunks = [e for e in span.events if e.name == "stream.chunk"]
+    assert [c.attributes["index"] for c in chunks] == list(range(len(events)))
+    assert [c.attributes["value"] for c in chunks] == [_json(e) for e in events]
+    times = [c.timestamp_ns for c in chunks]
+    assert times == sorted(times) and span.start_time_ns <= times[0]
+    assert span.end_time_ns is not None and times[-1] <= span.end_time_ns
+
+
+def _json(event: Any) -> Any:
+    """An SDK event as JSON under its wire names, without unset fields."""
+    return json.loads(event.model_dump_json(by_alias=True, exclude_none=True))
 
 
 def test_a_stream_dropped_halfway_ends_its_span(

@@ -23,7 +23,9 @@ from spanscope.entities.chat import (
     tool_call_part,
     tool_response_part,
 )
+from spanscope.entities.serialization import loads
 from spanscope.tracing.llm import Usage
+from spanscope.tracing.wire import sse_data
 
 __all__ = [
     "assemble",
@@ -35,6 +37,7 @@ __all__ = [
     "request_inputs",
     "response_id",
     "response_outputs",
+    "stream_events",
     "tool_definitions",
     "usage",
 ]
@@ -284,6 +287,23 @@ def assemble(events: Iterable[Any]) -> dict[str, Any] | None:
     if citations:
         reply["citations"] = citations
     return {**response, "message": reply}
+
+
+def stream_events(body: list[bytes]) -> list[dict[str, Any]]:
+    """The events of a chat stream, as JSON, from the bytes of its body so far (see
+    `spanscope.tracing.wire`): what the SDK parses its events from, skipping what it skips
+    (empty data, data that is not a JSON object) and ending where it ends (`[DONE]`)."""
+    events: list[dict[str, Any]] = []
+    for data in sse_data(b"".join(body)):
+        if data == "[DONE]":
+            break
+        try:
+            event = loads(data) if data else None
+        except ValueError:
+            continue
+        if type(event) is dict:
+            events.append(event)
+    return events
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

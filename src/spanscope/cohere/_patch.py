@@ -43,6 +43,7 @@ from spanscope.patching import SKIP, CallHooks, safe_patch
 from spanscope.safety import log_internal_error
 from spanscope.tracing.llm import LLMCall
 from spanscope.tracing.streaming import trace_async_stream, trace_stream
+from spanscope.tracing.wire import tee_body
 
 __all__ = ["INTEGRATION", "patch"]
 
@@ -167,10 +168,14 @@ def _traced_data(response: Any, call: CohereCall, is_async: bool) -> Any:
     """Replace the response's event iterator by one that records the events; returns it."""
     try:
         data = response._data
+        # The events are made again from the body's bytes when the trace is built: the SDK's
+        # event objects are not kept (see spanscope.tracing.wire).
+        body = tee_body(getattr(response, "response", None))
+        events = None if body is None else functools.partial(_messages.stream_events, body)
         traced = (
-            trace_async_stream(data, call, finish_stream, KIND)
+            trace_async_stream(data, call, finish_stream, KIND, chunks=events)
             if is_async
-            else trace_stream(data, call, finish_stream, KIND)
+            else trace_stream(data, call, finish_stream, KIND, chunks=events)
         )
         response._data = traced
         return traced

@@ -35,17 +35,42 @@ CHUNK_EVENT = STREAM_CHUNK_EVENT
 
 
 class _Recorder:
-    __slots__ = ("call", "chunks", "done", "events", "finish", "kind", "started", "times")
+    __slots__ = (
+        "call",
+        "chunks",
+        "done",
+        "events",
+        "finish",
+        "kind",
+        "source",
+        "started",
+        "times",
+    )
 
-    def __init__(self, call: LLMCall, finish: Finish, kind: str, events: bool = True) -> None:
+    def __init__(
+        self,
+        call: LLMCall,
+        finish: Finish,
+        kind: str,
+        events: bool = True,
+        source: Callable[[], list[Any]] | None = None,
+    ) -> None:
         self.call = call
         self.finish = finish
         self.kind = kind
-        self.events = events
+        self.events = events or source is not None  # a source's chunks are counted by time
+        self.source = source
         self.chunks: list[Any] = []
         self.times: list[int] = []  # when each chunk came; the events are made at export
         self.done = False
         self.started = False
+
+    def values(self) -> list[Any]:
+        """The chunks the caller read: kept, or made again by the source (on the export
+        thread)."""
+        if self.source is None:
+            return self.chunks
+        return self.source()[: len(self.times)]
 
     def start(self) -> None:
         """Called as the stream starts: its chunk events' place among the span's events."""
@@ -68,7 +93,7 @@ class _Recorder:
     def _chunk_events(self) -> list[SpanEvent]:
         # Read while the caller may still append (a live part of a running trace): a time is
         # appended before its chunk, so the shorter list says how many are whole.
-        times, chunks = self.times, self.chunks
+        times, chunks = self.times, self.values()
         count = min(len(times), len(chunks), MAX_CHUNK_EVENTS)
         ended = self.call.span.end_time_ns
         events = []
@@ -101,7 +126,11 @@ class _Recorder:
 
     def _finish(self) -> None:
         try:
-            outputs = self.finish(self.call, self.chunks)
+            chunks = self.values()
+            if len(chunks) < len(self.times):  # never silently: the body lacks chunks read
+                message = f"the stream's body holds {len(chunks)} of {len(self.times)} chunks"
+                log_internal_error(self.kind, RuntimeError(message))
+            outputs = self.finish(self.call, chunks)
             if outputs is not None:
                 self.call.span.set_outputs(outputs)
         except Exception as exc:
@@ -115,12 +144,16 @@ def trace_stream(
     kind: str = "stream tracing",
     *,
     events: bool = True,
+    chunks: Callable[[], list[Any]] | None = None,
 ) -> Iterator[T]:
     """A generator over `iterator` that records chunks and ends `call` when it stops.
 
     `events=False` keeps the chunks for `finish` only: no chunk events and no time to first
-    token, for a stream of a framework's steps rather than of a model's tokens."""
-    recorder = _Recorder(call, finish, kind, events)
+    token, for a stream of a framework's steps rather than of a model's tokens. `chunks`, when
+    the chunks can be made again on the export thread (from the body's bytes, see
+    `spanscope.tracing.wire`), returns them there: the caller's thread keeps only their times,
+    and the first as many as the caller read are the span's."""
+    recorder = _Recorder(call, finish, kind, events, chunks)
     stream = _traced(iterator, recorder)
     weakref.finalize(stream, recorder.end_if_unstarted).atexit = False
     return stream
@@ -133,9 +166,10 @@ def trace_async_stream(
     kind: str = "stream tracing",
     *,
     events: bool = True,
+    chunks: Callable[[], list[Any]] | None = None,
 ) -> AsyncIterator[T]:
     """The async twin of `trace_stream`."""
-    recorder = _Recorder(call, finish, kind, events)
+    recorder = _Recorder(call, finish, kind, events, chunks)
     stream = _atraced(iterator, recorder)
     weakref.finalize(stream, recorder.end_if_unstarted).atexit = False
     return stream
@@ -143,7 +177,8 @@ def trace_async_stream(
 
 def _traced(iterator: Iterator[T], recorder: _Recorder) -> Iterator[T]:
     recorder.start()
-    keep = recorder.chunks.append  # a chunk's cost to the caller: its time and an append
+    # A chunk's cost to the caller: its time, and an append unless a source makes it again.
+    keep, keeps = recorder.chunks.append, recorder.source is None
     try:
         if recorder.events:
             times, now = recorder.times, time.time_ns
@@ -153,7 +188,8 @@ def _traced(iterator: Iterator[T], recorder: _Recorder) -> Iterator[T]:
                 if not times:
                     recorder.first(at)
                 stamp(at)
-                keep(chunk)
+                if keeps:
+                    keep(chunk)
                 yield chunk
         else:
             for chunk in iterator:
@@ -177,7 +213,7 @@ def _traced(iterator: Iterator[T], recorder: _Recorder) -> Iterator[T]:
 
 async def _atraced(iterator: AsyncIterator[T], recorder: _Recorder) -> AsyncIterator[T]:
     recorder.start()
-    keep = recorder.chunks.append
+    keep, keeps = recorder.chunks.append, recorder.source is None
     try:
         if recorder.events:
             times, now = recorder.times, time.time_ns
@@ -187,7 +223,8 @@ async def _atraced(iterator: AsyncIterator[T], recorder: _Recorder) -> AsyncIter
                 if not times:
                     recorder.first(at)
                 stamp(at)
-                keep(chunk)
+                if keeps:
+                    keep(chunk)
                 yield chunk
         else:
             async for chunk in iterator:
