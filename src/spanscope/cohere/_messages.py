@@ -294,7 +294,7 @@ def stream_events(body: list[bytes]) -> list[dict[str, Any]]:
     `spanscope.tracing.wire`): what the SDK parses its events from, skipping what it skips
     (empty data, data that is not a JSON object) and ending where it ends (`[DONE]`)."""
     events: list[dict[str, Any]] = []
-    for data in sse_data(b"".join(body)):
+    for data in sse_data(b"".join(body[:])):  # a copy: the caller's thread may be appending
         if data == "[DONE]":
             break
         try:
