@@ -75,14 +75,17 @@ async def test_a_run_dropped_after_its_first_event_ends_its_spans(
     await events.aclose()  # type: ignore[attr-defined]
 
     trace = spanscope_traces.single()
-    assert outline(trace) == [
-        "weather_app [AGENT]",
-        "  weather_agent [AGENT]",
-        "    Gemini [CHAT_MODEL]",
-    ]
+    agents, model_line = outline(trace)[:2], outline(trace)[2:]
+    assert agents == ["weather_app [AGENT]", "  weather_agent [AGENT]"]
+    # ADK runs the agent ahead of the caller: the model call has either given its reply by the
+    # time the run is dropped, or is still streaming and is cancelled with the run (a loaded
+    # machine). Either way its span ends, and says which.
     (model,) = trace.search_spans(span_type="CHAT_MODEL")
-    # The reply as far as the model had given it (ADK runs the agent ahead of the caller).
-    assert model.outputs["content"]["parts"][0]["text"].startswith("You")
+    if model_line == ["    Gemini [CHAT_MODEL]"]:
+        assert model.outputs["content"]["parts"][0]["text"].startswith("You")
+    else:
+        assert model_line == ["    Gemini [CHAT_MODEL] ERROR: CancelledError: "]
+        assert model.end_time_ns is not None
 
 
 def test_a_sync_run_dropped_after_its_first_event_ends_its_spans(
