@@ -147,6 +147,47 @@ async def test_an_async_stream_closed_halfway_ends_its_span(
     assert tree(spanscope_traces.single()) == first_delta_tree(ASTREAM)
 
 
+def test_a_raw_stream_left_halfway_records_what_was_read(
+    client: Any, spanscope_traces: TraceCapture
+) -> None:
+    """The span ends as the SDK's stream manager exits: with the events the caller read,
+    not those the HTTP client read ahead."""
+    with client.with_raw_response.chat_stream(**INPUTS) as response:
+        _until_first_delta(response.data)
+    assert tree(spanscope_traces.single()) == first_delta_tree()
+
+
+def test_the_callers_own_error_in_a_raw_stream_is_not_the_calls(
+    client: Any, spanscope_traces: TraceCapture
+) -> None:
+    with pytest.raises(KeyError, match="the caller's"):
+        with client.with_raw_response.chat_stream(**INPUTS) as response:
+            _until_first_delta(response.data)
+            raise KeyError("the caller's")
+    assert tree(spanscope_traces.single()) == first_delta_tree()
+
+
+def test_a_raw_stream_broken_midway_raises_unchanged(
+    client: Any, fake_llm: FakeLLMServer, spanscope_traces: TraceCapture
+) -> None:
+    fake_llm.fail_next("stream")
+    with pytest.raises(httpx.RemoteProtocolError) as caught:
+        with client.with_raw_response.chat_stream(**INPUTS) as response:
+            for _ in response.data:
+                pass
+    assert tree(spanscope_traces.single()) == first_delta_tree(error=error_text(caught.value))
+
+
+def test_a_raw_stream_entered_and_dropped_ends_its_span(
+    client: Any, spanscope_traces: TraceCapture
+) -> None:
+    manager = client.with_raw_response.chat_stream(**INPUTS)
+    _until_first_delta(manager.__enter__().data)
+    del manager
+    gc.collect()
+    assert tree(spanscope_traces.single()) == first_delta_tree()
+
+
 def test_a_stream_never_read_sends_nothing_and_records_nothing(
     client: Any, fake_llm: FakeLLMServer, spanscope_traces: TraceCapture
 ) -> None:

@@ -18,6 +18,7 @@ from spanscope.tracing.llm import LLMCall, start_llm_span
 from spanscope.tracing.streaming import (
     CHUNK_EVENT,
     MAX_CHUNK_EVENTS,
+    stamp_stream,
     trace_async_stream,
     trace_stream,
 )
@@ -231,3 +232,70 @@ def test_chunk_events_stop_at_the_cap_while_finish_gets_every_chunk(
     node = _node(spanscope_traces)
     assert node["events"] == [CHUNK_EVENT] * MAX_CHUNK_EVENTS
     assert node["outputs"] == {"text": "x" * (MAX_CHUNK_EVENTS + 5)}
+
+
+class _Source:
+    """Makes the chunks again, as a stream's body read on the export thread would."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def __call__(self) -> list[dict[str, str]]:
+        self.calls.append(threading.get_ident())
+        return [{"text": part} for part in ("Hel", "lo", "!")]
+
+
+def _finish_plain(call: LLMCall, chunks: list[dict[str, str]]) -> Any:
+    return _finish(call, [Chunk(text=chunk["text"]) for chunk in chunks])
+
+
+def test_a_stamped_stream_records_the_chunks_the_caller_read(
+    spanscope_traces: TraceCapture,
+) -> None:
+    """stamp_stream: times noted in C code, the span ended by the integration; the chunks
+    the caller did not read are not the span's, and the source is asked once, off the
+    caller's thread, for both the events and the output."""
+    source = _Source()
+    stream, end = stamp_stream(_chunks(), _call(), _finish_plain, "test", source)
+    assert [next(stream).text, next(stream).text] == ["Hel", "lo"]
+    end(None)
+    assert source.calls == []
+    trace = spanscope_traces.single()
+    node = _node(spanscope_traces)
+    assert (node["status"], node["outputs"]) == ("OK", {"text": "Hello"})
+    (span,) = trace.data.spans
+    assert [(e.name, e.attributes) for e in span.events] == [
+        (CHUNK_EVENT, {"index": 0, "value": {"text": "Hel"}}),
+        (CHUNK_EVENT, {"index": 1, "value": {"text": "lo"}}),
+    ]
+    ttft = node["attributes"][SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS]
+    assert ttft == span.events[0].timestamp_ns - span.start_time_ns >= 0
+    assert len(source.calls) == 1 and CALLER not in source.calls
+
+
+def test_a_stamped_stream_ended_by_an_error_keeps_what_came(
+    spanscope_traces: TraceCapture,
+) -> None:
+    def failing() -> Iterator[Chunk]:
+        yield Chunk(text="Hel")
+        raise ConnectionError("the body broke off")
+
+    stream, end = stamp_stream(failing(), _call(), _finish_plain, "test", _Source())
+    received: list[str] = []
+    with pytest.raises(ConnectionError) as caught:
+        received.extend(chunk.text for chunk in stream)
+    end(caught.value)
+    end(None)  # a second end changes nothing
+    node = _node(spanscope_traces)
+    assert received == ["Hel"]
+    assert (node["status"], node["outputs"]) == ("ERROR", {"text": "Hel"})
+    assert node["events"] == [CHUNK_EVENT, "exception"]
+
+
+def test_a_stamped_stream_never_read_has_no_chunks(spanscope_traces: TraceCapture) -> None:
+    stream, end = stamp_stream(_chunks(), _call(), _finish_plain, "test", _Source())
+    end(None)
+    node = _node(spanscope_traces)
+    assert (node["outputs"], node["events"]) == ({"text": ""}, [])
+    assert SpanAttributeKey.TIME_TO_FIRST_TOKEN_NS not in node["attributes"]
+    assert next(stream).text == "Hel"  # the caller's stream still works

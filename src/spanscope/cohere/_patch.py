@@ -24,7 +24,6 @@ different code path with a different message shape, and is not traced.
 from __future__ import annotations
 
 import functools
-import weakref
 from types import TracebackType
 from typing import Any
 
@@ -42,7 +41,12 @@ from spanscope.entities.serialization import loads
 from spanscope.patching import SKIP, CallHooks, safe_patch
 from spanscope.safety import log_internal_error
 from spanscope.tracing.llm import LLMCall
-from spanscope.tracing.streaming import trace_async_stream, trace_stream
+from spanscope.tracing.streaming import (
+    StreamEnd,
+    stamp_stream,
+    trace_async_stream,
+    trace_stream,
+)
 from spanscope.tracing.wire import tee_body
 
 __all__ = ["INTEGRATION", "patch"]
@@ -159,11 +163,6 @@ class StreamHooks(ChatHooks):
             raise
 
 
-def _end_unentered(call: CohereCall, entered: list[bool]) -> None:
-    if not entered:
-        call.end()  # a manager dropped without being entered sent nothing: no output
-
-
 def _traced_data(response: Any, call: CohereCall, is_async: bool) -> Any:
     """Replace the response's event iterator by one that records the events; returns it."""
     try:
@@ -185,25 +184,83 @@ def _traced_data(response: Any, call: CohereCall, is_async: bool) -> Any:
         return None
 
 
-class _TracedStream:
-    """The SDK's stream context manager, with the span ended if entering it fails, and the
-    traced events closed (ending the span with what came) when it exits."""
+def _stamped_data(response: Any, call: CohereCall) -> StreamEnd | None:
+    """Where the body can be kept: the response's event iterator noting each event's time in
+    C code, and the span ended by the manager's exit (see `stamp_stream`). Returns the
+    `StreamEnd`; None when the body cannot be kept (the caller then traces the events)."""
+    body = tee_body(getattr(response, "response", None))
+    if body is None:
+        return None
+    events = functools.partial(_messages.stream_events, body)
+    response._data, end = stamp_stream(response._data, call, finish_stream, KIND, events)
+    return end
+
+
+def _stream_error(exc: BaseException | None, data: Any) -> BaseException | None:
+    """The error the stream ended with: one raised inside the SDK's event iterator `data`
+    (the caller's own errors in the `with` block and closing are not the call's)."""
+    if exc is None or isinstance(exc, GeneratorExit):
+        return None
+    code = getattr(data, "gi_code", None)
+    if code is None:
+        return exc
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return exc
+        tb = tb.tb_next
+    return None
+
+
+class _Manager:
+    """What the sync and async wrappers of the SDK's stream context manager share: when the
+    wrapper is collected, the span ends if the manager was never entered (nothing was sent:
+    no output) or, for a stamped stream, never exited (with the events read so far)."""
+
+    _entered = True  # class defaults: a wrapper whose __init__ failed ends nothing
+    _end: StreamEnd | None = None
 
     def __init__(self, manager: Any, call: CohereCall) -> None:
         self._manager = manager
         self._call = call
-        self._entered: list[bool] = []
+        self._entered = False
         self._events: Any = None
-        weakref.finalize(self, _end_unentered, call, self._entered).atexit = False
+
+    def __del__(self) -> None:
+        try:
+            end, self._end = self._end, None
+            if end is not None:
+                end(None)
+            elif not self._entered:
+                self._call.end()
+        except Exception as exc:
+            log_internal_error(KIND, exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+class _TracedStream(_Manager):
+    """The SDK's stream context manager, with the span ended if entering it fails, and ended
+    with what came when it exits (which every end of the stream goes through: exhausted,
+    closed, failing), or when it is collected without exiting."""
+
+    _data: Any = None
 
     def __enter__(self) -> Any:
-        self._entered.append(True)
+        self._entered = True
         try:
             response = self._manager.__enter__()
         except BaseException as exc:
             self._call.end(error=exc)
             raise
-        self._events = _traced_data(response, self._call, is_async=False)
+        try:
+            self._data = response._data
+            self._end = _stamped_data(response, self._call)
+        except Exception as exc:
+            log_internal_error(KIND, exc)
+        if self._end is None:
+            self._events = _traced_data(response, self._call, is_async=False)
         return response
 
     def __exit__(
@@ -213,29 +270,23 @@ class _TracedStream:
         tb: TracebackType | None,
     ) -> Any:
         try:
-            if self._events is not None:
+            end, self._end = self._end, None
+            if end is not None:
+                end(_stream_error(exc, self._data))
+            elif self._events is not None:
                 self._events.close()
         except Exception as error:
             log_internal_error(KIND, error)
         return self._manager.__exit__(exc_type, exc, tb)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._manager, name)
 
-
-class _AsyncTracedStream:
-    """The async twin of `_TracedStream`: the SDK's async generator leaves the events
-    unclosed when the caller drops it, so exiting closes them."""
-
-    def __init__(self, manager: Any, call: CohereCall) -> None:
-        self._manager = manager
-        self._call = call
-        self._entered: list[bool] = []
-        self._events: Any = None
-        weakref.finalize(self, _end_unentered, call, self._entered).atexit = False
+class _AsyncTracedStream(_Manager):
+    """The async twin of `_TracedStream`, whose events are traced in place (a generator: no
+    C-coded async map to stamp them): the SDK's async generator leaves the events unclosed
+    when the caller drops it, so exiting closes them."""
 
     async def __aenter__(self) -> Any:
-        self._entered.append(True)
+        self._entered = True
         try:
             response = await self._manager.__aenter__()
         except BaseException as exc:
@@ -256,6 +307,3 @@ class _AsyncTracedStream:
         except Exception as error:
             log_internal_error(KIND, error)
         return await self._manager.__aexit__(exc_type, exc, tb)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._manager, name)

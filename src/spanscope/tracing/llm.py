@@ -117,6 +117,26 @@ def _logged(kind: str, work: Callable[[], None]) -> None:
         log_internal_error(kind, exc)
 
 
+# (span type, provider, operation, model) -> the encoded attributes an LLM span starts with
+_BASES: dict[tuple[str, str, str, str | None], dict[str, str]] = {}
+_MAX_BASES = 256  # models named at run time (a bound, not a choice)
+
+
+def _encoded_base(
+    span_type: str,
+    provider: str,
+    operation: str,
+    model: str | None,
+    attributes: Mapping[str, Any] | None,
+) -> dict[str, str]:
+    base: dict[str, Any] = {K.GEN_AI_PROVIDER: provider, K.GEN_AI_OPERATION: operation}
+    if model:
+        base[K.GEN_AI_REQUEST_MODEL] = model
+    if attributes:
+        base.update(attributes)
+    return encode_attributes(span_type, base)
+
+
 def start_llm_span(
     name: str,
     *,
@@ -130,12 +150,17 @@ def start_llm_span(
 ) -> LLMCall | None:
     """Start an LLM span under `parent` (default: the current span); None when tracing is off
     or sampled out."""
-    base: dict[str, Any] = {K.GEN_AI_PROVIDER: provider, K.GEN_AI_OPERATION: operation}
-    if model:
-        base[K.GEN_AI_REQUEST_MODEL] = model
     if attributes:
-        base.update(attributes)
-    span = start_span(name, encode_attributes(span_type, base), parent)
+        encoded = _encoded_base(span_type, provider, operation, model, attributes)
+    else:  # the same few per app: encoded once (a copy each span, which owns its dict)
+        key = (span_type, provider, operation, model)
+        known = _BASES.get(key)
+        if known is None:
+            if len(_BASES) >= _MAX_BASES:
+                _BASES.clear()
+            known = _BASES[key] = _encoded_base(span_type, provider, operation, model, None)
+        encoded = known.copy()
+    span = start_span(name, encoded, parent)
     if isinstance(span, NoOpSpan):
         return None
     span.set_inputs(inputs)

@@ -12,6 +12,7 @@ output and usage, run on the export thread when the trace is built (`LiveSpan.de
 from __future__ import annotations
 
 import contextlib
+import operator
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,7 +23,15 @@ from spanscope.entities.span_event import SpanEvent
 from spanscope.safety import log_internal_error
 from spanscope.tracing.llm import LLMCall
 
-__all__ = ["CHUNK_EVENT", "MAX_CHUNK_EVENTS", "Finish", "trace_async_stream", "trace_stream"]
+__all__ = [
+    "CHUNK_EVENT",
+    "MAX_CHUNK_EVENTS",
+    "Finish",
+    "StreamEnd",
+    "stamp_stream",
+    "trace_async_stream",
+    "trace_stream",
+]
 
 T = TypeVar("T")
 Finish = Callable[[LLMCall, list[Any]], Any]
@@ -32,6 +41,10 @@ Runs after the span has ended, on the export thread (the span is still writable 
 must not rely on the library's stream object being alive."""
 
 CHUNK_EVENT = STREAM_CHUNK_EVENT
+StreamEnd = Callable[[BaseException | None], None]
+"""Ends a stamped stream's span (see `stamp_stream`): with the error that ended the stream,
+or None (exhausted, or closed by the caller)."""
+_FIRST = operator.itemgetter(0)
 
 
 class _Recorder:
@@ -42,7 +55,9 @@ class _Recorder:
         "events",
         "finish",
         "kind",
+        "made",
         "source",
+        "stamped",
         "started",
         "times",
     )
@@ -64,13 +79,20 @@ class _Recorder:
         self.times: list[int] = []  # when each chunk came; the events are made at export
         self.done = False
         self.started = False
+        self.stamped = False  # times noted in C code (stamp_stream): TTFT set by _finish
+        self.made: list[Any] | None = None  # the source's chunks, once the stream has ended
 
     def values(self) -> list[Any]:
         """The chunks the caller read: kept, or made again by the source (on the export
-        thread)."""
+        thread; once for an ended stream, whose chunk events and output both need them)."""
         if self.source is None:
             return self.chunks
-        return self.source()[: len(self.times)]
+        if self.made is not None:
+            return self.made
+        made = self.source()[: len(self.times)]
+        if self.done:
+            self.made = made
+        return made
 
     def start(self) -> None:
         """Called as the stream starts: its chunk events' place among the span's events."""
@@ -126,6 +148,8 @@ class _Recorder:
 
     def _finish(self) -> None:
         try:
+            if self.stamped and self.times:
+                self.first(self.times[0])
             chunks = self.values()
             if len(chunks) < len(self.times):  # never silently: the body lacks chunks read
                 message = f"the stream's body holds {len(chunks)} of {len(self.times)} chunks"
@@ -157,6 +181,26 @@ def trace_stream(
     stream = _traced(iterator, recorder)
     weakref.finalize(stream, recorder.end_if_unstarted).atexit = False
     return stream
+
+
+def stamp_stream(
+    iterator: Iterator[T],
+    call: LLMCall,
+    finish: Finish,
+    kind: str,
+    chunks: Callable[[], list[Any]],
+) -> tuple[Iterator[T], StreamEnd]:
+    """`trace_stream` for a stream whose end the integration sees itself (the exit of the
+    SDK's stream context manager: exhausted, closed, failing) and whose chunks `chunks` makes
+    again on the export thread. The iterator returned notes each chunk's time in C code (no
+    Python frame per chunk, the cheapest a stream can be traced); the integration calls the
+    `StreamEnd` returned once, when the stream ends. The chunks are those the caller read:
+    a time is noted only after the library's iterator gave a chunk."""
+    recorder = _Recorder(call, finish, kind, True, chunks)
+    recorder.stamped = True
+    recorder.start()
+    stamps = map(recorder.times.append, iter(time.time_ns, None))
+    return map(_FIRST, zip(iterator, stamps, strict=False)), recorder.end
 
 
 def trace_async_stream(

@@ -11,6 +11,8 @@ the trace is built.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -20,6 +22,7 @@ import httpx
 __all__ = ["sse_data", "tee_body"]
 
 _LINES = re.compile("\r\n|\r|\n")
+_FIRST = operator.itemgetter(0)
 
 
 def tee_body(response: Any) -> list[bytes] | None:
@@ -67,10 +70,10 @@ class _Tee(httpx.SyncByteStream):
         self._sink = sink
 
     def __iter__(self) -> Iterator[bytes]:
-        keep = self._sink.append
-        for part in self._inner:
-            keep(part)
-            yield part
+        # In C code, no Python frame per part: `kept` gives each part the reader pulled
+        # through `parts` to the sink's append, before the reader gets the next one.
+        parts, kept = itertools.tee(self._inner)
+        return map(_FIRST, zip(parts, map(self._sink.append, kept), strict=False))
 
     def close(self) -> None:
         self._inner.close()
