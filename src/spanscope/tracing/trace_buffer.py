@@ -105,11 +105,9 @@ class TraceBuffer:
         """What this finished trace holds in memory, roughly: a fixed cost per span plus the
         length of its serialised values (the attributes are JSON text already). Values not yet
         serialised (raw stream chunks, span events) are not counted."""
-        total = 0
+        total = _SPAN_BYTES * len(self.spans)
         for span in self.spans:
-            total += _SPAN_BYTES
-            for value in span.attributes_json.values():
-                total += len(value)
+            total += sum(map(len, span.attributes_json.values()))
         return total
 
     def _hand_off(self) -> None:
