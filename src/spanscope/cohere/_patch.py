@@ -196,22 +196,6 @@ def _stamped_data(response: Any, call: CohereCall) -> StreamEnd | None:
     return end
 
 
-def _stream_error(exc: BaseException | None, data: Any) -> BaseException | None:
-    """The error the stream ended with: one raised inside the SDK's event iterator `data`
-    (the caller's own errors in the `with` block and closing are not the call's)."""
-    if exc is None or isinstance(exc, GeneratorExit):
-        return None
-    code = getattr(data, "gi_code", None)
-    if code is None:
-        return exc
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code is code:
-            return exc
-        tb = tb.tb_next
-    return None
-
-
 class _Manager:
     """What the sync and async wrappers of the SDK's stream context manager share: when the
     wrapper is collected, the span ends if the manager was never entered (nothing was sent:
@@ -245,8 +229,6 @@ class _TracedStream(_Manager):
     with what came when it exits (which every end of the stream goes through: exhausted,
     closed, failing), or when it is collected without exiting."""
 
-    _data: Any = None
-
     def __enter__(self) -> Any:
         self._entered = True
         try:
@@ -255,7 +237,6 @@ class _TracedStream(_Manager):
             self._call.end(error=exc)
             raise
         try:
-            self._data = response._data
             self._end = _stamped_data(response, self._call)
         except Exception as exc:
             log_internal_error(KIND, exc)
@@ -272,7 +253,7 @@ class _TracedStream(_Manager):
         try:
             end, self._end = self._end, None
             if end is not None:
-                end(_stream_error(exc, self._data))
+                end(exc)
             elif self._events is not None:
                 self._events.close()
         except Exception as error:

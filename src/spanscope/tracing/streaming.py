@@ -42,8 +42,9 @@ must not rely on the library's stream object being alive."""
 
 CHUNK_EVENT = STREAM_CHUNK_EVENT
 StreamEnd = Callable[[BaseException | None], None]
-"""Ends a stamped stream's span (see `stamp_stream`): with the error that ended the stream,
-or None (exhausted, or closed by the caller)."""
+"""Ends a stamped stream's span (see `stamp_stream`), given what the stream's context manager
+exits with: None (exhausted), GeneratorExit (closed) or an error, recorded as the call's only
+when it was raised inside the library's iterator (not the caller's own, in its `with` block)."""
 _FIRST = operator.itemgetter(0)
 
 
@@ -200,7 +201,27 @@ def stamp_stream(
     recorder.stamped = True
     recorder.start()
     stamps = map(recorder.times.append, iter(time.time_ns, None))
-    return map(_FIRST, zip(iterator, stamps, strict=False)), recorder.end
+    code = getattr(iterator, "gi_code", None)
+
+    def end(exc: BaseException | None) -> None:
+        recorder.end(_raised_inside(exc, code))
+
+    return map(_FIRST, zip(iterator, stamps, strict=False)), end
+
+
+def _raised_inside(exc: BaseException | None, code: Any) -> BaseException | None:
+    """`exc` if the stream ended with it: raised inside the generator whose code is `code`
+    (its frame is in the traceback; any error when the iterator is not a generator)."""
+    if exc is None or isinstance(exc, GeneratorExit):
+        return None
+    if code is None:
+        return exc
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return exc
+        tb = tb.tb_next
+    return None
 
 
 def trace_async_stream(
