@@ -410,5 +410,8 @@ class TraceStore(abc.ABC):
         for their span are purged."""
         raise InvalidArgumentError(f"{type(self).__name__} does not keep log records")
 
+    def release_memory(self) -> None:  # noqa: B027 - an optional hook
+        """Give back what this store caches in memory (called after a burst of writes)."""
+
     def close(self) -> None:  # noqa: B027 - an optional hook, not every store holds resources
         """Release connections."""

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["LiveSpan", "NoOpSpan", "NOOP_SPAN"]
 
 _OK = SpanStatus(SpanStatusCode.OK)
+_CODE_VALUES = {code: code.value for code in SpanStatusCode}
 _UNSET = SpanStatus()
 _NO_EVENTS: list[SpanEvent] = []  # shared until a span adds its first event; never mutated
 _FINALIZING = threading.Lock()
@@ -235,6 +236,24 @@ class LiveSpan(Span):
             status=self._status,
             attributes_json=self.attributes_json,
             events=[] if events is _NO_EVENTS else events,
+        )
+
+    def record(self) -> tuple[Any, ...]:
+        """This span's fields as plain data (`trace_builder.trace_record`, deferred work done
+        first), as `freeze` would give them, without making the frozen span."""
+        self.finalize()
+        status = self._status
+        events = self._events
+        return (
+            self._span_id,
+            self._parent_id,
+            self._name,
+            self._start_time_ns,
+            self._end_time_ns,
+            _CODE_VALUES[status.status_code],
+            status.description,
+            self.attributes_json,
+            [(e.name, e.timestamp_ns, e.attributes) for e in events] if events else None,
         )
 
     def snapshot(self, end_time_ns: int | None) -> LiveSpan:

@@ -190,6 +190,7 @@ def reset() -> None:
     STATE.spans_dropped_late = 0
     STATE.live_parts_sent = 0
     STATE.live_parts_failed = 0
+    STATE.memory_releases = 0
     install_defaults()
 
 

@@ -47,6 +47,7 @@ class TracingStats:
     spans_dropped_late: int
     live_parts_sent: int
     live_parts_failed: int
+    memory_releases: int
     internal_errors: int
     queue_size: int
 
@@ -87,6 +88,8 @@ class TracingState:
         # Parts of running traces sent to stores (live traces), and those not taken.
         self.live_parts_sent = 0
         self.live_parts_failed = 0
+        # Times the export thread gave memory back after a burst (tracing/export/heap.py).
+        self.memory_releases = 0
         # Resets of the owners above the runtime, run by `spanscope.tracing.reset()`.
         self.reset_hooks: list[Callable[[], None]] = []
 
@@ -105,6 +108,7 @@ class TracingState:
             spans_dropped_late=self.spans_dropped_late,
             live_parts_sent=self.live_parts_sent,
             live_parts_failed=self.live_parts_failed,
+            memory_releases=self.memory_releases,
             internal_errors=ERRORS.internal_errors,
             queue_size=queue.size() if queue is not None else 0,
         )

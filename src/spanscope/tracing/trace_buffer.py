@@ -101,6 +101,15 @@ class TraceBuffer:
         elif self.closed:
             self._hand_off()
 
+    def forget_spans(self) -> None:
+        """Once the trace is built (or made a record): a span and its buffer refer to each
+        other, so without this every trace would wait for the cyclic garbage collector (the
+        next full collection, for one queued long enough) before its memory is freed."""
+        with self.lock:
+            self.spans = []
+            self.started = []
+            self.root = None
+
     def estimated_bytes(self) -> int:
         """What this finished trace holds in memory, roughly: a fixed cost per span plus the
         length of its serialised values (the attributes are JSON text already). Values not yet

@@ -50,30 +50,17 @@ _STATUS = {code.value: SpanStatus(code) for code in SpanStatusCode}
 def build_trace(buffer: TraceBuffer) -> Trace:
     """Apply user span processors, freeze the spans and compute the TraceInfo."""
     fields, spans = _prepare(buffer)
-    return _assemble(*fields, [live.freeze() for live in spans])
+    trace = _assemble(*fields, [live.freeze() for live in spans])
+    buffer.forget_spans()
+    return trace
 
 
 def trace_record(buffer: TraceBuffer) -> TraceRecord:
     """The buffer's trace as plain data (user span processors applied): what
     `trace_from_record` makes the same Trace from."""
     trace, live_spans = _prepare(buffer)
-    spans = []
-    for live in live_spans:
-        span = live.freeze()
-        status = span.status
-        spans.append(
-            (
-                span.span_id,
-                span.parent_id,
-                span.name,
-                span.start_time_ns,
-                span.end_time_ns,
-                status.status_code.value,
-                status.description,
-                span.attributes_json,
-                [(e.name, e.timestamp_ns, e.attributes) for e in span.events] or None,
-            )
-        )
+    spans = [live.record() for live in live_spans]
+    buffer.forget_spans()
     return (*trace, spans)
 
 

@@ -19,7 +19,7 @@ from spanscope.constants import ENV_SQLITE_CACHE_MIB
 from spanscope.exceptions import InvalidArgumentError, StorageUnavailableError
 from spanscope.store.sql.sqlite_functions import register as register_functions
 
-__all__ = ["WRITE", "make_engine", "write_transaction"]
+__all__ = ["WRITE", "make_engine", "release_page_caches", "write_transaction"]
 
 # Execution option for write transactions: on SQLite they take the write lock up front, so two
 # writers queue on the busy timeout instead of failing mid-transaction.
@@ -135,6 +135,26 @@ def _sqlite_engine(uri: str) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
     return engine
+
+
+def release_page_caches(engine: Engine) -> None:
+    """Empty the page cache of each pooled SQLite connection not in use (`PRAGMA
+    shrink_memory`): after a burst of writes it holds up to SPANSCOPE_SQLITE_CACHE_MIB each,
+    which the next reads and writes fill again as they need."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return  # connections are not kept: nothing is cached between uses
+    held = []
+    try:
+        for _ in range(pool.checkedin()):
+            held.append(engine.raw_connection())
+        for connection in held:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA shrink_memory")
+            cursor.close()
+    finally:
+        for connection in held:
+            connection.close()  # back to the pool
 
 
 def _cache_mib() -> int:

@@ -33,7 +33,7 @@ from spanscope.store.sql.assessment_store import SqlAssessments
 from spanscope.store.sql.case_folding import sqlite_index_folds, stable_characters
 from spanscope.store.sql.costs import recompute_costs
 from spanscope.store.sql.dataset_store import SqlDatasets
-from spanscope.store.sql.engine import make_engine
+from spanscope.store.sql.engine import make_engine, release_page_caches
 from spanscope.store.sql.errors import translated
 from spanscope.store.sql.evaluation_run_store import SqlEvaluationRuns, delete_experiment_runs
 from spanscope.store.sql.filters import FOLD_COLLATION
@@ -93,6 +93,13 @@ class SqlTraceStore(
     @translated
     def close(self) -> None:
         self.engine.dispose()
+
+    @translated
+    def release_memory(self) -> None:
+        """SQLite: the idle connections empty their page cache (PostgreSQL caches on the
+        server)."""
+        if self.dialect == "sqlite":
+            release_page_caches(self.engine)
 
     # Experiments
 

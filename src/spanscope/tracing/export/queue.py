@@ -32,6 +32,7 @@ from spanscope.entities.trace import Trace
 from spanscope.safety import logger, report_background_error, warn_rate_limited
 from spanscope.tracing.config import TracingConfig
 from spanscope.tracing.export.fanout import deliver, dropped, process_delivery, spools
+from spanscope.tracing.export.heap import release_after_burst
 from spanscope.tracing.export.live import LiveParts
 from spanscope.tracing.state import STATE
 from spanscope.tracing.trace_builder import TraceRecord, try_build, try_from_record, try_record
@@ -80,6 +81,9 @@ class ExportQueue:
         self._current: list[Trace] | None = None
         self._thread = threading.Thread(target=self._run, name="spanscope-export", daemon=True)
         self._live = LiveParts()
+        # Set when the queue goes over its memory budget; memory is given back once it has
+        # run empty again (heap.py).
+        self._burst = False
 
     def start(self) -> None:
         self._thread.start()
@@ -113,8 +117,10 @@ class ExportQueue:
         items.append(buffer)
         if len(items) >= self._batch_size or self._held > self._memory_bytes:
             self._wake.set()
-            if self._held > self._memory_bytes and self._use_overflow:
-                self._spill_soon()
+            if self._held > self._memory_bytes:
+                self._burst = True
+                if self._use_overflow:
+                    self._spill_soon()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Export everything queued before this call; False if `timeout` passed first."""
@@ -158,14 +164,28 @@ class ExportQueue:
 
     def _run(self) -> None:
         while not self._stopping:
-            self._wake.wait(self._interval)
+            woken = self._wake.wait(self._interval)
             self._wake.clear()
             self._drain()
+            if not woken:  # neither a full batch nor a flush for an interval: the burst is over
+                self._release_if_idle()
             try:
                 self._live.tick()
             except Exception as exc:  # a bug here must not stop the export thread
                 report_background_error("sending parts of running traces", exc)
         self._drain()
+
+    def _release_if_idle(self) -> None:
+        """After a burst, once nothing is left to export (at a flush, or after an export
+        interval with no full batch): give memory back (heap.py)."""
+        overflow = self._overflow
+        if not self._burst or self._items or (overflow is not None and overflow.traces):
+            return
+        self._burst = False
+        try:
+            release_after_burst()
+        except Exception as exc:  # a bug here must not stop the export thread
+            report_background_error("giving memory back after a burst", exc)
 
     def _drain(self) -> None:
         """Export everything queued: what the overflow file holds (the oldest) first, then
@@ -182,6 +202,7 @@ class ExportQueue:
                     self._send([t for t in map(try_from_record, records) if t is not None])
                     continue
                 if markers:  # every trace before them has been exported
+                    self._release_if_idle()  # a flush after a burst ends with the release
                     for waiting in markers:
                         waiting.set()
                     continue
@@ -323,10 +344,11 @@ class ExportQueue:
         traces = []
         interval_ns = self._interval * 1e9
         for buffer in buffers:
+            young = _age_ns(buffer) < interval_ns  # before building: it forgets the root
             trace = try_build(buffer)
             if trace is not None:
                 traces.append(trace)
-            if self._held < self._polite_bytes and _age_ns(buffer) < interval_ns:
+            if young and self._held < self._polite_bytes:
                 time.sleep(0)
         return traces
 

@@ -46,6 +46,10 @@ class StoreExporter(TraceExporter):
     def export(self, traces: Sequence[Trace]) -> None:
         _write(self.uri, traces)
 
+    def release_memory(self) -> None:
+        """After a burst: the store gives back what it caches (its SQLite page caches)."""
+        get_store(self.uri or get_tracking_uri()).release_memory()
+
     def export_live(self, parts: Sequence[Trace]) -> None:
         """Write parts of running traces (tracing/export/live.py); never spooled."""
         uri = self.uri or get_tracking_uri()
