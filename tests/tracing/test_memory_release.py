@@ -1,9 +1,12 @@
-"""After a burst (the export queue over its memory budget), memory is given back once the queue
-has run empty: each exporter drops its caches, the store's SQLite connections empty their page
-cache, the C allocator returns its free pages. Not before, and not without a burst."""
+"""A trace's memory is freed once it is exported, without waiting for the cyclic garbage
+collector. After a burst (the export queue over its memory budget), memory is given back once
+the queue has run empty: each exporter drops its caches, the store's SQLite connections empty
+their page cache, the C allocator returns its free pages. Not before, and not without a
+burst."""
 
 from __future__ import annotations
 
+import gc
 import platform
 import time
 from collections.abc import Sequence
@@ -16,6 +19,7 @@ from spanscope.entities.trace import Trace
 from spanscope.store.sql.store import SqlTraceStore
 from spanscope.tracing import TraceExporter
 from spanscope.tracing.export.heap import trim_heap
+from spanscope.tracing.live_span import LiveSpan
 
 
 class Releasing(TraceExporter):
@@ -43,6 +47,24 @@ def _burst(count: int) -> None:
     spanscope.tracing.configure(queue_memory_bytes=1, export_interval_s=60)
     for n in range(count):
         step(n)
+
+
+def test_an_exported_trace_is_freed_without_the_cyclic_garbage_collector() -> None:
+    exporter = Releasing()  # keeps the traces: frozen spans, not the live ones
+    spanscope.tracing.set_exporters([exporter])
+    gc.collect()
+    gc.disable()
+    try:
+        for n in range(20):  # exported from memory
+            step(n)
+        assert spanscope.flush()
+        _burst(20)  # through the overflow file, as records
+        assert spanscope.flush()
+        alive = [o for o in gc.get_objects() if type(o) is LiveSpan]
+    finally:
+        gc.enable()
+    assert len(exporter.traces) == 40
+    assert alive == []
 
 
 def test_a_burst_gives_memory_back_once_everything_is_exported() -> None:
