@@ -18,6 +18,7 @@ __all__ = [
     "default_tracking_uri",
     "get_store",
     "get_tracking_uri",
+    "opened_store",
     "redact_uri",
     "reset",
     "set_tracking_uri",
@@ -84,6 +85,11 @@ def get_store(uri: str | None = None) -> TraceStore:
         with STORES.lock:
             store = STORES.stores.setdefault(uri, store)
     return store
+
+
+def opened_store(uri: str | None = None) -> TraceStore | None:
+    """The store for `uri` (default: the tracking URI) if it is open already, else None."""
+    return STORES.stores.get(get_tracking_uri() if uri is None else _normalise(uri))
 
 
 def _open(uri: str) -> TraceStore:

@@ -7,13 +7,14 @@ only a batch it cannot take now (database down, disk full) is spooled.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 
 import orjson
 
 from spanscope.entities.trace import Trace
-from spanscope.exceptions import InvalidArgumentError
-from spanscope.store.uri import get_store, get_tracking_uri
+from spanscope.exceptions import InvalidArgumentError, StorageUnavailableError
+from spanscope.store.uri import get_store, get_tracking_uri, opened_store
 from spanscope.tracing.export.base import TraceExporter
 
 __all__ = ["StoreExporter", "decode_batch", "encode_batch"]
@@ -47,8 +48,12 @@ class StoreExporter(TraceExporter):
         _write(self.uri, traces)
 
     def release_memory(self) -> None:
-        """After a burst: the store gives back what it caches (its SQLite page caches)."""
-        get_store(self.uri or get_tracking_uri()).release_memory()
+        """After a burst: the store, if open, gives back what it caches (its SQLite page
+        caches). A store that cannot be reached now holds nothing worth giving back."""
+        store = opened_store(self.uri)
+        if store is not None:
+            with contextlib.suppress(StorageUnavailableError):
+                store.release_memory()
 
     def export_live(self, parts: Sequence[Trace]) -> None:
         """Write parts of running traces (tracing/export/live.py); never spooled."""
