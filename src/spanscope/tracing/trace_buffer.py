@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -100,6 +102,12 @@ class TraceBuffer:
             self._late(span)
         elif self.closed:
             self._hand_off()
+
+    def ended_ago_ns(self) -> float:
+        """How long ago the trace's root span ended (infinite if unknown)."""
+        root = self.root
+        end = None if root is None else root.end_time_ns
+        return math.inf if end is None else time.time_ns() - end
 
     def forget_spans(self) -> None:
         """Once the trace is built (or made a record): a span and its buffer refer to each

@@ -344,7 +344,7 @@ class ExportQueue:
         traces = []
         interval_ns = self._interval * 1e9
         for buffer in buffers:
-            young = _age_ns(buffer) < interval_ns  # before building: it forgets the root
+            young = buffer.ended_ago_ns() < interval_ns  # before building: it forgets the root
             trace = try_build(buffer)
             if trace is not None:
                 traces.append(trace)
@@ -401,13 +401,6 @@ class ExportQueue:
             else:
                 dropped(exporter, len(batch), TimeoutError("exit flush budget spent"))
         return len(current) + len(traces)
-
-
-def _age_ns(buffer: TraceBuffer) -> float:
-    """How long ago the trace's root span ended (infinite if unknown)."""
-    root = buffer.root
-    end = None if root is None else root.end_time_ns
-    return math.inf if end is None else time.time_ns() - end
 
 
 def ensure_queue() -> ExportQueue:
