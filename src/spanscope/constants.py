@@ -169,3 +169,6 @@ ENV_JUDGE_MODEL: Final = "SPANSCOPE_JUDGE_MODEL"
 ENV_PRICE_BOOK: Final = "SPANSCOPE_PRICE_BOOK"
 # The SQLite page cache per connection, in MiB (docs/store.md).
 ENV_SQLITE_CACHE_MIB: Final = "SPANSCOPE_SQLITE_CACHE_MIB"
+# Its default in `spanscope server` (an application's is 2 MiB, SQLite's own): a server reads
+# the pages of many traces for each page of the UI.
+SERVER_SQLITE_CACHE_MIB: Final = 8

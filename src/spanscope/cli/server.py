@@ -7,6 +7,8 @@ import os
 
 import click
 
+from spanscope.constants import ENV_SQLITE_CACHE_MIB, SERVER_SQLITE_CACHE_MIB
+
 from spanscope.server.settings import DEFAULT_MAX_BODY_BYTES, ServerSettings
 from spanscope.store.uri import get_store, get_tracking_uri, redact_uri
 
@@ -61,6 +63,8 @@ def server(
         max_body_bytes=max_body_bytes,
         cors_origins=tuple(o.strip() for o in cors_origins.split(",") if o.strip()),
     )
+    # The server's page cache, unless one is chosen; workers inherit it with the environment.
+    os.environ.setdefault(ENV_SQLITE_CACHE_MIB, str(SERVER_SQLITE_CACHE_MIB))
     store = get_store(settings.backend_store_uri)  # migrates once, before workers start
     where = redact_uri(settings.backend_store_uri)
     click.echo(f"spanscope server on http://{host}:{port} (store: {where})")
