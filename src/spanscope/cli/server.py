@@ -8,7 +8,6 @@ import os
 import click
 
 from spanscope.constants import ENV_SQLITE_CACHE_MIB, SERVER_SQLITE_CACHE_MIB
-
 from spanscope.server.settings import DEFAULT_MAX_BODY_BYTES, ServerSettings
 from spanscope.store.uri import get_store, get_tracking_uri, redact_uri
 

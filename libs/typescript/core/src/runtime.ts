@@ -14,6 +14,7 @@ import { resolveConfig, type Config, type InitOptions } from "./config.js";
 import { SCOPE_NAME } from "./constants.js";
 import { OtlpHttpExporter } from "./exporter.js";
 import { exportable } from "./export-span.js";
+import { TimeFirstIdGenerator } from "./ids.js";
 import { ExportQueue, installExitHooks } from "./queue.js";
 import { nowHrTime } from "./clock.js";
 import { countDropped, internalError, warnOnce } from "./safety.js";
@@ -94,6 +95,7 @@ function build(config: Config): Runtime {
     : undefined;
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": config.serviceName }),
+    idGenerator: new TimeFirstIdGenerator(),
     spanProcessors: [new SpanscopeProcessor(queue)],
   });
   installExitHooks(() => runtime?.queue);

@@ -16,6 +16,7 @@ import {
   updateCurrentTrace,
   withSpan,
 } from "../src/index.js";
+import { newTraceId } from "../src/ids.js";
 
 const memory = new MemoryExporter();
 
@@ -292,5 +293,42 @@ describe("trace fields and processors", () => {
     expect(trace((x: number) => x + 1)(1)).toBe(2);
     startSpan({ name: "nothing" }).end();
     expect(await spans()).toEqual([]);
+  });
+});
+
+describe("trace ids", () => {
+  test("a new trace's id starts with the milliseconds of its start, as the Python SDK's", async () => {
+    const before = Date.now();
+    trace(() => trace(() => 1, { name: "child" })(), { name: "root" })();
+    const after = Date.now();
+    const all = await spans();
+    expect(all).toHaveLength(2);
+    const traceId = all[0]!.traceId;
+    expect(new Set(all.map((s) => s.traceId))).toEqual(new Set([traceId]));
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const ms = parseInt(traceId.slice(0, 12), 16);
+    expect(ms).toBeGreaterThanOrEqual(before);
+    expect(ms).toBeLessThanOrEqual(after);
+    expect(all.every((s) => /^[0-9a-f]{16}$/.test(s.spanId))).toBe(true);
+  });
+
+  test("ids sort by time, and the random rest tells one millisecond's traces apart", () => {
+    const start = 1_700_000_000_000;
+    const ordered = Array.from({ length: 200 }, (_, i) => newTraceId(start + i * 7));
+    expect([...ordered].sort()).toEqual(ordered);
+    const same = new Set(Array.from({ length: 5000 }, () => newTraceId(start)));
+    expect(same.size).toBe(5000);
+    expect(new Set([...same].map((id) => id.slice(0, 12)))).toEqual(new Set([start.toString(16).padStart(12, "0")]));
+  });
+
+  test("a time out of range names the trace by now", () => {
+    for (const bad of [-1, 2 ** 48, Number.NaN, Infinity]) {
+      const before = Date.now();
+      const id = newTraceId(bad);
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      const ms = parseInt(id.slice(0, 12), 16);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(Date.now());
+    }
   });
 });
