@@ -92,12 +92,12 @@ def test_table_filters_by_a_feedback_value(seeded_server: Server, page: Any) -> 
     page.locator(".dropdown-menu label", has_text="grounded").locator("input").check()
     # The column sorts by the feedback's value: true before false, traces without it last.
     page.locator("[data-testid=traces-table] thead").get_by_role("button", name="grounded").click()
-    expect(table_rows(page).first).to_contain_text(seeded.agent_trace_id[:8])
-    expect(table_rows(page).nth(1)).to_contain_text(seeded.failing_trace_id[:8])
+    expect(table_rows(page).first).to_contain_text(seeded.agent_trace_id[-8:])
+    expect(table_rows(page).nth(1)).to_contain_text(seeded.failing_trace_id[-8:])
     assert "sort=feedback.grounded+DESC" in page.url
     row.locator("td[data-feedback=grounded]").get_by_role("button", name="✓").click()
     wait_rows(page, 1)
-    assert seeded.agent_trace_id[:8] in table_rows(page).first.inner_text()
+    assert seeded.agent_trace_id[-8:] in table_rows(page).first.inner_text()
 
     # The quick filter offers each value of each feedback name.
     box = page.get_by_label("Filter", exact=True)
@@ -106,7 +106,7 @@ def test_table_filters_by_a_feedback_value(seeded_server: Server, page: Any) -> 
     wait_rows(page, 4)
     page.get_by_label("Filter by feedback").select_option("feedback.grounded = false")
     wait_rows(page, 1)
-    assert seeded.failing_trace_id[:8] in table_rows(page).first.inner_text()
+    assert seeded.failing_trace_id[-8:] in table_rows(page).first.inner_text()
     expect(box).to_have_value("feedback.grounded = false")
 
 

@@ -54,7 +54,7 @@ def test_experiments_traces_trace_chat(seeded_server: Server, page: Any, screens
     page.wait_for_url(f"**/experiments/{seeded.experiment_id}/traces")
     wait_rows(page, 4)
     # Newest first: the XSS trace, the failed run, the agent run, then the old big trace.
-    assert table_rows(page).last.inner_text().strip().startswith("bbbbbbbb…")
+    assert table_rows(page).last.inner_text().strip().startswith("…bbbbbbbb")
     screenshot("traces")
 
     page.locator(f"a[href='/traces/{seeded.agent_trace_id}']").first.click()
@@ -140,7 +140,7 @@ def test_filter_narrows_the_table(seeded_server: Server, page: Any, screenshot: 
     box.fill("span.status = 'ERROR' AND span.type = 'TOOL'")
     box.press("Enter")
     wait_rows(page, 1)
-    assert seeded.failing_trace_id[:8] in table_rows(page).first.inner_text()
+    assert seeded.failing_trace_id[-8:] in table_rows(page).first.inner_text()
     assert "filter=" in page.url
     screenshot("traces-filtered")
 

@@ -340,7 +340,7 @@ def test_compare_with_from_the_trace_page(seeded_server: Server, runs: Runs, pag
     offered = dialog.get_by_test_id("compare-candidates").get_by_role("link")
     expect(offered).to_have_count(2)
     texts = " ".join(offered.all_inner_texts())
-    assert changed[:12] in texts and extended[:12] in texts and base[:12] not in texts
+    assert changed[-12:] in texts and extended[-12:] in texts and base[-12:] not in texts
     expect(dialog.get_by_role("textbox", name="Trace id")).to_be_focused()
     assert_no_serious_violations(page, "the Compare with… dialog")
 
@@ -351,7 +351,7 @@ def test_compare_with_from_the_trace_page(seeded_server: Server, runs: Runs, pag
 
     # Picking a run opens the comparison, this trace the baseline.
     opener.click()
-    dialog.get_by_role("link", name=changed[:12]).click()
+    dialog.get_by_role("link", name=changed[-12:]).click()
     page.wait_for_url(f"**/experiments/{runs.experiment_id}/traces/compare?traces={base},{changed}")
     expect(_rows(page)).to_have_count(3)
     assert _paths_with(page, 1, "changed") == ["order_agent/lookup_order"]

@@ -170,7 +170,7 @@ def test_live_table_shows_a_running_trace_arrive_and_end(url: str, page: Any) ->
     expect(notice).to_have_attribute("aria-live", "polite")
     fresh = page.locator("[data-testid=traces-table] tbody tr.fresh")
     expect(fresh).to_have_count(1)
-    expect(fresh.locator("[data-column=id]")).to_have_text(f"{running.trace_id[:8]}…")
+    expect(fresh.locator("[data-column=id]")).to_have_text(f"…{running.trace_id[-8:]}")
     expect(fresh.locator("[data-column=state]")).to_have_text("In progress")
     expect(fresh.locator("[data-column=latency]")).to_have_text("running")
     assert_no_serious_violations(page, "the live traces table with a new trace")
@@ -187,7 +187,7 @@ def test_live_table_shows_a_running_trace_arrive_and_end(url: str, page: Any) ->
 
     # The running row changes in place when the trace ends.
     running.finish()
-    row = table_rows(page).filter(has_text=running.trace_id[:8])
+    row = table_rows(page).filter(has_text=running.trace_id[-8:])
     expect(row.locator("[data-column=state]")).to_have_text("OK", timeout=LIVE)
     expect(row.locator("[data-column=latency]")).to_have_text("4.00 s")
     expect(table_rows(page)).to_have_count(2)

@@ -28,7 +28,7 @@ def test_failing_tool_calls_are_listed_and_open_their_trace(
     row = rows.first
     assert row.locator("td").nth(0).inner_text() == "check_stock"
     assert row.locator("td").nth(2).inner_text() == "ERROR"
-    assert seeded.failing_trace_id[:12] in row.locator("td").nth(6).inner_text()
+    assert seeded.failing_trace_id[-12:] in row.locator("td").nth(6).inner_text()
     screenshot("spans")
 
     row.get_by_role("link", name="check_stock").click()

@@ -4,7 +4,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { api } from "../api/client";
 import type { TraceInfo } from "../api/types";
 import { quote } from "../lib/filter";
-import { formatTime } from "../lib/format";
+import { formatTime, shortId } from "../lib/format";
 import { traceIdFrom } from "../lib/traceInfo";
 import { ErrorBox } from "./ErrorBox";
 import { StateBadge } from "./StateBadge";
@@ -101,7 +101,7 @@ export function CompareWith({ info }: { info: TraceInfo }) {
               <li key={other.trace_id}>
                 <Link to={href(other.trace_id)}>
                   {formatTime(other.request_time)}{" "}
-                  <span className="mono">{other.trace_id.slice(0, 12)}…</span>
+                  <span className="mono">{shortId(other.trace_id, 12)}</span>
                 </Link>{" "}
                 <StateBadge state={other.state} />{" "}
                 {other.request_preview && (

@@ -13,6 +13,7 @@ import {
   formatShortTime,
   formatTime,
   previewText,
+  shortId,
 } from "../lib/format";
 import { traceCost, traceSession, traceTokens, traceUser } from "../lib/traceInfo";
 import { StateBadge } from "./StateBadge";
@@ -206,7 +207,7 @@ function cell(trace: Trace, column: Column["id"]): ReactNode {
     case "id":
       return (
         <Link to={`/traces/${info.trace_id}`} className="mono">
-          {info.trace_id.slice(0, 8)}…
+          {shortId(info.trace_id)}
         </Link>
       );
     case "name":

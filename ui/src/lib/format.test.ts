@@ -8,6 +8,7 @@ import {
   formatTime,
   formatTotal,
   previewText,
+  shortId,
 } from "./format";
 import { SpanKey } from "./keys";
 
@@ -95,5 +96,17 @@ describe("durations and totals", () => {
     const ms = new Date(2024, 0, 5, 9, 3, 7).getTime();
     expect(formatTime(ms)).toBe("2024-01-05 09:03:07");
     expect(formatShortTime(ms)).toBe(formatTime(ms));
+  });
+});
+
+describe("short trace ids", () => {
+  it("show the random end of an id, not the time it starts with", () => {
+    const id = "0193a5f2c0d1" + "8e41b7c2d9f0a3b4c5d6";
+    expect(shortId(id)).toBe("…a3b4c5d6");
+    expect(shortId(id, 12)).toBe("…d9f0a3b4c5d6");
+    // Two traces of the same minute differ in their short ids.
+    expect(shortId("0193a5f2c0d1" + "00000000000011111111")).not.toBe(
+      shortId("0193a5f2c0d2" + "00000000000022222222"),
+    );
   });
 });

@@ -176,3 +176,10 @@ function unescapeJson(text: string): string {
     return text;
   }
 }
+
+/** A trace id shortened for display: its last `digits` characters. Ids start with the
+ * trace's time (the first 12 digits are milliseconds), so traces of the same minute share
+ * their first digits; the end is random. */
+export function shortId(id: string, digits = 8): string {
+  return `…${id.slice(-digits)}`;
+}

@@ -7,7 +7,7 @@ import { ErrorBox } from "../components/ErrorBox";
 import { ExperimentHeader } from "../components/ExperimentHeader";
 import { Pager, usePageTokens } from "../components/Pager";
 import { TagList } from "../components/TagList";
-import { formatCount, formatShortTime, formatTime, previewJson } from "../lib/format";
+import { formatCount, formatShortTime, formatTime, previewJson, shortId } from "../lib/format";
 
 /** The experiment's datasets (or every dataset), and one dataset's records at a version. */
 export function DatasetsPage() {
@@ -318,7 +318,7 @@ function RecordRow({
       <td className="record-source">
         {record.source.type === "TRACE" && record.source.id ? (
           <Link to={`/traces/${record.source.id}`} className="mono" title="Open the source trace">
-            trace {record.source.id.slice(0, 8)}…
+            trace {shortId(record.source.id)}
           </Link>
         ) : (
           <span className="muted">

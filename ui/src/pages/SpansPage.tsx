@@ -8,7 +8,7 @@ import { ExperimentHeader } from "../components/ExperimentHeader";
 import { Pager, usePageTokens } from "../components/Pager";
 import { SearchBox } from "../components/SearchBox";
 import { SpanTypeIcon } from "../components/SpanTypeIcon";
-import { formatDurationNs, formatTime } from "../lib/format";
+import { formatDurationNs, formatTime, shortId } from "../lib/format";
 import "../traceCompare.css";
 
 const SORTS: [string, string][] = [
@@ -119,7 +119,7 @@ export function SpansPage() {
               <td>{formatTime(s.start_time_ns / 1e6)}</td>
               <td>
                 <Link className="mono" to={`/traces/${s.trace_id}`}>
-                  {s.trace_id.slice(0, 12)}…
+                  {shortId(s.trace_id, 12)}
                 </Link>
               </td>
               <td className="check">

@@ -6,7 +6,7 @@ import type { Span, Trace } from "../api/types";
 import { ErrorBox } from "../components/ErrorBox";
 import { ExperimentHeader } from "../components/ExperimentHeader";
 import { SpanTypeIcon } from "../components/SpanTypeIcon";
-import { formatDurationMs, formatTime } from "../lib/format";
+import { formatDurationMs, formatTime, shortId } from "../lib/format";
 import { type Change, changeCounts, type DiffRow, diffTraces, pathLabel } from "../lib/traceDiff";
 import { MEASURES, spanMeasures, traceMeasures } from "../lib/traceMeasures";
 import { useFollowing } from "../lib/useFollowing";
@@ -191,11 +191,11 @@ function Summary({
                   to={`/traces/${t.info.trace_id}${list[i]!.spanId ? `?span=${list[i]!.spanId}` : ""}`}
                   title={t.info.trace_id}
                 >
-                  {t.info.name ?? t.info.trace_id.slice(0, 12)}
+                  {t.info.name ?? shortId(t.info.trace_id, 12)}
                 </Link>{" "}
                 <span className={`badge state-${t.info.state.toLowerCase()}`}>{t.info.state}</span>
                 <div className="muted small">
-                  <span className="mono">{t.info.trace_id.slice(0, 12)}…</span> ·{" "}
+                  <span className="mono">{shortId(t.info.trace_id, 12)}</span> ·{" "}
                   {formatTime(t.info.request_time)}
                 </div>
                 {i > 0 && (

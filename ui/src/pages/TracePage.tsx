@@ -8,6 +8,7 @@ import { SpanFinder } from "../components/SpanFinder";
 import { SpanTree } from "../components/SpanTree";
 import { TraceSummary } from "../components/TraceSummary";
 import { failingSpanId } from "../lib/failure";
+import { shortId } from "../lib/format";
 import { traceRefetchInterval } from "../lib/live";
 import { ancestorIds, buildSpanTree, matchingSpans, visibleRows } from "../lib/spanTree";
 import { traceBounds } from "../lib/timeline";
@@ -79,7 +80,7 @@ export function TracePage() {
         <div className="breadcrumbs">
           <Link to="/experiments">Experiments</Link> /{" "}
           <Link to={`/experiments/${experimentId}/traces`}>Traces</Link> /{" "}
-          <span className="mono">{traceId.slice(0, 12)}…</span>
+          <span className="mono">{shortId(traceId, 12)}</span>
         </div>
       )}
       <TraceSummary trace={trace.data} nowNs={nowNs} />
