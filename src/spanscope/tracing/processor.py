@@ -38,8 +38,8 @@ def new_trace_id(time_ns: int | None = None) -> str:
 
     Time first, as UUIDv7 and AWS X-Ray ids do, so that a store's indexes keyed by trace id
     (the primary keys, and the tie-breaker of every sort) take new traces near their end
-    instead of at random places: SQLite then writes a trace in about three quarters of the
-    time with a quarter of the page cache, and PostgreSQL's B-trees stay compact. Still a
+    instead of at random places: SQLite's time per trace then stays flat as the database grows
+    (random ids: twice as long at 40,000 traces) with a quarter of the page cache. Still a
     valid W3C trace id, whose level 2 asks only the rightmost 7 bytes to be random."""
     ms = (_time_ns() if time_ns is None else time_ns) // 1_000_000
     if not 0 <= ms < 1 << _MS_BITS:  # a start time given out of range: now
