@@ -59,10 +59,25 @@ def test_ids_of_traces_in_order_sort_in_that_order() -> None:
     assert len({i[12:] for i in same}) == 5000
 
 
+def test_a_start_time_given_as_a_float_is_read_as_one() -> None:
+    assert new_trace_id(1_700_000_000_123_456_789.0)[:12] == f"{1_700_000_000_123:012x}"
+
+
+def test_a_float_start_time_through_the_client_starts_a_trace(
+    spanscope_traces: TraceCapture,
+) -> None:
+    # Public API typed int, given the float a user may compute (time.time() * 1e9).
+    client = spanscope.tracing.TracingClient()
+    root = client.start_trace("backfilled", start_time_ns=1_700_000_000.5 * 1e9)  # type: ignore[arg-type]
+    client.end_trace(root.trace_id)
+    (trace,) = spanscope_traces.traces
+    assert trace.info.trace_id[:12] == f"{1_700_000_000_500:012x}"
+
+
 def test_a_start_time_out_of_range_names_the_trace_by_now() -> None:
-    for bad in (-1, -(10**18), (1 << 48) * _MS, 10**30):
+    for bad in (-1, -(10**18), (1 << 48) * _MS, 10**30, float("nan"), float("inf"), "soon"):
         before = time.time_ns() // _MS
-        trace_id = new_trace_id(bad)
+        trace_id = new_trace_id(bad)  # type: ignore[arg-type]
         assert _HEX32.fullmatch(trace_id), (bad, trace_id)
         assert before <= _prefix_ms(trace_id) <= time.time_ns() // _MS
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Mapping
@@ -32,7 +33,7 @@ _type_json: dict[str, str] = {}
 _MS_BITS = 48  # 48 bits of milliseconds last until the year 10889
 
 
-def new_trace_id(time_ns: int | None = None) -> str:
+def new_trace_id(time_ns: float | None = None) -> str:
     """A new trace id: 32 hex digits, the first 12 the milliseconds since the epoch of
     `time_ns` (default now), the last 20 random (80 bits).
 
@@ -41,8 +42,15 @@ def new_trace_id(time_ns: int | None = None) -> str:
     instead of at random places: SQLite's time per trace then stays flat as the database grows
     (random ids: twice as long at 40,000 traces) with a quarter of the page cache. Still a
     valid W3C trace id, whose level 2 asks only the rightmost 7 bytes to be random."""
-    ms = (_time_ns() if time_ns is None else time_ns) // 1_000_000
-    if not 0 <= ms < 1 << _MS_BITS:  # a start time given out of range: now
+    ms = -1
+    if time_ns is None:
+        ms = _time_ns() // 1_000_000
+    elif type(time_ns) is int:
+        ms = time_ns // 1_000_000
+    else:  # a start time given as a float (time.time() * 1e9), or not a number at all
+        with contextlib.suppress(TypeError, ValueError, OverflowError):
+            ms = int(time_ns) // 1_000_000
+    if not 0 <= ms < 1 << _MS_BITS:  # out of range: named by now
         ms = _time_ns() // 1_000_000
     return f"{ms:012x}{_getrandbits(80) or 1:020x}"
 
