@@ -1,5 +1,6 @@
-"""The export worker: it gives way to the application while the queue is short, and the spans
-it exports are not changed by the ended spans' handles afterwards."""
+"""The export worker: it gives way to the application while its traces are young (and, without
+an overflow file, while the queue is short), and the spans it exports are not changed by the
+ended spans' handles afterwards."""
 
 from __future__ import annotations
 
@@ -52,17 +53,20 @@ def test_a_short_queue_offers_the_gil_after_each_trace(
     assert sorted(t.data.spans[0].outputs for t in spanscope_traces.traces) == list(range(1, 21))
 
 
-def test_a_queue_past_half_its_memory_budget_exports_at_full_speed(
-    spanscope_traces: TraceCapture, counting: CountingTime
+@pytest.mark.parametrize(("spool", "offers"), [(True, 10), (False, 0)])
+def test_past_half_its_memory_budget_the_queue_gives_way_only_with_an_overflow_file(
+    spanscope_traces: TraceCapture, counting: CountingTime, spool: bool, offers: int
 ) -> None:
-    # 10 traces of about 1 KiB are past half of 16 KiB, within the budget itself.
+    # 10 traces of about 1 KiB are past half of 16 KiB, within the budget itself. With the
+    # overflow file (the spool on) what goes over the budget moves there, so young traces still
+    # give way; without it the worker catches up at full speed, before traces would be dropped.
     spanscope.tracing.configure(
-        batch_size=1000, export_interval_s=3600.0, queue_memory_bytes=16 * 1024
+        batch_size=1000, export_interval_s=3600.0, queue_memory_bytes=16 * 1024, spool=spool
     )
     for n in range(10):
         work(n)
     assert spanscope.flush()
-    assert counting.offers == 0
+    assert counting.offers == offers
     assert len(spanscope_traces.traces) == 10
     assert spanscope.tracing.stats().traces_dropped_queue_full == 0
 
