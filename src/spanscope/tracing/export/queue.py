@@ -335,15 +335,12 @@ class ExportQueue:
             self._current = None
 
     def _build_all(self, buffers: Sequence[TraceBuffer]) -> list[Trace]:
-        """Build the batch's traces. Polite while the queue is short: the GIL is offered to
-        the application after each trace, and a thread that is running Python keeps it for
-        the interpreter's switch interval, so building waits while the application is busy
-        and runs while it waits on I/O. A trace that has waited an export interval is built
-        at full speed, so what a killed process loses stays within one interval's worth. A
-        long queue does not change that while the overflow file takes what is over the memory
-        budget (a burst of a busy application then costs it the moves to the file, about 1 µs
-        a span, instead of taking turns with the export); without one (the spool off) the
-        worker builds at full speed past half the budget, where traces would be dropped."""
+        """Build the batch's traces, offering the GIL to the application after each young one
+        (a thread running Python keeps it for the switch interval, so building waits while the
+        application is busy and runs while it waits on I/O). A trace that has waited an export
+        interval is built at full speed (a killed process loses at most an interval's worth).
+        A long queue changes nothing while the overflow file takes what is over the budget;
+        without one (spool off) the worker goes full speed past half the budget."""
         traces = []
         interval_ns = self._interval * 1e9
         for buffer in buffers:
